@@ -1,0 +1,282 @@
+//! The `hongmajia` binary: serve, migrate, demo data and account administration.
+//! Every command opens (creating and migrating) the database named by `--database` or
+//! `HONGMAJIA_DATABASE_URL`, and acts as the audited operator `system`.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use hongmajia_domain::Actor;
+use hongmajia_services::accounts::GrantInput;
+use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
+use hongmajia_services::{Db, Services, Settings, SystemClock};
+use hongmajia_web::{AppState, WebConfig};
+use std::io::{IsTerminal, Read};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "hongmajia",
+    version,
+    about = "红马甲: the volunteer service platform of a city's civilization practice network"
+)]
+struct Cli {
+    /// sqlite://relative.db, sqlite:///absolute/path.db or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "HONGMAJIA_DATABASE_URL",
+        default_value = "sqlite://hongmajia.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve {
+        #[arg(long, env = "HONGMAJIA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load the small demo city first if the database does not hold it yet.
+        #[arg(long)]
+        demo: bool,
+        /// Base URL used in links and QR codes; https makes cookies Secure.
+        #[arg(long, env = "HONGMAJIA_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Load demo data (the small city: regions, sites and admin accounts).
+    Demo {
+        #[arg(long, value_enum, default_value_t = Scale::Small)]
+        scale: Scale,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day the data is generated as of (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The county of `--scale county`.
+        #[arg(long, default_value = "140824")]
+        county: String,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scale {
+    Small,
+    County,
+    City,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, or add a role to the account of an existing phone. The password is
+    /// read from standard input (prompted on a terminal); it is required for staff roles.
+    Create {
+        #[arg(long)]
+        phone: String,
+        /// city-admin, center-admin, institute-admin, station-admin, volunteer or citizen
+        #[arg(long)]
+        role: String,
+        /// Region code of the role's level (admin roles).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = Db::open(&cli.database).await?;
+    let services = Services::new(db, Arc::new(SystemClock), Settings::default());
+    match cli.command {
+        Command::Migrate => {
+            println!("migrated");
+            Ok(())
+        }
+        Command::Serve {
+            bind,
+            demo,
+            public_url,
+        } => serve(services, &bind, demo, public_url).await,
+        Command::Demo {
+            scale,
+            seed,
+            as_of,
+            county: _,
+        } => {
+            if !matches!(scale, Scale::Small) {
+                bail!("--scale county and --scale city are not available yet; use --scale small");
+            }
+            let summary =
+                demo::load_small(&services, &demo_options(seed, as_of.as_deref())?).await?;
+            print_demo(&summary);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    phone,
+                    role,
+                    region,
+                    name,
+                },
+        } => {
+            let password = read_password()?;
+            let input = GrantInput {
+                phone,
+                role,
+                region_code: region,
+                display_name: name,
+                password,
+            };
+            let granted = services
+                .grant_role(&Actor::System, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            let verb = if granted.created {
+                "created account"
+            } else {
+                "added role to account"
+            };
+            println!("{verb} {} ({})", granted.account_id, granted.role);
+            Ok(())
+        }
+    }
+}
+
+/// A refusal in words for the terminal (English; the code is the stable part).
+fn describe(error: &hongmajia_services::ServiceError) -> String {
+    match error {
+        hongmajia_services::ServiceError::Rule(rule) => match rule.field {
+            Some(field) => format!("{} (field: {field})", rule.code),
+            None => rule.code.to_string(),
+        },
+        hongmajia_services::ServiceError::Internal(e) => format!("{e:#}"),
+    }
+}
+
+fn demo_options(seed: u64, as_of: Option<&str>) -> anyhow::Result<DemoOptions> {
+    let as_of = match as_of {
+        Some(raw) => time::Date::parse(
+            raw,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .with_context(|| format!("--as-of {raw}: expected YYYY-MM-DD"))?,
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    Ok(DemoOptions { seed, as_of })
+}
+
+/// The password from standard input: prompted without echo on a terminal, else the first line.
+/// Empty means no password.
+fn read_password() -> anyhow::Result<Option<String>> {
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("password (empty for none): ").context("reading the password")?
+    } else {
+        let mut input = String::new();
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .context("reading the password from stdin")?;
+        input.lines().next().unwrap_or("").to_owned()
+    };
+    Ok(Some(raw).filter(|p| !p.is_empty()))
+}
+
+fn print_demo(summary: &DemoSummary) {
+    println!(
+        "demo city loaded: {} regions, {} practice sites, {} admin accounts",
+        summary.regions,
+        summary.sites,
+        summary.accounts.len()
+    );
+    println!("passwords are shown this once; store them now");
+    println!(
+        "{:<16} {:<13} {:<16} {:<8} {:<12} password",
+        "role", "region", "region name", "name", "phone"
+    );
+    for account in &summary.accounts {
+        println!(
+            "{:<16} {:<13} {:<16} {:<8} {:<12} {}",
+            account.role.as_str(),
+            account.region_code,
+            account.region_name,
+            account.display_name,
+            account.phone,
+            account.password
+        );
+    }
+}
+
+async fn serve(
+    services: Services,
+    bind: &str,
+    demo: bool,
+    public_url: Option<String>,
+) -> anyhow::Result<()> {
+    if demo {
+        if demo::is_loaded(&services).await? {
+            println!(
+                "the demo city is already loaded; serving it (its passwords were printed when it was loaded)"
+            );
+        } else {
+            let summary = demo::load_small(&services, &demo_options(1, None)?).await?;
+            print_demo(&summary);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    println!("hongmajia serving on http://{address}");
+    let state = AppState::new(services, WebConfig { public_url });
+    hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;
+    state.services().db.close().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,20 @@
+//! Pure rules of hongmajia: value types that only hold valid data, the access policy and the
+//! stable error codes. No I/O and no async, so everything here is unit- and property-tested.
+
+pub mod error;
+pub mod ids;
+pub mod password;
+pub mod phone;
+pub mod policy;
+pub mod region;
+pub mod role;
+pub mod session;
+pub mod throttle;
+
+pub use error::{DomainError, ErrorCode};
+pub use ids::{AccountId, SiteId};
+pub use password::Password;
+pub use phone::Phone;
+pub use policy::{Action, Actor, Decision, Target, can};
+pub use region::{RegionCode, RegionLevel, RegionName, SiteKind};
+pub use role::{Grant, Role};

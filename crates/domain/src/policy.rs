@@ -1,0 +1,298 @@
+//! The one access policy: `can(actor, action, target)`. Every service call asks it first.
+//!
+//! Admins act inside the region their role is held for (a county admin in the county and
+//! everything below it); volunteers and citizens act only on what they own. The answer tells
+//! apart "never allowed for these roles" (403) from "allowed, but not here" (404, so that the
+//! existence of another county's objects is not revealed).
+
+use crate::{AccountId, Grant, RegionCode, Role};
+
+/// Everything an actor can ask to do. The access-matrix test walks `Action::ALL`, and `ALL` is
+/// checked against an exhaustive match, so a new action cannot be left out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    RegionView,
+    RegionCreate,
+    RegionEdit,
+    SiteView,
+    SiteCreate,
+    SiteEdit,
+    CoverageView,
+    AuditView,
+    AccountList,
+    AccountGrant,
+    ProfileView,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Self::RegionView,
+        Self::RegionCreate,
+        Self::RegionEdit,
+        Self::SiteView,
+        Self::SiteCreate,
+        Self::SiteEdit,
+        Self::CoverageView,
+        Self::AuditView,
+        Self::AccountList,
+        Self::AccountGrant,
+        Self::ProfileView,
+    ];
+
+    /// Stable name, used in the audit log.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RegionView => "region.view",
+            Self::RegionCreate => "region.create",
+            Self::RegionEdit => "region.edit",
+            Self::SiteView => "site.view",
+            Self::SiteCreate => "site.create",
+            Self::SiteEdit => "site.edit",
+            Self::CoverageView => "coverage.view",
+            Self::AuditView => "audit.view",
+            Self::AccountList => "account.list",
+            Self::AccountGrant => "account.grant",
+            Self::ProfileView => "profile.view",
+        }
+    }
+
+    /// Who may ever do this, before the region or the owner is looked at.
+    const fn rule(self) -> Rule {
+        match self {
+            Self::RegionView
+            | Self::RegionCreate
+            | Self::RegionEdit
+            | Self::SiteView
+            | Self::SiteCreate
+            | Self::SiteEdit
+            | Self::CoverageView
+            | Self::AuditView
+            | Self::AccountList
+            | Self::AccountGrant => Rule::StaffInRegion,
+            Self::ProfileView => Rule::Owner,
+        }
+    }
+}
+
+enum Rule {
+    /// Admin roles whose region covers the target's region.
+    StaffInRegion,
+    /// Only the account that owns the target.
+    Owner,
+}
+
+/// Who is acting. The CLI acts as the operator `system`, which is audited like a staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    System,
+    Account {
+        id: AccountId,
+        /// How the audit log names the account (the masked phone).
+        label: String,
+        grants: Vec<Grant>,
+    },
+}
+
+impl Actor {
+    pub fn account_id(&self) -> Option<AccountId> {
+        match self {
+            Self::System => None,
+            Self::Account { id, .. } => Some(*id),
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            Self::System => "system",
+            Self::Account { label, .. } => label,
+        }
+    }
+
+    pub fn grants(&self) -> &[Grant] {
+        match self {
+            Self::System => &[],
+            Self::Account { grants, .. } => grants,
+        }
+    }
+
+    /// The region an actor's staff roles reach furthest into (the widest one), if any.
+    pub fn home_region(&self) -> Option<&RegionCode> {
+        self.grants()
+            .iter()
+            .filter_map(|g| g.region.as_ref())
+            .min_by_key(|code| code.level())
+    }
+
+    /// The highest role, for the audit log's "role" column.
+    pub fn main_role(&self) -> Option<Role> {
+        self.grants().iter().map(|g| g.role).min()
+    }
+}
+
+/// What the policy looks at in the object acted upon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub region: Option<RegionCode>,
+    pub owner: Option<AccountId>,
+}
+
+impl Target {
+    pub fn in_region(region: RegionCode) -> Self {
+        Self {
+            region: Some(region),
+            owner: None,
+        }
+    }
+
+    /// Something that belongs to one account and to no region (an account's own profile).
+    pub fn owned_by(owner: AccountId) -> Self {
+        Self {
+            region: None,
+            owner: Some(owner),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Some of the actor's roles may do this, but not on this target: answer "not found".
+    OutOfScope,
+    /// None of the actor's roles may ever do this: answer "forbidden".
+    Forbidden,
+}
+
+pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
+    let Actor::Account { id, grants, .. } = actor else {
+        return Decision::Allow;
+    };
+    let (capable, in_scope) = match action.rule() {
+        Rule::StaffInRegion => {
+            let staff: Vec<&RegionCode> = grants.iter().filter_map(|g| g.region.as_ref()).collect();
+            let in_scope = target
+                .region
+                .as_ref()
+                .is_some_and(|target| staff.iter().any(|region| region.covers(target)));
+            (!staff.is_empty(), in_scope)
+        }
+        Rule::Owner => (true, target.owner == Some(*id)),
+    };
+    match (capable, in_scope) {
+        (true, true) => Decision::Allow,
+        (true, false) => Decision::OutOfScope,
+        (false, _) => Decision::Forbidden,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    fn actor(role: Role, region: Option<&str>) -> Actor {
+        Actor::Account {
+            id: AccountId(7),
+            label: "138****0007".into(),
+            grants: vec![Grant::new(role, region.map(code)).unwrap()],
+        }
+    }
+
+    #[test]
+    fn all_lists_every_action_once() {
+        // The match fails to compile when an action is added without being listed here.
+        let position = |a: Action| match a {
+            Action::RegionView => 0,
+            Action::RegionCreate => 1,
+            Action::RegionEdit => 2,
+            Action::SiteView => 3,
+            Action::SiteCreate => 4,
+            Action::SiteEdit => 5,
+            Action::CoverageView => 6,
+            Action::AuditView => 7,
+            Action::AccountList => 8,
+            Action::AccountGrant => 9,
+            Action::ProfileView => 10,
+        };
+        for (index, action) in Action::ALL.into_iter().enumerate() {
+            assert_eq!(position(action), index);
+        }
+    }
+
+    #[test]
+    fn a_county_admin_acts_in_its_county_and_below_only() {
+        let admin = actor(Role::CenterAdmin, Some("140824"));
+        let inside = Target::in_region(code("140824003001"));
+        let outside = Target::in_region(code("140825003001"));
+        let above = Target::in_region(code("140800"));
+        assert_eq!(can(&admin, Action::SiteEdit, &inside), Decision::Allow);
+        assert_eq!(
+            can(&admin, Action::SiteEdit, &outside),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            can(&admin, Action::RegionView, &above),
+            Decision::OutOfScope
+        );
+    }
+
+    #[test]
+    fn volunteers_and_citizens_never_do_staff_work() {
+        for role in [Role::Volunteer, Role::Citizen] {
+            let person = actor(role, None);
+            let target = Target::in_region(code("140824"));
+            assert_eq!(
+                can(&person, Action::AuditView, &target),
+                Decision::Forbidden
+            );
+        }
+    }
+
+    #[test]
+    fn a_profile_is_visible_to_its_owner_only() {
+        let person = actor(Role::Volunteer, None);
+        assert_eq!(
+            can(
+                &person,
+                Action::ProfileView,
+                &Target::owned_by(AccountId(7))
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            can(
+                &person,
+                Action::ProfileView,
+                &Target::owned_by(AccountId(8))
+            ),
+            Decision::OutOfScope
+        );
+    }
+
+    #[test]
+    fn a_second_role_widens_what_an_account_may_do() {
+        let both = Actor::Account {
+            id: AccountId(7),
+            label: "138****0007".into(),
+            grants: vec![
+                Grant::new(Role::Volunteer, None).unwrap(),
+                Grant::new(Role::StationAdmin, Some(code("140824001001"))).unwrap(),
+            ],
+        };
+        let station = Target::in_region(code("140824001001"));
+        assert_eq!(can(&both, Action::SiteEdit, &station), Decision::Allow);
+        assert_eq!(both.home_region(), Some(&code("140824001001")));
+    }
+
+    #[test]
+    fn the_system_operator_may_do_everything() {
+        for action in Action::ALL {
+            assert_eq!(
+                can(&Actor::System, action, &Target::in_region(code("140800"))),
+                Decision::Allow
+            );
+        }
+    }
+}

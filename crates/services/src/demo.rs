@@ -1,0 +1,271 @@
+//! The small demo city: Yuncheng with its 13 real county-level divisions, generated townships
+//! and villages, a practice site for each, a city admin and one admin per site. Everything goes
+//! through the same service calls as the API, as the operator `system`, so it is audited.
+//! Same seed → same regions, names and phones; passwords are random and printed once.
+
+use crate::{ServiceResult, Services};
+use anyhow::Context;
+use hongmajia_domain::{Actor, Password, RegionLevel, Role};
+use hongmajia_store::{Tx, regions};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use std::collections::HashSet;
+
+pub const CITY_CODE: &str = "140800";
+pub const CITY_NAME: &str = "运城市";
+
+/// The 13 county-level divisions of Yuncheng (mission.md).
+pub const COUNTIES: [(&str, &str); 13] = [
+    ("140802", "盐湖区"),
+    ("140821", "临猗县"),
+    ("140822", "万荣县"),
+    ("140823", "闻喜县"),
+    ("140824", "稷山县"),
+    ("140825", "新绛县"),
+    ("140826", "绛县"),
+    ("140827", "垣曲县"),
+    ("140828", "夏县"),
+    ("140829", "平陆县"),
+    ("140830", "芮城县"),
+    ("140881", "永济市"),
+    ("140882", "河津市"),
+];
+
+const PLACE_SYLLABLES: [&str; 40] = [
+    "清", "河", "东", "西", "南", "北", "安", "平", "兴", "和", "丰", "乐", "新", "龙", "凤", "泉",
+    "石", "柳", "杨", "李", "王", "张", "高", "桥", "坡", "原", "庄", "堡", "湾", "寨", "明", "阳",
+    "春", "翟", "化", "峪", "城", "太", "宁", "吉",
+];
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗",
+];
+const GIVEN: [&str; 24] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "霞", "平", "刚", "堃", "玥", "珺", "桂英",
+];
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub as_of: time::Date,
+}
+
+/// One account the demo made, with its password (shown once, never stored in clear).
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub role: Role,
+    pub region_code: String,
+    pub region_name: String,
+    pub display_name: String,
+    pub phone: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    pub regions: usize,
+    pub sites: usize,
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// A region to be made, with the admin role its site gets.
+struct PlannedRegion {
+    code: String,
+    name: String,
+}
+
+pub async fn is_loaded(services: &Services) -> ServiceResult<bool> {
+    let mut tx: Tx = services.db.read().await.context("starting a read")?;
+    Ok(regions::find(&mut tx, CITY_CODE)
+        .await
+        .context("looking for the demo city")?
+        .is_some())
+}
+
+/// Plans the tree from the seed alone, so the same seed always gives the same tree.
+fn plan(seed: u64) -> Vec<PlannedRegion> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut planned = vec![PlannedRegion {
+        code: CITY_CODE.to_owned(),
+        name: CITY_NAME.to_owned(),
+    }];
+    for (county_code, county_name) in COUNTIES {
+        planned.push(PlannedRegion {
+            code: county_code.to_owned(),
+            name: county_name.to_owned(),
+        });
+        let mut used = HashSet::new();
+        for town in 1..=rng.random_range(3..=5) {
+            let town_code = format!("{county_code}{town:03}");
+            let suffix = if town == 1 {
+                "街道"
+            } else {
+                ["镇", "乡"][rng.random_range(0..2)]
+            };
+            let name = unique_place_name(&mut rng, &mut used, suffix);
+            planned.push(PlannedRegion {
+                code: town_code.clone(),
+                name,
+            });
+            for village in 1..=rng.random_range(3..=5) {
+                let suffix = if town == 1 { "社区" } else { "村" };
+                let name = unique_place_name(&mut rng, &mut used, suffix);
+                planned.push(PlannedRegion {
+                    code: format!("{town_code}{village:03}"),
+                    name,
+                });
+            }
+        }
+    }
+    planned
+}
+
+fn unique_place_name(rng: &mut StdRng, used: &mut HashSet<String>, suffix: &str) -> String {
+    loop {
+        let first = PLACE_SYLLABLES.choose(rng).copied().unwrap_or("清");
+        let second = PLACE_SYLLABLES.choose(rng).copied().unwrap_or("河");
+        let name = format!("{first}{second}{suffix}");
+        if first != second && used.insert(name.clone()) {
+            return name;
+        }
+    }
+}
+
+fn person_name(rng: &mut StdRng) -> String {
+    let surname = SURNAMES.choose(rng).copied().unwrap_or("王");
+    let given = GIVEN.choose(rng).copied().unwrap_or("伟");
+    format!("{surname}{given}")
+}
+
+fn unique_phone(rng: &mut StdRng, used: &mut HashSet<String>) -> String {
+    loop {
+        let phone = format!(
+            "13{}{:08}",
+            rng.random_range(5..=9),
+            rng.random_range(0..100_000_000u32)
+        );
+        if used.insert(phone.clone()) {
+            return phone;
+        }
+    }
+}
+
+/// A random password that passes the password rules (hex from the OS random source).
+fn random_password() -> anyhow::Result<String> {
+    loop {
+        let candidate = crate::auth::random_token()?[..16].to_owned();
+        if Password::parse(&candidate).is_ok() {
+            return Ok(candidate);
+        }
+    }
+}
+
+fn site_name(code: &str, region_name: &str) -> String {
+    let kind = match hongmajia_domain::RegionCode::parse(code).map(|c| c.level()) {
+        Ok(RegionLevel::County) => "新时代文明实践中心",
+        Ok(RegionLevel::Township) => "新时代文明实践所",
+        _ => "新时代文明实践站",
+    };
+    format!("{region_name}{kind}")
+}
+
+fn admin_role(level: RegionLevel) -> Role {
+    match level {
+        RegionLevel::City => Role::CityAdmin,
+        RegionLevel::County => Role::CenterAdmin,
+        RegionLevel::Township => Role::InstituteAdmin,
+        RegionLevel::Village => Role::StationAdmin,
+    }
+}
+
+/// Loads the small demo city. Refuses when the city is already there.
+pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::Result<DemoSummary> {
+    if is_loaded(services).await? {
+        anyhow::bail!(
+            "this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed"
+        );
+    }
+    let system = Actor::System;
+    let mut people = StdRng::seed_from_u64(options.seed ^ 0x5eed_cafe);
+    let mut phones = HashSet::new();
+    let mut summary = DemoSummary::default();
+    for region in plan(options.seed) {
+        let created = services
+            .create_region(&system, &region.code, &region.name)
+            .await
+            .with_context(|| format!("creating region {}", region.code))?;
+        summary.regions += 1;
+        if created.level != RegionLevel::City {
+            let input = crate::sites::SiteInput {
+                name: site_name(&region.code, &region.name),
+                address: format!("{}{}", region.name, "党群服务中心"),
+                secretary: person_name(&mut people),
+            };
+            services
+                .create_site(&system, &region.code, &input)
+                .await
+                .with_context(|| format!("founding the site of {}", region.code))?;
+            summary.sites += 1;
+        }
+        let account = DemoAccount {
+            role: admin_role(created.level),
+            region_code: region.code.clone(),
+            region_name: region.name.clone(),
+            display_name: person_name(&mut people),
+            phone: unique_phone(&mut people, &mut phones),
+            password: random_password()?,
+        };
+        let grant = crate::accounts::GrantInput {
+            phone: account.phone.clone(),
+            role: account.role.as_str().to_owned(),
+            region_code: Some(account.region_code.clone()),
+            display_name: Some(account.display_name.clone()),
+            password: Some(account.password.clone()),
+        };
+        services
+            .grant_role(&system, &grant)
+            .await
+            .with_context(|| format!("creating the admin of {}", region.code))?;
+        summary.accounts.push(account);
+    }
+    let _ = options.as_of; // Dated demo objects (activities, records) arrive with later issues.
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_plans_the_same_city_and_another_seed_another() {
+        let names = |seed| {
+            plan(seed)
+                .into_iter()
+                .map(|r| (r.code, r.name))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(7), names(7));
+        assert_ne!(names(7), names(8));
+    }
+
+    #[test]
+    fn every_county_gets_three_to_five_townships_of_three_to_five_villages() {
+        let planned = plan(42);
+        for (county, _) in COUNTIES {
+            let towns: Vec<_> = planned
+                .iter()
+                .filter(|r| r.code.len() == 9 && r.code.starts_with(county))
+                .collect();
+            assert!((3..=5).contains(&towns.len()), "{county}");
+            for town in towns {
+                let villages = planned
+                    .iter()
+                    .filter(|r| r.code.len() == 12 && r.code.starts_with(&town.code))
+                    .count();
+                assert!((3..=5).contains(&villages), "{}", town.code);
+            }
+        }
+    }
+}

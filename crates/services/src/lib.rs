@@ -1,0 +1,71 @@
+//! Use cases shared by the JSON API, the HTML pages and the CLI: one path for each.
+//! A call checks permission, parses its input, runs one transaction, appends to the audit log
+//! in that same transaction, and commits.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+mod clock;
+pub mod demo;
+mod error;
+pub mod home;
+pub mod regions;
+pub mod sites;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ServiceError, ServiceResult};
+pub use hongmajia_store::{Db, Engine};
+
+use hongmajia_domain::{Action, Actor, Decision, ErrorCode, Target, can};
+use std::sync::Arc;
+
+/// Settings of the service layer that deployments and tests change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Failed logins counted per client address in one window before it is refused.
+    pub ip_attempt_limit: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            ip_attempt_limit: hongmajia_domain::throttle::DEFAULT_IP_LIMIT,
+        }
+    }
+}
+
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+impl Services {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            db,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// Asks the access policy; a refusal becomes "not found" or "forbidden" as the policy says.
+pub fn authorize(actor: &Actor, action: Action, target: &Target) -> ServiceResult<()> {
+    match can(actor, action, target) {
+        Decision::Allow => Ok(()),
+        Decision::OutOfScope => Err(ServiceError::rule(ErrorCode::NotFound)),
+        Decision::Forbidden => {
+            tracing::warn!(
+                event = "access_denied",
+                actor = actor.label(),
+                action = action.as_str()
+            );
+            Err(ServiceError::rule(ErrorCode::Forbidden))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+use crate::Tx;
+use crate::db::on_tx;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub phone: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleRow {
+    pub role: String,
+    pub region_code: Option<String>,
+}
+
+/// One staff role of an account in a scope, as the account list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: i64,
+    pub phone: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+}
+
+pub async fn find_by_phone(tx: &mut Tx, phone: &str) -> sqlx::Result<Option<AccountRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, AccountRow>(
+        "SELECT id, phone, display_name, password_hash, created_at FROM accounts WHERE phone = $1"
+    )
+    .bind(phone)
+    .fetch_optional(conn)
+    .await)
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, AccountRow>(
+        "SELECT id, phone, display_name, password_hash, created_at FROM accounts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await)
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    id: i64,
+    phone: &str,
+    display_name: &str,
+    password_hash: Option<&str>,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+        "INSERT INTO accounts (id, phone, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(id)
+    .bind(phone)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(at)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn set_password_hash(tx: &mut Tx, id: i64, password_hash: &str) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET password_hash = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(password_hash)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
+        "SELECT role, region_code FROM account_roles WHERE account_id = $1 ORDER BY role"
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await)
+}
+
+pub async fn insert_role(
+    tx: &mut Tx,
+    account_id: i64,
+    role: &str,
+    region_code: Option<&str>,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+        "INSERT INTO account_roles (account_id, role, region_code, created_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(account_id)
+    .bind(role)
+    .bind(region_code)
+    .bind(at)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Staff roles held for regions under a scope prefix, a page at a time.
+pub async fn staff_in_scope(
+    tx: &mut Tx,
+    prefix: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<StaffRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, StaffRow>(
+        "SELECT a.id, a.phone, a.display_name, r.role, r.region_code
+         FROM account_roles r JOIN accounts a ON a.id = r.account_id
+         WHERE r.region_code LIKE $1 || '%'
+         ORDER BY r.region_code, r.role, a.id LIMIT $2 OFFSET $3"
+    )
+    .bind(prefix)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await)
+}
+
+/// Distinct accounts holding a staff role under a scope prefix.
+pub async fn count_staff_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(DISTINCT account_id) FROM account_roles WHERE region_code LIKE $1 || '%'"
+    )
+    .bind(prefix)
+    .fetch_one(conn)
+    .await)
+}

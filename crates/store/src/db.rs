@@ -1,0 +1,196 @@
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on one of the two engines, chosen by the database URL.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// A transaction on whichever engine the pool is on. Dropped without `commit`, it rolls back, so
+/// a failed operation leaves nothing half-written.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// Runs one query body against the connection of a transaction, compiled once per engine.
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::Tx::Pg(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs one query body against a pool, compiled once per engine.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Pg($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+impl Db {
+    /// Opens the database named by `url`, creating a missing SQLite file, and migrates it.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let db = if url.starts_with("sqlite:") {
+            Self::open_sqlite(url).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url).await?
+        } else {
+            bail!("unsupported database URL (expected sqlite://… or postgres://…)");
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn open_sqlite(url: &str) -> anyhow::Result<Self> {
+        // WAL with synchronous=NORMAL: a commit survives a crash or kill -9 of the process; a
+        // power cut can lose the last commits since the last WAL sync (documented in README).
+        let options = SqliteConnectOptions::from_str(url)
+            .context("parsing the SQLite database URL")?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .context("opening the SQLite database")?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    async fn open_postgres(url: &str) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        Ok(Self::Pg(pool))
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        on_pool!(self, |pool| MIGRATOR.run(pool).await).context("migrating the database")
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Pg(_) => Engine::Postgres,
+        }
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers queue on the busy timeout instead of failing on a lock upgrade.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Pg(pool) => Tx::Pg(pool.begin().await?),
+        })
+    }
+
+    /// A transaction that only reads: no write lock on SQLite.
+    pub async fn read(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Self::Pg(pool) => Tx::Pg(pool.begin().await?),
+        })
+    }
+
+    /// Cheap round trip for `/healthz`.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Connections open and idle, for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        on_pool!(self, |pool| (pool.size(), pool.num_idle()))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await);
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await,
+            Self::Pg(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// The error is a unique-key violation (the same kind on both engines).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// Application-generated ids, below 2^53 so JavaScript clients read them exactly: milliseconds
+/// since 2024 (40 bits, good for 34 years) then a 13-bit per-process counter that starts at a
+/// random point, so ids from the server and the CLI do not collide in practice.
+pub fn new_id() -> i64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(|| {
+        let mut seed = [0u8; 8];
+        let _ = getrandom::fill(&mut seed);
+        u64::from_le_bytes(seed)
+    });
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+        .saturating_sub(1_704_067_200_000)
+        & ((1 << 40) - 1);
+    let low = start.wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed)) & 0x1FFF;
+    ((millis << 13) | low) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+
+    #[test]
+    fn ids_are_positive_distinct_and_safe_for_javascript() {
+        let ids: std::collections::HashSet<i64> = (0..5_000).map(|_| new_id()).collect();
+        assert_eq!(ids.len(), 5_000);
+        assert!(ids.iter().all(|&id| id > 0 && id < (1 << 53)));
+    }
+}

@@ -1,0 +1,15 @@
+//! SQL and nothing else. One set of migrations and one set of query texts serve SQLite and
+//! PostgreSQL: every query function is written once and compiled for both engines by the
+//! `on_tx!`/`on_pool!` macros, which expand the same body for each arm of the engine enum. The
+//! whole integration suite runs on both engines, so any difference in behaviour fails a test.
+
+pub mod accounts;
+pub mod audit;
+mod db;
+pub mod regions;
+pub mod sessions;
+pub mod sites;
+pub mod throttle;
+
+pub use db::{Db, Engine, Tx, is_unique_violation, new_id};
+pub use sqlx::Error as DbError;

@@ -1,0 +1,134 @@
+//! The JSON API under `/api/v1`. Every handler is annotated for the OpenAPI document.
+
+mod accounts;
+mod auth;
+mod regions;
+mod sites;
+
+use crate::AppState;
+use crate::error::AppError;
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use axum::routing::{get, post};
+use hongmajia_domain::ErrorCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::{Modify, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hongmajia API", description = "红马甲 volunteer service platform: JSON API v1"),
+    paths(
+        auth::create_token,
+        auth::revoke_token,
+        accounts::me,
+        accounts::home,
+        accounts::grant,
+        accounts::staff,
+        accounts::audit_log,
+        regions::show,
+        regions::create,
+        regions::rename,
+        regions::coverage,
+        sites::show,
+        sites::create,
+        sites::update,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `not_found`, `invalid_phone`.
+    pub code: String,
+    /// The message in the request's language (zh-CN by default, or by Accept-Language).
+    pub message: String,
+    /// The input field the error is about, when there is one.
+    pub field: Option<String>,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/auth/token",
+            post(auth::create_token).delete(auth::revoke_token),
+        )
+        .route("/me", get(accounts::me))
+        .route("/home", get(accounts::home))
+        .route("/accounts", post(accounts::grant))
+        .route("/audit", get(accounts::audit_log))
+        .route("/regions", post(regions::create))
+        .route("/regions/{code}", get(regions::show).patch(regions::rename))
+        .route("/regions/{code}/coverage", get(regions::coverage))
+        .route("/regions/{code}/staff", get(accounts::staff))
+        .route("/sites", post(sites::create))
+        .route("/sites/{id}", get(sites::show).put(sites::update))
+}
+
+/// A JSON body that must be sent as `application/json` (else 415) and must parse into `T`,
+/// unknown fields included (else 400 `invalid_json`).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !is_json {
+            return Err(AppError::code(ErrorCode::UnsupportedMediaType));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|_| AppError::code(ErrorCode::InvalidJson))?;
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|_| AppError::code(ErrorCode::InvalidJson))
+    }
+}
+
+/// `?page=N` and friends: a malformed query string is a 400 with our own error body.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
+    }
+}

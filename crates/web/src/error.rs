@@ -1,0 +1,132 @@
+//! `ServiceError` → HTTP. A handler returns `AppError`; the `localize` middleware then writes the
+//! body in the request's language: JSON `{"error": {code, message, field}}` under `/api`, an HTML
+//! page elsewhere. Internal errors are logged with the request id and never shown in detail.
+
+use crate::i18n::Lang;
+use crate::pages::render_error_page;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_services::ServiceError;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: Option<ErrorCode>,
+    pub field: Option<&'static str>,
+    pub internal: Option<anyhow::Error>,
+}
+
+/// What the response carries for the `localize` middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorInfo {
+    pub code: Option<ErrorCode>,
+    pub field: Option<&'static str>,
+}
+
+impl AppError {
+    pub fn code(code: ErrorCode) -> Self {
+        Self {
+            code: Some(code),
+            field: None,
+            internal: None,
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Rule(DomainError { code, field }) => Self {
+                code: Some(code),
+                field,
+                internal: None,
+            },
+            ServiceError::Internal(error) => Self {
+                code: None,
+                field: None,
+                internal: Some(error),
+            },
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        ServiceError::Internal(error).into()
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(error: DomainError) -> Self {
+        ServiceError::Rule(error).into()
+    }
+}
+
+pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
+    use ErrorCode::*;
+    match code {
+        None => StatusCode::INTERNAL_SERVER_ERROR,
+        Some(NotFound) => StatusCode::NOT_FOUND,
+        Some(Forbidden | CsrfRejected) => StatusCode::FORBIDDEN,
+        Some(Unauthenticated | InvalidCredentials) => StatusCode::UNAUTHORIZED,
+        Some(TooManyAttempts) => StatusCode::TOO_MANY_REQUESTS,
+        Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Some(InvalidJson | InvalidQuery) => StatusCode::BAD_REQUEST,
+        Some(RegionExists | SiteExists | RoleExists) => StatusCode::CONFLICT,
+        Some(
+            InvalidPhone | InvalidRegionCode | InvalidName | RegionLevelMismatch
+            | ParentRegionMissing | SiteKindMismatch | PasswordTooShort | PasswordTooLong
+            | PasswordTooCommon | PasswordRequired,
+        ) => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Some(error) = &self.internal {
+            tracing::error!(error = format!("{error:#}"), "request failed");
+        }
+        let mut response = status_of(self.code).into_response();
+        response.extensions_mut().insert(ErrorInfo {
+            code: self.code,
+            field: self.field,
+        });
+        response
+    }
+}
+
+/// The localized message of an error code (or of an internal error).
+pub fn message(lang: Lang, code: Option<ErrorCode>) -> &'static str {
+    match code {
+        Some(code) => lang.t(&format!("error.{code}")),
+        None => lang.t("error.internal"),
+    }
+}
+
+/// Writes the body of every error response in the request's language.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = Lang::from_headers(request.headers());
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().copied() else {
+        return response;
+    };
+    let status = response.status();
+    if is_api {
+        let body = serde_json::json!({
+            "error": {
+                "code": info.code.map_or("internal", ErrorCode::as_str),
+                "message": message(lang, info.code),
+                "field": info.field,
+            }
+        });
+        return (status, Json(body)).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    render_error_page(lang, status)
+}

@@ -1,0 +1,141 @@
+//! Two catalogues, zh-CN (default) and en. The stable error code is the key of its message, so no
+//! user-facing sentence lives in Rust code.
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const LANG_COOKIE: &str = "hmj_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+
+    pub fn parse(tag: &str) -> Option<Self> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Self::ZhCn)
+        } else if tag.starts_with("en") {
+            Some(Self::En)
+        } else {
+            None
+        }
+    }
+
+    pub const fn other(self) -> Self {
+        match self {
+            Self::ZhCn => Self::En,
+            Self::En => Self::ZhCn,
+        }
+    }
+
+    /// The remembered choice (cookie) wins; then the browser's Accept-Language; then Chinese.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        cookie_value(headers, LANG_COOKIE)
+            .and_then(|v| Self::parse(&v))
+            .or_else(|| accept_language(headers))
+            .unwrap_or(Self::ZhCn)
+    }
+
+    pub fn t(self, key: &str) -> &'static str {
+        let catalogue = match self {
+            Self::ZhCn => &catalogues().0,
+            Self::En => &catalogues().1,
+        };
+        catalogue.get(key).copied().unwrap_or("?")
+    }
+}
+
+/// The first language of Accept-Language that we have (quality values are in preference order
+/// in practice, so the order of the header is used).
+fn accept_language(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?;
+    value
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .find_map(Lang::parse)
+}
+
+/// A cookie's value from the request headers.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+type Catalogue = HashMap<String, &'static str>;
+
+fn catalogues() -> &'static (Catalogue, Catalogue) {
+    static CATALOGUES: OnceLock<(Catalogue, Catalogue)> = OnceLock::new();
+    CATALOGUES.get_or_init(|| {
+        (
+            load(include_str!("../locales/zh-CN.json")),
+            load(include_str!("../locales/en.json")),
+        )
+    })
+}
+
+fn load(json: &'static str) -> Catalogue {
+    let parsed: HashMap<String, String> =
+        serde_json::from_str(json).expect("a locale catalogue is valid JSON");
+    parsed
+        .into_iter()
+        .map(|(key, value)| (key, &*Box::leak(value.into_boxed_str())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hongmajia_domain::ErrorCode;
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let (zh, en) = catalogues();
+        let mut zh_keys: Vec<_> = zh.keys().collect();
+        let mut en_keys: Vec<_> = en.keys().collect();
+        zh_keys.sort();
+        en_keys.sort();
+        assert_eq!(zh_keys, en_keys);
+    }
+
+    #[test]
+    fn every_error_code_has_a_message_in_every_language() {
+        for code in ErrorCode::ALL {
+            for lang in [Lang::ZhCn, Lang::En] {
+                assert_ne!(lang.t(&format!("error.{code}")), "?", "{code} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_remembered_choice_beats_the_browser_language() {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-language", "en-US,en;q=0.9".parse().unwrap());
+        assert_eq!(Lang::from_headers(&headers), Lang::En);
+        headers.insert("cookie", "a=b; hmj_lang=zh-CN".parse().unwrap());
+        assert_eq!(Lang::from_headers(&headers), Lang::ZhCn);
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::ZhCn);
+    }
+}

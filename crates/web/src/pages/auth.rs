@@ -1,0 +1,208 @@
+//! Login, logout and the language switch.
+
+use super::{Chrome, LangOf, html};
+use crate::AppState;
+use crate::error::{AppError, message, status_of};
+use crate::i18n::{LANG_COOKIE, Lang, cookie_value};
+use crate::session::{PRE_SESSION_COOKIE, PageActor, SESSION_COOKIE, tokens_match};
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use hongmajia_domain::ErrorCode;
+use hongmajia_services::auth::{SessionKind, random_token};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    phone: String,
+    error: Option<&'static str>,
+}
+
+/// A cookie with the attributes every one of ours has: HttpOnly, a SameSite mode, Path=/,
+/// and Secure whenever the public URL is https.
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    same_site: SameSite,
+    max_age: Option<time::Duration>,
+) -> HeaderValue {
+    let mut cookie = Cookie::build((name, value))
+        .http_only(true)
+        .same_site(same_site)
+        .secure(state.secure_cookies())
+        .path("/");
+    if let Some(age) = max_age {
+        cookie = cookie.max_age(age);
+    }
+    HeaderValue::from_str(&cookie.build().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn expired(state: &AppState, name: &'static str) -> HeaderValue {
+    cookie(
+        state,
+        name,
+        String::new(),
+        SameSite::Lax,
+        Some(time::Duration::ZERO),
+    )
+}
+
+/// The login form, with a fresh double-submit token in a cookie and in the form.
+pub async fn login_page(State(state): State<AppState>, lang: LangOf) -> Result<Response, AppError> {
+    let token = random_token()?;
+    Ok(login_form(
+        &state,
+        lang.0,
+        token,
+        String::new(),
+        None,
+        StatusCode::OK,
+    ))
+}
+
+fn login_form(
+    state: &AppState,
+    lang: Lang,
+    token: String,
+    phone: String,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> Response {
+    let set = cookie(
+        state,
+        PRE_SESSION_COOKIE,
+        token.clone(),
+        SameSite::Strict,
+        None,
+    );
+    let page = LoginPage {
+        c: Chrome::anonymous(lang, token, "/login"),
+        phone,
+        error,
+    };
+    let mut response = html(&page, status);
+    response.headers_mut().append(header::SET_COOKIE, set);
+    response
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    phone: String,
+    password: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    lang: LangOf,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let expected = cookie_value(&headers, PRE_SESSION_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(&expected, &form.csrf) {
+        return Err(AppError::code(ErrorCode::CsrfRejected));
+    }
+    let result = state
+        .services()
+        .login(
+            &form.phone,
+            &form.password,
+            &peer.ip().to_string(),
+            SessionKind::Cookie,
+        )
+        .await;
+    match result {
+        Ok(session) => {
+            let mut response = Redirect::to("/home").into_response();
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                cookie(&state, SESSION_COOKIE, session.token, SameSite::Lax, None),
+            );
+            headers.append(header::SET_COOKIE, expired(&state, PRE_SESSION_COOKIE));
+            Ok(response)
+        }
+        Err(error) => match error.code() {
+            Some(code) => {
+                let token = random_token()?;
+                let text = message(lang.0, Some(code));
+                Ok(login_form(
+                    &state,
+                    lang.0,
+                    token,
+                    form.phone,
+                    Some(text),
+                    status_of(Some(code)),
+                ))
+            }
+            None => Err(error.into()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    actor: PageActor,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+        state.services().logout(&token).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, expired(&state, SESSION_COOKIE));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Remembers the chosen language for a year. It changes no data, so it needs no session; the
+/// cross-site check of every POST still applies.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let lang = Lang::parse(&form.lang).unwrap_or(Lang::ZhCn);
+    // Only a local path: never an open redirect.
+    let next = if form.next.starts_with('/') && !form.next.starts_with("//") {
+        form.next.as_str()
+    } else {
+        "/"
+    };
+    let mut response = Redirect::to(next).into_response();
+    let remembered = cookie(
+        &state,
+        LANG_COOKIE,
+        lang.tag().to_owned(),
+        SameSite::Lax,
+        Some(time::Duration::days(365)),
+    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, remembered);
+    response
+}

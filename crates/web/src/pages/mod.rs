@@ -1,0 +1,240 @@
+//! Server-rendered pages, Chinese first. A handler extracts, calls one service, renders.
+
+mod auth;
+mod regions;
+
+use crate::AppState;
+use crate::error::{AppError, message};
+use crate::i18n::Lang;
+use crate::session::PageActor;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hongmajia_domain::{ErrorCode, RegionLevel};
+use hongmajia_services::audit::AuditQuery;
+use hongmajia_services::auth::Authenticated;
+use hongmajia_services::home::Home;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/lang", post(auth::switch_language))
+        .route("/home", get(home))
+        .route("/audit", get(audit))
+        .route("/regions/{code}", get(regions::show))
+        .route("/regions/{code}/coverage", get(regions::coverage))
+        .route("/regions/{code}/rename", post(regions::rename))
+        .route("/regions/{code}/children", post(regions::add_child))
+        .route("/regions/{code}/site", post(regions::save_site))
+        .route("/assets/app.css", get(stylesheet))
+}
+
+/// What every page's frame needs: language, who is signed in, the form token, where we are.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub home_region: Option<String>,
+    pub csrf: String,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn role(&self, role: &str) -> &'static str {
+        self.lang.t(&format!("role.{role}"))
+    }
+
+    pub fn level(&self, level: &RegionLevel) -> &'static str {
+        self.lang.t(&format!("level.{}", level.as_str()))
+    }
+
+    /// A time as people in China read it (UTC+8).
+    pub fn time(&self, at: &OffsetDateTime) -> String {
+        let local = at.to_offset(time::macros::offset!(+8));
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        local.format(&format).unwrap_or_default()
+    }
+
+    pub fn signed_in(lang: Lang, auth: &Authenticated, path: &str) -> Self {
+        Self {
+            lang,
+            user: Some(auth.actor.label().to_owned()),
+            home_region: auth.actor.home_region().map(|r| r.to_string()),
+            csrf: auth.csrf_token.clone(),
+            path: path.to_owned(),
+        }
+    }
+
+    pub fn anonymous(lang: Lang, csrf: String, path: &str) -> Self {
+        Self {
+            lang,
+            user: None,
+            home_region: None,
+            csrf,
+            path: path.to_owned(),
+        }
+    }
+}
+
+/// Renders a template, or a logged 500 if rendering fails.
+pub fn html(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(error) => {
+            AppError::from(hongmajia_services::ServiceError::Internal(error.into())).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    title: &'static str,
+    text: &'static str,
+}
+
+/// The 404 / 403 / 500 page. It knows nothing of the session, so it shows a plain frame.
+pub fn render_error_page(lang: Lang, status: StatusCode) -> Response {
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("page.not_found", "page.not_found_text"),
+        StatusCode::FORBIDDEN => ("page.forbidden", "page.forbidden_text"),
+        s if s.is_server_error() => ("page.error", "page.error_text"),
+        _ => ("page.error", ""),
+    };
+    let text = if text.is_empty() {
+        message(lang, Some(ErrorCode::InvalidQuery))
+    } else {
+        lang.t(text)
+    };
+    let page = ErrorPage {
+        c: Chrome::anonymous(lang, String::new(), "/home"),
+        title: lang.t(title),
+        text,
+    };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+async fn root(request: Request) -> Redirect {
+    let signed_in =
+        crate::i18n::cookie_value(request.headers(), crate::session::SESSION_COOKIE).is_some();
+    Redirect::to(if signed_in { "/home" } else { "/login" })
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    home: Home,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+) -> Result<Response, AppError> {
+    let home = state.services().home(&auth.actor).await?;
+    let page = HomePage {
+        c: Chrome::signed_in(lang.0, &auth, "/home"),
+        home,
+    };
+    Ok(html(&page, StatusCode::OK))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPageView {
+    c: Chrome,
+    page: hongmajia_services::audit::AuditPage,
+    filter_action: String,
+    filter_actor: String,
+    total_text: String,
+    has_next: bool,
+    prev_link: String,
+    next_link: String,
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    region: Option<String>,
+    action: Option<String>,
+    actor: Option<String>,
+    page: Option<u32>,
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    crate::api::QueryParams(params): crate::api::QueryParams<AuditParams>,
+) -> Result<Response, AppError> {
+    let query = AuditQuery {
+        region: params.region,
+        action: params.action.clone(),
+        actor: params.actor.clone(),
+        page: params.page.unwrap_or(1),
+    };
+    let page = state.services().audit_log(&auth.actor, &query).await?;
+    let link = |n: u32| {
+        let mut url = url::Url::parse("http://x/audit").expect("a fixed URL parses");
+        url.query_pairs_mut()
+            .append_pair("region", &page.region_code)
+            .append_pair("action", query.action.as_deref().unwrap_or(""))
+            .append_pair("actor", query.actor.as_deref().unwrap_or(""))
+            .append_pair("page", &n.to_string());
+        format!("/audit?{}", url.query().unwrap_or(""))
+    };
+    let view = AuditPageView {
+        c: Chrome::signed_in(lang.0, &auth, "/audit"),
+        filter_action: query.action.clone().unwrap_or_default(),
+        filter_actor: query.actor.clone().unwrap_or_default(),
+        total_text: lang
+            .0
+            .t("audit.total")
+            .replace("{n}", &page.total.to_string()),
+        has_next: i64::from(page.page * page.per_page) < page.total,
+        prev_link: link(page.page.saturating_sub(1)),
+        next_link: link(page.page + 1),
+        page,
+    };
+    Ok(html(&view, StatusCode::OK))
+}
+
+/// The request's language as an extractor.
+pub struct LangOf(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(Lang::from_headers(&parts.headers)))
+    }
+}
