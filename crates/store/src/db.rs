@@ -5,7 +5,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -163,24 +163,30 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Application-generated ids, below 2^53 so JavaScript clients read them exactly: milliseconds
-/// since 2024 (40 bits, good for 34 years) then a 13-bit per-process counter that starts at a
-/// random point, so ids from the server and the CLI do not collide in practice.
+/// since 2024 (40 bits, good for 34 years) above 13 bits that start at a random point per
+/// process, so the server and the CLI do not collide in practice. Within a process ids strictly
+/// increase, so "newest first" can order by id.
 pub fn new_id() -> i64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(|| {
-        let mut seed = [0u8; 8];
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    static LOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let low = *LOW.get_or_init(|| {
+        let mut seed = [0u8; 2];
         let _ = getrandom::fill(&mut seed);
-        u64::from_le_bytes(seed)
+        i64::from(u16::from_le_bytes(seed) & 0x0FFF)
     });
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
         .saturating_sub(1_704_067_200_000)
         & ((1 << 40) - 1);
-    let low = start.wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed)) & 0x1FFF;
-    ((millis << 13) | low) as i64
+    let candidate = (millis << 13) | low;
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(candidate.max(last + 1))
+        })
+        .unwrap_or_default();
+    candidate.max(previous + 1)
 }
 
 #[cfg(test)]
@@ -189,8 +195,8 @@ mod tests {
 
     #[test]
     fn ids_are_positive_distinct_and_safe_for_javascript() {
-        let ids: std::collections::HashSet<i64> = (0..5_000).map(|_| new_id()).collect();
-        assert_eq!(ids.len(), 5_000);
+        let ids: Vec<i64> = (0..50_000).map(|_| new_id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
         assert!(ids.iter().all(|&id| id > 0 && id < (1 << 53)));
     }
 }

@@ -1,1 +1,13 @@
+//! The one integration-test binary. Every test starts the real app on 127.0.0.1:0 against a
+//! fresh database of the engine chosen by `HONGMAJIA_TEST_ENGINE` (`sqlite`, the default, or
+//! `postgres` with `HONGMAJIA_TEST_PG_URL`); `scripts/test` runs the suite once per engine.
 
+mod helpers;
+
+mod access_matrix;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod regions;
+mod web;

@@ -1,12 +1,12 @@
 //! Login, logout and the language switch.
 
+use super::FormBody;
 use super::{Chrome, LangOf, html};
 use crate::AppState;
 use crate::error::{AppError, message, status_of};
 use crate::i18n::{LANG_COOKIE, Lang, cookie_value};
 use crate::session::{PRE_SESSION_COOKIE, PageActor, SESSION_COOKIE, tokens_match};
 use askama::Template;
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -97,7 +97,7 @@ fn login_form(
 pub struct LoginForm {
     phone: String,
     password: String,
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
@@ -106,7 +106,7 @@ pub async fn login_submit(
     lang: LangOf,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, AppError> {
     let expected = cookie_value(&headers, PRE_SESSION_COOKIE).unwrap_or_default();
     if expected.is_empty() || !tokens_match(&expected, &form.csrf) {
@@ -152,7 +152,7 @@ pub async fn login_submit(
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
@@ -160,7 +160,7 @@ pub async fn logout(
     State(state): State<AppState>,
     actor: PageActor,
     headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    FormBody(form): FormBody<TokenForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
@@ -184,7 +184,7 @@ pub struct LanguageForm {
 /// cross-site check of every POST still applies.
 pub async fn switch_language(
     State(state): State<AppState>,
-    Form(form): Form<LanguageForm>,
+    FormBody(form): FormBody<LanguageForm>,
 ) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::ZhCn);
     // Only a local path: never an open redirect.

@@ -238,3 +238,17 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {
         Ok(Self(Lang::from_headers(&parts.headers)))
     }
 }
+
+/// A form body; one that cannot be read gets our own 400 page instead of a bare rejection.
+pub struct FormBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for FormBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(request, state)
+            .await
+            .map(|form| Self(form.0))
+            .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
+    }
+}

@@ -2,12 +2,12 @@
 //! region below it and found or edit its site. A refused form is shown again, filled in, with
 //! the reason in place.
 
+use super::FormBody;
 use super::{Chrome, LangOf, html};
 use crate::AppState;
 use crate::error::{AppError, message};
 use crate::session::PageActor;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -149,7 +149,7 @@ fn is_form_refusal(code: hongmajia_domain::ErrorCode) -> bool {
 #[derive(Deserialize)]
 pub struct NameForm {
     name: String,
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
@@ -158,7 +158,7 @@ pub async fn rename(
     lang: LangOf,
     actor: PageActor,
     Path(code): Path<String>,
-    Form(form): Form<NameForm>,
+    FormBody(form): FormBody<NameForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
@@ -179,7 +179,7 @@ pub async fn rename(
 pub struct NewChildForm {
     code: String,
     name: String,
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
@@ -188,7 +188,7 @@ pub async fn add_child(
     lang: LangOf,
     actor: PageActor,
     Path(code): Path<String>,
-    Form(form): Form<NewChildForm>,
+    FormBody(form): FormBody<NewChildForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
@@ -225,7 +225,7 @@ pub struct SiteForm {
     address: String,
     #[serde(default)]
     secretary: String,
-    #[serde(rename = "_csrf")]
+    #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
@@ -235,7 +235,7 @@ pub async fn save_site(
     lang: LangOf,
     actor: PageActor,
     Path(code): Path<String>,
-    Form(form): Form<SiteForm>,
+    FormBody(form): FormBody<SiteForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;

@@ -1,0 +1,274 @@
+//! The `hongmajia` binary itself: migrate, user create, demo, serve.
+
+use crate::helpers::{PASSWORD, fresh_database_url};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn hongmajia(database: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(args)
+        .env("HONGMAJIA_DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn migrate_creates_and_migrates_a_new_database() {
+    let database = fresh_database_url().await;
+    let output = hongmajia(&database, &["migrate"], "");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).trim(), "migrated");
+    let again = hongmajia(&database, &["migrate"], "");
+    assert!(again.status.success(), "migrating twice is harmless");
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_a_pipe_and_adds_roles_to_an_existing_phone() {
+    let database = fresh_database_url().await;
+    let db = hongmajia_services::Db::open(&database).await.unwrap();
+    let services = hongmajia_services::Services::new(
+        db,
+        std::sync::Arc::new(hongmajia_services::SystemClock),
+        Default::default(),
+    );
+    for (code, name) in [
+        ("140800", "运城市"),
+        ("140824", "稷山县"),
+        ("140824001", "稷峰镇"),
+    ] {
+        services
+            .create_region(&hongmajia_domain::Actor::System, code, name)
+            .await
+            .unwrap();
+    }
+    let created = hongmajia(
+        &database,
+        &[
+            "user",
+            "create",
+            "--phone",
+            "13912345678",
+            "--role",
+            "center-admin",
+            "--region",
+            "140824",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).starts_with("created account"));
+    let session = services
+        .login(
+            "13912345678",
+            PASSWORD,
+            "127.0.0.1",
+            hongmajia_services::auth::SessionKind::Api,
+        )
+        .await;
+    assert!(session.is_ok(), "the piped password works");
+
+    let added = hongmajia(
+        &database,
+        &[
+            "user",
+            "create",
+            "--phone",
+            "13912345678",
+            "--role",
+            "volunteer",
+        ],
+        "",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).starts_with("added role"));
+
+    let wrong_level = hongmajia(
+        &database,
+        &[
+            "user",
+            "create",
+            "--phone",
+            "13912345679",
+            "--role",
+            "center-admin",
+            "--region",
+            "140824001",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(!wrong_level.status.success());
+    assert!(text(&wrong_level.stderr).contains("region_level_mismatch"));
+
+    let no_password = hongmajia(
+        &database,
+        &[
+            "user",
+            "create",
+            "--phone",
+            "13912345670",
+            "--role",
+            "institute-admin",
+            "--region",
+            "140824001",
+        ],
+        "",
+    );
+    assert!(!no_password.status.success());
+    assert!(text(&no_password.stderr).contains("password_required"));
+
+    let weak = hongmajia(
+        &database,
+        &[
+            "user",
+            "create",
+            "--phone",
+            "13912345670",
+            "--role",
+            "institute-admin",
+            "--region",
+            "140824001",
+        ],
+        "short\n",
+    );
+    assert!(text(&weak.stderr).contains("password_too_short"));
+
+    let audit = services
+        .audit_log(
+            &hongmajia_domain::Actor::System,
+            &hongmajia_services::audit::AuditQuery {
+                region: Some("140800".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let grants = audit
+        .entries
+        .iter()
+        .filter(|e| e.action == "account.grant" && e.actor == "system")
+        .count();
+    assert_eq!(
+        grants, 1,
+        "the CLI's center-admin grant is audited as the operator system"
+    );
+}
+
+/// The demo's account table without its password column, which is random by design.
+fn without_passwords(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .skip(3)
+        .map(|line| {
+            line.split_whitespace()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_is_the_same_for_the_same_seed_and_refuses_to_load_twice() {
+    let first_db = fresh_database_url().await;
+    let second_db = fresh_database_url().await;
+    let first = hongmajia(
+        &first_db,
+        &[
+            "demo",
+            "--scale",
+            "small",
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-11-29",
+        ],
+        "",
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let second = hongmajia(
+        &second_db,
+        &[
+            "demo",
+            "--scale",
+            "small",
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-11-29",
+        ],
+        "",
+    );
+    let (a, b) = (text(&first.stdout), text(&second.stdout));
+    assert_eq!(without_passwords(&a), without_passwords(&b));
+    assert!(a.contains("city-admin") && a.contains("运城市") && a.contains("140882"));
+    let passwords = |out: &str| {
+        out.lines()
+            .skip(3)
+            .map(|l| l.split_whitespace().last().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(
+        passwords(&a),
+        passwords(&b),
+        "passwords are random, never derived from the seed"
+    );
+
+    let again = hongmajia(&first_db, &["demo", "--scale", "small", "--seed", "7"], "");
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already holds the demo"));
+}
+
+#[tokio::test]
+async fn serve_with_demo_loads_the_city_serves_and_stops_cleanly_on_sigterm() {
+    let database = fresh_database_url().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("HONGMAJIA_DATABASE_URL", &database)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut address = None;
+    let mut saw_city_admin = false;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        saw_city_admin |= line.starts_with("city-admin");
+        if let Some(rest) = line.strip_prefix("hongmajia serving on ") {
+            address = Some(rest.to_owned());
+            break;
+        }
+    }
+    let address = address.expect("the server says where it serves");
+    assert!(saw_city_admin, "the demo accounts are printed");
+    let login = reqwest::get(format!("{address}/login")).await.unwrap();
+    assert_eq!(login.status(), reqwest::StatusCode::OK);
+    assert!(login.text().await.unwrap().contains("登录"));
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status}");
+}

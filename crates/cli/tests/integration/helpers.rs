@@ -1,0 +1,296 @@
+//! `TestApp`: the real router on a random port, a fresh database, an injectable clock, and
+//! helpers to make regions, sites and signed-in accounts.
+
+use hongmajia_domain::{Actor, Role};
+use hongmajia_services::accounts::GrantInput;
+use hongmajia_services::sites::SiteInput;
+use hongmajia_services::{Db, ManualClock, Services, Settings};
+use hongmajia_web::{AppState, WebConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const PASSWORD: &str = "Hongmajia-test-2026!";
+
+/// The database URL of a fresh, empty database on the engine under test.
+pub async fn fresh_database_url() -> String {
+    match std::env::var("HONGMAJIA_TEST_ENGINE").as_deref() {
+        Ok("postgres") => fresh_postgres().await,
+        _ => fresh_sqlite(),
+    }
+}
+
+pub fn engine_name() -> &'static str {
+    match std::env::var("HONGMAJIA_TEST_ENGINE").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+fn fresh_sqlite() -> String {
+    let dir = tempfile::tempdir().expect("a temp dir").keep();
+    format!("sqlite://{}", dir.join("test.db").display())
+}
+
+async fn fresh_postgres() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("HONGMAJIA_TEST_PG_URL")
+        .expect("HONGMAJIA_TEST_PG_URL is set for the postgres pass");
+    let name = format!("hmj_test_{}", unique_suffix());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connecting to the test cluster");
+    let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
+    sqlx::query(create)
+        .execute(&mut admin)
+        .await
+        .expect("creating a test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("the URL names a database");
+    format!("{base}/{name}")
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    phones: AtomicU32,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Builder {
+    config: WebConfig,
+}
+
+impl TestApp {
+    pub fn builder() -> Builder {
+        Builder {
+            config: WebConfig::default(),
+        }
+    }
+
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    pub fn services(&self) -> &Services {
+        self.state.services()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A phone number no other account of this app has.
+    pub fn new_phone(&self) -> String {
+        format!("139{:08}", self.phones.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Yuncheng (140800) with two counties, each with one township and one village, all with
+    /// their sites; and a second city, Linfen (141000), with the same shape: "outside" for all.
+    pub async fn with_region_tree(self) -> Self {
+        let codes = [
+            ("140800", "运城市"),
+            ("140824", "稷山县"),
+            ("140824001", "稷峰镇"),
+            ("140824001001", "姚村"),
+            ("140825", "新绛县"),
+            ("140825001", "龙兴镇"),
+            ("140825001001", "三泉村"),
+            ("141000", "临汾市"),
+            ("141002", "尧都区"),
+            ("141002001", "解放路街道"),
+            ("141002001001", "鼓楼社区"),
+        ];
+        for (code, name) in codes {
+            self.add_region(code, name).await;
+            if !code.ends_with("00") {
+                self.add_site(code, &format!("{name}实践阵地")).await;
+            }
+        }
+        self
+    }
+
+    pub async fn add_region(&self, code: &str, name: &str) {
+        self.services()
+            .create_region(&Actor::System, code, name)
+            .await
+            .unwrap_or_else(|e| panic!("creating {code}: {e}"));
+    }
+
+    pub async fn add_site(&self, code: &str, name: &str) -> i64 {
+        let input = SiteInput {
+            name: name.to_owned(),
+            ..SiteInput::default()
+        };
+        self.services()
+            .create_site(&Actor::System, code, &input)
+            .await
+            .unwrap_or_else(|e| panic!("founding the site of {code}: {e}"))
+            .id
+    }
+
+    /// An account with one role (and the test password), made by the operator.
+    pub async fn account(&self, role: Role, region: Option<&str>) -> TestUser {
+        let phone = self.new_phone();
+        let input = GrantInput {
+            phone: phone.clone(),
+            role: role.as_str().to_owned(),
+            region_code: region.map(str::to_owned),
+            display_name: Some(format!("{} {}", role.as_str(), region.unwrap_or(""))),
+            password: Some(PASSWORD.to_owned()),
+        };
+        let granted = self
+            .services()
+            .grant_role(&Actor::System, &input)
+            .await
+            .unwrap_or_else(|e| panic!("creating a {role:?}: {e}"));
+        TestUser {
+            phone,
+            account_id: granted.account_id,
+            token: None,
+        }
+    }
+
+    /// An account that has logged in through the API and holds a bearer token.
+    pub async fn signed_in(&self, role: Role, region: Option<&str>) -> TestUser {
+        let mut user = self.account(role, region).await;
+        let response = self
+            .post_json(
+                "/api/v1/auth/token",
+                None,
+                &json!({"phone": user.phone, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "login of a fresh {role:?}"
+        );
+        let body: Value = response.json().await.unwrap();
+        user.token = Some(body["token"].as_str().unwrap().to_owned());
+        user
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the request reaches the app")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn browser_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+}
+
+impl Builder {
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.config.public_url = Some(url.to_owned());
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let database_url = fresh_database_url().await;
+        let db = Db::open(&database_url)
+            .await
+            .expect("opening the test database");
+        let start = time::macros::datetime!(2026-11-29 08:00 UTC);
+        let clock = Arc::new(ManualClock::new(start));
+        let services = Services::new(db, clock.clone(), Settings::default());
+        let state = AppState::new(services, self.config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            hongmajia_web::serve(listener, serving, shutdown)
+                .await
+                .expect("the app serves");
+        });
+        TestApp {
+            address,
+            state,
+            clock,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            shutdown: Some(stop),
+            phones: AtomicU32::new(0),
+        }
+    }
+}
+
+pub struct TestUser {
+    pub phone: String,
+    pub account_id: i64,
+    pub token: Option<String>,
+}
+
+impl TestUser {
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+}
+
+/// The `error.code` of an API error answer.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("an error body in JSON");
+    body["error"]["code"].as_str().unwrap_or("").to_owned()
+}

@@ -1,0 +1,416 @@
+//! The HTTP surface: cookies, cross-site refusals, error bodies in both languages, the pages'
+//! login, and the operational endpoints.
+
+use crate::helpers::{PASSWORD, TestApp, error_code};
+use hongmajia_domain::Role;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+
+/// The login form's double-submit token, read from the page a client just fetched.
+async fn login_form_token(client: &reqwest::Client, app: &TestApp) -> String {
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    hidden_value(&page, "_csrf")
+}
+
+fn hidden_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn page_login(app: &TestApp, client: &reqwest::Client, phone: &str) -> reqwest::Response {
+    let token = login_form_token(client, app).await;
+    client
+        .post(app.url("/login"))
+        .form(&[("phone", phone), ("password", PASSWORD), ("_csrf", &token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hmj_session="))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_login_page_is_chinese_by_default_and_english_when_the_browser_asks() {
+    let app = TestApp::spawn().await;
+    let zh = app.get("/login", None).await.text().await.unwrap();
+    assert!(zh.contains("登录") && zh.contains("lang=\"zh-CN\""));
+    let en = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Log in") && en.contains("lang=\"en\""));
+}
+
+#[tokio::test]
+async fn a_page_login_sets_a_fresh_httponly_samesite_cookie_each_time() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = app.browser_client();
+    let first = page_login(&app, &client, &admin.phone).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(first.headers()[LOCATION], "/home");
+    let first_cookie = session_cookie(&first).expect("a session cookie");
+    assert!(
+        first_cookie.contains("HttpOnly") && first_cookie.contains("SameSite=Lax"),
+        "{first_cookie}"
+    );
+    assert!(
+        !first_cookie.contains("Secure"),
+        "plain http deployment: {first_cookie}"
+    );
+    let second = session_cookie(&page_login(&app, &client, &admin.phone).await).unwrap();
+    assert_ne!(first_cookie, second, "a new session at every login");
+    let home = client.get(app.url("/home")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    assert!(home.text().await.unwrap().contains("稷山县"));
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    let app = TestApp::builder()
+        .public_url("https://hmj.example.cn")
+        .spawn()
+        .await
+        .with_region_tree()
+        .await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = app.browser_client();
+    let login = page_login(&app, &client, &admin.phone).await;
+    assert!(session_cookie(&login).unwrap().contains("Secure"));
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_on_the_server() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = app.browser_client();
+    let cookie = session_cookie(&page_login(&app, &client, &admin.phone).await).unwrap();
+    let raw = cookie.split(';').next().unwrap().to_owned();
+    let home = client
+        .get(app.url("/home"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&home, "_csrf");
+    let logout = client
+        .post(app.url("/logout"))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+    // Replaying the old cookie by hand: the server no longer knows the session.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn state_changes_from_another_site_or_without_the_form_token_are_refused() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = app.browser_client();
+    page_login(&app, &client, &admin.phone).await;
+    let page = client
+        .get(app.url("/regions/140824"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "_csrf");
+
+    let no_token = client
+        .post(app.url("/regions/140824/rename"))
+        .form(&[("name", "改名一")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let wrong_token = client
+        .post(app.url("/regions/140824/rename"))
+        .form(&[("name", "改名二"), ("_csrf", "0000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), StatusCode::FORBIDDEN);
+    let foreign = client
+        .post(app.url("/regions/140824/rename"))
+        .header("origin", "http://evil.example")
+        .form(&[("name", "改名三"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    let cross = client
+        .post(app.url("/regions/140824/rename"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("name", "改名四"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    // A cookie-authenticated API write needs the session's token in a header.
+    let api = client
+        .patch(app.url("/api/v1/regions/140824"))
+        .json(&json!({"name": "改名五"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(api).await, "csrf_rejected");
+
+    let name = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824")
+        .await
+        .unwrap()
+        .region
+        .name;
+    assert_eq!(name, "稷山县", "no refused request changed anything");
+
+    let same_site = client
+        .post(app.url("/regions/140824/rename"))
+        .header("origin", app.address.as_str())
+        .form(&[("name", "稷山县（新）"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_api_refuses_non_json_bodies_and_unknown_fields_with_clear_codes() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let plain = reqwest::Client::new()
+        .post(app.url("/api/v1/regions"))
+        .bearer_auth(admin.token().unwrap())
+        .header(CONTENT_TYPE, "text/plain")
+        .body(r#"{"code":"140824009","name":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(plain).await, "unsupported_media_type");
+
+    let extra = app
+        .post_json(
+            "/api/v1/accounts",
+            admin.token(),
+            &json!({"phone": "13912340000", "role": "volunteer", "points": 100}),
+        )
+        .await;
+    assert_eq!(extra.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(extra).await, "invalid_json");
+
+    let broken = reqwest::Client::new()
+        .post(app.url("/api/v1/regions"))
+        .bearer_auth(admin.token().unwrap())
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_validation_error_names_the_field_in_the_callers_language() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let body = json!({"code": "14082400X", "name": "新镇"});
+    let zh: Value = app
+        .post_json("/api/v1/regions", admin.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(zh["error"]["code"], "invalid_region_code");
+    assert_eq!(zh["error"]["field"], "code");
+    assert!(
+        zh["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("区划代码")
+    );
+    let en: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/regions"))
+        .bearer_auth(admin.token().unwrap())
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        en["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("division code")
+    );
+}
+
+#[tokio::test]
+async fn injection_payloads_are_plain_text_to_the_database() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    for (n, payload) in [
+        "'; DROP TABLE regions; --",
+        "\" OR 1=1 --",
+        "x' UNION SELECT password_hash FROM accounts --",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let code = format!("14082400{}", n + 5);
+        let created = app
+            .post_json(
+                "/api/v1/regions",
+                admin.token(),
+                &json!({"code": code, "name": payload}),
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let read: Value = app
+            .get(&format!("/api/v1/regions/{code}"), admin.token())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(read["region"]["name"], payload);
+        let search = app
+            .get(
+                &format!("/api/v1/audit?actor={}", urlencode(payload)),
+                admin.token(),
+            )
+            .await;
+        assert_eq!(search.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        app.get("/api/v1/regions/140824", admin.token())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+fn urlencode(raw: &str) -> String {
+    url_escape(raw)
+}
+
+fn url_escape(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_404_page_and_unknown_api_paths_a_json_404() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/no/such/page", None).await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.text().await.unwrap().contains("页面不存在"));
+    let api = app.get("/api/v1/no-such-thing", None).await;
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(api).await, "not_found");
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_send_the_anonymous_to_the_login_page() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    for path in ["/home", "/regions/140824", "/audit"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()[LOCATION], "/login");
+    }
+}
+
+#[tokio::test]
+async fn health_metrics_and_the_api_document_are_served() {
+    let app = TestApp::spawn().await;
+    let health = app.get("/healthz", None).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    app.get("/login", None).await;
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("hongmajia_http_requests_total"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("route=\"/login\""));
+    assert!(metrics.contains("hongmajia_db_pool_connections"));
+    let doc: Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/auth/token",
+        "/api/v1/regions/{code}",
+        "/api/v1/sites",
+        "/api/v1/audit",
+        "/api/v1/accounts",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let docs = app.get("/api/docs/", None).await;
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn dynamic_responses_are_never_cached() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let response = app.get("/api/v1/me", admin.token()).await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
