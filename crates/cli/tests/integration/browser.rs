@@ -42,7 +42,7 @@ async fn start_driver() -> Driver {
         .unwrap()
         .port();
     let binary = std::env::var("HONGMAJIA_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let child = std::process::Command::new(&binary)
+    let mut child = std::process::Command::new(&binary)
         .arg(format!("--port={port}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -58,6 +58,8 @@ async fn start_driver() -> Driver {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("chromedriver did not start");
 }
 
