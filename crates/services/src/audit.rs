@@ -95,7 +95,7 @@ impl Services {
             actor_label: query.actor.as_deref().unwrap_or(""),
         };
         let page = query.page.max(1);
-        let offset = i64::from((page - 1) * PER_PAGE);
+        let offset = (i64::from(page) - 1) * i64::from(PER_PAGE);
         let mut tx = self.db.read().await.doing("starting a read")?;
         let total = audit::count(&mut tx, &filter)
             .await

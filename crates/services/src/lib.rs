@@ -58,7 +58,15 @@ impl Services {
 pub fn authorize(actor: &Actor, action: Action, target: &Target) -> ServiceResult<()> {
     match can(actor, action, target) {
         Decision::Allow => Ok(()),
-        Decision::OutOfScope => Err(ServiceError::rule(ErrorCode::NotFound)),
+        Decision::OutOfScope => {
+            tracing::warn!(
+                event = "access_denied",
+                reason = "out_of_scope",
+                actor = actor.label(),
+                action = action.as_str()
+            );
+            Err(ServiceError::rule(ErrorCode::NotFound))
+        }
         Decision::Forbidden => {
             tracing::warn!(
                 event = "access_denied",

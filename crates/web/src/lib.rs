@@ -21,6 +21,7 @@ use hongmajia_services::Services;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
+use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -73,6 +74,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
+        // A bug that panics answers 500 (logged, localized), never a dropped connection.
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(
             state.clone(),
             session::refuse_cross_site,
@@ -94,6 +97,11 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error::AppError::from(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 async fn not_found() -> error::AppError {

@@ -414,3 +414,27 @@ async fn dynamic_responses_are_never_cached() {
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn absurd_paths_and_query_values_get_4xx_never_5xx() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    for path in [
+        "/api/v1/regions/%00",
+        "/api/v1/regions/1408240010019999999",
+        "/api/v1/sites/99999999999999999999999",
+        "/api/v1/sites/-1",
+        "/api/v1/audit?page=abc",
+        "/api/v1/audit?page=4294967295",
+        "/api/v1/audit?region=%27",
+        "/api/v1/regions/140824/staff?page=0",
+        "/api/v1/regions/140824/staff?page=4294967295",
+        "/api/v1/regions/%E4%B8%AD/coverage",
+    ] {
+        let status = app.get(path, admin.token()).await.status();
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{path}: {status}"
+        );
+    }
+}

@@ -217,9 +217,9 @@ async fn audit(
             .0
             .t("audit.total")
             .replace("{n}", &page.total.to_string()),
-        has_next: i64::from(page.page * page.per_page) < page.total,
+        has_next: i64::from(page.page) * i64::from(page.per_page) < page.total,
         prev_link: link(page.page.saturating_sub(1)),
-        next_link: link(page.page + 1),
+        next_link: link(page.page.saturating_add(1)),
         page,
     };
     Ok(html(&view, StatusCode::OK))
