@@ -24,9 +24,12 @@ CREATE TABLE sites (
     updated_at TIMESTAMPTZ NOT NULL
 );
 
+-- The phone is personal data: stored encrypted, found by its keyed hash, shown masked.
 CREATE TABLE accounts (
     id BIGINT NOT NULL PRIMARY KEY,
-    phone TEXT NOT NULL UNIQUE,
+    phone_lookup TEXT NOT NULL UNIQUE,
+    phone_enc TEXT NOT NULL,
+    phone_masked TEXT NOT NULL,
     display_name TEXT NOT NULL,
     password_hash TEXT,
     created_at TIMESTAMPTZ NOT NULL

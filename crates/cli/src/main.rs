@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hongmajia_domain::Actor;
 use hongmajia_services::accounts::GrantInput;
 use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
+use hongmajia_services::vault::Vault;
 use hongmajia_services::{Db, Services, Settings, SystemClock};
 use hongmajia_web::{AppState, WebConfig};
 use std::io::{IsTerminal, Read};
@@ -27,6 +28,10 @@ struct Cli {
         default_value = "sqlite://hongmajia.db"
     )]
     database: String,
+    /// The key file for personal data (JSON). With SQLite a missing one is generated beside the
+    /// database; with PostgreSQL it is required.
+    #[arg(long, global = true, env = "HONGMAJIA_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -110,8 +115,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let vault = Vault::for_database(cli.secret_key_file.as_deref(), &cli.database)?;
     let db = Db::open(&cli.database).await?;
-    let services = Services::new(db, Arc::new(SystemClock), Settings::default());
+    let services = Services::new(db, vault, Arc::new(SystemClock), Settings::default());
     match cli.command {
         Command::Migrate => {
             println!("migrated");

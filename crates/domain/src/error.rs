@@ -28,6 +28,18 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     InvalidQuery,
     RoleExists,
+    InvalidIdNumber,
+    InvalidBirthDate,
+    InvalidGender,
+    GenderMismatch,
+    BirthDateMismatch,
+    GuardianConsentRequired,
+    ConsentRequired,
+    AlreadyRegistered,
+    InvalidCode,
+    CodeExpired,
+    TooManyCodes,
+    InvalidIdType,
 }
 
 impl ErrorCode {
@@ -55,6 +67,18 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidQuery => "invalid_query",
             Self::RoleExists => "role_exists",
+            Self::InvalidIdNumber => "invalid_id_number",
+            Self::InvalidBirthDate => "invalid_birth_date",
+            Self::InvalidGender => "invalid_gender",
+            Self::GenderMismatch => "gender_mismatch",
+            Self::BirthDateMismatch => "birth_date_mismatch",
+            Self::GuardianConsentRequired => "guardian_consent_required",
+            Self::ConsentRequired => "consent_required",
+            Self::AlreadyRegistered => "already_registered",
+            Self::InvalidCode => "invalid_code",
+            Self::CodeExpired => "code_expired",
+            Self::TooManyCodes => "too_many_codes",
+            Self::InvalidIdType => "invalid_id_type",
         }
     }
 
@@ -82,6 +106,18 @@ impl ErrorCode {
         Self::UnsupportedMediaType,
         Self::InvalidQuery,
         Self::RoleExists,
+        Self::InvalidIdNumber,
+        Self::InvalidBirthDate,
+        Self::InvalidGender,
+        Self::GenderMismatch,
+        Self::BirthDateMismatch,
+        Self::GuardianConsentRequired,
+        Self::ConsentRequired,
+        Self::AlreadyRegistered,
+        Self::InvalidCode,
+        Self::CodeExpired,
+        Self::TooManyCodes,
+        Self::InvalidIdType,
     ];
 }
 

@@ -5,6 +5,7 @@ use crate::audit::{Change, record};
 use crate::auth::{hash_password, load_actor};
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
+use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::{
     AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target,
@@ -109,7 +110,8 @@ impl Services {
                 .await
                 .map_err(|_| ServiceError::on(ErrorCode::ParentRegionMissing, "region_code"))?;
         }
-        let found = accounts::find_by_phone(&mut tx, phone.as_str())
+        let phone_lookup = self.vault.lookup(Field::Phone, phone.as_str());
+        let found = accounts::find_by_phone(&mut tx, &phone_lookup)
             .await
             .doing("finding the account")?;
         let created = found.is_none();
@@ -117,10 +119,16 @@ impl Services {
             Some(account) => (account.id, account.password_hash.is_some()),
             None => {
                 let id = new_id();
+                let sealed = self.vault.encrypt(Field::Phone, phone.as_str())?;
+                let stored = accounts::StoredPhone {
+                    lookup: &phone_lookup,
+                    sealed: &sealed,
+                    masked: &phone.masked(),
+                };
                 accounts::insert(
                     &mut tx,
                     id,
-                    phone.as_str(),
+                    &stored,
                     &display_name,
                     password_hash.as_deref(),
                     self.now(),
@@ -198,9 +206,7 @@ impl Services {
             .doing("reading the roles")?;
         Ok(Profile {
             id: account.id,
-            phone: Phone::parse(&account.phone)
-                .map(|p| p.masked())
-                .unwrap_or_default(),
+            phone: account.phone_masked,
             display_name: account.display_name,
             roles: roles
                 .into_iter()
@@ -232,9 +238,7 @@ impl Services {
             .into_iter()
             .map(|row| StaffEntry {
                 account_id: row.id,
-                phone: Phone::parse(&row.phone)
-                    .map(|p| p.masked())
-                    .unwrap_or_default(),
+                phone: row.phone_masked,
                 display_name: row.display_name,
                 role: row.role,
                 region_code: row.region_code,

@@ -4,6 +4,7 @@
 //! throttling, then `open_session` makes the session; a second factor would sit between them.
 
 use crate::error::DbContext;
+use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
@@ -109,7 +110,9 @@ impl Services {
         kind: SessionKind,
     ) -> ServiceResult<NewSession> {
         let phone = Phone::parse(phone_raw)?;
-        let account_key = format!("account:{}", phone.as_str());
+        let phone_lookup = self.vault.lookup(Field::Phone, phone.as_str());
+        // The throttle table holds the phone's keyed hash, never the number itself.
+        let account_key = format!("account:{phone_lookup}");
         let ip_key = format!("ip:{client_ip}");
         if !self.reserve_attempts(&account_key, &ip_key).await? {
             tracing::warn!(event = "login_throttled", phone = %phone.masked(), ip = client_ip);
@@ -117,7 +120,7 @@ impl Services {
         }
         let account = {
             let mut tx = self.db.read().await.doing("starting a read")?;
-            accounts::find_by_phone(&mut tx, phone.as_str())
+            accounts::find_by_phone(&mut tx, &phone_lookup)
                 .await
                 .doing("finding the account")?
         };
@@ -256,8 +259,9 @@ pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Acto
             Grant::new(role, region).ok()
         })
         .collect();
-    let label = Phone::parse(&account.phone)
-        .map(|p| p.masked())
-        .unwrap_or_else(|_| format!("#{}", account.id));
-    Ok(Actor::Account { id, label, grants })
+    Ok(Actor::Account {
+        id,
+        label: account.phone_masked,
+        grants,
+    })
 }

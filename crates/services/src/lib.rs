@@ -11,6 +11,7 @@ mod error;
 pub mod home;
 pub mod regions;
 pub mod sites;
+pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ServiceError, ServiceResult};
@@ -38,14 +39,16 @@ pub struct Services {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    pub vault: vault::Vault,
 }
 
 impl Services {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    pub fn new(db: Db, vault: vault::Vault, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         Self {
             db,
             clock,
             settings,
+            vault,
         }
     }
 

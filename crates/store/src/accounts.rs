@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: i64,
-    pub phone: String,
+    pub phone_masked: String,
     pub display_name: String,
     pub password_hash: Option<String>,
     pub created_at: OffsetDateTime,
@@ -21,50 +21,65 @@ pub struct RoleRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRow {
     pub id: i64,
-    pub phone: String,
+    pub phone_masked: String,
     pub display_name: String,
     pub role: String,
     pub region_code: String,
 }
 
-pub async fn find_by_phone(tx: &mut Tx, phone: &str) -> sqlx::Result<Option<AccountRow>> {
-    on_tx!(tx, |conn| sqlx::query_as::<_, AccountRow>(
-        "SELECT id, phone, display_name, password_hash, created_at FROM accounts WHERE phone = $1"
+/// The account of a phone, found by the phone's keyed hash.
+pub async fn find_by_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<Option<AccountRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AccountRow>(
+        "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE phone_lookup = $1"
     )
-    .bind(phone)
+    .bind(phone_lookup)
     .fetch_optional(conn)
-    .await)
+    .await
+    })
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
-    on_tx!(tx, |conn| sqlx::query_as::<_, AccountRow>(
-        "SELECT id, phone, display_name, password_hash, created_at FROM accounts WHERE id = $1"
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AccountRow>(
+        "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE id = $1"
     )
     .bind(id)
     .fetch_optional(conn)
-    .await)
+    .await
+    })
+}
+
+/// The phone as the account table holds it: keyed hash, ciphertext, masked form.
+pub struct StoredPhone<'a> {
+    pub lookup: &'a str,
+    pub sealed: &'a str,
+    pub masked: &'a str,
 }
 
 pub async fn insert(
     tx: &mut Tx,
     id: i64,
-    phone: &str,
+    phone: &StoredPhone<'_>,
     display_name: &str,
     password_hash: Option<&str>,
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-        "INSERT INTO accounts (id, phone, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)"
-    )
-    .bind(id)
-    .bind(phone)
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
+            "INSERT INTO accounts (id, phone_lookup, phone_enc, phone_masked, display_name, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(phone.lookup)
+        .bind(phone.sealed)
+        .bind(phone.masked)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(())
 }
@@ -120,7 +135,7 @@ pub async fn staff_in_scope(
     offset: i64,
 ) -> sqlx::Result<Vec<StaffRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, StaffRow>(
-        "SELECT a.id, a.phone, a.display_name, r.role, r.region_code
+        "SELECT a.id, a.phone_masked, a.display_name, r.role, r.region_code
          FROM account_roles r JOIN accounts a ON a.id = r.account_id
          WHERE r.region_code LIKE $1 || '%'
          ORDER BY r.region_code, r.role, a.id LIMIT $2 OFFSET $3"

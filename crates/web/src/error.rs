@@ -72,14 +72,30 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(NotFound) => StatusCode::NOT_FOUND,
         Some(Forbidden | CsrfRejected) => StatusCode::FORBIDDEN,
         Some(Unauthenticated | InvalidCredentials) => StatusCode::UNAUTHORIZED,
-        Some(TooManyAttempts) => StatusCode::TOO_MANY_REQUESTS,
+        Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Some(InvalidJson | InvalidQuery) => StatusCode::BAD_REQUEST,
-        Some(RegionExists | SiteExists | RoleExists) => StatusCode::CONFLICT,
+        Some(RegionExists | SiteExists | RoleExists | AlreadyRegistered) => StatusCode::CONFLICT,
+        Some(InvalidCode | CodeExpired) => StatusCode::UNAUTHORIZED,
         Some(
-            InvalidPhone | InvalidRegionCode | InvalidName | RegionLevelMismatch
-            | ParentRegionMissing | SiteKindMismatch | PasswordTooShort | PasswordTooLong
-            | PasswordTooCommon | PasswordRequired,
+            InvalidPhone
+            | InvalidRegionCode
+            | InvalidName
+            | RegionLevelMismatch
+            | ParentRegionMissing
+            | SiteKindMismatch
+            | PasswordTooShort
+            | PasswordTooLong
+            | PasswordTooCommon
+            | PasswordRequired
+            | InvalidIdNumber
+            | InvalidBirthDate
+            | InvalidGender
+            | GenderMismatch
+            | BirthDateMismatch
+            | GuardianConsentRequired
+            | ConsentRequired
+            | InvalidIdType,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

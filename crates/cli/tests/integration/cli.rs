@@ -5,10 +5,26 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn hongmajia(database: &str, args: &[&str], stdin: &str) -> Output {
+/// A fresh database and its own key file, as the binary and the test both use them.
+struct Target {
+    url: String,
+    keys: std::path::PathBuf,
+}
+
+async fn fresh_target() -> Target {
+    let keys = tempfile::tempdir().unwrap().keep().join("keys.json");
+    hongmajia_services::vault::Vault::generate_file(&keys).unwrap();
+    Target {
+        url: fresh_database_url().await,
+        keys,
+    }
+}
+
+fn hongmajia(target: &Target, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
         .args(args)
-        .env("HONGMAJIA_DATABASE_URL", database)
+        .env("HONGMAJIA_DATABASE_URL", &target.url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", &target.keys)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -30,7 +46,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn migrate_creates_and_migrates_a_new_database() {
-    let database = fresh_database_url().await;
+    let database = fresh_target().await;
     let output = hongmajia(&database, &["migrate"], "");
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout).trim(), "migrated");
@@ -40,10 +56,11 @@ async fn migrate_creates_and_migrates_a_new_database() {
 
 #[tokio::test]
 async fn user_create_reads_the_password_from_a_pipe_and_adds_roles_to_an_existing_phone() {
-    let database = fresh_database_url().await;
-    let db = hongmajia_services::Db::open(&database).await.unwrap();
+    let database = fresh_target().await;
+    let db = hongmajia_services::Db::open(&database.url).await.unwrap();
     let services = hongmajia_services::Services::new(
         db,
+        hongmajia_services::vault::Vault::load(&database.keys).unwrap(),
         std::sync::Arc::new(hongmajia_services::SystemClock),
         Default::default(),
     );
@@ -185,8 +202,8 @@ fn without_passwords(stdout: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_demo_is_the_same_for_the_same_seed_and_refuses_to_load_twice() {
-    let first_db = fresh_database_url().await;
-    let second_db = fresh_database_url().await;
+    let first_db = fresh_target().await;
+    let second_db = fresh_target().await;
     let first = hongmajia(
         &first_db,
         &[
@@ -236,10 +253,11 @@ async fn the_demo_is_the_same_for_the_same_seed_and_refuses_to_load_twice() {
 
 #[tokio::test]
 async fn serve_with_demo_loads_the_city_serves_and_stops_cleanly_on_sigterm() {
-    let database = fresh_database_url().await;
+    let database = fresh_target().await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .env("HONGMAJIA_DATABASE_URL", &database)
+        .env("HONGMAJIA_DATABASE_URL", &database.url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", &database.keys)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -271,4 +289,37 @@ async fn serve_with_demo_loads_the_city_serves_and_stops_cleanly_on_sigterm() {
     );
     let status = child.wait().await.unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status}");
+}
+
+#[tokio::test]
+async fn a_missing_key_file_is_made_beside_a_sqlite_database_and_refused_for_postgres() {
+    let url = fresh_database_url().await;
+    if crate::helpers::engine_name() == "postgres" {
+        let refused = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+            .args(["migrate"])
+            .env("HONGMAJIA_DATABASE_URL", &url)
+            .env_remove("HONGMAJIA_SECRET_KEY_FILE")
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        assert!(text(&refused.stderr).contains("HONGMAJIA_SECRET_KEY_FILE"));
+        return;
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["migrate"])
+        .env("HONGMAJIA_DATABASE_URL", &url)
+        .env_remove("HONGMAJIA_SECRET_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let keys = format!("{}.keys", url.strip_prefix("sqlite://").unwrap());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&keys).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let again = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["migrate"])
+        .env("HONGMAJIA_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "the generated keys are read back");
 }

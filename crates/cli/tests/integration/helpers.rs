@@ -249,7 +249,8 @@ impl Builder {
             .expect("opening the test database");
         let start = time::macros::datetime!(2026-11-29 08:00 UTC);
         let clock = Arc::new(ManualClock::new(start));
-        let services = Services::new(db, clock.clone(), Settings::default());
+        let vault = hongmajia_services::vault::Vault::ephemeral().expect("test keys");
+        let services = Services::new(db, vault, clock.clone(), Settings::default());
         let state = AppState::new(services, self.config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());

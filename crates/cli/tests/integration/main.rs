@@ -9,5 +9,6 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod privacy;
 mod regions;
 mod web;
