@@ -5,6 +5,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod password;
+pub mod person;
 pub mod phone;
 pub mod policy;
 pub mod region;

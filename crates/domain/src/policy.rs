@@ -22,10 +22,15 @@ pub enum Action {
     AccountList,
     AccountGrant,
     ProfileView,
+    VolunteerRegister,
+    VolunteerSelfRegister,
+    VolunteerView,
+    VolunteerList,
+    VolunteerReveal,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 16] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -37,6 +42,11 @@ impl Action {
         Self::AccountList,
         Self::AccountGrant,
         Self::ProfileView,
+        Self::VolunteerRegister,
+        Self::VolunteerSelfRegister,
+        Self::VolunteerView,
+        Self::VolunteerList,
+        Self::VolunteerReveal,
     ];
 
     /// Stable name, used in the audit log.
@@ -53,6 +63,11 @@ impl Action {
             Self::AccountList => "account.list",
             Self::AccountGrant => "account.grant",
             Self::ProfileView => "profile.view",
+            Self::VolunteerRegister => "volunteer.register",
+            Self::VolunteerSelfRegister => "volunteer.self_register",
+            Self::VolunteerView => "volunteer.view",
+            Self::VolunteerList => "volunteer.list",
+            Self::VolunteerReveal => "volunteer.reveal",
         }
     }
 
@@ -68,8 +83,12 @@ impl Action {
             | Self::CoverageView
             | Self::AuditView
             | Self::AccountList
-            | Self::AccountGrant => Rule::StaffInRegion,
-            Self::ProfileView => Rule::Owner,
+            | Self::AccountGrant
+            | Self::VolunteerRegister
+            | Self::VolunteerList => Rule::StaffInRegion,
+            Self::ProfileView | Self::VolunteerSelfRegister => Rule::Owner,
+            // A volunteer sees (and may reveal) their own record; staff those of their region.
+            Self::VolunteerView | Self::VolunteerReveal => Rule::StaffInRegionOrOwner,
         }
     }
 }
@@ -79,6 +98,8 @@ enum Rule {
     StaffInRegion,
     /// Only the account that owns the target.
     Owner,
+    /// Either of the two.
+    StaffInRegionOrOwner,
 }
 
 /// Who is acting. The CLI acts as the operator `system`, which is audited like a staff account.
@@ -166,16 +187,16 @@ pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
     let Actor::Account { id, grants, .. } = actor else {
         return Decision::Allow;
     };
+    let staff: Vec<&RegionCode> = grants.iter().filter_map(|g| g.region.as_ref()).collect();
+    let staff_in_scope = target
+        .region
+        .as_ref()
+        .is_some_and(|target| staff.iter().any(|region| region.covers(target)));
+    let owner = target.owner == Some(*id);
     let (capable, in_scope) = match action.rule() {
-        Rule::StaffInRegion => {
-            let staff: Vec<&RegionCode> = grants.iter().filter_map(|g| g.region.as_ref()).collect();
-            let in_scope = target
-                .region
-                .as_ref()
-                .is_some_and(|target| staff.iter().any(|region| region.covers(target)));
-            (!staff.is_empty(), in_scope)
-        }
-        Rule::Owner => (true, target.owner == Some(*id)),
+        Rule::StaffInRegion => (!staff.is_empty(), staff_in_scope),
+        Rule::Owner => (true, owner),
+        Rule::StaffInRegionOrOwner => (true, staff_in_scope || owner),
     };
     match (capable, in_scope) {
         (true, true) => Decision::Allow,
@@ -215,6 +236,11 @@ mod tests {
             Action::AccountList => 8,
             Action::AccountGrant => 9,
             Action::ProfileView => 10,
+            Action::VolunteerRegister => 11,
+            Action::VolunteerSelfRegister => 12,
+            Action::VolunteerView => 13,
+            Action::VolunteerList => 14,
+            Action::VolunteerReveal => 15,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);
@@ -268,6 +294,53 @@ mod tests {
                 &Target::owned_by(AccountId(8))
             ),
             Decision::OutOfScope
+        );
+    }
+
+    #[test]
+    fn a_volunteer_record_is_seen_by_its_owner_and_by_staff_of_its_region() {
+        let record = Target {
+            region: Some(code("140824001001")),
+            owner: Some(AccountId(7)),
+        };
+        assert_eq!(
+            can(
+                &actor(Role::Volunteer, None),
+                Action::VolunteerView,
+                &record
+            ),
+            Decision::Allow
+        );
+        let stranger = Actor::Account {
+            id: AccountId(8),
+            label: "138****0008".into(),
+            grants: vec![Grant::new(Role::Volunteer, None).unwrap()],
+        };
+        assert_eq!(
+            can(&stranger, Action::VolunteerView, &record),
+            Decision::OutOfScope
+        );
+        let someone_elses = Target {
+            owner: Some(AccountId(42)),
+            ..record
+        };
+        let institute = actor(Role::InstituteAdmin, Some("140824001"));
+        assert_eq!(
+            can(&institute, Action::VolunteerReveal, &someone_elses),
+            Decision::Allow
+        );
+        let other_county = actor(Role::CenterAdmin, Some("140825"));
+        assert_eq!(
+            can(&other_county, Action::VolunteerReveal, &someone_elses),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            can(
+                &actor(Role::Volunteer, None),
+                Action::VolunteerList,
+                &someone_elses
+            ),
+            Decision::Forbidden
         );
     }
 

@@ -12,6 +12,7 @@ pub mod home;
 pub mod regions;
 pub mod sites;
 pub mod vault;
+pub mod volunteers;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ServiceError, ServiceResult};

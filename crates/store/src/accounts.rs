@@ -156,3 +156,28 @@ pub async fn count_staff_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<i64
     .fetch_one(conn)
     .await)
 }
+
+/// The sealed phone of an account, as stored (to copy into a registration without decrypting).
+pub async fn sealed_phone(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, String, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT phone_lookup, phone_enc, phone_masked FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+pub async fn has_role(tx: &mut Tx, account_id: i64, role: &str) -> sqlx::Result<bool> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM account_roles WHERE account_id = $1 AND role = $2",
+        )
+        .bind(account_id)
+        .bind(role)
+        .fetch_one(conn)
+        .await
+        .map(|n| n > 0)
+    })
+}

@@ -10,6 +10,7 @@ pub mod regions;
 pub mod sessions;
 pub mod sites;
 pub mod throttle;
+pub mod volunteers;
 
 pub use db::{Db, Engine, Tx, is_unique_violation, new_id};
 pub use sqlx::Error as DbError;

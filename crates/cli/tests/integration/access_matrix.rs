@@ -6,7 +6,9 @@
 //! region's code is a prefix of the target's (a city by its first four digits), volunteers and
 //! citizens get 403 for staff work, the anonymous get 401, and out-of-area answers are 404.
 
-use crate::helpers::{PASSWORD, TestApp, engine_name};
+use crate::helpers::{
+    PASSWORD, TestApp, engine_name, registered_volunteer, registration, resident_id,
+};
 use hongmajia_domain::{Action, Role};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -159,14 +161,70 @@ async fn request_for(app: &TestApp, action: Action, target: &str, serial: u32) -
                 StatusCode::CREATED,
             )
         }
-        Action::ProfileView => return None,
+        Action::VolunteerRegister => {
+            let body = registration(target, &resident_id(serial), &app.new_phone());
+            call(
+                Method::POST,
+                "/api/v1/volunteers".into(),
+                Some(body),
+                target.into(),
+                StatusCode::CREATED,
+            )
+        }
+        Action::VolunteerView => {
+            let id = registered_volunteer(app, target, 500 + serial).await;
+            call(
+                Method::GET,
+                format!("/api/v1/volunteers/{id}"),
+                None,
+                target.into(),
+                StatusCode::OK,
+            )
+        }
+        Action::VolunteerList => call(
+            Method::GET,
+            format!("/api/v1/volunteers?region={target}"),
+            None,
+            target.into(),
+            StatusCode::OK,
+        ),
+        Action::VolunteerReveal => {
+            let id = registered_volunteer(app, target, 500 + serial).await;
+            call(
+                Method::POST,
+                format!("/api/v1/volunteers/{id}/reveal"),
+                None,
+                target.into(),
+                StatusCode::OK,
+            )
+        }
+        // Actions on one's own account: no form names another's (see `own_call`).
+        Action::ProfileView | Action::VolunteerSelfRegister => return None,
     })
+}
+
+/// The call of an action on the caller's own account.
+fn own_call(action: Action, serial: u32) -> (Method, &'static str, Option<Value>, StatusCode) {
+    match action {
+        Action::VolunteerSelfRegister => {
+            let body = registration("140824001001", &resident_id(serial), "13900000000");
+            (
+                Method::POST,
+                "/api/v1/me/volunteer",
+                Some(body),
+                StatusCode::CREATED,
+            )
+        }
+        _ => (Method::GET, "/api/v1/me", None, StatusCode::OK),
+    }
 }
 
 fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -> StatusCode {
     match (who, action) {
         (Who::Anonymous, _) => StatusCode::UNAUTHORIZED,
-        (_, Action::ProfileView) => success,
+        (_, Action::ProfileView | Action::VolunteerSelfRegister) => success,
+        // A volunteer may see their own record, so another's is "not found", not "forbidden".
+        (Who::Person(_), Action::VolunteerView | Action::VolunteerReveal) => StatusCode::NOT_FOUND,
         (Who::Person(_), _) => StatusCode::FORBIDDEN,
         (Who::Staff(_, region), _) if oracle_covers(region, acted_region) => success,
         (Who::Staff(..), _) => StatusCode::NOT_FOUND,
@@ -191,9 +249,14 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
     let mut serial = 0;
     for action in Action::ALL {
         for (who, token) in WHO.iter().zip(&tokens) {
-            if action == Action::ProfileView {
-                let status = app.get("/api/v1/me", token.as_deref()).await.status();
-                let want = expected(*who, action, "", StatusCode::OK);
+            if matches!(action, Action::ProfileView | Action::VolunteerSelfRegister) {
+                serial += 1;
+                let (method, path, body, success) = own_call(action, serial);
+                let status = app
+                    .request(method, path, token.as_deref(), body.as_ref())
+                    .await
+                    .status();
+                let want = expected(*who, action, "", success);
                 cells += 1;
                 if status != want {
                     mismatches.push(format!(
@@ -234,10 +297,10 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
         engine_name(),
         mismatches.join("\n")
     );
-    assert_eq!(
-        cells,
-        (Action::ALL.len() - 1) * WHO.len() * TARGETS.len() + WHO.len()
-    );
+    let own_actions = 2;
+    let expected_cells =
+        (Action::ALL.len() - own_actions) * WHO.len() * TARGETS.len() + own_actions * WHO.len();
+    assert_eq!(cells, expected_cells);
 }
 
 #[tokio::test]

@@ -11,4 +11,5 @@ mod browser;
 mod cli;
 mod privacy;
 mod regions;
+mod volunteers;
 mod web;

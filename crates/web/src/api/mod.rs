@@ -4,6 +4,7 @@ mod accounts;
 mod auth;
 mod regions;
 mod sites;
+mod volunteers;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -34,6 +35,12 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::show,
         sites::create,
         sites::update,
+        volunteers::register,
+        volunteers::register_self,
+        volunteers::mine,
+        volunteers::show,
+        volunteers::reveal,
+        volunteers::list,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
@@ -85,6 +92,16 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))
+        .route(
+            "/volunteers",
+            post(volunteers::register).get(volunteers::list),
+        )
+        .route("/volunteers/{id}", get(volunteers::show))
+        .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route(
+            "/me/volunteer",
+            post(volunteers::register_self).get(volunteers::mine),
+        )
 }
 
 /// A JSON body that must be sent as `application/json` (else 415) and must parse into `T`,
@@ -131,4 +148,9 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
             .map(|q| Self(q.0))
             .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
     }
+}
+
+/// An id that is not a number names nothing: 404, like an id that does not exist.
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
 }

@@ -1,11 +1,10 @@
-use super::{ErrorBody, JsonBody};
+use super::{ErrorBody, JsonBody, parse_id};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hongmajia_domain::ErrorCode;
 use hongmajia_services::sites::{Site, SiteInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -73,9 +72,4 @@ pub async fn update(
             .update_site(&auth.actor, parse_id(&id)?, &input)
             .await?,
     ))
-}
-
-/// An id that is not a number names no site: 404, like an id that does not exist.
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
 }

@@ -1,0 +1,603 @@
+//! Volunteer registration (R-REC-3, R-REG-1, R-AGE, R-ID): by staff within their region, or by
+//! a signed-in person for themselves. One person, one registration, decided by a unique keyed
+//! hash of the ID document, so two simultaneous registrations of one person cannot both win.
+
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::regions::{existing, parse_code};
+use crate::vault::Field;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::identity::{Gender, IdNumber, IdType};
+use hongmajia_domain::person::{AgeGroup, PersonName, volunteer_code};
+use hongmajia_domain::{
+    AccountId, Action, Actor, DomainError, ErrorCode, Phone, RegionCode, RegionLevel, Role, Target,
+};
+use hongmajia_store::{Tx, accounts, new_id, volunteers};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+
+/// The version of the volunteer agreement and privacy notice a registration consents to.
+pub const CONSENT_VERSION: &str = "2026-11";
+const MAX_LIST_ITEMS: usize = 20;
+const MAX_ITEM_CHARS: usize = 20;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationInput {
+    pub name: String,
+    /// `male` or `female` (男 / 女 accepted).
+    pub gender: String,
+    /// YYYY-MM-DD; must agree with the ID number when the number carries one.
+    pub birth_date: String,
+    /// `resident_id` (default), `hmt_residence_permit`, `foreign_permanent_resident`, `passport`.
+    #[serde(default)]
+    pub id_type: Option<String>,
+    pub id_number: String,
+    /// The volunteer's mobile number. Ignored for self-registration: the account's own is used.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The village or community the volunteer lives in.
+    pub region_code: String,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub availability: String,
+    /// The volunteer agreement and privacy notice were read and accepted.
+    #[serde(default)]
+    pub consent: bool,
+    /// Required under 18, with `guardian_consent`.
+    #[serde(default)]
+    pub guardian_name: Option<String>,
+    #[serde(default)]
+    pub guardian_consent: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Volunteer {
+    pub id: i64,
+    /// The public volunteer code (not derived from the ID number).
+    pub code: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub id_type: String,
+    /// Masked: `140824********123X`.
+    pub id_number: String,
+    /// Masked: `138****1234`.
+    pub phone: String,
+    pub region_code: String,
+    pub skills: Vec<String>,
+    pub categories: Vec<String>,
+    pub availability: String,
+    /// Registered under 14: a child's personal data (PIPL Art. 31).
+    pub child_data: bool,
+    pub registered_by: String,
+}
+
+/// The unmasked personal data, for a role that covers the volunteer, on an audited request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Revealed {
+    pub id_number: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerQuery {
+    pub region: Option<String>,
+    /// A fragment of the name.
+    pub name: Option<String>,
+    pub code: Option<String>,
+    /// The last digits of the phone (up to 4).
+    pub phone_tail: Option<String>,
+    pub page: u32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VolunteerPage {
+    pub region_code: String,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub volunteers: Vec<Volunteer>,
+}
+
+pub const PER_PAGE: u32 = 50;
+
+/// A registration that passed every rule.
+struct Checked {
+    name: PersonName,
+    gender: Gender,
+    birth_date: Date,
+    id: IdNumber,
+    region: RegionCode,
+    skills: Vec<String>,
+    categories: Vec<String>,
+    availability: String,
+    age: AgeGroup,
+    guardian_name: Option<String>,
+}
+
+fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
+    ServiceError::Rule(DomainError::on(code, field))
+}
+
+fn parse_date(raw: &str) -> Option<Date> {
+    Date::parse(
+        raw.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+fn clean_list(items: &[String], field: &'static str) -> ServiceResult<Vec<String>> {
+    let cleaned: Vec<String> = items
+        .iter()
+        .map(|i| i.trim().to_owned())
+        .filter(|i| !i.is_empty())
+        .collect();
+    let too_long = cleaned
+        .iter()
+        .any(|i| i.chars().count() > MAX_ITEM_CHARS || i.chars().any(char::is_control));
+    if cleaned.len() > MAX_LIST_ITEMS || too_long {
+        return Err(rule(ErrorCode::InvalidName, field));
+    }
+    Ok(cleaned)
+}
+
+/// Checks a registration, field by field, in the order of the form.
+fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
+    let name = PersonName::parse(&input.name)?;
+    let gender =
+        Gender::parse(&input.gender).ok_or_else(|| rule(ErrorCode::InvalidGender, "gender"))?;
+    let birth_date = parse_date(&input.birth_date)
+        .ok_or_else(|| rule(ErrorCode::InvalidBirthDate, "birth_date"))?;
+    let id_type = match input.id_type.as_deref() {
+        Some(raw) => IdType::parse(raw).ok_or_else(|| rule(ErrorCode::InvalidIdType, "id_type"))?,
+        None => IdType::ResidentId,
+    };
+    let id = IdNumber::parse(id_type, &input.id_number, today)?;
+    if id.birth_date().is_some_and(|carried| carried != birth_date) {
+        return Err(rule(ErrorCode::BirthDateMismatch, "birth_date"));
+    }
+    if id.gender().is_some_and(|carried| carried != gender) {
+        return Err(rule(ErrorCode::GenderMismatch, "gender"));
+    }
+    let age = AgeGroup::of(birth_date, today)?;
+    let guardian_name = input
+        .guardian_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    if age.needs_guardian() && !(input.guardian_consent && guardian_name.is_some()) {
+        return Err(rule(ErrorCode::GuardianConsentRequired, "guardian_consent"));
+    }
+    if let Some(guardian) = guardian_name {
+        PersonName::parse(guardian).map_err(|e| e.for_field("guardian_name"))?;
+    }
+    let region = parse_code(&input.region_code, "region_code")?;
+    if region.level() != RegionLevel::Village {
+        return Err(rule(ErrorCode::RegionLevelMismatch, "region_code"));
+    }
+    if !input.consent {
+        return Err(rule(ErrorCode::ConsentRequired, "consent"));
+    }
+    let availability = input.availability.trim().to_owned();
+    if availability.chars().count() > 200 {
+        return Err(rule(ErrorCode::InvalidName, "availability"));
+    }
+    Ok(Checked {
+        name,
+        gender,
+        birth_date,
+        id,
+        region,
+        skills: clean_list(&input.skills, "skills")?,
+        categories: clean_list(&input.categories, "categories")?,
+        availability,
+        age,
+        guardian_name: guardian_name.map(str::to_owned),
+    })
+}
+
+/// The phone as a registration stores it, sealed once.
+struct SealedPhone {
+    lookup: String,
+    sealed: String,
+    masked: String,
+}
+
+impl Volunteer {
+    fn from_row(row: volunteers::VolunteerRow) -> Self {
+        let split = |s: &str| {
+            s.split('、')
+                .filter(|i| !i.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Self {
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            gender: row.gender,
+            birth_date: row.birth_date.to_string(),
+            id_type: row.id_type,
+            id_number: row.id_masked,
+            phone: row.phone_masked,
+            skills: split(&row.skills),
+            categories: split(&row.categories),
+            region_code: row.region_code,
+            availability: row.availability,
+            child_data: row.child_data == 1,
+            registered_by: row.registered_by,
+        }
+    }
+
+    fn target(&self, owner: Option<i64>) -> ServiceResult<Target> {
+        let region = RegionCode::parse(&self.region_code).map_err(|e| {
+            ServiceError::Internal(anyhow::anyhow!(
+                "a stored volunteer has an invalid region: {e}"
+            ))
+        })?;
+        Ok(Target {
+            region: Some(region),
+            owner: owner.map(AccountId),
+        })
+    }
+}
+
+impl Services {
+    fn id_lookup(&self, id: &IdNumber) -> String {
+        self.vault.lookup(
+            Field::IdNumber,
+            &format!("{}:{}", id.id_type().as_str(), id.as_str()),
+        )
+    }
+
+    fn seal_phone(&self, phone: &Phone) -> ServiceResult<SealedPhone> {
+        Ok(SealedPhone {
+            lookup: self.vault.lookup(Field::Phone, phone.as_str()),
+            sealed: self.vault.encrypt(Field::Phone, phone.as_str())?,
+            masked: phone.masked(),
+        })
+    }
+
+    /// Registration by staff whose region covers the volunteer's village. The volunteer gets an
+    /// account for their phone (no password: they log in by SMS code) unless the phone already
+    /// has one, or that one is already another volunteer's (a family sharing a phone).
+    pub async fn register_volunteer(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+    ) -> ServiceResult<Volunteer> {
+        let region = parse_code(&input.region_code, "region_code")?;
+        authorize(actor, Action::VolunteerRegister, &Target::in_region(region))?;
+        let checked = check(input, self.now().date())?;
+        let phone = Phone::parse(input.phone.as_deref().unwrap_or(""))?;
+        let sealed = self.seal_phone(&phone)?;
+        let mut tx = self.db.begin().await.doing("starting the registration")?;
+        let account = self.volunteer_account(&mut tx, actor, &sealed).await?;
+        let volunteer = self
+            .insert_registration(&mut tx, actor, &checked, &sealed, account, "staff")
+            .await?;
+        tx.commit().await.doing("committing the registration")?;
+        Ok(volunteer)
+    }
+
+    /// Registration of the signed-in account's own person, with the account's own phone. A second
+    /// registration of the same person gets only "already registered" (where is not revealed).
+    pub async fn register_self(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+    ) -> ServiceResult<Volunteer> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?;
+        authorize(
+            actor,
+            Action::VolunteerSelfRegister,
+            &Target::owned_by(account),
+        )?;
+        let checked = check(input, self.now().date())?;
+        let mut tx = self.db.begin().await.doing("starting the registration")?;
+        existing(&mut tx, &checked.region)
+            .await
+            .map_err(|_| rule(ErrorCode::ParentRegionMissing, "region_code"))?;
+        if volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding a registration")?
+            .is_some()
+        {
+            return Err(ServiceError::rule(ErrorCode::AlreadyRegistered));
+        }
+        let (lookup, sealed, masked) = accounts::sealed_phone(&mut tx, account.0)
+            .await
+            .doing("reading the account's phone")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
+        let phone = SealedPhone {
+            lookup,
+            sealed,
+            masked,
+        };
+        self.add_volunteer_role(&mut tx, account.0).await?;
+        let volunteer = self
+            .insert_registration(&mut tx, actor, &checked, &phone, Some(account.0), "self")
+            .await?;
+        tx.commit().await.doing("committing the registration")?;
+        Ok(volunteer)
+    }
+
+    /// The account a staff registration links to, made when the phone has none.
+    async fn volunteer_account(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        phone: &SealedPhone,
+    ) -> ServiceResult<Option<i64>> {
+        let id = match accounts::find_by_phone(tx, &phone.lookup)
+            .await
+            .doing("finding the phone's account")?
+        {
+            Some(account) => {
+                if volunteers::find_by_account(tx, account.id)
+                    .await
+                    .doing("finding a registration")?
+                    .is_some()
+                {
+                    return Ok(None);
+                }
+                account.id
+            }
+            None => {
+                let id = new_id();
+                let stored = accounts::StoredPhone {
+                    lookup: &phone.lookup,
+                    sealed: &phone.sealed,
+                    masked: &phone.masked,
+                };
+                accounts::insert(tx, id, &stored, "", None, self.now())
+                    .await
+                    .doing("creating the volunteer's account")?;
+                tracing::debug!(
+                    account = id,
+                    actor = actor.label(),
+                    "account made for a registration"
+                );
+                id
+            }
+        };
+        self.add_volunteer_role(tx, id).await?;
+        Ok(Some(id))
+    }
+
+    async fn add_volunteer_role(&self, tx: &mut Tx, account: i64) -> ServiceResult<()> {
+        let role = Role::Volunteer.as_str();
+        if !accounts::has_role(tx, account, role)
+            .await
+            .doing("reading the roles")?
+        {
+            accounts::insert_role(tx, account, role, None, self.now())
+                .await
+                .doing("adding the volunteer role")?;
+        }
+        Ok(())
+    }
+
+    async fn insert_registration(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        checked: &Checked,
+        phone: &SealedPhone,
+        account: Option<i64>,
+        registered_by: &str,
+    ) -> ServiceResult<Volunteer> {
+        existing(tx, &checked.region)
+            .await
+            .map_err(|_| rule(ErrorCode::ParentRegionMissing, "region_code"))?;
+        let id_lookup = self.id_lookup(&checked.id);
+        if volunteers::find_by_id_lookup(tx, &id_lookup)
+            .await
+            .doing("checking for a registration")?
+            .is_some()
+        {
+            return Err(ServiceError::on(ErrorCode::AlreadyRegistered, "id_number"));
+        }
+        let now = self.now();
+        let id = new_id();
+        let code = self.unused_code(tx).await?;
+        let id_enc = self.vault.encrypt(Field::IdNumber, checked.id.as_str())?;
+        let guardian_consent_at: Option<OffsetDateTime> =
+            checked.guardian_name.as_ref().map(|_| now);
+        let row = volunteers::NewVolunteer {
+            id,
+            account_id: account,
+            code: &code,
+            name: checked.name.as_str(),
+            gender: checked.gender.as_str(),
+            birth_date: checked.birth_date,
+            id_type: checked.id.id_type().as_str(),
+            id_lookup: &id_lookup,
+            id_enc: &id_enc,
+            id_masked: &checked.id.masked(),
+            phone_lookup: &phone.lookup,
+            phone_enc: &phone.sealed,
+            phone_masked: &phone.masked,
+            region_code: checked.region.as_str(),
+            skills: &checked.skills.join("、"),
+            categories: &checked.categories.join("、"),
+            availability: &checked.availability,
+            child_data: checked.age == AgeGroup::Child,
+            guardian_name: checked.guardian_name.as_deref(),
+            guardian_consent_at,
+            consent_version: CONSENT_VERSION,
+            registered_by,
+            at: now,
+        };
+        volunteers::insert(tx, &row).await.unique_or(
+            ErrorCode::AlreadyRegistered,
+            "id_number",
+            "storing the registration",
+        )?;
+        let change = Change {
+            action: if registered_by == "self" {
+                Action::VolunteerSelfRegister
+            } else {
+                Action::VolunteerRegister
+            },
+            target_kind: "volunteer",
+            target_id: id.to_string(),
+            region: Some(&checked.region),
+            summary: format!(
+                "registered {} {} ({})",
+                checked.name.as_str(),
+                checked.id.masked(),
+                code
+            ),
+        };
+        record(tx, actor, now, change).await?;
+        let stored = volunteers::find(tx, id)
+            .await
+            .doing("reading the registration back")?;
+        stored
+            .map(Volunteer::from_row)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new registration vanished")))
+    }
+
+    /// A fresh volunteer code; collisions in 10^11 codes are rare but checked.
+    async fn unused_code(&self, tx: &mut Tx) -> ServiceResult<String> {
+        loop {
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+            let code = volunteer_code(u64::from_le_bytes(bytes));
+            if !volunteers::code_taken(tx, &code)
+                .await
+                .doing("checking a volunteer code")?
+            {
+                return Ok(code);
+            }
+        }
+    }
+
+    async fn load_volunteer(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+    ) -> ServiceResult<(Volunteer, Option<i64>)> {
+        let row = volunteers::find(tx, id)
+            .await
+            .doing("finding the volunteer")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let owner = row.account_id;
+        Ok((Volunteer::from_row(row), owner))
+    }
+
+    /// One volunteer, masked: for staff of the region and for the volunteer.
+    pub async fn volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Volunteer> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let (volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
+        authorize(actor, Action::VolunteerView, &volunteer.target(owner)?)?;
+        Ok(volunteer)
+    }
+
+    /// The signed-in account's own registration, if it has one.
+    pub async fn my_volunteer(&self, actor: &Actor) -> ServiceResult<Option<Volunteer>> {
+        let Some(account) = actor.account_id() else {
+            return Ok(None);
+        };
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let row = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?;
+        Ok(row.map(Volunteer::from_row))
+    }
+
+    /// The full ID number and phone, on an explicit request that is audited (ASVS 8.3.5).
+    pub async fn reveal_volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Revealed> {
+        let mut tx = self.db.begin().await.doing("starting the reveal")?;
+        let (volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
+        let target = volunteer.target(owner)?;
+        authorize(actor, Action::VolunteerReveal, &target)?;
+        let (id_enc, phone_enc) = volunteers::sealed_personal_data(&mut tx, id)
+            .await
+            .doing("reading the sealed data")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let revealed = Revealed {
+            id_number: self.vault.decrypt(Field::IdNumber, &id_enc)?,
+            phone: self.vault.decrypt(Field::Phone, &phone_enc)?,
+        };
+        let change = Change {
+            action: Action::VolunteerReveal,
+            target_kind: "volunteer",
+            target_id: id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "viewed the full ID number and phone of {} ({})",
+                volunteer.name, volunteer.code
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the reveal")?;
+        Ok(revealed)
+    }
+
+    /// Volunteers of a region and below, masked, a page at a time.
+    pub async fn volunteers(
+        &self,
+        actor: &Actor,
+        query: &VolunteerQuery,
+    ) -> ServiceResult<VolunteerPage> {
+        let region = match query.region.as_deref().filter(|r| !r.is_empty()) {
+            Some(raw) => parse_code(raw, "region")?,
+            None => actor
+                .home_region()
+                .cloned()
+                .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?,
+        };
+        authorize(
+            actor,
+            Action::VolunteerList,
+            &Target::in_region(region.clone()),
+        )?;
+        let literal = |value: &Option<String>| {
+            volunteers::like_literal(value.as_deref().unwrap_or("").trim())
+        };
+        let (name, code) = (literal(&query.name), query.code.clone().unwrap_or_default());
+        let phone_tail: String = query
+            .phone_tail
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if phone_tail.len() > 4 {
+            return Err(rule(ErrorCode::InvalidQuery, "phone_tail"));
+        }
+        let filter = volunteers::VolunteerFilter {
+            scope_prefix: region.scope_prefix(),
+            name: &name,
+            code: code.trim(),
+            phone_tail: &phone_tail,
+        };
+        let page = query.page.max(1);
+        let offset = (i64::from(page) - 1) * i64::from(PER_PAGE);
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let total = volunteers::count(&mut tx, &filter)
+            .await
+            .doing("counting volunteers")?;
+        let rows = volunteers::list(&mut tx, &filter, i64::from(PER_PAGE), offset)
+            .await
+            .doing("listing volunteers")?;
+        Ok(VolunteerPage {
+            region_code: region.to_string(),
+            total,
+            page,
+            per_page: PER_PAGE,
+            volunteers: rows.into_iter().map(Volunteer::from_row).collect(),
+        })
+    }
+}

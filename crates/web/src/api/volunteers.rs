@@ -1,0 +1,132 @@
+use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::ApiActor;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hongmajia_domain::ErrorCode;
+use hongmajia_services::volunteers::{
+    RegistrationInput, Revealed, Volunteer, VolunteerPage, VolunteerQuery,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Register a volunteer of the caller's region (staff). ID number and phone are stored
+/// encrypted and answered masked.
+#[utoipa::path(post, path = "/api/v1/volunteers", tag = "volunteers", security(("bearer" = [])), request_body = RegistrationInput,
+    responses(
+        (status = 201, body = Volunteer),
+        (status = 404, description = "the region is outside the caller's area", body = ErrorBody),
+        (status = 409, description = "already_registered", body = ErrorBody),
+        (status = 422, description = "a field breaks a rule; `field` names it", body = ErrorBody),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(input): JsonBody<RegistrationInput>,
+) -> Result<(StatusCode, Json<Volunteer>), AppError> {
+    let volunteer = state
+        .services()
+        .register_volunteer(&auth.actor, &input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(volunteer)))
+}
+
+/// Register oneself as a volunteer, with the signed-in account's phone.
+#[utoipa::path(post, path = "/api/v1/me/volunteer", tag = "volunteers", security(("bearer" = [])), request_body = RegistrationInput,
+    responses(
+        (status = 201, body = Volunteer),
+        (status = 409, description = "already_registered: log in or recover the account by SMS", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn register_self(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(input): JsonBody<RegistrationInput>,
+) -> Result<(StatusCode, Json<Volunteer>), AppError> {
+    let volunteer = state.services().register_self(&auth.actor, &input).await?;
+    Ok((StatusCode::CREATED, Json(volunteer)))
+}
+
+/// The signed-in account's own registration.
+#[utoipa::path(get, path = "/api/v1/me/volunteer", tag = "volunteers", security(("bearer" = [])),
+    responses((status = 200, body = Volunteer), (status = 404, description = "not registered", body = ErrorBody)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+) -> Result<Json<Volunteer>, AppError> {
+    state
+        .services()
+        .my_volunteer(&auth.actor)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::code(ErrorCode::NotFound))
+}
+
+/// One volunteer, masked.
+#[utoipa::path(get, path = "/api/v1/volunteers/{id}", tag = "volunteers", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Volunteer), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Volunteer>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .volunteer(&auth.actor, parse_id(&id)?)
+            .await?,
+    ))
+}
+
+/// The full ID number and phone of one volunteer. Every call is written to the audit log.
+#[utoipa::path(post, path = "/api/v1/volunteers/{id}/reveal", tag = "volunteers", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Revealed), (status = 404, body = ErrorBody)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Revealed>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .reveal_volunteer(&auth.actor, parse_id(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Division code; the caller's own area by default.
+    region: Option<String>,
+    /// A fragment of the name (one or two Chinese characters work).
+    name: Option<String>,
+    /// The volunteer code.
+    code: Option<String>,
+    /// The last digits of the phone, up to four.
+    phone_tail: Option<String>,
+    page: Option<u32>,
+}
+
+/// Volunteers of a region and everything below it, masked.
+#[utoipa::path(get, path = "/api/v1/volunteers", tag = "volunteers", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = VolunteerPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    QueryParams(params): QueryParams<ListParams>,
+) -> Result<Json<VolunteerPage>, AppError> {
+    let query = VolunteerQuery {
+        region: params.region,
+        name: params.name,
+        code: params.code,
+        phone_tail: params.phone_tail,
+        page: params.page.unwrap_or(1),
+    };
+    Ok(Json(
+        state.services().volunteers(&auth.actor, &query).await?,
+    ))
+}
