@@ -100,8 +100,7 @@ enum UserCommand {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -123,11 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrated");
             Ok(())
         }
-        Command::Serve {
-            bind,
-            demo,
-            public_url,
-        } => serve(services, &bind, demo, public_url).await,
+        Command::Serve { bind, demo, public_url } => serve(services, &bind, demo, public_url).await,
         Command::Demo {
             scale,
             seed,
@@ -137,8 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !matches!(scale, Scale::Small) {
                 bail!("--scale county and --scale city are not available yet; use --scale small");
             }
-            let summary =
-                demo::load_small(&services, &demo_options(seed, as_of.as_deref())?).await?;
+            let summary = demo::load_small(&services, &demo_options(seed, as_of.as_deref())?).await?;
             print_demo(&summary);
             Ok(())
         }
@@ -187,11 +181,8 @@ fn describe(error: &hongmajia_services::ServiceError) -> String {
 
 fn demo_options(seed: u64, as_of: Option<&str>) -> anyhow::Result<DemoOptions> {
     let as_of = match as_of {
-        Some(raw) => time::Date::parse(
-            raw,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .with_context(|| format!("--as-of {raw}: expected YYYY-MM-DD"))?,
+        Some(raw) => time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]"))
+            .with_context(|| format!("--as-of {raw}: expected YYYY-MM-DD"))?,
         None => time::OffsetDateTime::now_utc().date(),
     };
     Ok(DemoOptions { seed, as_of })
@@ -237,17 +228,10 @@ fn print_demo(summary: &DemoSummary) {
     }
 }
 
-async fn serve(
-    services: Services,
-    bind: &str,
-    demo: bool,
-    public_url: Option<String>,
-) -> anyhow::Result<()> {
+async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<String>) -> anyhow::Result<()> {
     if demo {
         if demo::is_loaded(&services).await? {
-            println!(
-                "the demo city is already loaded; serving it (its passwords were printed when it was loaded)"
-            );
+            println!("the demo city is already loaded; serving it (its passwords were printed when it was loaded)");
         } else {
             let summary = demo::load_small(&services, &demo_options(1, None)?).await?;
             print_demo(&summary);

@@ -40,18 +40,13 @@ impl IdType {
     /// Accepts the code or the Chinese name, as rosters write it.
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == raw)
-            .or(match raw {
-                "" | "居民身份证" | "身份证" => Some(Self::ResidentId),
-                "港澳台居民居住证" | "居住证" => Some(Self::HmtResidencePermit),
-                "外国人永久居留身份证" | "永久居留身份证" => {
-                    Some(Self::ForeignPermanentResident)
-                }
-                "护照" => Some(Self::Passport),
-                _ => None,
-            })
+        Self::ALL.into_iter().find(|t| t.as_str() == raw).or(match raw {
+            "" | "居民身份证" | "身份证" => Some(Self::ResidentId),
+            "港澳台居民居住证" | "居住证" => Some(Self::HmtResidencePermit),
+            "外国人永久居留身份证" | "永久居留身份证" => Some(Self::ForeignPermanentResident),
+            "护照" => Some(Self::Passport),
+            _ => None,
+        })
     }
 }
 
@@ -90,8 +85,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: &[u8; 11] = b"10X98765432";
 /// Province-level prefixes of GB/T 2260 (71 Taiwan, 81 Hong Kong, 82 Macao, 83 the permits' own).
 const PROVINCES: [u32; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82, 83,
 ];
 
 /// The MOD 11-2 check character of the first 17 digits.
@@ -109,15 +104,9 @@ pub fn normalize(raw: &str) -> String {
     raw.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '\u{FF10}'..='\u{FF19}' => {
-                char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')).unwrap_or(c)
-            }
-            '\u{FF21}'..='\u{FF3A}' => {
-                char::from_u32(u32::from(c) - 0xFF21 + u32::from('A')).unwrap_or(c)
-            }
-            '\u{FF41}'..='\u{FF5A}' => {
-                char::from_u32(u32::from(c) - 0xFF41 + u32::from('A')).unwrap_or(c)
-            }
+            '\u{FF10}'..='\u{FF19}' => char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')).unwrap_or(c),
+            '\u{FF21}'..='\u{FF3A}' => char::from_u32(u32::from(c) - 0xFF21 + u32::from('A')).unwrap_or(c),
+            '\u{FF41}'..='\u{FF5A}' => char::from_u32(u32::from(c) - 0xFF41 + u32::from('A')).unwrap_or(c),
             other => other.to_ascii_uppercase(),
         })
         .collect()
@@ -130,8 +119,7 @@ impl IdNumber {
         let invalid = || DomainError::on(ErrorCode::InvalidIdNumber, "id_number");
         match id_type {
             IdType::Passport => {
-                let ok = (5..=20).contains(&number.len())
-                    && number.bytes().all(|b| b.is_ascii_alphanumeric());
+                let ok = (5..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric());
                 if !ok {
                     return Err(invalid());
                 }
@@ -139,9 +127,7 @@ impl IdNumber {
             IdType::ResidentId | IdType::HmtResidencePermit | IdType::ForeignPermanentResident => {
                 check_eighteen(&number).ok_or_else(invalid)?;
                 let prefix_ok = match id_type {
-                    IdType::ResidentId => number[..2]
-                        .parse()
-                        .is_ok_and(|p: u32| PROVINCES.contains(&p)),
+                    IdType::ResidentId => number[..2].parse().is_ok_and(|p: u32| PROVINCES.contains(&p)),
                     IdType::HmtResidencePermit => {
                         matches!(&number[..6], "810000" | "820000" | "830000")
                     }
@@ -150,8 +136,8 @@ impl IdNumber {
                 if !prefix_ok {
                     return Err(invalid());
                 }
-                let birth = birth_date_of(&number)
-                    .ok_or_else(|| DomainError::on(ErrorCode::InvalidBirthDate, "id_number"))?;
+                let birth =
+                    birth_date_of(&number).ok_or_else(|| DomainError::on(ErrorCode::InvalidBirthDate, "id_number"))?;
                 if birth > today {
                     return Err(DomainError::on(ErrorCode::InvalidBirthDate, "id_number"));
                 }
@@ -181,11 +167,7 @@ impl IdNumber {
         match self.id_type {
             IdType::ResidentId | IdType::HmtResidencePermit => {
                 let digit = self.number.as_bytes()[16] - b'0';
-                Some(if digit % 2 == 1 {
-                    Gender::Male
-                } else {
-                    Gender::Female
-                })
+                Some(if digit % 2 == 1 { Gender::Male } else { Gender::Female })
             }
             _ => None,
         }
@@ -266,10 +248,7 @@ mod tests {
         let id = resident("11010519491231002X").unwrap();
         assert_eq!(id.birth_date(), Some(date!(1949 - 12 - 31)));
         assert_eq!(id.gender(), Some(Gender::Female));
-        assert_eq!(
-            resident("440524188001010014").unwrap().gender(),
-            Some(Gender::Male)
-        );
+        assert_eq!(resident("440524188001010014").unwrap().gender(), Some(Gender::Male));
     }
 
     #[test]
@@ -294,14 +273,7 @@ mod tests {
         let with_check = |first17: &str| format!("{first17}{}", check_char(first17.as_bytes()));
         let hk = with_check("81000019900101001");
         assert!(IdNumber::parse(IdType::HmtResidencePermit, &hk, TODAY).is_ok());
-        assert!(
-            IdNumber::parse(
-                IdType::HmtResidencePermit,
-                &with_check("14082419900101001"),
-                TODAY
-            )
-            .is_err()
-        );
+        assert!(IdNumber::parse(IdType::HmtResidencePermit, &with_check("14082419900101001"), TODAY).is_err());
         let foreigner = with_check("93100019900101001");
         assert!(IdNumber::parse(IdType::ForeignPermanentResident, &foreigner, TODAY).is_ok());
         assert!(IdNumber::parse(IdType::ForeignPermanentResident, &hk, TODAY).is_err());
@@ -311,10 +283,7 @@ mod tests {
 
     #[test]
     fn masks_keep_only_the_ends() {
-        assert_eq!(
-            resident("11010519491231002X").unwrap().masked(),
-            "110105********002X"
-        );
+        assert_eq!(resident("11010519491231002X").unwrap().masked(), "110105********002X");
         assert_eq!(mask("E12345678"), "E******78");
     }
 

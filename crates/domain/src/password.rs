@@ -66,10 +66,7 @@ mod tests {
             Password::parse("Short1!pass").unwrap_err().code,
             ErrorCode::PasswordTooShort
         );
-        assert_eq!(
-            Password::parse("").unwrap_err().code,
-            ErrorCode::PasswordRequired
-        );
+        assert_eq!(Password::parse("").unwrap_err().code, ErrorCode::PasswordRequired);
     }
 
     #[test]

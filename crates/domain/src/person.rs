@@ -89,16 +89,12 @@ pub fn volunteer_code(random: u64) -> String {
 /// Whether a typed code has the right shape and check character.
 pub fn is_volunteer_code(code: &str) -> bool {
     let bytes = code.as_bytes();
-    bytes.len() == 12
-        && bytes[..11].iter().all(u8::is_ascii_digit)
-        && char::from(bytes[11]) == mod11_2(&bytes[..11])
+    bytes.len() == 12 && bytes[..11].iter().all(u8::is_ascii_digit) && char::from(bytes[11]) == mod11_2(&bytes[..11])
 }
 
 /// ISO 7064 MOD 11-2 over any number of digits (the resident ID's check, generalised).
 fn mod11_2(digits: &[u8]) -> char {
-    let sum = digits
-        .iter()
-        .fold(0u32, |acc, d| (acc + u32::from(d - b'0')) * 2 % 11);
+    let sum = digits.iter().fold(0u32, |acc, d| (acc + u32::from(d - b'0')) * 2 % 11);
     let check = (12 - sum % 11) % 11;
     if check == 10 {
         'X'
@@ -118,10 +114,7 @@ mod tests {
         for name in ["王堃", "李玥", "张珺", "买买提·艾力", "John Smith"] {
             assert_eq!(PersonName::parse(name).unwrap().as_str(), name);
         }
-        assert_eq!(
-            PersonName::parse("买买提•艾力").unwrap().as_str(),
-            "买买提·艾力"
-        );
+        assert_eq!(PersonName::parse("买买提•艾力").unwrap().as_str(), "买买提·艾力");
     }
 
     #[test]
@@ -143,30 +136,12 @@ mod tests {
     #[test]
     fn age_groups_follow_the_fourteenth_and_eighteenth_birthdays() {
         let today = date!(2026 - 11 - 29);
-        assert_eq!(
-            AgeGroup::of(date!(2012 - 11 - 30), today).unwrap(),
-            AgeGroup::Child
-        );
-        assert_eq!(
-            AgeGroup::of(date!(2012 - 11 - 29), today).unwrap(),
-            AgeGroup::Minor
-        );
-        assert_eq!(
-            AgeGroup::of(date!(2008 - 11 - 30), today).unwrap(),
-            AgeGroup::Minor
-        );
-        assert_eq!(
-            AgeGroup::of(date!(2008 - 11 - 29), today).unwrap(),
-            AgeGroup::Adult
-        );
-        assert!(
-            AgeGroup::of(date!(2026 - 11 - 30), today).is_err(),
-            "born tomorrow"
-        );
-        assert!(
-            AgeGroup::of(date!(1905 - 11 - 28), today).is_err(),
-            "over 120"
-        );
+        assert_eq!(AgeGroup::of(date!(2012 - 11 - 30), today).unwrap(), AgeGroup::Child);
+        assert_eq!(AgeGroup::of(date!(2012 - 11 - 29), today).unwrap(), AgeGroup::Minor);
+        assert_eq!(AgeGroup::of(date!(2008 - 11 - 30), today).unwrap(), AgeGroup::Minor);
+        assert_eq!(AgeGroup::of(date!(2008 - 11 - 29), today).unwrap(), AgeGroup::Adult);
+        assert!(AgeGroup::of(date!(2026 - 11 - 30), today).is_err(), "born tomorrow");
+        assert!(AgeGroup::of(date!(1905 - 11 - 28), today).is_err(), "over 120");
     }
 
     #[test]

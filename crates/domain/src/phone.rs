@@ -10,10 +10,7 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts stray spaces and dashes and a `+86` prefix, as people type them.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let digits: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-            .collect();
+        let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
         let digits = digits.strip_prefix("+86").unwrap_or(&digits);
         let bytes = digits.as_bytes();
         let valid = bytes.len() == 11
@@ -44,12 +41,7 @@ mod tests {
 
     #[test]
     fn accepts_common_ways_of_writing_a_number() {
-        for raw in [
-            "13812341234",
-            "138 1234 1234",
-            "+8613812341234",
-            "138-1234-1234",
-        ] {
+        for raw in ["13812341234", "138 1234 1234", "+8613812341234", "138-1234-1234"] {
             assert_eq!(Phone::parse(raw).unwrap().as_str(), "13812341234");
         }
     }
@@ -64,11 +56,7 @@ mod tests {
             "1381234123a",
             "",
         ] {
-            assert_eq!(
-                Phone::parse(raw).unwrap_err().code,
-                ErrorCode::InvalidPhone,
-                "{raw}"
-            );
+            assert_eq!(Phone::parse(raw).unwrap_err().code, ErrorCode::InvalidPhone, "{raw}");
         }
     }
 

@@ -254,14 +254,8 @@ mod tests {
         let outside = Target::in_region(code("140825003001"));
         let above = Target::in_region(code("140800"));
         assert_eq!(can(&admin, Action::SiteEdit, &inside), Decision::Allow);
-        assert_eq!(
-            can(&admin, Action::SiteEdit, &outside),
-            Decision::OutOfScope
-        );
-        assert_eq!(
-            can(&admin, Action::RegionView, &above),
-            Decision::OutOfScope
-        );
+        assert_eq!(can(&admin, Action::SiteEdit, &outside), Decision::OutOfScope);
+        assert_eq!(can(&admin, Action::RegionView, &above), Decision::OutOfScope);
     }
 
     #[test]
@@ -269,10 +263,7 @@ mod tests {
         for role in [Role::Volunteer, Role::Citizen] {
             let person = actor(role, None);
             let target = Target::in_region(code("140824"));
-            assert_eq!(
-                can(&person, Action::AuditView, &target),
-                Decision::Forbidden
-            );
+            assert_eq!(can(&person, Action::AuditView, &target), Decision::Forbidden);
         }
     }
 
@@ -280,19 +271,11 @@ mod tests {
     fn a_profile_is_visible_to_its_owner_only() {
         let person = actor(Role::Volunteer, None);
         assert_eq!(
-            can(
-                &person,
-                Action::ProfileView,
-                &Target::owned_by(AccountId(7))
-            ),
+            can(&person, Action::ProfileView, &Target::owned_by(AccountId(7))),
             Decision::Allow
         );
         assert_eq!(
-            can(
-                &person,
-                Action::ProfileView,
-                &Target::owned_by(AccountId(8))
-            ),
+            can(&person, Action::ProfileView, &Target::owned_by(AccountId(8))),
             Decision::OutOfScope
         );
     }
@@ -304,11 +287,7 @@ mod tests {
             owner: Some(AccountId(7)),
         };
         assert_eq!(
-            can(
-                &actor(Role::Volunteer, None),
-                Action::VolunteerView,
-                &record
-            ),
+            can(&actor(Role::Volunteer, None), Action::VolunteerView, &record),
             Decision::Allow
         );
         let stranger = Actor::Account {
@@ -316,10 +295,7 @@ mod tests {
             label: "138****0008".into(),
             grants: vec![Grant::new(Role::Volunteer, None).unwrap()],
         };
-        assert_eq!(
-            can(&stranger, Action::VolunteerView, &record),
-            Decision::OutOfScope
-        );
+        assert_eq!(can(&stranger, Action::VolunteerView, &record), Decision::OutOfScope);
         let someone_elses = Target {
             owner: Some(AccountId(42)),
             ..record
@@ -335,11 +311,7 @@ mod tests {
             Decision::OutOfScope
         );
         assert_eq!(
-            can(
-                &actor(Role::Volunteer, None),
-                Action::VolunteerList,
-                &someone_elses
-            ),
+            can(&actor(Role::Volunteer, None), Action::VolunteerList, &someone_elses),
             Decision::Forbidden
         );
     }

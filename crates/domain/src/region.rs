@@ -210,28 +210,14 @@ mod tests {
 
     #[test]
     fn codes_that_are_not_regions_of_a_city_are_refused() {
-        for raw in [
-            "",
-            "14082",
-            "1408240",
-            "140000",
-            "14082400100a",
-            "1408240010021",
-        ] {
-            assert_eq!(
-                RegionCode::parse(raw).unwrap_err().code,
-                ErrorCode::InvalidRegionCode
-            );
+        for raw in ["", "14082", "1408240", "140000", "14082400100a", "1408240010021"] {
+            assert_eq!(RegionCode::parse(raw).unwrap_err().code, ErrorCode::InvalidRegionCode);
         }
     }
 
     #[test]
     fn parents_climb_one_level_at_a_time_to_the_city() {
-        let lineage: Vec<String> = code("140824001002")
-            .lineage()
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let lineage: Vec<String> = code("140824001002").lineage().into_iter().map(String::from).collect();
         assert_eq!(lineage, ["140824001002", "140824001", "140824", "140800"]);
     }
 

@@ -6,11 +6,7 @@ use time::{Duration, OffsetDateTime};
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 
-pub fn is_live(
-    created_at: OffsetDateTime,
-    last_seen_at: OffsetDateTime,
-    now: OffsetDateTime,
-) -> bool {
+pub fn is_live(created_at: OffsetDateTime, last_seen_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     now - last_seen_at <= IDLE_TIMEOUT && now - created_at <= ABSOLUTE_TIMEOUT
 }
 
@@ -34,11 +30,7 @@ mod tests {
     fn a_session_in_use_still_ends_twelve_hours_after_login() {
         let start = datetime!(2026-11-29 08:00 UTC);
         let late = start + Duration::hours(12) + Duration::seconds(1);
-        assert!(is_live(
-            start,
-            late - Duration::minutes(1),
-            late - Duration::seconds(2)
-        ));
+        assert!(is_live(start, late - Duration::minutes(1), late - Duration::seconds(2)));
         assert!(!is_live(start, late - Duration::minutes(1), late));
     }
 }

@@ -7,9 +7,7 @@ use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
-use hongmajia_domain::{
-    AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target,
-};
+use hongmajia_domain::{AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target};
 use hongmajia_store::{accounts, new_id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -67,8 +65,7 @@ pub struct StaffEntry {
 impl Services {
     pub async fn grant_role(&self, actor: &Actor, input: &GrantInput) -> ServiceResult<Granted> {
         let phone = Phone::parse(&input.phone)?;
-        let role = Role::parse(&input.role)
-            .ok_or_else(|| ServiceError::on(ErrorCode::InvalidQuery, "role"))?;
+        let role = Role::parse(&input.role).ok_or_else(|| ServiceError::on(ErrorCode::InvalidQuery, "role"))?;
         let region = input
             .region_code
             .as_deref()
@@ -77,10 +74,7 @@ impl Services {
             .transpose()?;
         let grant = Grant::new(role, region).map_err(|e| e.for_field("region_code"))?;
         // Volunteers and citizens have no region; staff may add them from their own region.
-        let scope = grant
-            .region
-            .clone()
-            .or_else(|| actor.home_region().cloned());
+        let scope = grant.region.clone().or_else(|| actor.home_region().cloned());
         let target = Target {
             region: scope.clone(),
             owner: None,
@@ -94,12 +88,7 @@ impl Services {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let display_name = input
-            .display_name
-            .as_deref()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
+        let display_name = input.display_name.as_deref().unwrap_or("").trim().to_owned();
         if display_name.chars().count() > 60 {
             return Err(ServiceError::on(ErrorCode::InvalidName, "display_name"));
         }
@@ -162,18 +151,10 @@ impl Services {
             region: scope.as_ref(),
             summary: format!(
                 "{} {} role {}{}",
-                if created {
-                    "created account"
-                } else {
-                    "account"
-                },
+                if created { "created account" } else { "account" },
                 phone.masked(),
                 role.as_str(),
-                grant
-                    .region
-                    .as_ref()
-                    .map(|r| format!(" in {r}"))
-                    .unwrap_or_default()
+                grant.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -201,9 +182,7 @@ impl Services {
             .await
             .doing("finding the account")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let roles = accounts::roles(&mut tx, id.0)
-            .await
-            .doing("reading the roles")?;
+        let roles = accounts::roles(&mut tx, id.0).await.doing("reading the roles")?;
         Ok(Profile {
             id: account.id,
             phone: account.phone_masked,
@@ -219,14 +198,8 @@ impl Services {
     }
 
     /// Staff roles held for a region and everything below it.
-    pub async fn staff(
-        &self,
-        actor: &Actor,
-        region_code: &str,
-        page: u32,
-    ) -> ServiceResult<Vec<StaffEntry>> {
-        let code =
-            RegionCode::parse(region_code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
+    pub async fn staff(&self, actor: &Actor, region_code: &str, page: u32) -> ServiceResult<Vec<StaffEntry>> {
+        let code = RegionCode::parse(region_code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::AccountList, &Target::in_region(code.clone()))?;
         let per_page = 100;
         let offset = i64::from(page.max(1) - 1) * per_page;

@@ -18,30 +18,20 @@ pub(crate) struct Change<'a> {
     pub summary: String,
 }
 
-pub(crate) async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    at: OffsetDateTime,
-    change: Change<'_>,
-) -> ServiceResult<()> {
+pub(crate) async fn record(tx: &mut Tx, actor: &Actor, at: OffsetDateTime, change: Change<'_>) -> ServiceResult<()> {
     let entry = audit::AuditRow {
         id: new_id(),
         at,
         actor_account_id: actor.account_id().map(|id| id.0),
         actor_label: actor.label().to_owned(),
-        actor_role: actor
-            .main_role()
-            .map_or("system", |r| r.as_str())
-            .to_owned(),
+        actor_role: actor.main_role().map_or("system", |r| r.as_str()).to_owned(),
         action: change.action.as_str().to_owned(),
         target_kind: change.target_kind.to_owned(),
         target_id: change.target_id,
         region_code: change.region.map_or("", RegionCode::as_str).to_owned(),
         summary: change.summary,
     };
-    audit::append(tx, &entry)
-        .await
-        .doing("appending to the audit log")
+    audit::append(tx, &entry).await.doing("appending to the audit log")
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -97,9 +87,7 @@ impl Services {
         let page = query.page.max(1);
         let offset = (i64::from(page) - 1) * i64::from(PER_PAGE);
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let total = audit::count(&mut tx, &filter)
-            .await
-            .doing("counting audit entries")?;
+        let total = audit::count(&mut tx, &filter).await.doing("counting audit entries")?;
         let rows = audit::list(&mut tx, &filter, i64::from(PER_PAGE), offset)
             .await
             .doing("listing audit entries")?;

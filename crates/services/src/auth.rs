@@ -50,6 +50,11 @@ pub fn random_token() -> anyhow::Result<String> {
     Ok(hex::encode(bytes))
 }
 
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -85,11 +90,7 @@ async fn verify_password(plain: &str, stored: Option<String>) -> ServiceResult<b
             None => (dummy.as_str(), false),
         };
         let matches = PasswordHash::new(hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(plain.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok())
             .unwrap_or(false);
         real && matches
     })
@@ -139,15 +140,9 @@ impl Services {
         throttle::release(&mut tx, &ip_key)
             .await
             .doing("releasing the address attempt")?;
-        let session = self
-            .open_session(&mut tx, AccountId(account.id), kind)
-            .await?;
+        let session = self.open_session(&mut tx, AccountId(account.id), kind).await?;
         tx.commit().await.doing("committing the login")?;
-        tracing::info!(
-            event = "login_succeeded",
-            account = account.id,
-            ip = client_ip
-        );
+        tracing::info!(event = "login_succeeded", account = account.id, ip = client_ip);
         Ok(session)
     }
 
@@ -162,13 +157,10 @@ impl Services {
             .await
             .doing("counting the address attempt")?;
         tx.commit().await.doing("committing the throttle check")?;
-        Ok(
-            may_check(by_account, ACCOUNT_LIMIT)
-                && may_check(by_ip, self.settings.ip_attempt_limit),
-        )
+        Ok(may_check(by_account, ACCOUNT_LIMIT) && may_check(by_ip, self.settings.ip_attempt_limit))
     }
 
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         tx: &mut Tx,
         account: AccountId,
@@ -184,9 +176,7 @@ impl Services {
             csrf_token: &csrf_token,
             at: self.now(),
         };
-        sessions::insert(tx, &row)
-            .await
-            .doing("storing the session")?;
+        sessions::insert(tx, &row).await.doing("storing the session")?;
         Ok(NewSession {
             token,
             csrf_token,
@@ -203,9 +193,7 @@ impl Services {
         let session = sessions::find(&mut tx, &hash)
             .await
             .doing("finding the session")?
-            .filter(|s| {
-                s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now)
-            })
+            .filter(|s| s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now))
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         let actor = load_actor(&mut tx, AccountId(session.account_id)).await?;
         drop(tx);
@@ -250,12 +238,7 @@ pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Acto
         .into_iter()
         .filter_map(|row| {
             let role = Role::parse(&row.role)?;
-            let region = row
-                .region_code
-                .as_deref()
-                .map(RegionCode::parse)
-                .transpose()
-                .ok()?;
+            let region = row.region_code.as_deref().map(RegionCode::parse).transpose().ok()?;
             Grant::new(role, region).ok()
         })
         .collect();

@@ -33,17 +33,17 @@ pub const COUNTIES: [(&str, &str); 13] = [
 ];
 
 const PLACE_SYLLABLES: [&str; 40] = [
-    "清", "河", "东", "西", "南", "北", "安", "平", "兴", "和", "丰", "乐", "新", "龙", "凤", "泉",
-    "石", "柳", "杨", "李", "王", "张", "高", "桥", "坡", "原", "庄", "堡", "湾", "寨", "明", "阳",
-    "春", "翟", "化", "峪", "城", "太", "宁", "吉",
+    "清", "河", "东", "西", "南", "北", "安", "平", "兴", "和", "丰", "乐", "新", "龙", "凤", "泉", "石", "柳", "杨",
+    "李", "王", "张", "高", "桥", "坡", "原", "庄", "堡", "湾", "寨", "明", "阳", "春", "翟", "化", "峪", "城", "太",
+    "宁", "吉",
 ];
 const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
 ];
 const GIVEN: [&str; 24] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "霞", "平", "刚", "堃", "玥", "珺", "桂英",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞", "平",
+    "刚", "堃", "玥", "珺", "桂英",
 ];
 
 #[derive(Debug, Clone)]
@@ -183,9 +183,7 @@ fn admin_role(level: RegionLevel) -> Role {
 /// Loads the small demo city. Refuses when the city is already there.
 pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::Result<DemoSummary> {
     if is_loaded(services).await? {
-        anyhow::bail!(
-            "this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed"
-        );
+        anyhow::bail!("this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed");
     }
     let system = Actor::System;
     let mut people = StdRng::seed_from_u64(options.seed ^ 0x5eed_cafe);
@@ -240,12 +238,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_plans_the_same_city_and_another_seed_another() {
-        let names = |seed| {
-            plan(seed)
-                .into_iter()
-                .map(|r| (r.code, r.name))
-                .collect::<Vec<_>>()
-        };
+        let names = |seed| plan(seed).into_iter().map(|r| (r.code, r.name)).collect::<Vec<_>>();
         assert_eq!(names(7), names(7));
         assert_ne!(names(7), names(8));
     }

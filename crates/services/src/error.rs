@@ -33,12 +33,7 @@ impl ServiceError {
 /// rule's own refusal when the caller names one.
 pub(crate) trait DbContext<T> {
     fn doing(self, what: &'static str) -> ServiceResult<T>;
-    fn unique_or(
-        self,
-        code: ErrorCode,
-        field: &'static str,
-        what: &'static str,
-    ) -> ServiceResult<T>;
+    fn unique_or(self, code: ErrorCode, field: &'static str, what: &'static str) -> ServiceResult<T>;
 }
 
 impl<T> DbContext<T> for Result<T, hongmajia_store::DbError> {
@@ -46,12 +41,7 @@ impl<T> DbContext<T> for Result<T, hongmajia_store::DbError> {
         self.map_err(|e| ServiceError::Internal(anyhow::Error::new(e).context(what)))
     }
 
-    fn unique_or(
-        self,
-        code: ErrorCode,
-        field: &'static str,
-        what: &'static str,
-    ) -> ServiceResult<T> {
+    fn unique_or(self, code: ErrorCode, field: &'static str, what: &'static str) -> ServiceResult<T> {
         self.map_err(|e| {
             if hongmajia_store::is_unique_violation(&e) {
                 ServiceError::on(code, field)

@@ -42,19 +42,10 @@ impl Services {
 
     async fn scope_figures(&self, actor: &Actor, code: &str) -> ServiceResult<ScopeFigures> {
         let coverage = self.coverage(actor, code).await?;
-        let prefix = hongmajia_domain::RegionCode::parse(code)?
-            .scope_prefix()
-            .to_owned();
+        let prefix = hongmajia_domain::RegionCode::parse(code)?.scope_prefix().to_owned();
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let by_kind = sites::count_by_kind(&mut tx, &prefix)
-            .await
-            .doing("counting sites")?;
-        let count = |kind: SiteKind| {
-            by_kind
-                .iter()
-                .find(|(k, _)| k == kind.as_str())
-                .map_or(0, |(_, n)| *n)
-        };
+        let by_kind = sites::count_by_kind(&mut tx, &prefix).await.doing("counting sites")?;
+        let count = |kind: SiteKind| by_kind.iter().find(|(k, _)| k == kind.as_str()).map_or(0, |(_, n)| *n);
         let staff_accounts = accounts::count_staff_in_scope(&mut tx, &prefix)
             .await
             .doing("counting staff")?;

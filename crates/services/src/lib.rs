@@ -11,6 +11,7 @@ mod error;
 pub mod home;
 pub mod regions;
 pub mod sites;
+pub mod sms;
 pub mod vault;
 pub mod volunteers;
 
@@ -41,6 +42,7 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub vault: vault::Vault,
+    sms: Arc<dyn sms::SmsGateway>,
 }
 
 impl Services {
@@ -50,7 +52,14 @@ impl Services {
             clock,
             settings,
             vault,
+            sms: Arc::new(sms::DevelopmentGateway),
         }
+    }
+
+    /// Sends SMS through `gateway` instead of the development gateway.
+    pub fn with_sms(mut self, gateway: Arc<dyn sms::SmsGateway>) -> Self {
+        self.sms = gateway;
+        self
     }
 
     pub fn now(&self) -> time::OffsetDateTime {
@@ -72,11 +81,7 @@ pub fn authorize(actor: &Actor, action: Action, target: &Target) -> ServiceResul
             Err(ServiceError::rule(ErrorCode::NotFound))
         }
         Decision::Forbidden => {
-            tracing::warn!(
-                event = "access_denied",
-                actor = actor.label(),
-                action = action.as_str()
-            );
+            tracing::warn!(event = "access_denied", actor = actor.label(), action = action.as_str());
             Err(ServiceError::rule(ErrorCode::Forbidden))
         }
     }

@@ -87,13 +87,7 @@ impl Services {
         let region = existing(&mut tx, &code).await?;
         let mut breadcrumbs = Vec::new();
         for ancestor in code.lineage().into_iter().skip(1) {
-            if authorize(
-                actor,
-                Action::RegionView,
-                &Target::in_region(ancestor.clone()),
-            )
-            .is_err()
-            {
+            if authorize(actor, Action::RegionView, &Target::in_region(ancestor.clone())).is_err() {
                 break;
             }
             if let Some(row) = regions::find(&mut tx, ancestor.as_str())
@@ -129,24 +123,11 @@ impl Services {
     }
 
     /// Adds a region below an existing one; the code tells the level and the parent.
-    pub async fn create_region(
-        &self,
-        actor: &Actor,
-        code: &str,
-        name: &str,
-    ) -> ServiceResult<Region> {
+    pub async fn create_region(&self, actor: &Actor, code: &str, name: &str) -> ServiceResult<Region> {
         let code = parse_code(code, "code")?;
         let name = RegionName::parse(name)?;
-        authorize(
-            actor,
-            Action::RegionCreate,
-            &Target::in_region(code.clone()),
-        )?;
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .doing("starting the region creation")?;
+        authorize(actor, Action::RegionCreate, &Target::in_region(code.clone()))?;
+        let mut tx = self.db.begin().await.doing("starting the region creation")?;
         let parent = code.parent();
         if let Some(parent) = &parent {
             existing(&mut tx, parent)
@@ -160,22 +141,15 @@ impl Services {
             level: code.level().as_str(),
             at: self.now(),
         };
-        regions::insert(&mut tx, &new).await.unique_or(
-            ErrorCode::RegionExists,
-            "code",
-            "inserting the region",
-        )?;
+        regions::insert(&mut tx, &new)
+            .await
+            .unique_or(ErrorCode::RegionExists, "code", "inserting the region")?;
         let change = Change {
             action: Action::RegionCreate,
             target_kind: "region",
             target_id: code.to_string(),
             region: Some(&code),
-            summary: format!(
-                "created {} {} {}",
-                code.level().as_str(),
-                code,
-                name.as_str()
-            ),
+            summary: format!("created {} {} {}", code.level().as_str(), code, name.as_str()),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let region = existing(&mut tx, &code).await?;
@@ -183,12 +157,7 @@ impl Services {
         Ok(region)
     }
 
-    pub async fn rename_region(
-        &self,
-        actor: &Actor,
-        code: &str,
-        name: &str,
-    ) -> ServiceResult<Region> {
+    pub async fn rename_region(&self, actor: &Actor, code: &str, name: &str) -> ServiceResult<Region> {
         let code = RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::RegionEdit, &Target::in_region(code.clone()))?;
         let name = RegionName::parse(name)?;
@@ -212,11 +181,7 @@ impl Services {
 
     pub async fn coverage(&self, actor: &Actor, code: &str) -> ServiceResult<Coverage> {
         let code = RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
-        authorize(
-            actor,
-            Action::CoverageView,
-            &Target::in_region(code.clone()),
-        )?;
+        authorize(actor, Action::CoverageView, &Target::in_region(code.clone()))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let region = existing(&mut tx, &code).await?;
         let counted = regions::coverage_by_level(&mut tx, code.scope_prefix(), code.as_str())
@@ -234,13 +199,12 @@ impl Services {
                 }
             })
             .collect();
-        let missing: Vec<Region> =
-            regions::without_site(&mut tx, code.scope_prefix(), code.as_str())
-                .await
-                .doing("listing regions without a site")?
-                .into_iter()
-                .map(Region::from_row)
-                .collect();
+        let missing: Vec<Region> = regions::without_site(&mut tx, code.scope_prefix(), code.as_str())
+            .await
+            .doing("listing regions without a site")?
+            .into_iter()
+            .map(Region::from_row)
+            .collect();
         Ok(Coverage {
             region,
             complete: missing.is_empty(),

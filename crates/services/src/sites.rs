@@ -86,21 +86,12 @@ impl Services {
             .doing("finding the site")?
             .map(Site::from_row)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        authorize(
-            actor,
-            Action::SiteView,
-            &Target::in_region(site_region(&site)?),
-        )?;
+        authorize(actor, Action::SiteView, &Target::in_region(site_region(&site)?))?;
         Ok(site)
     }
 
     /// Founds the site of a region; its kind follows from the region's level.
-    pub async fn create_site(
-        &self,
-        actor: &Actor,
-        region_code: &str,
-        input: &SiteInput,
-    ) -> ServiceResult<Site> {
+    pub async fn create_site(&self, actor: &Actor, region_code: &str, input: &SiteInput) -> ServiceResult<Site> {
         let code = parse_code(region_code, "region_code")?;
         authorize(actor, Action::SiteCreate, &Target::in_region(code.clone()))?;
         let fields = parse_fields(input)?;
@@ -113,16 +104,9 @@ impl Services {
             .await
             .map_err(|_| ServiceError::on(ErrorCode::ParentRegionMissing, "region_code"))?;
         let id = new_id();
-        sites::insert(
-            &mut tx,
-            id,
-            code.as_str(),
-            kind.as_str(),
-            &fields.as_row(),
-            self.now(),
-        )
-        .await
-        .unique_or(ErrorCode::SiteExists, "region_code", "inserting the site")?;
+        sites::insert(&mut tx, id, code.as_str(), kind.as_str(), &fields.as_row(), self.now())
+            .await
+            .unique_or(ErrorCode::SiteExists, "region_code", "inserting the site")?;
         let change = Change {
             action: Action::SiteCreate,
             target_kind: "site",
@@ -131,20 +115,13 @@ impl Services {
             summary: format!("founded {} {}", kind.as_str(), fields.name.as_str()),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        let site = sites::find(&mut tx, id)
-            .await
-            .doing("reading the site back")?;
+        let site = sites::find(&mut tx, id).await.doing("reading the site back")?;
         tx.commit().await.doing("committing the site")?;
         site.map(Site::from_row)
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new site vanished")))
     }
 
-    pub async fn update_site(
-        &self,
-        actor: &Actor,
-        id: i64,
-        input: &SiteInput,
-    ) -> ServiceResult<Site> {
+    pub async fn update_site(&self, actor: &Actor, id: i64, input: &SiteInput) -> ServiceResult<Site> {
         let mut tx = self.db.begin().await.doing("starting the site update")?;
         let before = sites::find(&mut tx, id)
             .await
@@ -165,9 +142,7 @@ impl Services {
             summary: site_change_summary(&before, &fields),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        let site = sites::find(&mut tx, id)
-            .await
-            .doing("reading the site back")?;
+        let site = sites::find(&mut tx, id).await.doing("reading the site back")?;
         tx.commit().await.doing("committing the site")?;
         site.map(Site::from_row)
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the site vanished")))
@@ -175,9 +150,8 @@ impl Services {
 }
 
 fn site_region(site: &Site) -> ServiceResult<RegionCode> {
-    RegionCode::parse(&site.region_code).map_err(|e| {
-        ServiceError::Internal(anyhow::anyhow!("a stored site has an invalid region: {e}"))
-    })
+    RegionCode::parse(&site.region_code)
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored site has an invalid region: {e}")))
 }
 
 /// "name: A → B; address: C → D", listing only what changed.
@@ -185,11 +159,7 @@ fn site_change_summary(before: &Site, after: &SiteFields) -> String {
     let pairs = [
         ("name", before.name.as_str(), after.name.as_str()),
         ("address", before.address.as_str(), after.address.as_str()),
-        (
-            "secretary",
-            before.secretary.as_str(),
-            after.secretary.as_str(),
-        ),
+        ("secretary", before.secretary.as_str(), after.secretary.as_str()),
     ];
     let changed: Vec<String> = pairs
         .iter()

@@ -68,8 +68,8 @@ fn decode_key(hex_key: &str, what: &str) -> anyhow::Result<[u8; 32]> {
 
 impl Vault {
     fn from_keys(key_id: u32, encryption: [u8; 32], lookup_key: [u8; 32]) -> anyhow::Result<Self> {
-        let cipher = XChaCha20Poly1305::new_from_slice(&encryption)
-            .map_err(|_| anyhow::anyhow!("bad encryption key length"))?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(&encryption).map_err(|_| anyhow::anyhow!("bad encryption key length"))?;
         Ok(Self {
             key_id,
             cipher,
@@ -84,10 +84,9 @@ impl Vault {
 
     /// Reads the key file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the key file {}", path.display()))?;
-        let file: KeyFile = serde_json::from_str(&text)
-            .with_context(|| format!("parsing the key file {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading the key file {}", path.display()))?;
+        let file: KeyFile =
+            serde_json::from_str(&text).with_context(|| format!("parsing the key file {}", path.display()))?;
         Self::from_keys(
             file.key_id,
             decode_key(&file.encryption_key, "encryption key")?,
@@ -115,9 +114,7 @@ impl Vault {
             return Self::load(path);
         }
         let Some(db_path) = database_url.strip_prefix("sqlite://") else {
-            bail!(
-                "HONGMAJIA_SECRET_KEY_FILE must name the key file when the database is not SQLite"
-            );
+            bail!("HONGMAJIA_SECRET_KEY_FILE must name the key file when the database is not SQLite");
         };
         let db_path = db_path.split('?').next().unwrap_or(db_path);
         let path = std::path::PathBuf::from(format!("{db_path}.keys"));
@@ -132,8 +129,7 @@ impl Vault {
     /// `k<key id>:<hex nonce><hex ciphertext>`.
     pub fn encrypt(&self, field: Field, plain: &str) -> anyhow::Result<String> {
         let mut nonce = [0u8; 24];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+        getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
         let payload = Payload {
             msg: plain.as_bytes(),
             aad: field.label().as_bytes(),
@@ -154,9 +150,7 @@ impl Vault {
         let (key_id, body) = stored
             .strip_prefix('k')
             .and_then(|rest| rest.split_once(':'))
-            .ok_or_else(|| {
-                anyhow::anyhow!("a stored {} is not in the vault's format", field.label())
-            })?;
+            .ok_or_else(|| anyhow::anyhow!("a stored {} is not in the vault's format", field.label()))?;
         if key_id != self.key_id.to_string() {
             bail!(
                 "a stored {} was sealed with key {key_id}, the vault holds key {}",
@@ -164,8 +158,7 @@ impl Vault {
                 self.key_id
             );
         }
-        let bytes =
-            hex::decode(body).with_context(|| format!("a stored {} is not hex", field.label()))?;
+        let bytes = hex::decode(body).with_context(|| format!("a stored {} is not hex", field.label()))?;
         if bytes.len() < 24 {
             bail!("a stored {} is too short", field.label());
         }
@@ -175,19 +168,17 @@ impl Vault {
             msg: sealed,
             aad: field.label().as_bytes(),
         };
-        let plain = self.cipher.decrypt(&nonce.into(), payload).map_err(|_| {
-            anyhow::anyhow!(
-                "a stored {} does not authenticate under the current key",
-                field.label()
-            )
-        })?;
+        let plain = self
+            .cipher
+            .decrypt(&nonce.into(), payload)
+            .map_err(|_| anyhow::anyhow!("a stored {} does not authenticate under the current key", field.label()))?;
         String::from_utf8(plain).with_context(|| format!("a stored {} is not text", field.label()))
     }
 
     /// The keyed hash that finds a value again without decrypting anything.
     pub fn lookup(&self, field: Field, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as MacKeyInit>::new_from_slice(&self.lookup_key)
-            .expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as MacKeyInit>::new_from_slice(&self.lookup_key).expect("HMAC takes any key length");
         mac.update(field.label().as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());
@@ -233,25 +224,14 @@ mod tests {
         let vault = Vault::ephemeral().unwrap();
         let sealed = vault.encrypt(Field::Phone, "13812341234").unwrap();
         assert!(vault.decrypt(Field::IdNumber, &sealed).is_err());
-        assert!(
-            Vault::ephemeral()
-                .unwrap()
-                .decrypt(Field::Phone, &sealed)
-                .is_err()
-        );
+        assert!(Vault::ephemeral().unwrap().decrypt(Field::Phone, &sealed).is_err());
     }
 
     #[test]
     fn lookups_are_stable_per_key_and_separate_per_field() {
         let vault = Vault::ephemeral().unwrap();
-        assert_eq!(
-            vault.lookup(Field::Phone, "1"),
-            vault.lookup(Field::Phone, "1")
-        );
-        assert_ne!(
-            vault.lookup(Field::Phone, "1"),
-            vault.lookup(Field::IdNumber, "1")
-        );
+        assert_eq!(vault.lookup(Field::Phone, "1"), vault.lookup(Field::Phone, "1"));
+        assert_ne!(vault.lookup(Field::Phone, "1"), vault.lookup(Field::IdNumber, "1"));
         assert_ne!(
             vault.lookup(Field::Phone, "1"),
             Vault::ephemeral().unwrap().lookup(Field::Phone, "1")
@@ -265,17 +245,11 @@ mod tests {
         let made = Vault::generate_file(&path).unwrap();
         let sealed = made.encrypt(Field::IdNumber, "11010519491231002X").unwrap();
         let loaded = Vault::load(&path).unwrap();
-        assert_eq!(
-            loaded.decrypt(Field::IdNumber, &sealed).unwrap(),
-            "11010519491231002X"
-        );
+        assert_eq!(loaded.decrypt(Field::IdNumber, &sealed).unwrap(), "11010519491231002X");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert!(
             Vault::generate_file(&path).is_err(),

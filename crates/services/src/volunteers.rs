@@ -125,11 +125,7 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
 }
 
 fn parse_date(raw: &str) -> Option<Date> {
-    Date::parse(
-        raw.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    Date::parse(raw.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
 fn clean_list(items: &[String], field: &'static str) -> ServiceResult<Vec<String>> {
@@ -150,10 +146,8 @@ fn clean_list(items: &[String], field: &'static str) -> ServiceResult<Vec<String
 /// Checks a registration, field by field, in the order of the form.
 fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
     let name = PersonName::parse(&input.name)?;
-    let gender =
-        Gender::parse(&input.gender).ok_or_else(|| rule(ErrorCode::InvalidGender, "gender"))?;
-    let birth_date = parse_date(&input.birth_date)
-        .ok_or_else(|| rule(ErrorCode::InvalidBirthDate, "birth_date"))?;
+    let gender = Gender::parse(&input.gender).ok_or_else(|| rule(ErrorCode::InvalidGender, "gender"))?;
+    let birth_date = parse_date(&input.birth_date).ok_or_else(|| rule(ErrorCode::InvalidBirthDate, "birth_date"))?;
     let id_type = match input.id_type.as_deref() {
         Some(raw) => IdType::parse(raw).ok_or_else(|| rule(ErrorCode::InvalidIdType, "id_type"))?,
         None => IdType::ResidentId,
@@ -166,11 +160,7 @@ fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
         return Err(rule(ErrorCode::GenderMismatch, "gender"));
     }
     let age = AgeGroup::of(birth_date, today)?;
-    let guardian_name = input
-        .guardian_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty());
+    let guardian_name = input.guardian_name.as_deref().map(str::trim).filter(|g| !g.is_empty());
     if age.needs_guardian() && !(input.guardian_consent && guardian_name.is_some()) {
         return Err(rule(ErrorCode::GuardianConsentRequired, "guardian_consent"));
     }
@@ -211,12 +201,7 @@ struct SealedPhone {
 
 impl Volunteer {
     fn from_row(row: volunteers::VolunteerRow) -> Self {
-        let split = |s: &str| {
-            s.split('、')
-                .filter(|i| !i.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
+        let split = |s: &str| s.split('、').filter(|i| !i.is_empty()).map(str::to_owned).collect();
         Self {
             id: row.id,
             code: row.code,
@@ -236,11 +221,8 @@ impl Volunteer {
     }
 
     fn target(&self, owner: Option<i64>) -> ServiceResult<Target> {
-        let region = RegionCode::parse(&self.region_code).map_err(|e| {
-            ServiceError::Internal(anyhow::anyhow!(
-                "a stored volunteer has an invalid region: {e}"
-            ))
-        })?;
+        let region = RegionCode::parse(&self.region_code)
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored volunteer has an invalid region: {e}")))?;
         Ok(Target {
             region: Some(region),
             owner: owner.map(AccountId),
@@ -250,10 +232,8 @@ impl Volunteer {
 
 impl Services {
     fn id_lookup(&self, id: &IdNumber) -> String {
-        self.vault.lookup(
-            Field::IdNumber,
-            &format!("{}:{}", id.id_type().as_str(), id.as_str()),
-        )
+        self.vault
+            .lookup(Field::IdNumber, &format!("{}:{}", id.id_type().as_str(), id.as_str()))
     }
 
     fn seal_phone(&self, phone: &Phone) -> ServiceResult<SealedPhone> {
@@ -267,11 +247,7 @@ impl Services {
     /// Registration by staff whose region covers the volunteer's village. The volunteer gets an
     /// account for their phone (no password: they log in by SMS code) unless the phone already
     /// has one, or that one is already another volunteer's (a family sharing a phone).
-    pub async fn register_volunteer(
-        &self,
-        actor: &Actor,
-        input: &RegistrationInput,
-    ) -> ServiceResult<Volunteer> {
+    pub async fn register_volunteer(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<Volunteer> {
         let region = parse_code(&input.region_code, "region_code")?;
         authorize(actor, Action::VolunteerRegister, &Target::in_region(region))?;
         let checked = check(input, self.now().date())?;
@@ -288,19 +264,11 @@ impl Services {
 
     /// Registration of the signed-in account's own person, with the account's own phone. A second
     /// registration of the same person gets only "already registered" (where is not revealed).
-    pub async fn register_self(
-        &self,
-        actor: &Actor,
-        input: &RegistrationInput,
-    ) -> ServiceResult<Volunteer> {
+    pub async fn register_self(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<Volunteer> {
         let account = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?;
-        authorize(
-            actor,
-            Action::VolunteerSelfRegister,
-            &Target::owned_by(account),
-        )?;
+        authorize(actor, Action::VolunteerSelfRegister, &Target::owned_by(account))?;
         let checked = check(input, self.now().date())?;
         let mut tx = self.db.begin().await.doing("starting the registration")?;
         existing(&mut tx, &checked.region)
@@ -317,11 +285,7 @@ impl Services {
             .await
             .doing("reading the account's phone")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-        let phone = SealedPhone {
-            lookup,
-            sealed,
-            masked,
-        };
+        let phone = SealedPhone { lookup, sealed, masked };
         self.add_volunteer_role(&mut tx, account.0).await?;
         let volunteer = self
             .insert_registration(&mut tx, actor, &checked, &phone, Some(account.0), "self")
@@ -331,12 +295,7 @@ impl Services {
     }
 
     /// The account a staff registration links to, made when the phone has none.
-    async fn volunteer_account(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        phone: &SealedPhone,
-    ) -> ServiceResult<Option<i64>> {
+    async fn volunteer_account(&self, tx: &mut Tx, actor: &Actor, phone: &SealedPhone) -> ServiceResult<Option<i64>> {
         let id = match accounts::find_by_phone(tx, &phone.lookup)
             .await
             .doing("finding the phone's account")?
@@ -361,11 +320,7 @@ impl Services {
                 accounts::insert(tx, id, &stored, "", None, self.now())
                     .await
                     .doing("creating the volunteer's account")?;
-                tracing::debug!(
-                    account = id,
-                    actor = actor.label(),
-                    "account made for a registration"
-                );
+                tracing::debug!(account = id, actor = actor.label(), "account made for a registration");
                 id
             }
         };
@@ -375,10 +330,7 @@ impl Services {
 
     async fn add_volunteer_role(&self, tx: &mut Tx, account: i64) -> ServiceResult<()> {
         let role = Role::Volunteer.as_str();
-        if !accounts::has_role(tx, account, role)
-            .await
-            .doing("reading the roles")?
-        {
+        if !accounts::has_role(tx, account, role).await.doing("reading the roles")? {
             accounts::insert_role(tx, account, role, None, self.now())
                 .await
                 .doing("adding the volunteer role")?;
@@ -410,8 +362,7 @@ impl Services {
         let id = new_id();
         let code = self.unused_code(tx).await?;
         let id_enc = self.vault.encrypt(Field::IdNumber, checked.id.as_str())?;
-        let guardian_consent_at: Option<OffsetDateTime> =
-            checked.guardian_name.as_ref().map(|_| now);
+        let guardian_consent_at: Option<OffsetDateTime> = checked.guardian_name.as_ref().map(|_| now);
         let row = volunteers::NewVolunteer {
             id,
             account_id: account,
@@ -459,9 +410,7 @@ impl Services {
             ),
         };
         record(tx, actor, now, change).await?;
-        let stored = volunteers::find(tx, id)
-            .await
-            .doing("reading the registration back")?;
+        let stored = volunteers::find(tx, id).await.doing("reading the registration back")?;
         stored
             .map(Volunteer::from_row)
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new registration vanished")))
@@ -471,8 +420,7 @@ impl Services {
     async fn unused_code(&self, tx: &mut Tx) -> ServiceResult<String> {
         loop {
             let mut bytes = [0u8; 8];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
             let code = volunteer_code(u64::from_le_bytes(bytes));
             if !volunteers::code_taken(tx, &code)
                 .await
@@ -483,11 +431,7 @@ impl Services {
         }
     }
 
-    async fn load_volunteer(
-        &self,
-        tx: &mut Tx,
-        id: i64,
-    ) -> ServiceResult<(Volunteer, Option<i64>)> {
+    async fn load_volunteer(&self, tx: &mut Tx, id: i64) -> ServiceResult<(Volunteer, Option<i64>)> {
         let row = volunteers::find(tx, id)
             .await
             .doing("finding the volunteer")?
@@ -546,11 +490,7 @@ impl Services {
     }
 
     /// Volunteers of a region and below, masked, a page at a time.
-    pub async fn volunteers(
-        &self,
-        actor: &Actor,
-        query: &VolunteerQuery,
-    ) -> ServiceResult<VolunteerPage> {
+    pub async fn volunteers(&self, actor: &Actor, query: &VolunteerQuery) -> ServiceResult<VolunteerPage> {
         let region = match query.region.as_deref().filter(|r| !r.is_empty()) {
             Some(raw) => parse_code(raw, "region")?,
             None => actor
@@ -558,14 +498,8 @@ impl Services {
                 .cloned()
                 .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?,
         };
-        authorize(
-            actor,
-            Action::VolunteerList,
-            &Target::in_region(region.clone()),
-        )?;
-        let literal = |value: &Option<String>| {
-            volunteers::like_literal(value.as_deref().unwrap_or("").trim())
-        };
+        authorize(actor, Action::VolunteerList, &Target::in_region(region.clone()))?;
+        let literal = |value: &Option<String>| volunteers::like_literal(value.as_deref().unwrap_or("").trim());
         let (name, code) = (literal(&query.name), query.code.clone().unwrap_or_default());
         let phone_tail: String = query
             .phone_tail
@@ -586,9 +520,7 @@ impl Services {
         let page = query.page.max(1);
         let offset = (i64::from(page) - 1) * i64::from(PER_PAGE);
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let total = volunteers::count(&mut tx, &filter)
-            .await
-            .doing("counting volunteers")?;
+        let total = volunteers::count(&mut tx, &filter).await.doing("counting volunteers")?;
         let rows = volunteers::list(&mut tx, &filter, i64::from(PER_PAGE), offset)
             .await
             .doing("listing volunteers")?;

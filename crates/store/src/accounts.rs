@@ -31,22 +31,22 @@ pub struct StaffRow {
 pub async fn find_by_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<Option<AccountRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, AccountRow>(
-        "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE phone_lookup = $1"
-    )
-    .bind(phone_lookup)
-    .fetch_optional(conn)
-    .await
+            "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE phone_lookup = $1",
+        )
+        .bind(phone_lookup)
+        .fetch_optional(conn)
+        .await
     })
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, AccountRow>(
-        "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+            "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
     })
 }
 
@@ -113,27 +113,20 @@ pub async fn insert_role(
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
-        sqlx::query(
-        "INSERT INTO account_roles (account_id, role, region_code, created_at) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(account_id)
-    .bind(role)
-    .bind(region_code)
-    .bind(at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
+        sqlx::query("INSERT INTO account_roles (account_id, role, region_code, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(account_id)
+            .bind(role)
+            .bind(region_code)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
     })?;
     Ok(())
 }
 
 /// Staff roles held for regions under a scope prefix, a page at a time.
-pub async fn staff_in_scope(
-    tx: &mut Tx,
-    prefix: &str,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<StaffRow>> {
+pub async fn staff_in_scope(tx: &mut Tx, prefix: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<StaffRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, StaffRow>(
         "SELECT a.id, a.phone_masked, a.display_name, r.role, r.region_code
          FROM account_roles r JOIN accounts a ON a.id = r.account_id
@@ -171,13 +164,11 @@ pub async fn sealed_phone(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, 
 
 pub async fn has_role(tx: &mut Tx, account_id: i64, role: &str) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM account_roles WHERE account_id = $1 AND role = $2",
-        )
-        .bind(account_id)
-        .bind(role)
-        .fetch_one(conn)
-        .await
-        .map(|n| n > 0)
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM account_roles WHERE account_id = $1 AND role = $2")
+            .bind(account_id)
+            .bind(role)
+            .fetch_one(conn)
+            .await
+            .map(|n| n > 0)
     })
 }

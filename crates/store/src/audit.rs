@@ -47,12 +47,7 @@ pub struct AuditFilter<'a> {
     pub actor_label: &'a str,
 }
 
-pub async fn list(
-    tx: &mut Tx,
-    filter: &AuditFilter<'_>,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<AuditRow>> {
+pub async fn list(tx: &mut Tx, filter: &AuditFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<AuditRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, AuditRow>(
         "SELECT id, at, actor_account_id, actor_label, actor_role, action, target_kind, target_id, region_code, summary
@@ -73,13 +68,13 @@ pub async fn list(
 pub async fn count(tx: &mut Tx, filter: &AuditFilter<'_>) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM audit_log
-         WHERE region_code LIKE $1 || '%' AND action LIKE $2 || '%' AND ($3 = '' OR actor_label = $3)"
-    )
-    .bind(filter.scope_prefix)
-    .bind(filter.action_prefix)
-    .bind(filter.actor_label)
-    .fetch_one(conn)
-    .await
+            "SELECT COUNT(*) FROM audit_log
+         WHERE region_code LIKE $1 || '%' AND action LIKE $2 || '%' AND ($3 = '' OR actor_label = $3)",
+        )
+        .bind(filter.scope_prefix)
+        .bind(filter.action_prefix)
+        .bind(filter.actor_label)
+        .fetch_one(conn)
+        .await
     })
 }

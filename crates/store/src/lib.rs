@@ -9,6 +9,7 @@ mod db;
 pub mod regions;
 pub mod sessions;
 pub mod sites;
+pub mod sms;
 pub mod throttle;
 pub mod volunteers;
 

@@ -89,11 +89,7 @@ pub async fn children(tx: &mut Tx, parent_code: &str) -> sqlx::Result<Vec<Region
 }
 
 /// Regions strictly below the scope whose code starts with `prefix`, counted per level.
-pub async fn coverage_by_level(
-    tx: &mut Tx,
-    prefix: &str,
-    own_code: &str,
-) -> sqlx::Result<Vec<LevelCoverageRow>> {
+pub async fn coverage_by_level(tx: &mut Tx, prefix: &str, own_code: &str) -> sqlx::Result<Vec<LevelCoverageRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, LevelCoverageRow>(
         "SELECT r.level, COUNT(*) AS regions, COUNT(s.id) AS with_site
          FROM regions r LEFT JOIN sites s ON s.region_code = r.code
@@ -107,11 +103,7 @@ pub async fn coverage_by_level(
 }
 
 /// Every region below `prefix` that has no site, in code order.
-pub async fn without_site(
-    tx: &mut Tx,
-    prefix: &str,
-    own_code: &str,
-) -> sqlx::Result<Vec<RegionRow>> {
+pub async fn without_site(tx: &mut Tx, prefix: &str, own_code: &str) -> sqlx::Result<Vec<RegionRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RegionRow>(
         "SELECT r.code, r.parent_code, r.name, r.level, r.created_at, r.updated_at
          FROM regions r LEFT JOIN sites s ON s.region_code = r.code
@@ -125,9 +117,7 @@ pub async fn without_site(
 }
 
 pub async fn count_all(tx: &mut Tx) -> sqlx::Result<i64> {
-    on_tx!(tx, |conn| sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM regions"
-    )
-    .fetch_one(conn)
-    .await)
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM regions")
+        .fetch_one(conn)
+        .await)
 }

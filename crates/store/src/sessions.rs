@@ -25,18 +25,18 @@ pub struct NewSession<'a> {
 pub async fn insert(tx: &mut Tx, session: &NewSession<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-        "INSERT INTO sessions (id, token_hash, account_id, kind, csrf_token, created_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)"
-    )
-    .bind(session.id)
-    .bind(session.token_hash)
-    .bind(session.account_id)
-    .bind(session.kind)
-    .bind(session.csrf_token)
-    .bind(session.at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
+            "INSERT INTO sessions (id, token_hash, account_id, kind, csrf_token, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(session.id)
+        .bind(session.token_hash)
+        .bind(session.account_id)
+        .bind(session.kind)
+        .bind(session.csrf_token)
+        .bind(session.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(())
 }

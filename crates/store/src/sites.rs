@@ -30,29 +30,24 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-        "INSERT INTO sites (id, region_code, kind, name, address, secretary, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
-    )
-    .bind(id)
-    .bind(region_code)
-    .bind(kind)
-    .bind(fields.name)
-    .bind(fields.address)
-    .bind(fields.secretary)
-    .bind(at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
+            "INSERT INTO sites (id, region_code, kind, name, address, secretary, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(id)
+        .bind(region_code)
+        .bind(kind)
+        .bind(fields.name)
+        .bind(fields.address)
+        .bind(fields.secretary)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(())
 }
 
-pub async fn update(
-    tx: &mut Tx,
-    id: i64,
-    fields: &SiteFields<'_>,
-    at: OffsetDateTime,
-) -> sqlx::Result<()> {
+pub async fn update(tx: &mut Tx, id: i64, fields: &SiteFields<'_>, at: OffsetDateTime) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE sites SET name = $2, address = $3, secretary = $4, updated_at = $5 WHERE id = $1"
     )
@@ -70,11 +65,11 @@ pub async fn update(
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SiteRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SiteRow>(
-        "SELECT id, region_code, kind, name, address, secretary, created_at, updated_at FROM sites WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+            "SELECT id, region_code, kind, name, address, secretary, created_at, updated_at FROM sites WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
     })
 }
 

@@ -115,29 +115,22 @@ pub async fn find_by_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Optio
 }
 
 /// The registration of a person, found by the keyed hash of their ID document.
-pub async fn find_by_id_lookup(
-    tx: &mut Tx,
-    id_lookup: &str,
-) -> sqlx::Result<Option<(i64, String, String)>> {
+pub async fn find_by_id_lookup(tx: &mut Tx, id_lookup: &str) -> sqlx::Result<Option<(i64, String, String)>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (i64, String, String)>(
-            "SELECT id, name, region_code FROM volunteers WHERE id_lookup = $1",
-        )
-        .bind(id_lookup)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, (i64, String, String)>("SELECT id, name, region_code FROM volunteers WHERE id_lookup = $1")
+            .bind(id_lookup)
+            .fetch_optional(conn)
+            .await
     })
 }
 
 /// The sealed ID number and phone of one volunteer, for an audited reveal.
 pub async fn sealed_personal_data(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, String)>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (String, String)>(
-            "SELECT id_enc, phone_enc FROM volunteers WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, (String, String)>("SELECT id_enc, phone_enc FROM volunteers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
     })
 }
 

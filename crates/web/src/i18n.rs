@@ -62,10 +62,7 @@ impl Lang {
 /// The first language of Accept-Language that we have (quality values are in preference order
 /// in practice, so the order of the header is used).
 fn accept_language(headers: &HeaderMap) -> Option<Lang> {
-    let value = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)?
-        .to_str()
-        .ok()?;
+    let value = headers.get(axum::http::header::ACCEPT_LANGUAGE)?.to_str().ok()?;
     value
         .split(',')
         .filter_map(|part| part.split(';').next())
@@ -97,8 +94,7 @@ fn catalogues() -> &'static (Catalogue, Catalogue) {
 }
 
 fn load(json: &'static str) -> Catalogue {
-    let parsed: HashMap<String, String> =
-        serde_json::from_str(json).expect("a locale catalogue is valid JSON");
+    let parsed: HashMap<String, String> = serde_json::from_str(json).expect("a locale catalogue is valid JSON");
     parsed
         .into_iter()
         .map(|(key, value)| (key, &*Box::leak(value.into_boxed_str())))

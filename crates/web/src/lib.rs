@@ -61,8 +61,7 @@ impl AppState {
 
     /// Cookies are Secure whenever the public URL is https.
     pub fn secure_cookies(&self) -> bool {
-        self.public_origin()
-            .is_some_and(|url| url.starts_with("https://"))
+        self.public_origin().is_some_and(|url| url.starts_with("https://"))
     }
 }
 
@@ -76,10 +75,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         // A bug that panics answers 500 (logged, localized), never a dropped connection.
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(from_fn_with_state(
-            state.clone(),
-            session::refuse_cross_site,
-        ))
+        .layer(from_fn_with_state(state.clone(), session::refuse_cross_site))
         .layer(from_fn(error::localize))
         .layer(from_fn(security_headers))
         .layer(from_fn_with_state(state.clone(), track))
@@ -93,9 +89,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 
@@ -152,24 +146,19 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 
 /// Headers every response gets; dynamic responses may hold personal data, so none is cached.
 async fn security_headers(request: Request, next: Next) -> Response {
-    let is_asset = request.uri().path().starts_with("/assets/")
-        || request.uri().path().starts_with("/api/docs");
+    let is_asset = request.uri().path().starts_with("/assets/") || request.uri().path().starts_with("/api/docs");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !is_asset {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+            ),
         );
     }
     response

@@ -52,11 +52,7 @@ impl Default for Metrics {
             "HTTP request latency by route",
             latency.clone(),
         );
-        registry.register(
-            "db_pool_connections",
-            "Open database connections",
-            pool_size.clone(),
-        );
+        registry.register("db_pool_connections", "Open database connections", pool_size.clone());
         registry.register(
             "db_pool_idle_connections",
             "Idle database connections",

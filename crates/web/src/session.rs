@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::ErrorCode;
-use hongmajia_services::auth::{Authenticated, SessionKind};
+use hongmajia_services::auth::{Authenticated, SessionKind, constant_time_eq as tokens_match};
 
 pub const SESSION_COOKIE: &str = "hmj_session";
 /// Double-submit token of the login form, before there is a session to hold one.
@@ -37,16 +37,6 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Constant-time comparison of two tokens.
-pub fn tokens_match(expected: &str, given: &str) -> bool {
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
 /// The signed-in actor of an API call. A browser calling the API with its cookie must also send
 /// the session's CSRF token in `X-CSRF-Token` for anything that changes state.
 pub struct ApiActor(pub Authenticated);
@@ -54,12 +44,8 @@ pub struct ApiActor(pub Authenticated);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let (token, kind) = request_token(&parts.headers)
-            .ok_or_else(|| AppError::code(ErrorCode::Unauthenticated))?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, kind) = request_token(&parts.headers).ok_or_else(|| AppError::code(ErrorCode::Unauthenticated))?;
         let auth = state.services().authenticate(&token).await?;
         if kind == SessionKind::Cookie && is_unsafe(&parts.method) {
             let given = parts
@@ -92,18 +78,13 @@ impl PageActor {
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
             return Err(Redirect::to("/login").into_response());
         };
         match state.services().authenticate(&token).await {
             Ok(auth) => Ok(Self(auth)),
-            Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => {
-                Err(Redirect::to("/login").into_response())
-            }
+            Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(AppError::from(e).into_response()),
         }
     }
@@ -113,11 +94,7 @@ impl FromRequestParts<AppState> for PageActor {
 /// `Sec-Fetch-Site`, or by an `Origin` that is neither our public URL nor the host asked for.
 /// Clients that send neither header (scripts, curl) are not browsers and carry no ambient cookie
 /// risk beyond what the token checks cover.
-pub async fn refuse_cross_site(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if is_unsafe(request.method()) && is_cross_site(request.headers(), state.public_origin()) {
         tracing::warn!(event = "csrf_refused", path = request.uri().path());
         return AppError::code(ErrorCode::CsrfRejected).into_response();
@@ -133,15 +110,11 @@ fn is_cross_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let same_host = origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host);
-    let same_public =
-        public_origin.is_some_and(|p| p.trim_end_matches('/') == origin.trim_end_matches('/'));
+    let same_public = public_origin.is_some_and(|p| p.trim_end_matches('/') == origin.trim_end_matches('/'));
     !(same_host || same_public)
 }
 
@@ -160,37 +133,18 @@ mod tests {
     #[test]
     fn a_foreign_origin_is_cross_site_and_our_own_is_not() {
         assert!(is_cross_site(
-            &headers(&[
-                ("host", "127.0.0.1:8080"),
-                ("origin", "http://evil.example")
-            ]),
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")]),
             None
         ));
         assert!(!is_cross_site(
-            &headers(&[
-                ("host", "127.0.0.1:8080"),
-                ("origin", "http://127.0.0.1:8080")
-            ]),
+            &headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]),
             None
         ));
         assert!(!is_cross_site(
-            &headers(&[
-                ("host", "internal:8080"),
-                ("origin", "https://hmj.example.cn")
-            ]),
+            &headers(&[("host", "internal:8080"), ("origin", "https://hmj.example.cn")]),
             Some("https://hmj.example.cn")
         ));
-        assert!(is_cross_site(
-            &headers(&[("sec-fetch-site", "cross-site")]),
-            None
-        ));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), None));
         assert!(!is_cross_site(&headers(&[]), None));
-    }
-
-    #[test]
-    fn tokens_match_only_when_equal() {
-        assert!(tokens_match("abc123", "abc123"));
-        assert!(!tokens_match("abc123", "abc124"));
-        assert!(!tokens_match("abc123", "abc12"));
     }
 }

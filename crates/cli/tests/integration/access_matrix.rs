@@ -6,9 +6,7 @@
 //! region's code is a prefix of the target's (a city by its first four digits), volunteers and
 //! citizens get 403 for staff work, the anonymous get 401, and out-of-area answers are 404.
 
-use crate::helpers::{
-    PASSWORD, TestApp, engine_name, registered_volunteer, registration, resident_id,
-};
+use crate::helpers::{PASSWORD, TestApp, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::{Action, Role};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -152,7 +150,8 @@ async fn request_for(app: &TestApp, action: Action, target: &str, serial: u32) -
             StatusCode::OK,
         ),
         Action::AccountGrant => {
-            let body = json!({"phone": app.new_phone(), "role": "station-admin", "region_code": target, "password": PASSWORD});
+            let body =
+                json!({"phone": app.new_phone(), "role": "station-admin", "region_code": target, "password": PASSWORD});
             call(
                 Method::POST,
                 "/api/v1/accounts".into(),
@@ -208,12 +207,7 @@ fn own_call(action: Action, serial: u32) -> (Method, &'static str, Option<Value>
     match action {
         Action::VolunteerSelfRegister => {
             let body = registration("140824001001", &resident_id(serial), "13900000000");
-            (
-                Method::POST,
-                "/api/v1/me/volunteer",
-                Some(body),
-                StatusCode::CREATED,
-            )
+            (Method::POST, "/api/v1/me/volunteer", Some(body), StatusCode::CREATED)
         }
         _ => (Method::GET, "/api/v1/me", None, StatusCode::OK),
     }
@@ -259,9 +253,7 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
                 let want = expected(*who, action, "", success);
                 cells += 1;
                 if status != want {
-                    mismatches.push(format!(
-                        "{action:?} {who:?} own profile: got {status}, want {want}"
-                    ));
+                    mismatches.push(format!("{action:?} {who:?} own profile: got {status}, want {want}"));
                 }
                 continue;
             }
@@ -271,12 +263,7 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
                     .await
                     .expect("a call for every staff action");
                 let status = app
-                    .request(
-                        call.method.clone(),
-                        &call.path,
-                        token.as_deref(),
-                        call.body.as_ref(),
-                    )
+                    .request(call.method.clone(), &call.path, token.as_deref(), call.body.as_ref())
                     .await
                     .status();
                 let want = expected(*who, action, &call.acted_region, call.success);
@@ -298,8 +285,7 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
         mismatches.join("\n")
     );
     let own_actions = 2;
-    let expected_cells =
-        (Action::ALL.len() - own_actions) * WHO.len() * TARGETS.len() + own_actions * WHO.len();
+    let expected_cells = (Action::ALL.len() - own_actions) * WHO.len() * TARGETS.len() + own_actions * WHO.len();
     assert_eq!(cells, expected_cells);
 }
 

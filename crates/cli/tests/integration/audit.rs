@@ -27,8 +27,7 @@ async fn every_staff_write_is_logged_with_who_what_and_where() {
         .json()
         .await
         .unwrap();
-    let edit =
-        json!({"name": "化峪镇新时代文明实践所", "address": "化峪街1号", "secretary": "张玥"});
+    let edit = json!({"name": "化峪镇新时代文明实践所", "address": "化峪街1号", "secretary": "张玥"});
     let path = format!("/api/v1/sites/{}", site["id"]);
     assert_eq!(
         app.request(Method::PUT, &path, admin.token(), Some(&edit))
@@ -46,12 +45,7 @@ async fn every_staff_write_is_logged_with_who_what_and_where() {
         .await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 
-    let log: Value = app
-        .get("/api/v1/audit", admin.token())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log: Value = app.get("/api/v1/audit", admin.token()).await.json().await.unwrap();
     let mine: Vec<&Value> = log["entries"]
         .as_array()
         .unwrap()
@@ -103,16 +97,10 @@ async fn an_admin_sees_the_log_of_its_own_area_only() {
         .map(|e| e["region_code"].as_str().unwrap())
         .collect();
     assert!(regions.contains(&"140825002"));
-    assert!(
-        regions.iter().all(|r| r.starts_with("140825")),
-        "{regions:?}"
-    );
+    assert!(regions.iter().all(|r| r.starts_with("140825")), "{regions:?}");
     let city = app.signed_in(Role::CityAdmin, Some("140800")).await;
     let all: Value = app
-        .get(
-            "/api/v1/audit?action=region.create&region=140800",
-            city.token(),
-        )
+        .get("/api/v1/audit?action=region.create&region=140800", city.token())
         .await
         .json()
         .await

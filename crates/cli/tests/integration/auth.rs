@@ -40,11 +40,7 @@ async fn after_ten_failures_even_the_right_password_is_refused_until_the_window_
     let mut throttled = 0;
     for attempt in 0..200 {
         let body = json!({"phone": admin.phone, "password": format!("wrong-password-{attempt}")});
-        match app
-            .post_json("/api/v1/auth/token", None, &body)
-            .await
-            .status()
-        {
+        match app.post_json("/api/v1/auth/token", None, &body).await.status() {
             StatusCode::UNAUTHORIZED => checked += 1,
             StatusCode::TOO_MANY_REQUESTS => throttled += 1,
             other => panic!("unexpected {other}"),
@@ -58,9 +54,7 @@ async fn after_ten_failures_even_the_right_password_is_refused_until_the_window_
 
     app.clock.advance(time::Duration::minutes(15));
     assert_eq!(
-        app.post_json("/api/v1/auth/token", None, &right)
-            .await
-            .status(),
+        app.post_json("/api/v1/auth/token", None, &right).await.status(),
         StatusCode::CREATED
     );
 }
@@ -72,9 +66,7 @@ async fn successful_logins_do_not_use_up_the_attempt_budget() {
     let right = json!({"phone": admin.phone, "password": PASSWORD});
     for _ in 0..15 {
         assert_eq!(
-            app.post_json("/api/v1/auth/token", None, &right)
-                .await
-                .status(),
+            app.post_json("/api/v1/auth/token", None, &right).await.status(),
             StatusCode::CREATED
         );
     }
@@ -98,10 +90,7 @@ async fn simultaneous_wrong_passwords_are_checked_at_most_ten_times() {
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
     }
-    let checked = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
-        .count();
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert!(checked <= 10, "{checked} attempts were checked");
     assert!(
         statuses
@@ -114,15 +103,9 @@ async fn simultaneous_wrong_passwords_are_checked_at_most_ten_times() {
 async fn a_token_stops_working_after_logout_and_after_thirty_idle_minutes() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
-    assert_eq!(
-        app.get("/api/v1/me", admin.token()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/me", admin.token()).await.status(), StatusCode::OK);
     app.clock.advance(time::Duration::minutes(29));
-    assert_eq!(
-        app.get("/api/v1/me", admin.token()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/me", admin.token()).await.status(), StatusCode::OK);
     app.clock
         .advance(time::Duration::minutes(30) + time::Duration::seconds(1));
     assert_eq!(
@@ -132,12 +115,7 @@ async fn a_token_stops_working_after_logout_and_after_thirty_idle_minutes() {
 
     let again = app.signed_in(Role::InstituteAdmin, Some("140824001")).await;
     let revoke = app
-        .request(
-            reqwest::Method::DELETE,
-            "/api/v1/auth/token",
-            again.token(),
-            None,
-        )
+        .request(reqwest::Method::DELETE, "/api/v1/auth/token", again.token(), None)
         .await;
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
     assert_eq!(
@@ -152,10 +130,7 @@ async fn a_session_in_constant_use_still_ends_twelve_hours_after_login() {
     let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
     for _ in 0..(12 * 3) {
         app.clock.advance(time::Duration::minutes(20));
-        assert_eq!(
-            app.get("/api/v1/me", admin.token()).await.status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.get("/api/v1/me", admin.token()).await.status(), StatusCode::OK);
     }
     app.clock.advance(time::Duration::minutes(1));
     assert_eq!(
@@ -202,10 +177,7 @@ async fn no_default_accounts_exist_on_a_fresh_install() {
             .await
             .status();
         assert!(
-            matches!(
-                status,
-                StatusCode::UNAUTHORIZED | StatusCode::UNPROCESSABLE_ENTITY
-            ),
+            matches!(status, StatusCode::UNAUTHORIZED | StatusCode::UNPROCESSABLE_ENTITY),
             "{phone}: {status}"
         );
     }
@@ -218,10 +190,7 @@ async fn the_database_holds_argon2id_hashes_with_their_own_salts_and_no_password
     let second = app.account(Role::CenterAdmin, Some("140825")).await;
     let mut tx = app.services().db.read().await.unwrap();
     let mut hash = async |id: i64| {
-        let row = hongmajia_store::accounts::find(&mut tx, id)
-            .await
-            .unwrap()
-            .unwrap();
+        let row = hongmajia_store::accounts::find(&mut tx, id).await.unwrap().unwrap();
         row.password_hash.unwrap()
     };
     let (a, b) = (hash(first.account_id).await, hash(second.account_id).await);

@@ -50,10 +50,7 @@ async fn start_driver() -> Driver {
         .unwrap_or_else(|e| panic!("starting {binary}: {e} (apt-get install chromium-driver)"));
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return Driver { child, url };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -82,13 +79,7 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
 }
 
 async fn body_text(client: &fantoccini::Client) -> String {
-    client
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
 
 async fn submit_form(client: &fantoccini::Client, form: &str, fields: &[(&str, &str)]) {
@@ -115,16 +106,9 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
         &[("phone", &admin.phone), ("password", PASSWORD)],
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::Id("scope-link"))
-        .await
-        .unwrap();
+    client.wait().for_element(Locator::Id("scope-link")).await.unwrap();
     let home = body_text(&client).await;
-    assert!(
-        home.contains("稷山县") && home.contains("实践中心"),
-        "{home}"
-    );
+    assert!(home.contains("稷山县") && home.contains("实践中心"), "{home}");
 
     client
         .find(Locator::Id("scope-link"))
@@ -133,11 +117,7 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("children"))
-        .await
-        .unwrap();
+    client.wait().for_element(Locator::Id("children")).await.unwrap();
     let county = body_text(&client).await;
     assert!(
         county.contains("稷峰镇") && county.contains("稷峰镇实践阵地"),
@@ -145,17 +125,8 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
     );
 
     // Two staff writes through the forms: a new township, then its institute.
-    submit_form(
-        &client,
-        "#child-form",
-        &[("code", "140824002"), ("name", "化峪镇")],
-    )
-    .await;
-    client
-        .wait()
-        .for_element(Locator::LinkText("化峪镇"))
-        .await
-        .unwrap();
+    submit_form(&client, "#child-form", &[("code", "140824002"), ("name", "化峪镇")]).await;
+    client.wait().for_element(Locator::LinkText("化峪镇")).await.unwrap();
     client
         .find(Locator::LinkText("化峪镇"))
         .await
@@ -163,37 +134,20 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("no-site"))
-        .await
-        .unwrap();
+    client.wait().for_element(Locator::Id("no-site")).await.unwrap();
     submit_form(
         &client,
         "#site-form",
         &[("name", "化峪镇新时代文明实践所"), ("secretary", "郭堃")],
     )
     .await;
-    client
-        .wait()
-        .for_element(Locator::Id("site-name"))
-        .await
-        .unwrap();
+    client.wait().for_element(Locator::Id("site-name")).await.unwrap();
     assert!(body_text(&client).await.contains("化峪镇新时代文明实践所"));
 
     // A refused form keeps what was typed and says why, in place.
     client.goto(&app.url("/regions/140824")).await.unwrap();
-    submit_form(
-        &client,
-        "#child-form",
-        &[("code", "140824002"), ("name", "重复镇")],
-    )
-    .await;
-    client
-        .wait()
-        .for_element(Locator::Id("form-error"))
-        .await
-        .unwrap();
+    submit_form(&client, "#child-form", &[("code", "140824002"), ("name", "重复镇")]).await;
+    client.wait().for_element(Locator::Id("form-error")).await.unwrap();
     assert!(body_text(&client).await.contains("该区划代码已存在"));
 
     client
@@ -227,20 +181,9 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
     );
 
     client.goto(&app.url("/audit")).await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("audit"))
-        .await
-        .unwrap();
-    let rows = client
-        .find_all(Locator::Css("#audit tbody tr"))
-        .await
-        .unwrap();
-    let masked = format!(
-        "{}****{} center-admin",
-        &admin.phone[..3],
-        &admin.phone[7..]
-    );
+    client.wait().for_element(Locator::Id("audit")).await.unwrap();
+    let rows = client.find_all(Locator::Css("#audit tbody tr")).await.unwrap();
+    let masked = format!("{}****{} center-admin", &admin.phone[..3], &admin.phone[7..]);
     let mut mine = Vec::new();
     for row in rows {
         let text = row.text().await.unwrap();
@@ -248,11 +191,7 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
             mine.push(text);
         }
     }
-    assert_eq!(
-        mine.len(),
-        2,
-        "both writes of the journey are logged: {mine:?}"
-    );
+    assert_eq!(mine.len(), 2, "both writes of the journey are logged: {mine:?}");
     assert!(
         mine[0].contains("site.create") && mine[1].contains("region.create"),
         "{mine:?}"

@@ -31,12 +31,7 @@ fn hongmajia(target: &Target, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -64,11 +59,7 @@ async fn user_create_reads_the_password_from_a_pipe_and_adds_roles_to_an_existin
         std::sync::Arc::new(hongmajia_services::SystemClock),
         Default::default(),
     );
-    for (code, name) in [
-        ("140800", "运城市"),
-        ("140824", "稷山县"),
-        ("140824001", "稷峰镇"),
-    ] {
+    for (code, name) in [("140800", "运城市"), ("140824", "稷山县"), ("140824001", "稷峰镇")] {
         services
             .create_region(&hongmajia_domain::Actor::System, code, name)
             .await
@@ -102,14 +93,7 @@ async fn user_create_reads_the_password_from_a_pipe_and_adds_roles_to_an_existin
 
     let added = hongmajia(
         &database,
-        &[
-            "user",
-            "create",
-            "--phone",
-            "13912345678",
-            "--role",
-            "volunteer",
-        ],
+        &["user", "create", "--phone", "13912345678", "--role", "volunteer"],
         "",
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
@@ -191,12 +175,7 @@ fn without_passwords(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .skip(3)
-        .map(|line| {
-            line.split_whitespace()
-                .take(5)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|line| line.split_whitespace().take(5).collect::<Vec<_>>().join(" "))
         .collect()
 }
 
@@ -206,29 +185,13 @@ async fn the_demo_is_the_same_for_the_same_seed_and_refuses_to_load_twice() {
     let second_db = fresh_target().await;
     let first = hongmajia(
         &first_db,
-        &[
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-29",
-        ],
+        &["demo", "--scale", "small", "--seed", "7", "--as-of", "2026-11-29"],
         "",
     );
     assert!(first.status.success(), "{}", text(&first.stderr));
     let second = hongmajia(
         &second_db,
-        &[
-            "demo",
-            "--scale",
-            "small",
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-29",
-        ],
+        &["demo", "--scale", "small", "--seed", "7", "--as-of", "2026-11-29"],
         "",
     );
     let (a, b) = (text(&first.stdout), text(&second.stdout));
@@ -280,13 +243,7 @@ async fn serve_with_demo_loads_the_city_serves_and_stops_cleanly_on_sigterm() {
     assert!(login.text().await.unwrap().contains("登录"));
 
     let pid = child.id().unwrap().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().await.unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status}");
 }
@@ -313,8 +270,7 @@ async fn a_missing_key_file_is_made_beside_a_sqlite_database_and_refused_for_pos
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     let keys = format!("{}.keys", url.strip_prefix("sqlite://").unwrap());
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&keys).unwrap().permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&keys).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
     let again = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
         .args(["migrate"])

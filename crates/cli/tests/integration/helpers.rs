@@ -35,8 +35,7 @@ fn fresh_sqlite() -> String {
 
 async fn fresh_postgres() -> String {
     use sqlx::Connection;
-    let admin_url = std::env::var("HONGMAJIA_TEST_PG_URL")
-        .expect("HONGMAJIA_TEST_PG_URL is set for the postgres pass");
+    let admin_url = std::env::var("HONGMAJIA_TEST_PG_URL").expect("HONGMAJIA_TEST_PG_URL is set for the postgres pass");
     let name = format!("hmj_test_{}", unique_suffix());
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
@@ -46,9 +45,7 @@ async fn fresh_postgres() -> String {
         .execute(&mut admin)
         .await
         .expect("creating a test database");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("the URL names a database");
+    let (base, _) = admin_url.rsplit_once('/').expect("the URL names a database");
     format!("{base}/{name}")
 }
 
@@ -186,11 +183,7 @@ impl TestApp {
                 &json!({"phone": user.phone, "password": PASSWORD}),
             )
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "login of a fresh {role:?}"
-        );
+        assert_eq!(response.status(), StatusCode::CREATED, "login of a fresh {role:?}");
         let body: Value = response.json().await.unwrap();
         user.token = Some(body["token"].as_str().unwrap().to_owned());
         user
@@ -217,12 +210,7 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
-    pub async fn post_json(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> reqwest::Response {
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
@@ -244,9 +232,7 @@ impl Builder {
 
     pub async fn spawn(self) -> TestApp {
         let database_url = fresh_database_url().await;
-        let db = Db::open(&database_url)
-            .await
-            .expect("opening the test database");
+        let db = Db::open(&database_url).await.expect("opening the test database");
         let start = time::macros::datetime!(2026-11-29 08:00 UTC);
         let clock = Arc::new(ManualClock::new(start));
         let vault = hongmajia_services::vault::Vault::ephemeral().expect("test keys");
@@ -331,8 +317,7 @@ pub fn registration(region: &str, id_number: &str, phone: &str) -> Value {
 /// Registers a volunteer as the operator; returns its id.
 pub async fn registered_volunteer(app: &TestApp, region: &str, sequence: u32) -> i64 {
     let body = registration(region, &resident_id(sequence), &app.new_phone());
-    let input: hongmajia_services::volunteers::RegistrationInput =
-        serde_json::from_value(body).unwrap();
+    let input: hongmajia_services::volunteers::RegistrationInput = serde_json::from_value(body).unwrap();
     app.services()
         .register_volunteer(&Actor::System, &input)
         .await

@@ -11,11 +11,10 @@ pub async fn raw_database_text(app: &TestApp) -> String {
     let db = &app.services().db;
     match db {
         hongmajia_services::Db::Sqlite(pool) => {
-            let path: String =
-                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                    .fetch_one(pool)
-                    .await
-                    .unwrap();
+            let path: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
             let mut bytes = std::fs::read(&path).unwrap();
             bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
             String::from_utf8_lossy(&bytes).into_owned()

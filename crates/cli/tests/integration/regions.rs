@@ -28,21 +28,13 @@ async fn the_coverage_report_lists_every_township_and_village_without_its_site()
         .collect();
     assert_eq!(missing, ["140824001002", "140824002"]);
     let levels = report["levels"].as_array().unwrap();
-    assert_eq!(
-        levels[0],
-        json!({"level": "township", "regions": 2, "with_site": 1})
-    );
-    assert_eq!(
-        levels[1],
-        json!({"level": "village", "regions": 3, "with_site": 2})
-    );
+    assert_eq!(levels[0], json!({"level": "township", "regions": 2, "with_site": 1}));
+    assert_eq!(levels[1], json!({"level": "village", "regions": 3, "with_site": 2}));
 
     let other: Value = app
         .get(
             "/api/v1/regions/140825/coverage",
-            app.signed_in(Role::CenterAdmin, Some("140825"))
-                .await
-                .token(),
+            app.signed_in(Role::CenterAdmin, Some("140825")).await.token(),
         )
         .await
         .json()
@@ -103,7 +95,11 @@ async fn a_site_takes_the_kind_of_its_region_and_each_region_has_one() {
     app.add_region("140824002", "化峪镇").await;
     let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
     let made = app
-        .post_json("/api/v1/sites", admin.token(), &json!({"region_code": "140824002", "name": "化峪镇新时代文明实践所", "secretary": "李堃"}))
+        .post_json(
+            "/api/v1/sites",
+            admin.token(),
+            &json!({"region_code": "140824002", "name": "化峪镇新时代文明实践所", "secretary": "李堃"}),
+        )
         .await;
     assert_eq!(made.status(), StatusCode::CREATED);
     let site: Value = made.json().await.unwrap();
@@ -162,12 +158,7 @@ async fn a_region_page_shows_the_path_down_from_the_admins_own_region_only() {
         .await
         .unwrap();
     assert_eq!(county["children"][0]["code"], "140824001");
-    assert!(
-        county["children"][0]["site_name"]
-            .as_str()
-            .unwrap()
-            .contains("稷峰镇")
-    );
+    assert!(county["children"][0]["site_name"].as_str().unwrap().contains("稷峰镇"));
 }
 
 #[tokio::test]

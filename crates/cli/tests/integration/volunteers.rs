@@ -10,24 +10,17 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn staff_register_a_volunteer_and_get_masked_data_and_a_public_code_back() {
     let app = TestApp::spawn().await.with_region_tree().await;
-    let admin = app
-        .signed_in(Role::StationAdmin, Some("140824001001"))
-        .await;
+    let admin = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
     let id_number = resident_id(7);
     let mut body = registration("140824001001", &id_number, "13812345678");
     body["name"] = json!("买买提·艾力");
-    let response = app
-        .post_json("/api/v1/volunteers", admin.token(), &body)
-        .await;
+    let response = app.post_json("/api/v1/volunteers", admin.token(), &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let volunteer: Value = response.json().await.unwrap();
     assert_eq!(volunteer["name"], "买买提·艾力");
     assert_eq!(volunteer["phone"], "138****5678");
     let masked = volunteer["id_number"].as_str().unwrap();
-    assert_eq!(
-        masked,
-        format!("{}********{}", &id_number[..6], &id_number[14..])
-    );
+    assert_eq!(masked, format!("{}********{}", &id_number[..6], &id_number[14..]));
     let code = volunteer["code"].as_str().unwrap();
     assert!(hongmajia_domain::person::is_volunteer_code(code), "{code}");
     assert!(
@@ -73,33 +66,16 @@ async fn each_broken_rule_is_named_by_its_code_and_field() {
         (bad_name, "invalid_name", "name"),
         (future, "invalid_birth_date", "id_number"),
     ] {
-        let response = app
-            .post_json("/api/v1/volunteers", admin.token(), &body)
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{code}"
-        );
+        let response = app.post_json("/api/v1/volunteers", admin.token(), &body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{code}");
         let error: Value = response.json().await.unwrap();
         assert_eq!(
-            (
-                error["error"]["code"].as_str(),
-                error["error"]["field"].as_str()
-            ),
+            (error["error"]["code"].as_str(), error["error"]["field"].as_str()),
             (Some(code), Some(field))
         );
     }
-    let list: Value = app
-        .get("/api/v1/volunteers", admin.token())
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        list["total"], 0,
-        "no refused registration left anything behind"
-    );
+    let list: Value = app.get("/api/v1/volunteers", admin.token()).await.json().await.unwrap();
+    assert_eq!(list["total"], 0, "no refused registration left anything behind");
 }
 
 #[tokio::test]
@@ -110,9 +86,7 @@ async fn minors_need_a_guardian_and_children_are_marked_as_childrens_data() {
     let minor_id = resident_id_born("20110301", 11, true);
     let mut minor = registration("140824001001", &minor_id, "13812340001");
     minor["birth_date"] = json!("2011-03-01");
-    let refused = app
-        .post_json("/api/v1/volunteers", admin.token(), &minor)
-        .await;
+    let refused = app.post_json("/api/v1/volunteers", admin.token(), &minor).await;
     assert_eq!(error_code(refused).await, "guardian_consent_required");
     minor["guardian_name"] = json!("王珺");
     minor["guardian_consent"] = json!(true);
@@ -196,10 +170,7 @@ async fn a_second_self_registration_learns_only_that_the_person_is_registered() 
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let body = response.text().await.unwrap();
-    assert!(
-        body.contains("already_registered") && body.contains("短信"),
-        "{body}"
-    );
+    assert!(body.contains("already_registered") && body.contains("短信"), "{body}");
     assert!(
         !body.contains("140824") && !body.contains("稷山"),
         "where the person is registered is not revealed: {body}"
@@ -214,11 +185,7 @@ async fn simultaneous_registrations_of_one_person_leave_exactly_one() {
     let client = reqwest::Client::new();
     let attempts: Vec<_> = (0..16)
         .map(|n| {
-            let region = if n % 2 == 0 {
-                "140824001001"
-            } else {
-                "140825001001"
-            };
+            let region = if n % 2 == 0 { "140824001001" } else { "140825001001" };
             let request = client
                 .post(app.url("/api/v1/volunteers"))
                 .bearer_auth(admin.token().unwrap())
@@ -230,14 +197,8 @@ async fn simultaneous_registrations_of_one_person_leave_exactly_one() {
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
     }
-    let created = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::CREATED)
-        .count();
-    let conflicts = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::CONFLICT)
-        .count();
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let conflicts = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
     assert_eq!((created, conflicts), (1, 15), "{statuses:?}");
     let all: Value = app
         .get("/api/v1/volunteers?region=140800", admin.token())
@@ -251,9 +212,7 @@ async fn simultaneous_registrations_of_one_person_leave_exactly_one() {
 #[tokio::test]
 async fn revealing_the_full_id_number_is_for_covering_staff_and_the_volunteer_and_is_audited() {
     let app = TestApp::spawn().await.with_region_tree().await;
-    let station = app
-        .signed_in(Role::StationAdmin, Some("140824001001"))
-        .await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
     let person = app.signed_in(Role::Citizen, None).await;
     let id = resident_id(51);
     let mine: Value = app
@@ -281,15 +240,10 @@ async fn revealing_the_full_id_number_is_for_covering_staff_and_the_volunteer_an
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        own["id_number"], id,
-        "PIPL: a person may see their own data"
-    );
+    assert_eq!(own["id_number"], id, "PIPL: a person may see their own data");
     let other_county = app.signed_in(Role::CenterAdmin, Some("140825")).await;
     assert_eq!(
-        app.post_json(&path, other_county.token(), &json!({}))
-            .await
-            .status(),
+        app.post_json(&path, other_county.token(), &json!({})).await.status(),
         StatusCode::NOT_FOUND
     );
 
@@ -312,9 +266,7 @@ async fn a_volunteer_sees_their_own_record_and_no_one_elses() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let person = app.signed_in(Role::Citizen, None).await;
     assert_eq!(
-        app.get("/api/v1/me/volunteer", person.token())
-            .await
-            .status(),
+        app.get("/api/v1/me/volunteer", person.token()).await.status(),
         StatusCode::NOT_FOUND
     );
     let mine: Value = app
@@ -335,12 +287,7 @@ async fn a_volunteer_sees_their_own_record_and_no_one_elses() {
         .await
         .unwrap();
     assert_eq!(again["id"], mine["id"]);
-    let profile: Value = app
-        .get("/api/v1/me", person.token())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let profile: Value = app.get("/api/v1/me", person.token()).await.json().await.unwrap();
     let roles: Vec<&str> = profile["roles"]
         .as_array()
         .unwrap()
@@ -382,8 +329,7 @@ async fn lists_search_by_short_name_fragments_phone_tails_and_codes_within_the_a
     let outside = app.signed_in(Role::CityAdmin, Some("140800")).await;
     let mut far = registration("140825001001", &resident_id(80), "13800009999");
     far["name"] = json!("王堃");
-    app.post_json("/api/v1/volunteers", outside.token(), &far)
-        .await;
+    app.post_json("/api/v1/volunteers", outside.token(), &far).await;
 
     let search = |query: &str| {
         let path = format!("/api/v1/volunteers?{query}");
@@ -412,9 +358,7 @@ async fn lists_search_by_short_name_fragments_phone_tails_and_codes_within_the_a
         search(&format!("name={}", urlencode("%"))).await.is_empty(),
         "a wildcard is matched literally"
     );
-    let far_away = app
-        .get("/api/v1/volunteers?region=140825", admin.token())
-        .await;
+    let far_away = app.get("/api/v1/volunteers?region=140825", admin.token()).await;
     assert_eq!(far_away.status(), StatusCode::NOT_FOUND);
 }
 
@@ -444,13 +388,7 @@ async fn id_numbers_and_phones_of_volunteers_are_never_stored_in_clear() {
     )
     .await;
     let raw = raw_database_text(&app).await;
-    assert!(
-        !raw.contains(&id),
-        "the ID number is in the database in clear"
-    );
-    assert!(
-        !raw.contains(phone),
-        "the phone is in the database in clear"
-    );
+    assert!(!raw.contains(&id), "the ID number is in the database in clear");
+    assert!(!raw.contains(phone), "the phone is in the database in clear");
     assert!(!raw.contains(PASSWORD));
 }

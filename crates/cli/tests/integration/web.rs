@@ -22,10 +22,7 @@ async fn login_form_token(client: &reqwest::Client, app: &TestApp) -> String {
 
 fn hidden_value(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in the page"))
-        + marker.len();
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in the page")) + marker.len();
     page[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -111,14 +108,7 @@ async fn logging_out_ends_the_session_on_the_server() {
     let client = app.browser_client();
     let cookie = session_cookie(&page_login(&app, &client, &admin.phone).await).unwrap();
     let raw = cookie.split(';').next().unwrap().to_owned();
-    let home = client
-        .get(app.url("/home"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = client.get(app.url("/home")).send().await.unwrap().text().await.unwrap();
     let csrf = hidden_value(&home, "_csrf");
     let logout = client
         .post(app.url("/logout"))
@@ -264,12 +254,7 @@ async fn a_validation_error_names_the_field_in_the_callers_language() {
         .unwrap();
     assert_eq!(zh["error"]["code"], "invalid_region_code");
     assert_eq!(zh["error"]["field"], "code");
-    assert!(
-        zh["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("区划代码")
-    );
+    assert!(zh["error"]["message"].as_str().unwrap().contains("区划代码"));
     let en: Value = reqwest::Client::new()
         .post(app.url("/api/v1/regions"))
         .bearer_auth(admin.token().unwrap())
@@ -281,12 +266,7 @@ async fn a_validation_error_names_the_field_in_the_callers_language() {
         .json()
         .await
         .unwrap();
-    assert!(
-        en["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("division code")
-    );
+    assert!(en["error"]["message"].as_str().unwrap().contains("division code"));
 }
 
 #[tokio::test]
@@ -318,17 +298,12 @@ async fn injection_payloads_are_plain_text_to_the_database() {
             .unwrap();
         assert_eq!(read["region"]["name"], payload);
         let search = app
-            .get(
-                &format!("/api/v1/audit?actor={}", urlencode(payload)),
-                admin.token(),
-            )
+            .get(&format!("/api/v1/audit?actor={}", urlencode(payload)), admin.token())
             .await;
         assert_eq!(search.status(), StatusCode::OK);
     }
     assert_eq!(
-        app.get("/api/v1/regions/140824", admin.token())
-            .await
-            .status(),
+        app.get("/api/v1/regions/140824", admin.token()).await.status(),
         StatusCode::OK
     );
 }
@@ -377,18 +352,10 @@ async fn health_metrics_and_the_api_document_are_served() {
     assert_eq!(health.status(), StatusCode::OK);
     app.get("/login", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    assert!(
-        metrics.contains("hongmajia_http_requests_total"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("hongmajia_http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/login\""));
     assert!(metrics.contains("hongmajia_db_pool_connections"));
-    let doc: Value = app
-        .get("/api/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
     for path in [
         "/api/v1/auth/token",
         "/api/v1/regions/{code}",
@@ -432,9 +399,6 @@ async fn absurd_paths_and_query_values_get_4xx_never_5xx() {
         "/api/v1/regions/%E4%B8%AD/coverage",
     ] {
         let status = app.get(path, admin.token()).await.status();
-        assert!(
-            status.is_success() || status.is_client_error(),
-            "{path}: {status}"
-        );
+        assert!(status.is_success() || status.is_client_error(), "{path}: {status}");
     }
 }

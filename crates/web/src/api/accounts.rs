@@ -14,20 +14,14 @@ use utoipa::IntoParams;
 /// The signed-in account: masked phone, name and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Profile), (status = 401, body = ErrorBody)))]
-pub async fn me(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-) -> Result<Json<Profile>, AppError> {
+pub async fn me(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Result<Json<Profile>, AppError> {
     Ok(Json(state.services().profile(&auth.actor).await?))
 }
 
 /// The figures of the signed-in account's area (sites, coverage, staff).
 #[utoipa::path(get, path = "/api/v1/home", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Home), (status = 401, body = ErrorBody)))]
-pub async fn home(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-) -> Result<Json<Home>, AppError> {
+pub async fn home(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Result<Json<Home>, AppError> {
     Ok(Json(state.services().home(&auth.actor).await?))
 }
 
@@ -66,9 +60,7 @@ pub async fn staff(
     QueryParams(query): QueryParams<PageQuery>,
 ) -> Result<Json<Vec<StaffEntry>>, AppError> {
     let page = query.page.unwrap_or(1);
-    Ok(Json(
-        state.services().staff(&auth.actor, &code, page).await?,
-    ))
+    Ok(Json(state.services().staff(&auth.actor, &code, page).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
     info(title = "hongmajia API", description = "红马甲 volunteer service platform: JSON API v1"),
     paths(
         auth::create_token,
+        auth::request_code,
         auth::revoke_token,
         accounts::me,
         accounts::home,
@@ -78,10 +79,8 @@ pub struct ErrorDetail {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/auth/token",
-            post(auth::create_token).delete(auth::revoke_token),
-        )
+        .route("/auth/token", post(auth::create_token).delete(auth::revoke_token))
+        .route("/auth/sms-code", post(auth::request_code))
         .route("/me", get(accounts::me))
         .route("/home", get(accounts::home))
         .route("/accounts", post(accounts::grant))
@@ -92,16 +91,10 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))
-        .route(
-            "/volunteers",
-            post(volunteers::register).get(volunteers::list),
-        )
+        .route("/volunteers", post(volunteers::register).get(volunteers::list))
         .route("/volunteers/{id}", get(volunteers::show))
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))
-        .route(
-            "/me/volunteer",
-            post(volunteers::register_self).get(volunteers::mine),
-        )
+        .route("/me/volunteer", post(volunteers::register_self).get(volunteers::mine))
 }
 
 /// A JSON body that must be sent as `application/json` (else 415) and must parse into `T`,
@@ -139,10 +132,7 @@ pub struct QueryParams<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams<T> {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))

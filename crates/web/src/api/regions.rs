@@ -63,10 +63,7 @@ pub async fn rename(
     JsonBody(body): JsonBody<RenameRegion>,
 ) -> Result<Json<Region>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .rename_region(&auth.actor, &code, &body.name)
-            .await?,
+        state.services().rename_region(&auth.actor, &code, &body.name).await?,
     ))
 }
 

@@ -18,9 +18,7 @@ pub async fn show(
     ApiActor(auth): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<Site>, AppError> {
-    Ok(Json(
-        state.services().site(&auth.actor, parse_id(&id)?).await?,
-    ))
+    Ok(Json(state.services().site(&auth.actor, parse_id(&id)?).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -6,9 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hongmajia_domain::ErrorCode;
-use hongmajia_services::volunteers::{
-    RegistrationInput, Revealed, Volunteer, VolunteerPage, VolunteerQuery,
-};
+use hongmajia_services::volunteers::{RegistrationInput, Revealed, Volunteer, VolunteerPage, VolunteerQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -26,10 +24,7 @@ pub async fn register(
     ApiActor(auth): ApiActor,
     JsonBody(input): JsonBody<RegistrationInput>,
 ) -> Result<(StatusCode, Json<Volunteer>), AppError> {
-    let volunteer = state
-        .services()
-        .register_volunteer(&auth.actor, &input)
-        .await?;
+    let volunteer = state.services().register_volunteer(&auth.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(volunteer)))
 }
 
@@ -52,10 +47,7 @@ pub async fn register_self(
 /// The signed-in account's own registration.
 #[utoipa::path(get, path = "/api/v1/me/volunteer", tag = "volunteers", security(("bearer" = [])),
     responses((status = 200, body = Volunteer), (status = 404, description = "not registered", body = ErrorBody)))]
-pub async fn mine(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-) -> Result<Json<Volunteer>, AppError> {
+pub async fn mine(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Result<Json<Volunteer>, AppError> {
     state
         .services()
         .my_volunteer(&auth.actor)
@@ -73,12 +65,7 @@ pub async fn show(
     ApiActor(auth): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<Volunteer>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .volunteer(&auth.actor, parse_id(&id)?)
-            .await?,
-    ))
+    Ok(Json(state.services().volunteer(&auth.actor, parse_id(&id)?).await?))
 }
 
 /// The full ID number and phone of one volunteer. Every call is written to the audit log.
@@ -91,10 +78,7 @@ pub async fn reveal(
     Path(id): Path<String>,
 ) -> Result<Json<Revealed>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .reveal_volunteer(&auth.actor, parse_id(&id)?)
-            .await?,
+        state.services().reveal_volunteer(&auth.actor, parse_id(&id)?).await?,
     ))
 }
 
@@ -126,7 +110,5 @@ pub async fn list(
         phone_tail: params.phone_tail,
         page: params.page.unwrap_or(1),
     };
-    Ok(Json(
-        state.services().volunteers(&auth.actor, &query).await?,
-    ))
+    Ok(Json(state.services().volunteers(&auth.actor, &query).await?))
 }

@@ -5,13 +5,14 @@ use super::{Chrome, LangOf, html};
 use crate::AppState;
 use crate::error::{AppError, message, status_of};
 use crate::i18n::{LANG_COOKIE, Lang, cookie_value};
-use crate::session::{PRE_SESSION_COOKIE, PageActor, SESSION_COOKIE, tokens_match};
+use crate::session::{PRE_SESSION_COOKIE, PageActor, SESSION_COOKIE};
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use hongmajia_domain::ErrorCode;
+use hongmajia_services::auth::constant_time_eq as tokens_match;
 use hongmajia_services::auth::{SessionKind, random_token};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -41,31 +42,17 @@ fn cookie(
     if let Some(age) = max_age {
         cookie = cookie.max_age(age);
     }
-    HeaderValue::from_str(&cookie.build().to_string())
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&cookie.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn expired(state: &AppState, name: &'static str) -> HeaderValue {
-    cookie(
-        state,
-        name,
-        String::new(),
-        SameSite::Lax,
-        Some(time::Duration::ZERO),
-    )
+    cookie(state, name, String::new(), SameSite::Lax, Some(time::Duration::ZERO))
 }
 
 /// The login form, with a fresh double-submit token in a cookie and in the form.
 pub async fn login_page(State(state): State<AppState>, lang: LangOf) -> Result<Response, AppError> {
     let token = random_token()?;
-    Ok(login_form(
-        &state,
-        lang.0,
-        token,
-        String::new(),
-        None,
-        StatusCode::OK,
-    ))
+    Ok(login_form(&state, lang.0, token, String::new(), None, StatusCode::OK))
 }
 
 fn login_form(
@@ -76,13 +63,7 @@ fn login_form(
     error: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
-    let set = cookie(
-        state,
-        PRE_SESSION_COOKIE,
-        token.clone(),
-        SameSite::Strict,
-        None,
-    );
+    let set = cookie(state, PRE_SESSION_COOKIE, token.clone(), SameSite::Strict, None);
     let page = LoginPage {
         c: Chrome::anonymous(lang, token, "/login"),
         phone,
@@ -114,12 +95,7 @@ pub async fn login_submit(
     }
     let result = state
         .services()
-        .login(
-            &form.phone,
-            &form.password,
-            &peer.ip().to_string(),
-            SessionKind::Cookie,
-        )
+        .login(&form.phone, &form.password, &peer.ip().to_string(), SessionKind::Cookie)
         .await;
     match result {
         Ok(session) => {
@@ -182,10 +158,7 @@ pub struct LanguageForm {
 
 /// Remembers the chosen language for a year. It changes no data, so it needs no session; the
 /// cross-site check of every POST still applies.
-pub async fn switch_language(
-    State(state): State<AppState>,
-    FormBody(form): FormBody<LanguageForm>,
-) -> Response {
+pub async fn switch_language(State(state): State<AppState>, FormBody(form): FormBody<LanguageForm>) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::ZhCn);
     // Only a local path: never an open redirect.
     let next = if form.next.starts_with('/') && !form.next.starts_with("//") {
@@ -201,8 +174,6 @@ pub async fn switch_language(
         SameSite::Lax,
         Some(time::Duration::days(365)),
     );
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, remembered);
+    response.headers_mut().append(header::SET_COOKIE, remembered);
     response
 }

@@ -61,8 +61,7 @@ impl Chrome {
     /// A time as people in China read it (UTC+8).
     pub fn time(&self, at: &OffsetDateTime) -> String {
         let local = at.to_offset(time::macros::offset!(+8));
-        let format =
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         local.format(&format).unwrap_or_default()
     }
 
@@ -91,9 +90,7 @@ impl Chrome {
 pub fn html(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(body) => (status, Html(body)).into_response(),
-        Err(error) => {
-            AppError::from(hongmajia_services::ServiceError::Internal(error.into())).into_response()
-        }
+        Err(error) => AppError::from(hongmajia_services::ServiceError::Internal(error.into())).into_response(),
     }
 }
 
@@ -130,8 +127,7 @@ pub fn render_error_page(lang: Lang, status: StatusCode) -> Response {
 }
 
 async fn root(request: Request) -> Redirect {
-    let signed_in =
-        crate::i18n::cookie_value(request.headers(), crate::session::SESSION_COOKIE).is_some();
+    let signed_in = crate::i18n::cookie_value(request.headers(), crate::session::SESSION_COOKIE).is_some();
     Redirect::to(if signed_in { "/home" } else { "/login" })
 }
 
@@ -153,11 +149,7 @@ struct HomePage {
     home: Home,
 }
 
-async fn home(
-    State(state): State<AppState>,
-    lang: LangOf,
-    PageActor(auth): PageActor,
-) -> Result<Response, AppError> {
+async fn home(State(state): State<AppState>, lang: LangOf, PageActor(auth): PageActor) -> Result<Response, AppError> {
     let home = state.services().home(&auth.actor).await?;
     let page = HomePage {
         c: Chrome::signed_in(lang.0, &auth, "/home"),
@@ -213,10 +205,7 @@ async fn audit(
         c: Chrome::signed_in(lang.0, &auth, "/audit"),
         filter_action: query.action.clone().unwrap_or_default(),
         filter_actor: query.actor.clone().unwrap_or_default(),
-        total_text: lang
-            .0
-            .t("audit.total")
-            .replace("{n}", &page.total.to_string()),
+        total_text: lang.0.t("audit.total").replace("{n}", &page.total.to_string()),
         has_next: i64::from(page.page) * i64::from(page.per_page) < page.total,
         prev_link: link(page.page.saturating_sub(1)),
         next_link: link(page.page.saturating_add(1)),
@@ -231,10 +220,7 @@ pub struct LangOf(pub Lang);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(Lang::from_headers(&parts.headers)))
     }
 }

@@ -55,14 +55,11 @@ async fn region_page(
     let detail = state.services().region(&auth.actor, code).await?;
     let target = RegionCode::parse(code).map(Target::in_region)?;
     let allowed = |action| can(&auth.actor, action, &target) == Decision::Allow;
-    let site_form = detail
-        .site
-        .as_ref()
-        .map_or_else(SiteInput::default, |s| SiteInput {
-            name: s.name.clone(),
-            address: s.address.clone(),
-            secretary: s.secretary.clone(),
-        });
+    let site_form = detail.site.as_ref().map_or_else(SiteInput::default, |s| SiteInput {
+        name: s.name.clone(),
+        address: s.address.clone(),
+        secretary: s.secretary.clone(),
+    });
     let status = if refusal.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -193,8 +190,7 @@ pub async fn add_child(
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
     // The form adds below this region only: a code elsewhere in the tree is refused here.
-    let parent_matches =
-        RegionCode::parse(&form.code).is_ok_and(|c| c.parent().is_some_and(|p| p.as_str() == code));
+    let parent_matches = RegionCode::parse(&form.code).is_ok_and(|c| c.parent().is_some_and(|p| p.as_str() == code));
     let result = if parent_matches {
         state
             .services()
@@ -202,10 +198,7 @@ pub async fn add_child(
             .await
             .map(drop)
     } else {
-        Err(ServiceError::on(
-            hongmajia_domain::ErrorCode::InvalidRegionCode,
-            "code",
-        ))
+        Err(ServiceError::on(hongmajia_domain::ErrorCode::InvalidRegionCode, "code"))
     };
     after_form(&state, lang, auth, &code, result, || Refusal {
         message: "",
@@ -247,14 +240,8 @@ pub async fn save_site(
     let services = state.services();
     let existing = services.region(&auth.actor, &code).await?.site;
     let result = match existing {
-        Some(site) => services
-            .update_site(&auth.actor, site.id, &input)
-            .await
-            .map(drop),
-        None => services
-            .create_site(&auth.actor, &code, &input)
-            .await
-            .map(drop),
+        Some(site) => services.update_site(&auth.actor, site.id, &input).await.map(drop),
+        None => services.create_site(&auth.actor, &code, &input).await.map(drop),
     };
     after_form(&state, lang, auth, &code, result, || Refusal {
         message: "",
