@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hongmajia_domain::Actor;
 use hongmajia_services::accounts::GrantInput;
 use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
+use hongmajia_services::sms::WebhookGateway;
 use hongmajia_services::vault::Vault;
 use hongmajia_services::{Db, Services, Settings, SystemClock};
 use hongmajia_web::{AppState, WebConfig};
@@ -48,6 +49,10 @@ enum Command {
         /// Base URL used in links and QR codes; https makes cookies Secure.
         #[arg(long, env = "HONGMAJIA_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Where SMS go: a URL that takes POSTed JSON {"phone", "message"}. Without it, the
+        /// development gateway only records messages (shown at /dev/sms to this machine).
+        #[arg(long, env = "HONGMAJIA_SMS_WEBHOOK_URL")]
+        sms_webhook_url: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -122,7 +127,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrated");
             Ok(())
         }
-        Command::Serve { bind, demo, public_url } => serve(services, &bind, demo, public_url).await,
+        Command::Serve {
+            bind,
+            demo,
+            public_url,
+            sms_webhook_url,
+        } => {
+            let services = match sms_webhook_url {
+                Some(url) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
+                None => {
+                    tracing::warn!("no HONGMAJIA_SMS_WEBHOOK_URL: SMS are only recorded (development gateway)");
+                    services
+                }
+            };
+            serve(services, &bind, demo, public_url).await
+        }
         Command::Demo {
             scale,
             seed,
@@ -243,9 +262,22 @@ async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<St
     let address = listener.local_addr().context("reading the bound address")?;
     println!("hongmajia serving on http://{address}");
     let state = AppState::new(services, WebConfig { public_url });
+    let outbox = tokio::spawn(retry_outbox(state.clone()));
     hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;
+    outbox.abort();
     state.services().db.close().await;
     Ok(())
+}
+
+/// Retries queued SMS whose time has come, every five seconds, for as long as the server runs.
+async fn retry_outbox(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        if let Err(error) = state.services().deliver_due().await {
+            tracing::error!(error = %error, "retrying the SMS outbox");
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.

@@ -81,12 +81,14 @@ impl Drop for TestApp {
 
 pub struct Builder {
     config: WebConfig,
+    sms: Option<Arc<dyn hongmajia_services::sms::SmsGateway>>,
 }
 
 impl TestApp {
     pub fn builder() -> Builder {
         Builder {
             config: WebConfig::default(),
+            sms: None,
         }
     }
 
@@ -214,6 +216,25 @@ impl TestApp {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
+    /// The code of the newest SMS to `phone` in the development outbox.
+    pub async fn sms_code_for(&self, phone: &str) -> String {
+        let messages = self
+            .services()
+            .development_outbox(50)
+            .await
+            .expect("the development outbox");
+        let message = messages
+            .iter()
+            .find(|m| m.phone == phone)
+            .expect("a message to the phone");
+        message
+            .message
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|part| part.len() == 6)
+            .expect("a six-digit code in the message")
+            .to_owned()
+    }
+
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn browser_client(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -225,6 +246,11 @@ impl TestApp {
 }
 
 impl Builder {
+    pub fn sms_gateway(mut self, gateway: Arc<dyn hongmajia_services::sms::SmsGateway>) -> Self {
+        self.sms = Some(gateway);
+        self
+    }
+
     pub fn public_url(mut self, url: &str) -> Self {
         self.config.public_url = Some(url.to_owned());
         self
@@ -236,7 +262,10 @@ impl Builder {
         let start = time::macros::datetime!(2026-11-29 08:00 UTC);
         let clock = Arc::new(ManualClock::new(start));
         let vault = hongmajia_services::vault::Vault::ephemeral().expect("test keys");
-        let services = Services::new(db, vault, clock.clone(), Settings::default());
+        let mut services = Services::new(db, vault, clock.clone(), Settings::default());
+        if let Some(gateway) = self.sms {
+            services = services.with_sms(gateway);
+        }
         let state = AppState::new(services, self.config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());

@@ -11,5 +11,6 @@ mod browser;
 mod cli;
 mod privacy;
 mod regions;
+mod sms;
 mod volunteers;
 mod web;

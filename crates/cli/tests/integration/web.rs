@@ -402,3 +402,59 @@ async fn absurd_paths_and_query_values_get_4xx_never_5xx() {
         assert!(status.is_success() || status.is_client_error(), "{path}: {status}");
     }
 }
+
+#[tokio::test]
+async fn a_volunteer_logs_in_on_the_page_with_an_sms_code() {
+    let app = TestApp::spawn().await;
+    let client = app.browser_client();
+    let token = login_form_token(&client, &app).await;
+    let sent = client
+        .post(app.url("/login/sms-code"))
+        .form(&[("phone", "13700007777"), ("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    let page = sent.text().await.unwrap();
+    assert!(page.contains("id=\"code-form\""), "the page asks for the code");
+    let csrf = hidden_value(&page, "_csrf");
+    let outbox = client
+        .get(app.url("/dev/sms"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        outbox.contains("13700007777") && outbox.contains("验证码"),
+        "the development outbox shows the message"
+    );
+    let code = app.sms_code_for("13700007777").await;
+    let wrong = client
+        .post(app.url("/login"))
+        .form(&[("phone", "13700007777"), ("code", "12345x"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let page = wrong.text().await.unwrap();
+    assert!(
+        page.contains("验证码不正确") && page.contains("id=\"code-form\""),
+        "the reason, and the code form again"
+    );
+    let csrf = hidden_value(&page, "_csrf");
+    let login = client
+        .post(app.url("/login"))
+        .form(&[
+            ("phone", "13700007777"),
+            ("code", code.as_str()),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let home = client.get(app.url("/home")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("群众"), "a citizen's home page");
+}

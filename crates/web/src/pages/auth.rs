@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use hongmajia_domain::ErrorCode;
+use hongmajia_services::ServiceError;
 use hongmajia_services::auth::constant_time_eq as tokens_match;
 use hongmajia_services::auth::{SessionKind, random_token};
 use serde::Deserialize;
@@ -23,6 +24,7 @@ struct LoginPage {
     c: Chrome,
     phone: String,
     error: Option<&'static str>,
+    code_sent: bool,
 }
 
 /// A cookie with the attributes every one of ours has: HttpOnly, a SameSite mode, Path=/,
@@ -49,39 +51,68 @@ fn expired(state: &AppState, name: &'static str) -> HeaderValue {
     cookie(state, name, String::new(), SameSite::Lax, Some(time::Duration::ZERO))
 }
 
-/// The login form, with a fresh double-submit token in a cookie and in the form.
-pub async fn login_page(State(state): State<AppState>, lang: LangOf) -> Result<Response, AppError> {
-    let token = random_token()?;
-    Ok(login_form(&state, lang.0, token, String::new(), None, StatusCode::OK))
-}
-
-fn login_form(
-    state: &AppState,
-    lang: Lang,
-    token: String,
+/// What the login page shows besides its forms.
+#[derive(Default)]
+struct LoginState {
     phone: String,
     error: Option<&'static str>,
-    status: StatusCode,
-) -> Response {
+    code_sent: bool,
+}
+
+/// The login form, with a fresh double-submit token in a cookie and in the form.
+pub async fn login_page(State(state): State<AppState>, lang: LangOf) -> Result<Response, AppError> {
+    login_form(&state, lang.0, LoginState::default(), StatusCode::OK)
+}
+
+fn login_form(state: &AppState, lang: Lang, shown: LoginState, status: StatusCode) -> Result<Response, AppError> {
+    let token = random_token()?;
     let set = cookie(state, PRE_SESSION_COOKIE, token.clone(), SameSite::Strict, None);
     let page = LoginPage {
         c: Chrome::anonymous(lang, token, "/login"),
-        phone,
-        error,
+        phone: shown.phone,
+        error: shown.error,
+        code_sent: shown.code_sent,
     };
     let mut response = html(&page, status);
     response.headers_mut().append(header::SET_COOKIE, set);
-    response
+    Ok(response)
+}
+
+/// The double-submit check of the login forms.
+fn check_pre_session(headers: &HeaderMap, given: &str) -> Result<(), AppError> {
+    let expected = cookie_value(headers, PRE_SESSION_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !tokens_match(&expected, given) {
+        return Err(AppError::code(ErrorCode::CsrfRejected));
+    }
+    Ok(())
+}
+
+/// A refusal shown on the login page again; anything else is an error page.
+fn refused(state: &AppState, lang: Lang, error: ServiceError, shown: LoginState) -> Result<Response, AppError> {
+    match error.code() {
+        Some(code) => {
+            let shown = LoginState {
+                error: Some(message(lang, Some(code))),
+                ..shown
+            };
+            login_form(state, lang, shown, status_of(Some(code)))
+        }
+        None => Err(error.into()),
+    }
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     phone: String,
-    password: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
 
+/// Password or SMS code, whichever the form sent.
 pub async fn login_submit(
     State(state): State<AppState>,
     lang: LangOf,
@@ -89,14 +120,18 @@ pub async fn login_submit(
     headers: HeaderMap,
     FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, AppError> {
-    let expected = cookie_value(&headers, PRE_SESSION_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !tokens_match(&expected, &form.csrf) {
-        return Err(AppError::code(ErrorCode::CsrfRejected));
-    }
-    let result = state
-        .services()
-        .login(&form.phone, &form.password, &peer.ip().to_string(), SessionKind::Cookie)
-        .await;
+    check_pre_session(&headers, &form.csrf)?;
+    let services = state.services();
+    let by_code = form.code.is_some();
+    let result = match (form.password.as_deref(), form.code.as_deref()) {
+        (_, Some(code)) => services.login_with_code(&form.phone, code, SessionKind::Cookie).await,
+        (password, None) => {
+            let ip = peer.ip().to_string();
+            services
+                .login(&form.phone, password.unwrap_or(""), &ip, SessionKind::Cookie)
+                .await
+        }
+    };
     match result {
         Ok(session) => {
             let mut response = Redirect::to("/home").into_response();
@@ -108,21 +143,49 @@ pub async fn login_submit(
             headers.append(header::SET_COOKIE, expired(&state, PRE_SESSION_COOKIE));
             Ok(response)
         }
-        Err(error) => match error.code() {
-            Some(code) => {
-                let token = random_token()?;
-                let text = message(lang.0, Some(code));
-                Ok(login_form(
-                    &state,
-                    lang.0,
-                    token,
-                    form.phone,
-                    Some(text),
-                    status_of(Some(code)),
-                ))
-            }
-            None => Err(error.into()),
-        },
+        Err(error) => {
+            let shown = LoginState {
+                phone: form.phone,
+                code_sent: by_code,
+                ..LoginState::default()
+            };
+            refused(&state, lang.0, error, shown)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    phone: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Sends a login code and shows the form to type it in.
+pub async fn request_code(
+    State(state): State<AppState>,
+    lang: LangOf,
+    headers: HeaderMap,
+    FormBody(form): FormBody<CodeForm>,
+) -> Result<Response, AppError> {
+    check_pre_session(&headers, &form.csrf)?;
+    let chinese = lang.0 == Lang::ZhCn;
+    match state.services().request_login_code(&form.phone, chinese).await {
+        Ok(()) => {
+            let shown = LoginState {
+                phone: form.phone,
+                code_sent: true,
+                ..LoginState::default()
+            };
+            login_form(&state, lang.0, shown, StatusCode::OK)
+        }
+        Err(error) => {
+            let shown = LoginState {
+                phone: form.phone,
+                ..LoginState::default()
+            };
+            refused(&state, lang.0, error, shown)
+        }
     }
 }
 

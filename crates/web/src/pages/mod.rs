@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/login/sms-code", post(auth::request_code))
+        .route("/dev/sms", get(development_outbox))
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_language))
         .route("/home", get(home))
@@ -237,4 +239,29 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
             .map(|form| Self(form.0))
             .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
     }
+}
+
+#[derive(Template)]
+#[template(path = "dev_sms.html")]
+struct OutboxPage {
+    c: Chrome,
+    messages: Vec<hongmajia_services::sms::OutboxMessage>,
+}
+
+/// The development gateway's outbox, so a demo can log in by SMS: only with the development
+/// gateway and only to a browser on the server's own machine; 404 otherwise.
+async fn development_outbox(
+    State(state): State<AppState>,
+    lang: LangOf,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+) -> Result<Response, AppError> {
+    if !peer.ip().is_loopback() {
+        return Err(AppError::code(ErrorCode::NotFound));
+    }
+    let messages = state.services().development_outbox(20).await?;
+    let page = OutboxPage {
+        c: Chrome::anonymous(lang.0, String::new(), "/dev/sms"),
+        messages,
+    };
+    Ok(html(&page, StatusCode::OK))
 }
