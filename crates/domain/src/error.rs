@@ -40,6 +40,14 @@ pub enum ErrorCode {
     CodeExpired,
     TooManyCodes,
     InvalidIdType,
+    InvalidTransition,
+    ReasonRequired,
+    TeamExists,
+    TeamNotActive,
+    NotRegistered,
+    MembershipExists,
+    InvalidTeamKind,
+    InvalidSpecialty,
 }
 
 impl ErrorCode {
@@ -79,6 +87,14 @@ impl ErrorCode {
             Self::CodeExpired => "code_expired",
             Self::TooManyCodes => "too_many_codes",
             Self::InvalidIdType => "invalid_id_type",
+            Self::InvalidTransition => "invalid_transition",
+            Self::ReasonRequired => "reason_required",
+            Self::TeamExists => "team_exists",
+            Self::TeamNotActive => "team_not_active",
+            Self::NotRegistered => "not_registered",
+            Self::MembershipExists => "membership_exists",
+            Self::InvalidTeamKind => "invalid_team_kind",
+            Self::InvalidSpecialty => "invalid_specialty",
         }
     }
 
@@ -118,6 +134,14 @@ impl ErrorCode {
         Self::CodeExpired,
         Self::TooManyCodes,
         Self::InvalidIdType,
+        Self::InvalidTransition,
+        Self::ReasonRequired,
+        Self::TeamExists,
+        Self::TeamNotActive,
+        Self::NotRegistered,
+        Self::MembershipExists,
+        Self::InvalidTeamKind,
+        Self::InvalidSpecialty,
     ];
 }
 

@@ -18,3 +18,5 @@ macro_rules! typed_id {
 
 typed_id!(AccountId);
 typed_id!(SiteId);
+typed_id!(TeamId);
+typed_id!(VolunteerId);

@@ -11,10 +11,11 @@ pub mod policy;
 pub mod region;
 pub mod role;
 pub mod session;
+pub mod team;
 pub mod throttle;
 
 pub use error::{DomainError, ErrorCode};
-pub use ids::{AccountId, SiteId};
+pub use ids::{AccountId, SiteId, TeamId, VolunteerId};
 pub use password::Password;
 pub use phone::Phone;
 pub use policy::{Action, Actor, Decision, Target, can};

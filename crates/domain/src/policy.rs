@@ -5,7 +5,8 @@
 //! apart "never allowed for these roles" (403) from "allowed, but not here" (404, so that the
 //! existence of another county's objects is not revealed).
 
-use crate::{AccountId, Grant, RegionCode, Role};
+use crate::team::TeamRole;
+use crate::{AccountId, Grant, RegionCode, Role, TeamId};
 
 /// Everything an actor can ask to do. The access-matrix test walks `Action::ALL`, and `ALL` is
 /// checked against an exhaustive match, so a new action cannot be left out of it.
@@ -27,10 +28,17 @@ pub enum Action {
     VolunteerView,
     VolunteerList,
     VolunteerReveal,
+    TeamCreate,
+    TeamApply,
+    TeamReview,
+    TeamManage,
+    TeamView,
+    TeamMembersManage,
+    TeamJoin,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 23] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -47,6 +55,13 @@ impl Action {
         Self::VolunteerView,
         Self::VolunteerList,
         Self::VolunteerReveal,
+        Self::TeamCreate,
+        Self::TeamApply,
+        Self::TeamReview,
+        Self::TeamManage,
+        Self::TeamView,
+        Self::TeamMembersManage,
+        Self::TeamJoin,
     ];
 
     /// Stable name, used in the audit log.
@@ -68,6 +83,13 @@ impl Action {
             Self::VolunteerView => "volunteer.view",
             Self::VolunteerList => "volunteer.list",
             Self::VolunteerReveal => "volunteer.reveal",
+            Self::TeamCreate => "team.create",
+            Self::TeamApply => "team.apply",
+            Self::TeamReview => "team.review",
+            Self::TeamManage => "team.manage",
+            Self::TeamView => "team.view",
+            Self::TeamMembersManage => "team.members",
+            Self::TeamJoin => "team.join",
         }
     }
 
@@ -85,8 +107,15 @@ impl Action {
             | Self::AccountList
             | Self::AccountGrant
             | Self::VolunteerRegister
-            | Self::VolunteerList => Rule::StaffInRegion,
-            Self::ProfileView | Self::VolunteerSelfRegister => Rule::Owner,
+            | Self::VolunteerList
+            | Self::TeamCreate
+            | Self::TeamReview
+            | Self::TeamManage => Rule::StaffInRegion,
+            Self::ProfileView | Self::VolunteerSelfRegister | Self::TeamApply | Self::TeamJoin => Rule::Owner,
+            // Teams are public within the platform: volunteers look for one to join.
+            Self::TeamView => Rule::SignedIn,
+            // A team's leaders and admins run its members, as do staff of its region.
+            Self::TeamMembersManage => Rule::StaffInRegionOrTeamRunner,
             // A volunteer sees (and may reveal) their own record; staff those of their region.
             Self::VolunteerView | Self::VolunteerReveal => Rule::StaffInRegionOrOwner,
         }
@@ -100,6 +129,10 @@ enum Rule {
     Owner,
     /// Either of the two.
     StaffInRegionOrOwner,
+    /// Staff of the region, or a leader or admin of the target's team.
+    StaffInRegionOrTeamRunner,
+    /// Anyone signed in.
+    SignedIn,
 }
 
 /// Who is acting. The CLI acts as the operator `system`, which is audited like a staff account.
@@ -111,6 +144,8 @@ pub enum Actor {
         /// How the audit log names the account (the masked phone).
         label: String,
         grants: Vec<Grant>,
+        /// The teams this account's volunteer belongs to, with the role held in each.
+        teams: Vec<(TeamId, TeamRole)>,
     },
 }
 
@@ -155,6 +190,7 @@ impl Actor {
 pub struct Target {
     pub region: Option<RegionCode>,
     pub owner: Option<AccountId>,
+    pub team: Option<TeamId>,
 }
 
 impl Target {
@@ -162,6 +198,16 @@ impl Target {
         Self {
             region: Some(region),
             owner: None,
+            team: None,
+        }
+    }
+
+    /// A team's object: in the team's region, run by the team's leaders and admins.
+    pub fn of_team(team: TeamId, region: RegionCode) -> Self {
+        Self {
+            region: Some(region),
+            owner: None,
+            team: Some(team),
         }
     }
 
@@ -170,6 +216,7 @@ impl Target {
         Self {
             region: None,
             owner: Some(owner),
+            team: None,
         }
     }
 }
@@ -184,7 +231,7 @@ pub enum Decision {
 }
 
 pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
-    let Actor::Account { id, grants, .. } = actor else {
+    let Actor::Account { id, grants, teams, .. } = actor else {
         return Decision::Allow;
     };
     let staff: Vec<&RegionCode> = grants.iter().filter_map(|g| g.region.as_ref()).collect();
@@ -193,10 +240,15 @@ pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
         .as_ref()
         .is_some_and(|target| staff.iter().any(|region| region.covers(target)));
     let owner = target.owner == Some(*id);
+    let runs_team = |team: &TeamId| teams.iter().any(|(t, role)| t == team && role.runs_team());
+    let runner = target.team.as_ref().is_some_and(runs_team);
+    let runs_any_team = teams.iter().any(|(_, role)| role.runs_team());
     let (capable, in_scope) = match action.rule() {
         Rule::StaffInRegion => (!staff.is_empty(), staff_in_scope),
         Rule::Owner => (true, owner),
         Rule::StaffInRegionOrOwner => (true, staff_in_scope || owner),
+        Rule::StaffInRegionOrTeamRunner => (!staff.is_empty() || runs_any_team, staff_in_scope || runner),
+        Rule::SignedIn => (true, true),
     };
     match (capable, in_scope) {
         (true, true) => Decision::Allow,
@@ -218,6 +270,7 @@ mod tests {
             id: AccountId(7),
             label: "138****0007".into(),
             grants: vec![Grant::new(role, region.map(code)).unwrap()],
+            teams: vec![],
         }
     }
 
@@ -241,6 +294,13 @@ mod tests {
             Action::VolunteerView => 13,
             Action::VolunteerList => 14,
             Action::VolunteerReveal => 15,
+            Action::TeamCreate => 16,
+            Action::TeamApply => 17,
+            Action::TeamReview => 18,
+            Action::TeamManage => 19,
+            Action::TeamView => 20,
+            Action::TeamMembersManage => 21,
+            Action::TeamJoin => 22,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);
@@ -285,6 +345,7 @@ mod tests {
         let record = Target {
             region: Some(code("140824001001")),
             owner: Some(AccountId(7)),
+            team: None,
         };
         assert_eq!(
             can(&actor(Role::Volunteer, None), Action::VolunteerView, &record),
@@ -294,6 +355,7 @@ mod tests {
             id: AccountId(8),
             label: "138****0008".into(),
             grants: vec![Grant::new(Role::Volunteer, None).unwrap()],
+            teams: vec![],
         };
         assert_eq!(can(&stranger, Action::VolunteerView, &record), Decision::OutOfScope);
         let someone_elses = Target {
@@ -317,6 +379,33 @@ mod tests {
     }
 
     #[test]
+    fn a_team_leader_runs_the_members_of_their_own_team_only() {
+        let leader = Actor::Account {
+            id: AccountId(9),
+            label: "138****0009".into(),
+            grants: vec![Grant::new(Role::Volunteer, None).unwrap()],
+            teams: vec![(TeamId(1), TeamRole::Leader), (TeamId(2), TeamRole::Member)],
+        };
+        let region = code("140824001001");
+        let own = Target::of_team(TeamId(1), region.clone());
+        let member_of = Target::of_team(TeamId(2), region.clone());
+        let other = Target::of_team(TeamId(3), region.clone());
+        assert_eq!(can(&leader, Action::TeamMembersManage, &own), Decision::Allow);
+        assert_eq!(
+            can(&leader, Action::TeamMembersManage, &member_of),
+            Decision::OutOfScope
+        );
+        assert_eq!(can(&leader, Action::TeamMembersManage, &other), Decision::OutOfScope);
+        assert_eq!(
+            can(&leader, Action::TeamManage, &own),
+            Decision::Forbidden,
+            "suspending is the site's"
+        );
+        let plain = actor(Role::Volunteer, None);
+        assert_eq!(can(&plain, Action::TeamMembersManage, &own), Decision::Forbidden);
+    }
+
+    #[test]
     fn a_second_role_widens_what_an_account_may_do() {
         let both = Actor::Account {
             id: AccountId(7),
@@ -325,6 +414,7 @@ mod tests {
                 Grant::new(Role::Volunteer, None).unwrap(),
                 Grant::new(Role::StationAdmin, Some(code("140824001001"))).unwrap(),
             ],
+            teams: vec![],
         };
         let station = Target::in_region(code("140824001001"));
         assert_eq!(can(&both, Action::SiteEdit, &station), Decision::Allow);

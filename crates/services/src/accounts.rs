@@ -78,6 +78,7 @@ impl Services {
         let target = Target {
             region: scope.clone(),
             owner: None,
+            team: None,
         };
         authorize(actor, Action::AccountGrant, &target)?;
         let password = match input.password.as_deref().filter(|p| !p.is_empty()) {

@@ -8,6 +8,7 @@ use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use hongmajia_domain::team::TeamRole;
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
 use hongmajia_domain::{AccountId, Actor, ErrorCode, Grant, Phone, RegionCode, Role, session};
 use hongmajia_store::{Tx, accounts, new_id, sessions, throttle};
@@ -242,9 +243,16 @@ pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Acto
             Grant::new(role, region).ok()
         })
         .collect();
+    let teams = hongmajia_store::teams::roles_of_account(tx, id.0)
+        .await
+        .doing("reading the team roles")?
+        .into_iter()
+        .filter_map(|(team, role)| Some((hongmajia_domain::TeamId(team), TeamRole::parse(&role)?)))
+        .collect();
     Ok(Actor::Account {
         id,
         label: account.phone_masked,
         grants,
+        teams,
     })
 }

@@ -12,6 +12,7 @@ pub mod home;
 pub mod regions;
 pub mod sites;
 pub mod sms;
+pub mod teams;
 pub mod vault;
 pub mod volunteers;
 

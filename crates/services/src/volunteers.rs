@@ -226,6 +226,7 @@ impl Volunteer {
         Ok(Target {
             region: Some(region),
             owner: owner.map(AccountId),
+            team: None,
         })
     }
 }

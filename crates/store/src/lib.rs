@@ -10,6 +10,7 @@ pub mod regions;
 pub mod sessions;
 pub mod sites;
 pub mod sms;
+pub mod teams;
 pub mod throttle;
 pub mod volunteers;
 

@@ -75,7 +75,10 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Some(InvalidJson | InvalidQuery) => StatusCode::BAD_REQUEST,
-        Some(RegionExists | SiteExists | RoleExists | AlreadyRegistered) => StatusCode::CONFLICT,
+        Some(RegionExists | SiteExists | RoleExists | AlreadyRegistered | TeamExists | MembershipExists) => {
+            StatusCode::CONFLICT
+        }
+        Some(InvalidTransition | TeamNotActive) => StatusCode::CONFLICT,
         Some(InvalidCode | CodeExpired) => StatusCode::UNAUTHORIZED,
         Some(
             InvalidPhone
@@ -95,7 +98,11 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | BirthDateMismatch
             | GuardianConsentRequired
             | ConsentRequired
-            | InvalidIdType,
+            | InvalidIdType
+            | ReasonRequired
+            | NotRegistered
+            | InvalidTeamKind
+            | InvalidSpecialty,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

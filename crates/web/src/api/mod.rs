@@ -4,6 +4,7 @@ mod accounts;
 mod auth;
 mod regions;
 mod sites;
+mod teams;
 mod volunteers;
 
 use crate::AppState;
@@ -36,6 +37,15 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::show,
         sites::create,
         sites::update,
+        teams::create,
+        teams::apply,
+        teams::list,
+        teams::counts,
+        teams::show,
+        teams::change_state,
+        teams::own_membership,
+        teams::invite,
+        teams::decide,
         volunteers::register,
         volunteers::register_self,
         volunteers::mine,
@@ -91,6 +101,14 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))
+        .route("/teams", post(teams::create).get(teams::list))
+        .route("/teams/applications", post(teams::apply))
+        .route("/teams/{id}", get(teams::show))
+        .route("/teams/{id}/state", post(teams::change_state))
+        .route("/teams/{id}/membership", post(teams::own_membership))
+        .route("/teams/{id}/members", post(teams::invite))
+        .route("/teams/{id}/members/{volunteer_id}", post(teams::decide))
+        .route("/regions/{code}/team-counts", get(teams::counts))
         .route("/volunteers", post(volunteers::register).get(volunteers::list))
         .route("/volunteers/{id}", get(volunteers::show))
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))

@@ -1,0 +1,583 @@
+//! Teams under practice sites (§3.5): founded by a site's admin, or applied for by a volunteer
+//! and reviewed by the site's admin; suspended, restored, dissolved (records kept, read-only);
+//! members by request and approval or by invitation and acceptance.
+
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::team::{MembershipEvent, MembershipState, TeamEvent, TeamKind, TeamRole, TeamState};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
+use hongmajia_store::{Tx, new_id, sites, teams, volunteers};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    /// The practice site the team belongs to.
+    pub site_id: i64,
+    pub name: String,
+    /// `professional` (专业队伍) or `characteristic` (特色分队).
+    pub kind: String,
+    /// A specialty (理论宣讲 …) of a professional team, a group (巾帼 …) of a characteristic one.
+    pub specialty: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Staff founding a team may name its leader (a registered volunteer).
+    #[serde(default)]
+    pub leader_volunteer_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: String,
+    pub name: String,
+    pub kind: String,
+    pub specialty: String,
+    pub categories: Vec<String>,
+    pub description: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    #[serde(skip)]
+    applied_by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub volunteer_id: i64,
+    pub name: String,
+    pub code: String,
+    pub role: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamDetail {
+    pub team: Team,
+    /// Shown to staff of the region and to the team's leaders and admins.
+    pub members: Option<Vec<Member>>,
+}
+
+/// Active teams of a region per kind of site: the county's "8+N" at a glance.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct TeamCounts {
+    pub site_kind: String,
+    pub professional: i64,
+    pub characteristic: i64,
+}
+
+fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
+    ServiceError::Rule(DomainError::on(code, field))
+}
+
+impl Team {
+    fn from_row(row: teams::TeamRow) -> Self {
+        Self {
+            id: row.id,
+            site_id: row.site_id,
+            region_code: row.region_code,
+            name: row.name,
+            kind: row.kind,
+            specialty: row.specialty,
+            categories: row
+                .categories
+                .split('、')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            description: row.description,
+            state: row.state,
+            state_reason: row.state_reason,
+            applied_by: row.applied_by,
+        }
+    }
+
+    fn state(&self) -> ServiceResult<TeamState> {
+        TeamState::parse(&self.state)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a stored team state is unknown")))
+    }
+
+    fn region(&self) -> ServiceResult<RegionCode> {
+        RegionCode::parse(&self.region_code)
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored team has an invalid region: {e}")))
+    }
+
+    fn target(&self) -> ServiceResult<Target> {
+        Ok(Target::of_team(TeamId(self.id), self.region()?))
+    }
+
+    /// The account that applied for the team, as the owner of its application.
+    fn application(&self) -> Target {
+        Target {
+            region: None,
+            owner: self.applied_by.map(hongmajia_domain::AccountId),
+            team: None,
+        }
+    }
+}
+
+/// A checked team input.
+struct CheckedTeam {
+    name: RegionName,
+    kind: TeamKind,
+    specialty: &'static str,
+    categories: String,
+    description: String,
+}
+
+fn check(input: &TeamInput) -> ServiceResult<CheckedTeam> {
+    let name = RegionName::parse(&input.name)?;
+    let kind = TeamKind::parse(&input.kind).ok_or_else(|| rule(ErrorCode::InvalidTeamKind, "kind"))?;
+    let specialty = kind
+        .specialty(&input.specialty)
+        .ok_or_else(|| rule(ErrorCode::InvalidSpecialty, "specialty"))?;
+    let categories: Vec<&str> = input
+        .categories
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if categories.len() > 20 || categories.iter().any(|c| c.chars().count() > 20) {
+        return Err(rule(ErrorCode::InvalidName, "categories"));
+    }
+    let description = input.description.trim().to_owned();
+    if description.chars().count() > 2000 {
+        return Err(rule(ErrorCode::InvalidName, "description"));
+    }
+    Ok(CheckedTeam {
+        name,
+        kind,
+        specialty,
+        categories: categories.join("、"),
+        description,
+    })
+}
+
+impl Services {
+    async fn load_team(&self, tx: &mut Tx, id: i64) -> ServiceResult<Team> {
+        teams::find(tx, id)
+            .await
+            .doing("finding the team")?
+            .map(Team::from_row)
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
+    }
+
+    /// The volunteer record of the signed-in account, or `not_registered`.
+    async fn own_volunteer(&self, tx: &mut Tx, actor: &Actor) -> ServiceResult<i64> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        volunteers::find_by_account(tx, account.0)
+            .await
+            .doing("finding the registration")?
+            .map(|v| v.id)
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))
+    }
+
+    /// The site's region, or a refusal that names the field.
+    async fn site_region(&self, tx: &mut Tx, site_id: i64) -> ServiceResult<RegionCode> {
+        let site = sites::find(tx, site_id)
+            .await
+            .doing("finding the site")?
+            .ok_or_else(|| ServiceError::on(ErrorCode::NotFound, "site_id"))?;
+        RegionCode::parse(&site.region_code).map_err(|e| ServiceError::Internal(anyhow::anyhow!("site region: {e}")))
+    }
+
+    async fn insert_team(
+        &self,
+        tx: &mut Tx,
+        input: &TeamInput,
+        region: &RegionCode,
+        state: TeamState,
+        applied_by: Option<i64>,
+    ) -> ServiceResult<i64> {
+        let checked = check(input)?;
+        let id = new_id();
+        let row = teams::NewTeam {
+            id,
+            site_id: input.site_id,
+            region_code: region.as_str(),
+            name: checked.name.as_str(),
+            kind: checked.kind.as_str(),
+            specialty: checked.specialty,
+            categories: &checked.categories,
+            description: &checked.description,
+            state: state.as_str(),
+            applied_by,
+            at: self.now(),
+        };
+        teams::insert(tx, &row)
+            .await
+            .unique_or(ErrorCode::TeamExists, "name", "storing the team")?;
+        Ok(id)
+    }
+
+    /// Founded by staff of the site's region: active at once.
+    pub async fn create_team(&self, actor: &Actor, input: &TeamInput) -> ServiceResult<Team> {
+        let mut tx = self.db.begin().await.doing("starting the team creation")?;
+        let region = self.site_region(&mut tx, input.site_id).await?;
+        authorize(actor, Action::TeamCreate, &Target::in_region(region.clone()))?;
+        let id = self
+            .insert_team(&mut tx, input, &region, TeamState::Active, None)
+            .await?;
+        if let Some(leader) = input.leader_volunteer_id {
+            volunteers::find(&mut tx, leader)
+                .await
+                .doing("finding the leader")?
+                .ok_or_else(|| rule(ErrorCode::NotRegistered, "leader_volunteer_id"))?;
+            teams::put_membership(&mut tx, id, leader, TeamRole::Leader.as_str(), "member", self.now())
+                .await
+                .doing("adding the leader")?;
+        }
+        self.audit_team(
+            &mut tx,
+            actor,
+            Action::TeamCreate,
+            id,
+            &region,
+            format!("founded team {}", input.name.trim()),
+        )
+        .await?;
+        let team = self.load_team(&mut tx, id).await?;
+        tx.commit().await.doing("committing the team")?;
+        Ok(team)
+    }
+
+    /// Applied for by a registered volunteer, who becomes its leader once the site approves.
+    pub async fn apply_for_team(&self, actor: &Actor, input: &TeamInput) -> ServiceResult<Team> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::TeamApply, &Target::owned_by(account))?;
+        let mut tx = self.db.begin().await.doing("starting the team application")?;
+        let volunteer = self.own_volunteer(&mut tx, actor).await?;
+        let region = self.site_region(&mut tx, input.site_id).await?;
+        let id = self
+            .insert_team(&mut tx, input, &region, TeamState::Applied, Some(account.0))
+            .await?;
+        teams::put_membership(&mut tx, id, volunteer, TeamRole::Leader.as_str(), "member", self.now())
+            .await
+            .doing("adding the applicant as leader")?;
+        self.audit_team(
+            &mut tx,
+            actor,
+            Action::TeamApply,
+            id,
+            &region,
+            format!("applied for team {}", input.name.trim()),
+        )
+        .await?;
+        let team = self.load_team(&mut tx, id).await?;
+        tx.commit().await.doing("committing the application")?;
+        Ok(team)
+    }
+
+    /// Approve or reject (with a reason) an application; the site's staff decide.
+    pub async fn review_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> ServiceResult<Team> {
+        let event = if approve { TeamEvent::Approve } else { TeamEvent::Reject };
+        self.move_team(actor, id, (Action::TeamReview, Team::target), event, reason)
+            .await
+    }
+
+    /// Suspend (with a reason), restore or dissolve a team.
+    pub async fn manage_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        event: TeamEvent,
+        reason: Option<&str>,
+    ) -> ServiceResult<Team> {
+        self.move_team(actor, id, (Action::TeamManage, Team::target), event, reason)
+            .await
+    }
+
+    /// The applicant sends a rejected application again.
+    pub async fn resubmit_team(&self, actor: &Actor, id: i64) -> ServiceResult<Team> {
+        let application = |team: &Team| Ok(team.application());
+        self.move_team(actor, id, (Action::TeamApply, application), TeamEvent::Resubmit, None)
+            .await
+    }
+
+    /// One step of a team's life, authorized as `action` on the target `target_of` gives.
+    async fn move_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        (action, target_of): (Action, impl Fn(&Team) -> ServiceResult<Target>),
+        event: TeamEvent,
+        reason: Option<&str>,
+    ) -> ServiceResult<Team> {
+        let mut tx = self.db.begin().await.doing("starting the team change")?;
+        let team = self.load_team(&mut tx, id).await?;
+        authorize(actor, action, &target_of(&team)?)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if event.needs_reason() && reason.is_none() {
+            return Err(rule(ErrorCode::ReasonRequired, "reason"));
+        }
+        let from = team.state()?;
+        let to = from.after(event)?;
+        if !teams::set_state(&mut tx, id, from.as_str(), to.as_str(), reason, self.now())
+            .await
+            .doing("changing the team's state")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let region = team.region()?;
+        let summary = format!(
+            "team {}: {} → {}{}",
+            team.name,
+            from.as_str(),
+            to.as_str(),
+            reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        );
+        self.audit_team(&mut tx, actor, action, id, &region, summary).await?;
+        let team = self.load_team(&mut tx, id).await?;
+        tx.commit().await.doing("committing the team change")?;
+        Ok(team)
+    }
+
+    async fn audit_team(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        action: Action,
+        team: i64,
+        region: &RegionCode,
+        summary: String,
+    ) -> ServiceResult<()> {
+        let change = Change {
+            action,
+            target_kind: "team",
+            target_id: team.to_string(),
+            region: Some(region),
+            summary,
+        };
+        record(tx, actor, self.now(), change).await
+    }
+
+    /// A team; its members for the region's staff and the team's leaders and admins.
+    pub async fn team(&self, actor: &Actor, id: i64) -> ServiceResult<TeamDetail> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let team = self.load_team(&mut tx, id).await?;
+        let target = team.target()?;
+        authorize(actor, Action::TeamView, &target)?;
+        let sees_members =
+            hongmajia_domain::can(actor, Action::TeamMembersManage, &target) == hongmajia_domain::Decision::Allow;
+        let members = if sees_members {
+            let rows = teams::members(&mut tx, id).await.doing("listing members")?;
+            Some(
+                rows.into_iter()
+                    .map(|m| Member {
+                        volunteer_id: m.volunteer_id,
+                        name: m.name,
+                        code: m.code,
+                        role: m.role,
+                        state: m.state,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(TeamDetail { team, members })
+    }
+
+    /// Teams of a region and below.
+    pub async fn teams(&self, actor: &Actor, region: &str, page: u32) -> ServiceResult<Vec<Team>> {
+        let region = RegionCode::parse(region).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
+        authorize(actor, Action::TeamView, &Target::in_region(region.clone()))?;
+        let offset = (i64::from(page.max(1)) - 1) * 100;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let rows = teams::in_scope(&mut tx, region.scope_prefix(), 100, offset)
+            .await
+            .doing("listing teams")?;
+        Ok(rows.into_iter().map(Team::from_row).collect())
+    }
+
+    /// Active professional and characteristic teams per kind of site under a region.
+    pub async fn team_counts(&self, actor: &Actor, region: &str) -> ServiceResult<Vec<TeamCounts>> {
+        let region = RegionCode::parse(region).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
+        authorize(actor, Action::TeamView, &Target::in_region(region.clone()))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let rows = teams::count_by_site_and_kind(&mut tx, region.scope_prefix())
+            .await
+            .doing("counting teams")?;
+        let mut counts: Vec<TeamCounts> = ["center", "institute", "station"]
+            .into_iter()
+            .map(|kind| TeamCounts {
+                site_kind: kind.to_owned(),
+                ..TeamCounts::default()
+            })
+            .collect();
+        for (site_kind, team_kind, n) in rows {
+            if let Some(entry) = counts.iter_mut().find(|c| c.site_kind == site_kind) {
+                match team_kind.as_str() {
+                    "professional" => entry.professional = n,
+                    _ => entry.characteristic = n,
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// A volunteer asks to join an active team.
+    pub async fn request_membership(&self, actor: &Actor, team_id: i64) -> ServiceResult<Member> {
+        self.own_membership_step(actor, team_id, None).await
+    }
+
+    /// A volunteer accepts an invitation, or leaves.
+    pub async fn answer_membership(
+        &self,
+        actor: &Actor,
+        team_id: i64,
+        event: MembershipEvent,
+    ) -> ServiceResult<Member> {
+        self.own_membership_step(actor, team_id, Some(event)).await
+    }
+
+    async fn own_membership_step(
+        &self,
+        actor: &Actor,
+        team_id: i64,
+        event: Option<MembershipEvent>,
+    ) -> ServiceResult<Member> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::TeamJoin, &Target::owned_by(account))?;
+        let mut tx = self.db.begin().await.doing("starting the membership change")?;
+        let team = self.load_team(&mut tx, team_id).await?;
+        let volunteer = self.own_volunteer(&mut tx, actor).await?;
+        let current = teams::membership(&mut tx, team_id, volunteer)
+            .await
+            .doing("reading the membership")?;
+        let (role, next) = match (event, current) {
+            (None, Some((_, state))) if MembershipState::parse(&state).is_some_and(MembershipState::is_open) => {
+                return Err(ServiceError::rule(ErrorCode::MembershipExists));
+            }
+            (None, _) => {
+                if !team.state()?.is_active() {
+                    return Err(ServiceError::rule(ErrorCode::TeamNotActive));
+                }
+                (TeamRole::Member.as_str().to_owned(), MembershipState::Requested)
+            }
+            (Some(event), Some((role, state))) => {
+                let from = MembershipState::parse(&state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
+                (role, from.after(event)?)
+            }
+            (Some(_), None) => return Err(ServiceError::rule(ErrorCode::NotFound)),
+        };
+        teams::put_membership(&mut tx, team_id, volunteer, &role, next.as_str(), self.now())
+            .await
+            .doing("storing the membership")?;
+        let member = self.member_of(&mut tx, team_id, volunteer).await?;
+        tx.commit().await.doing("committing the membership")?;
+        Ok(member)
+    }
+
+    /// Staff of the region or the team's leaders and admins invite a registered volunteer.
+    pub async fn invite(&self, actor: &Actor, team_id: i64, volunteer_id: i64) -> ServiceResult<Member> {
+        let mut tx = self.db.begin().await.doing("starting the invitation")?;
+        let team = self.load_team(&mut tx, team_id).await?;
+        let target = team.target()?;
+        authorize(actor, Action::TeamMembersManage, &target)?;
+        if !team.state()?.is_active() {
+            return Err(ServiceError::rule(ErrorCode::TeamNotActive));
+        }
+        volunteers::find(&mut tx, volunteer_id)
+            .await
+            .doing("finding the volunteer")?
+            .ok_or_else(|| rule(ErrorCode::NotFound, "volunteer_id"))?;
+        let current = teams::membership(&mut tx, team_id, volunteer_id)
+            .await
+            .doing("reading the membership")?;
+        if current.is_some_and(|(_, s)| MembershipState::parse(&s).is_some_and(MembershipState::is_open)) {
+            return Err(ServiceError::rule(ErrorCode::MembershipExists));
+        }
+        teams::put_membership(
+            &mut tx,
+            team_id,
+            volunteer_id,
+            TeamRole::Member.as_str(),
+            "invited",
+            self.now(),
+        )
+        .await
+        .doing("storing the invitation")?;
+        let region = team.region()?;
+        let summary = format!("invited volunteer {volunteer_id} to team {}", team.name);
+        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
+            .await?;
+        let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
+        tx.commit().await.doing("committing the invitation")?;
+        Ok(member)
+    }
+
+    /// Approve or reject a request, remove a member, or change a member's role.
+    pub async fn decide_membership(
+        &self,
+        actor: &Actor,
+        team_id: i64,
+        volunteer_id: i64,
+        event: Option<MembershipEvent>,
+        role: Option<TeamRole>,
+    ) -> ServiceResult<Member> {
+        let mut tx = self.db.begin().await.doing("starting the membership decision")?;
+        let team = self.load_team(&mut tx, team_id).await?;
+        let target = team.target()?;
+        authorize(actor, Action::TeamMembersManage, &target)?;
+        let (current_role, state) = teams::membership(&mut tx, team_id, volunteer_id)
+            .await
+            .doing("reading the membership")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let from = MembershipState::parse(&state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
+        let to = match event {
+            Some(event @ (MembershipEvent::Approve | MembershipEvent::Reject | MembershipEvent::Remove)) => {
+                from.after(event)?
+            }
+            Some(_) => return Err(rule(ErrorCode::InvalidTransition, "decision")),
+            None if from == MembershipState::Member => from,
+            None => return Err(rule(ErrorCode::InvalidTransition, "state")),
+        };
+        let role = role.map_or(current_role, |r| r.as_str().to_owned());
+        teams::put_membership(&mut tx, team_id, volunteer_id, &role, to.as_str(), self.now())
+            .await
+            .doing("storing the decision")?;
+        let region = team.region()?;
+        let summary = format!(
+            "team {} member {volunteer_id}: {} → {} as {role}",
+            team.name,
+            from.as_str(),
+            to.as_str()
+        );
+        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
+            .await?;
+        let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
+        tx.commit().await.doing("committing the decision")?;
+        Ok(member)
+    }
+
+    async fn member_of(&self, tx: &mut Tx, team_id: i64, volunteer_id: i64) -> ServiceResult<Member> {
+        let rows = teams::members(tx, team_id).await.doing("reading the members")?;
+        rows.into_iter()
+            .find(|m| m.volunteer_id == volunteer_id)
+            .map(|m| Member {
+                volunteer_id: m.volunteer_id,
+                name: m.name,
+                code: m.code,
+                role: m.role,
+                state: m.state,
+            })
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the membership vanished")))
+    }
+}

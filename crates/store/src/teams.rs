@@ -1,0 +1,197 @@
+use crate::Tx;
+use crate::db::on_tx;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: String,
+    pub name: String,
+    pub kind: String,
+    pub specialty: String,
+    pub categories: String,
+    pub description: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub applied_by: Option<i64>,
+    pub created_at: OffsetDateTime,
+}
+
+pub struct NewTeam<'a> {
+    pub id: i64,
+    pub site_id: i64,
+    pub region_code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub specialty: &'a str,
+    pub categories: &'a str,
+    pub description: &'a str,
+    pub state: &'a str,
+    pub applied_by: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
+pub async fn insert(tx: &mut Tx, t: &NewTeam<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO teams (id, site_id, region_code, name, kind, specialty, categories, description, state, applied_by,
+                created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(t.id)
+        .bind(t.site_id)
+        .bind(t.region_code)
+        .bind(t.name)
+        .bind(t.kind)
+        .bind(t.specialty)
+        .bind(t.categories)
+        .bind(t.description)
+        .bind(t.state)
+        .bind(t.applied_by)
+        .bind(t.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<TeamRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, TeamRow>(
+            "SELECT id, site_id, region_code, name, kind, specialty, categories, description, state, state_reason, applied_by,
+                    created_at FROM teams WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Moves a team from `from` to `to`; false when another request moved it first.
+pub async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE teams SET state = $3, state_reason = $4, updated_at = $5 WHERE id = $1 AND state = $2")
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Teams under a scope prefix, by site and name.
+pub async fn in_scope(tx: &mut Tx, prefix: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<TeamRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, TeamRow>(
+            "SELECT id, site_id, region_code, name, kind, specialty, categories, description, state, state_reason, applied_by,
+                    created_at FROM teams WHERE region_code LIKE $1 || '%' ORDER BY region_code, name LIMIT $2 OFFSET $3",
+        )
+        .bind(prefix)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub team_id: i64,
+    pub volunteer_id: i64,
+    pub name: String,
+    pub code: String,
+    pub role: String,
+    pub state: String,
+}
+
+pub async fn members(tx: &mut Tx, team_id: i64) -> sqlx::Result<Vec<MemberRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, MemberRow>(
+            "SELECT m.team_id, m.volunteer_id, v.name, v.code, m.role, m.state
+             FROM team_members m JOIN volunteers v ON v.id = m.volunteer_id
+             WHERE m.team_id = $1 ORDER BY m.role, v.name",
+        )
+        .bind(team_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+pub async fn membership(tx: &mut Tx, team_id: i64, volunteer_id: i64) -> sqlx::Result<Option<(String, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT role, state FROM team_members WHERE team_id = $1 AND volunteer_id = $2",
+        )
+        .bind(team_id)
+        .bind(volunteer_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Creates or reopens a membership (a former member may come back).
+pub async fn put_membership(
+    tx: &mut Tx,
+    team_id: i64,
+    volunteer_id: i64,
+    role: &str,
+    state: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO team_members (team_id, volunteer_id, role, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (team_id, volunteer_id) DO UPDATE SET role = $3, state = $4, updated_at = $5",
+        )
+        .bind(team_id)
+        .bind(volunteer_id)
+        .bind(role)
+        .bind(state)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The teams an account's volunteer runs or belongs to (active memberships of active teams).
+pub async fn roles_of_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT m.team_id, m.role FROM team_members m
+             JOIN volunteers v ON v.id = m.volunteer_id
+             JOIN teams t ON t.id = m.team_id
+             WHERE v.account_id = $1 AND m.state = 'member' AND t.state = 'active'",
+        )
+        .bind(account_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Active teams per site kind and team kind under a scope prefix: the county's "8+N".
+pub async fn count_by_site_and_kind(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String, i64)>(
+            "SELECT s.kind, t.kind, COUNT(*) FROM teams t JOIN sites s ON s.id = t.site_id
+             WHERE t.region_code LIKE $1 || '%' AND t.state = 'active' GROUP BY s.kind, t.kind",
+        )
+        .bind(prefix)
+        .fetch_all(conn)
+        .await
+    })
+}
