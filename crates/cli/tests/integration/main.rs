@@ -12,5 +12,6 @@ mod cli;
 mod privacy;
 mod regions;
 mod sms;
+mod teams;
 mod volunteers;
 mod web;

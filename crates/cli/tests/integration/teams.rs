@@ -1,0 +1,310 @@
+//! Teams: founded by a site's staff or applied for by a volunteer and reviewed; suspended,
+//! restored, dissolved; members by request or invitation; the county's "8+N".
+
+use crate::helpers::{TestApp, TestUser, error_code, registration, resident_id};
+use hongmajia_domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn site_of(app: &TestApp, region: &str) -> i64 {
+    let detail = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, region)
+        .await
+        .unwrap();
+    detail.site.unwrap().id
+}
+
+/// A signed-in person who registered as a volunteer in Jishan's first village.
+async fn volunteer(app: &TestApp, serial: u32) -> (TestUser, i64) {
+    let user = app.signed_in(Role::Citizen, None).await;
+    let me: Value = app
+        .post_json(
+            "/api/v1/me/volunteer",
+            user.token(),
+            &registration("140824001001", &resident_id(serial), ""),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = me["id"].as_i64().unwrap();
+    (user, id)
+}
+
+async fn change(app: &TestApp, token: Option<&str>, team: i64, body: Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/teams/{team}/state"), token, &body)
+        .await
+}
+
+#[tokio::test]
+async fn a_volunteers_application_is_reviewed_by_the_site_and_a_rejection_says_why() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let (applicant, applicant_id) = volunteer(&app, 1).await;
+    let site = site_of(&app, "140824001001").await;
+    let body = json!({"site_id": site, "name": "姚村巾帼志愿服务队", "kind": "characteristic", "specialty": "巾帼"});
+    let applied: Value = app
+        .post_json("/api/v1/teams/applications", applicant.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(applied["state"], "applied");
+    assert_eq!(applied["specialty"], "women");
+    let team = applied["id"].as_i64().unwrap();
+
+    let no_reason = change(&app, station.token(), team, json!({"event": "reject"})).await;
+    assert_eq!(error_code(no_reason).await, "reason_required");
+    let rejected: Value = change(
+        &app,
+        station.token(),
+        team,
+        json!({"event": "reject", "reason": "名称不规范"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (rejected["state"].as_str(), rejected["state_reason"].as_str()),
+        (Some("rejected"), Some("名称不规范"))
+    );
+    let resubmitted = change(&app, applicant.token(), team, json!({"event": "resubmit"})).await;
+    assert_eq!(resubmitted.status(), StatusCode::OK);
+    let approved: Value = change(&app, station.token(), team, json!({"event": "approve"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["state"], "active");
+    let twice = change(&app, station.token(), team, json!({"event": "approve"})).await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(twice).await, "invalid_transition");
+
+    let detail: Value = app
+        .get(&format!("/api/v1/teams/{team}"), applicant.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let members = detail["members"].as_array().expect("the leader sees the members");
+    assert_eq!(members[0]["volunteer_id"], applicant_id);
+    assert_eq!(members[0]["role"], "leader");
+}
+
+#[tokio::test]
+async fn only_registered_volunteers_apply_and_names_are_unique_per_site() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let citizen = app.signed_in(Role::Citizen, None).await;
+    let site = site_of(&app, "140824001001").await;
+    let body = json!({"site_id": site, "name": "法律援助队", "kind": "professional", "specialty": "法律援助"});
+    let refused = app
+        .post_json("/api/v1/teams/applications", citizen.token(), &body)
+        .await;
+    assert_eq!(error_code(refused).await, "not_registered");
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    assert_eq!(
+        app.post_json("/api/v1/teams", station.token(), &body).await.status(),
+        StatusCode::CREATED
+    );
+    let again = app.post_json("/api/v1/teams", station.token(), &body).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(again).await, "team_exists");
+    let wrong_kind = json!({"site_id": site, "name": "别的队", "kind": "professional", "specialty": "巾帼"});
+    let response = app.post_json("/api/v1/teams", station.token(), &wrong_kind).await;
+    assert_eq!(error_code(response).await, "invalid_specialty");
+}
+
+#[tokio::test]
+async fn members_join_by_request_or_invitation_and_a_leader_runs_them() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let (leader, leader_id) = volunteer(&app, 10).await;
+    let (asker, asker_id) = volunteer(&app, 11).await;
+    let (invitee, invitee_id) = volunteer(&app, 12).await;
+    let site = site_of(&app, "140824001001").await;
+    let body = json!({"site_id": site, "name": "应急救援队", "kind": "professional", "specialty": "应急救援", "leader_volunteer_id": leader_id});
+    let team: Value = app
+        .post_json("/api/v1/teams", station.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = team["id"].as_i64().unwrap();
+
+    let membership = format!("/api/v1/teams/{team}/membership");
+    let requested: Value = app
+        .post_json(&membership, asker.token(), &json!({"action": "request"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(requested["state"], "requested");
+    let duplicate = app
+        .post_json(&membership, asker.token(), &json!({"action": "request"}))
+        .await;
+    assert_eq!(error_code(duplicate).await, "membership_exists");
+    let approved: Value = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{asker_id}"),
+            leader.token(),
+            &json!({"decision": "approve"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["state"], "member");
+
+    let invited = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members"),
+            leader.token(),
+            &json!({"volunteer_id": invitee_id}),
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    let accepted: Value = app
+        .post_json(&membership, invitee.token(), &json!({"action": "accept"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accepted["state"], "member");
+    let promoted: Value = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{invitee_id}"),
+            leader.token(),
+            &json!({"role": "admin"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(promoted["role"], "admin");
+    // A plain member runs nothing.
+    let by_member = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{invitee_id}"),
+            asker.token(),
+            &json!({"decision": "remove"}),
+        )
+        .await;
+    assert_eq!(by_member.status(), StatusCode::FORBIDDEN);
+    let left: Value = app
+        .post_json(&membership, asker.token(), &json!({"action": "leave"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left["state"], "former");
+    let back: Value = app
+        .post_json(&membership, asker.token(), &json!({"action": "request"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(back["state"], "requested", "a former member may ask again");
+}
+
+#[tokio::test]
+async fn a_suspended_team_takes_no_members_and_a_dissolved_one_stays_readable() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let (person, _) = volunteer(&app, 20).await;
+    let site = site_of(&app, "140824001").await;
+    let body = json!({"site_id": site, "name": "青年突击队", "kind": "characteristic", "specialty": "青年"});
+    let team: Value = app
+        .post_json("/api/v1/teams", county.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = team["id"].as_i64().unwrap();
+    let suspended: Value = change(
+        &app,
+        county.token(),
+        team,
+        json!({"event": "suspend", "reason": "年度整顿"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(suspended["state"], "suspended");
+    let join = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/membership"),
+            person.token(),
+            &json!({"action": "request"}),
+        )
+        .await;
+    assert_eq!(error_code(join).await, "team_not_active");
+    assert_eq!(
+        change(&app, county.token(), team, json!({"event": "restore"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        change(&app, county.token(), team, json!({"event": "dissolve"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let restore = change(&app, county.token(), team, json!({"event": "restore"})).await;
+    assert_eq!(restore.status(), StatusCode::CONFLICT, "dissolved is final");
+    let read: Value = app
+        .get(&format!("/api/v1/teams/{team}"), person.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["team"]["state"], "dissolved");
+    assert!(
+        read["members"].is_null(),
+        "members are shown to staff and the team's runners only"
+    );
+    let log: Value = app
+        .get("/api/v1/audit?action=team.manage", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["total"], 3);
+}
+
+#[tokio::test]
+async fn a_county_sees_its_eight_plus_n_per_kind_of_site() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let center = site_of(&app, "140824").await;
+    let station = site_of(&app, "140824001001").await;
+    for (site, name, kind, specialty) in [
+        (center, "理论宣讲队", "professional", "理论宣讲"),
+        (center, "文化文艺队", "professional", "文化文艺"),
+        (center, "巾帼志愿队", "characteristic", "巾帼"),
+        (station, "十必到分队", "characteristic", "十必到"),
+    ] {
+        let body = json!({"site_id": site, "name": name, "kind": kind, "specialty": specialty});
+        assert_eq!(
+            app.post_json("/api/v1/teams", county.token(), &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let counts: Value = app
+        .get("/api/v1/regions/140824/team-counts", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        json!([
+            {"site_kind": "center", "professional": 2, "characteristic": 1},
+            {"site_kind": "institute", "professional": 0, "characteristic": 0},
+            {"site_kind": "station", "professional": 0, "characteristic": 1},
+        ])
+    );
+}
