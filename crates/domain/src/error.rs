@@ -48,6 +48,15 @@ pub enum ErrorCode {
     MembershipExists,
     InvalidTeamKind,
     InvalidSpecialty,
+    MissingField,
+    IdNumberAsNumber,
+    UnknownRegion,
+    DuplicateInFile,
+    ConflictsWithRegistered,
+    UnknownTeam,
+    UnreadableFile,
+    WrongHeaders,
+    EmptyRoster,
 }
 
 impl ErrorCode {
@@ -95,6 +104,15 @@ impl ErrorCode {
             Self::MembershipExists => "membership_exists",
             Self::InvalidTeamKind => "invalid_team_kind",
             Self::InvalidSpecialty => "invalid_specialty",
+            Self::MissingField => "missing_field",
+            Self::IdNumberAsNumber => "id_number_as_number",
+            Self::UnknownRegion => "unknown_region",
+            Self::DuplicateInFile => "duplicate_in_file",
+            Self::ConflictsWithRegistered => "conflicts_with_registered",
+            Self::UnknownTeam => "unknown_team",
+            Self::UnreadableFile => "unreadable_file",
+            Self::WrongHeaders => "wrong_headers",
+            Self::EmptyRoster => "empty_roster",
         }
     }
 
@@ -142,6 +160,15 @@ impl ErrorCode {
         Self::MembershipExists,
         Self::InvalidTeamKind,
         Self::InvalidSpecialty,
+        Self::MissingField,
+        Self::IdNumberAsNumber,
+        Self::UnknownRegion,
+        Self::DuplicateInFile,
+        Self::ConflictsWithRegistered,
+        Self::UnknownTeam,
+        Self::UnreadableFile,
+        Self::WrongHeaders,
+        Self::EmptyRoster,
     ];
 }
 

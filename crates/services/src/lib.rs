@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod home;
 pub mod regions;
+pub mod roster;
 pub mod sites;
 pub mod sms;
 pub mod teams;

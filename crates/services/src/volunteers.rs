@@ -107,11 +107,11 @@ pub struct VolunteerPage {
 pub const PER_PAGE: u32 = 50;
 
 /// A registration that passed every rule.
-struct Checked {
-    name: PersonName,
+pub(crate) struct Checked {
+    pub(crate) name: PersonName,
     gender: Gender,
     birth_date: Date,
-    id: IdNumber,
+    pub(crate) id: IdNumber,
     region: RegionCode,
     skills: Vec<String>,
     categories: Vec<String>,
@@ -143,8 +143,16 @@ fn clean_list(items: &[String], field: &'static str) -> ServiceResult<Vec<String
     Ok(cleaned)
 }
 
+/// Where a registration comes from: forms need a village and the person's own consent; an
+/// import may give a region of any level, and the importing staff vouch for the consent (R-REC-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Form,
+    Import,
+}
+
 /// Checks a registration, field by field, in the order of the form.
-fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
+pub(crate) fn check(input: &RegistrationInput, today: Date, source: Source) -> ServiceResult<Checked> {
     let name = PersonName::parse(&input.name)?;
     let gender = Gender::parse(&input.gender).ok_or_else(|| rule(ErrorCode::InvalidGender, "gender"))?;
     let birth_date = parse_date(&input.birth_date).ok_or_else(|| rule(ErrorCode::InvalidBirthDate, "birth_date"))?;
@@ -168,10 +176,10 @@ fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
         PersonName::parse(guardian).map_err(|e| e.for_field("guardian_name"))?;
     }
     let region = parse_code(&input.region_code, "region_code")?;
-    if region.level() != RegionLevel::Village {
+    if source == Source::Form && region.level() != RegionLevel::Village {
         return Err(rule(ErrorCode::RegionLevelMismatch, "region_code"));
     }
-    if !input.consent {
+    if source == Source::Form && !input.consent {
         return Err(rule(ErrorCode::ConsentRequired, "consent"));
     }
     let availability = input.availability.trim().to_owned();
@@ -193,7 +201,7 @@ fn check(input: &RegistrationInput, today: Date) -> ServiceResult<Checked> {
 }
 
 /// The phone as a registration stores it, sealed once.
-struct SealedPhone {
+pub(crate) struct SealedPhone {
     lookup: String,
     sealed: String,
     masked: String,
@@ -232,12 +240,12 @@ impl Volunteer {
 }
 
 impl Services {
-    fn id_lookup(&self, id: &IdNumber) -> String {
+    pub(crate) fn id_lookup(&self, id: &IdNumber) -> String {
         self.vault
             .lookup(Field::IdNumber, &format!("{}:{}", id.id_type().as_str(), id.as_str()))
     }
 
-    fn seal_phone(&self, phone: &Phone) -> ServiceResult<SealedPhone> {
+    pub(crate) fn seal_phone(&self, phone: &Phone) -> ServiceResult<SealedPhone> {
         Ok(SealedPhone {
             lookup: self.vault.lookup(Field::Phone, phone.as_str()),
             sealed: self.vault.encrypt(Field::Phone, phone.as_str())?,
@@ -251,7 +259,7 @@ impl Services {
     pub async fn register_volunteer(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<Volunteer> {
         let region = parse_code(&input.region_code, "region_code")?;
         authorize(actor, Action::VolunteerRegister, &Target::in_region(region))?;
-        let checked = check(input, self.now().date())?;
+        let checked = check(input, self.now().date(), Source::Form)?;
         let phone = Phone::parse(input.phone.as_deref().unwrap_or(""))?;
         let sealed = self.seal_phone(&phone)?;
         let mut tx = self.db.begin().await.doing("starting the registration")?;
@@ -270,7 +278,7 @@ impl Services {
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?;
         authorize(actor, Action::VolunteerSelfRegister, &Target::owned_by(account))?;
-        let checked = check(input, self.now().date())?;
+        let checked = check(input, self.now().date(), Source::Form)?;
         let mut tx = self.db.begin().await.doing("starting the registration")?;
         existing(&mut tx, &checked.region)
             .await
@@ -296,7 +304,12 @@ impl Services {
     }
 
     /// The account a staff registration links to, made when the phone has none.
-    async fn volunteer_account(&self, tx: &mut Tx, actor: &Actor, phone: &SealedPhone) -> ServiceResult<Option<i64>> {
+    pub(crate) async fn volunteer_account(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        phone: &SealedPhone,
+    ) -> ServiceResult<Option<i64>> {
         let id = match accounts::find_by_phone(tx, &phone.lookup)
             .await
             .doing("finding the phone's account")?
@@ -359,41 +372,10 @@ impl Services {
         {
             return Err(ServiceError::on(ErrorCode::AlreadyRegistered, "id_number"));
         }
+        let (id, code) = self
+            .store_registration(tx, checked, phone, &id_lookup, account, registered_by)
+            .await?;
         let now = self.now();
-        let id = new_id();
-        let code = self.unused_code(tx).await?;
-        let id_enc = self.vault.encrypt(Field::IdNumber, checked.id.as_str())?;
-        let guardian_consent_at: Option<OffsetDateTime> = checked.guardian_name.as_ref().map(|_| now);
-        let row = volunteers::NewVolunteer {
-            id,
-            account_id: account,
-            code: &code,
-            name: checked.name.as_str(),
-            gender: checked.gender.as_str(),
-            birth_date: checked.birth_date,
-            id_type: checked.id.id_type().as_str(),
-            id_lookup: &id_lookup,
-            id_enc: &id_enc,
-            id_masked: &checked.id.masked(),
-            phone_lookup: &phone.lookup,
-            phone_enc: &phone.sealed,
-            phone_masked: &phone.masked,
-            region_code: checked.region.as_str(),
-            skills: &checked.skills.join("、"),
-            categories: &checked.categories.join("、"),
-            availability: &checked.availability,
-            child_data: checked.age == AgeGroup::Child,
-            guardian_name: checked.guardian_name.as_deref(),
-            guardian_consent_at,
-            consent_version: CONSENT_VERSION,
-            registered_by,
-            at: now,
-        };
-        volunteers::insert(tx, &row).await.unique_or(
-            ErrorCode::AlreadyRegistered,
-            "id_number",
-            "storing the registration",
-        )?;
         let change = Change {
             action: if registered_by == "self" {
                 Action::VolunteerSelfRegister
@@ -415,6 +397,55 @@ impl Services {
         stored
             .map(Volunteer::from_row)
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new registration vanished")))
+    }
+
+    /// Writes one registration (no checks beyond the unique keys, no audit): the caller has
+    /// checked the person is new and audits the write its own way.
+    pub(crate) async fn store_registration(
+        &self,
+        tx: &mut Tx,
+        checked: &Checked,
+        phone: &SealedPhone,
+        id_lookup: &str,
+        account: Option<i64>,
+        registered_by: &str,
+    ) -> ServiceResult<(i64, String)> {
+        let now = self.now();
+        let id = new_id();
+        let code = self.unused_code(tx).await?;
+        let id_enc = self.vault.encrypt(Field::IdNumber, checked.id.as_str())?;
+        let guardian_consent_at: Option<OffsetDateTime> = checked.guardian_name.as_ref().map(|_| now);
+        let row = volunteers::NewVolunteer {
+            id,
+            account_id: account,
+            code: &code,
+            name: checked.name.as_str(),
+            gender: checked.gender.as_str(),
+            birth_date: checked.birth_date,
+            id_type: checked.id.id_type().as_str(),
+            id_lookup,
+            id_enc: &id_enc,
+            id_masked: &checked.id.masked(),
+            phone_lookup: &phone.lookup,
+            phone_enc: &phone.sealed,
+            phone_masked: &phone.masked,
+            region_code: checked.region.as_str(),
+            skills: &checked.skills.join("、"),
+            categories: &checked.categories.join("、"),
+            availability: &checked.availability,
+            child_data: checked.age == AgeGroup::Child,
+            guardian_name: checked.guardian_name.as_deref(),
+            guardian_consent_at,
+            consent_version: CONSENT_VERSION,
+            registered_by,
+            at: now,
+        };
+        volunteers::insert(tx, &row).await.unique_or(
+            ErrorCode::AlreadyRegistered,
+            "id_number",
+            "storing the registration",
+        )?;
+        Ok((id, code))
     }
 
     /// A fresh volunteer code; collisions in 10^11 codes are rare but checked.

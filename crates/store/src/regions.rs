@@ -121,3 +121,13 @@ pub async fn count_all(tx: &mut Tx) -> sqlx::Result<i64> {
         .fetch_one(conn)
         .await)
 }
+
+/// Every region code under a scope prefix (a county has a few hundred; the city a few thousand).
+pub async fn codes_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<String>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, String>("SELECT code FROM regions WHERE code LIKE $1 || '%'")
+            .bind(prefix)
+            .fetch_all(conn)
+            .await
+    })
+}

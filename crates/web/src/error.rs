@@ -102,7 +102,16 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | ReasonRequired
             | NotRegistered
             | InvalidTeamKind
-            | InvalidSpecialty,
+            | InvalidSpecialty
+            | MissingField
+            | IdNumberAsNumber
+            | UnknownRegion
+            | DuplicateInFile
+            | ConflictsWithRegistered
+            | UnknownTeam
+            | UnreadableFile
+            | WrongHeaders
+            | EmptyRoster,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

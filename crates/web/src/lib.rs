@@ -4,6 +4,7 @@
 mod api;
 mod error;
 mod i18n;
+pub mod import_report;
 mod metrics;
 mod pages;
 mod session;

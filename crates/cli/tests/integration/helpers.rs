@@ -64,6 +64,8 @@ fn unique_suffix() -> String {
 
 pub struct TestApp {
     pub address: String,
+    database_url: String,
+    key_file: std::path::PathBuf,
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     client: reqwest::Client,
@@ -94,6 +96,11 @@ impl TestApp {
 
     pub async fn spawn() -> Self {
         Self::builder().spawn().await
+    }
+
+    /// The URL of this app's database and its key file, for the binary to open the same data.
+    pub fn database(&self) -> (String, std::path::PathBuf) {
+        (self.database_url.clone(), self.key_file.clone())
     }
 
     pub fn services(&self) -> &Services {
@@ -261,7 +268,8 @@ impl Builder {
         let db = Db::open(&database_url).await.expect("opening the test database");
         let start = time::macros::datetime!(2026-11-29 08:00 UTC);
         let clock = Arc::new(ManualClock::new(start));
-        let vault = hongmajia_services::vault::Vault::ephemeral().expect("test keys");
+        let key_file = tempfile::tempdir().expect("a temp dir").keep().join("keys.json");
+        let vault = hongmajia_services::vault::Vault::generate_file(&key_file).expect("test keys");
         let mut services = Services::new(db, vault, clock.clone(), Settings::default());
         if let Some(gateway) = self.sms {
             services = services.with_sms(gateway);
@@ -281,6 +289,8 @@ impl Builder {
         });
         TestApp {
             address,
+            database_url,
+            key_file,
             state,
             clock,
             client: reqwest::Client::builder()

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod imports;
 mod privacy;
 mod regions;
 mod sms;

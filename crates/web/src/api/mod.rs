@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod imports;
 mod regions;
 mod sites;
 mod teams;
@@ -37,6 +38,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::show,
         sites::create,
         sites::update,
+        imports::template,
+        imports::import,
+        imports::report,
         teams::create,
         teams::apply,
         teams::list,
@@ -87,6 +91,9 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// The largest roster accepted in one upload (a 100,000-row .xlsx is about 6 MiB).
+const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::create_token).delete(auth::revoke_token))
@@ -101,6 +108,15 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))
+        .route("/imports/volunteers/template", get(imports::template))
+        .route(
+            "/imports/volunteers",
+            post(imports::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route(
+            "/imports/volunteers/error-report",
+            post(imports::report).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
         .route("/teams", post(teams::create).get(teams::list))
         .route("/teams/applications", post(teams::apply))
         .route("/teams/{id}", get(teams::show))

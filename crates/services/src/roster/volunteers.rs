@@ -1,0 +1,434 @@
+//! Importing a volunteer roster (the architecture's contract): every row is checked; the result
+//! counts imported rows, matched ones (the same person already registered under the same name:
+//! nothing is overwritten) and rejected ones with their row, column and reason. The whole import
+//! is one transaction, so a failure leaves nothing half-written, and importing the same file
+//! again changes nothing.
+
+use super::{Cell, FileProblem, read_table};
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::volunteers::{RegistrationInput, Source, check};
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::identity::{IdNumber, IdType};
+use hongmajia_domain::team::{TeamRole, TeamState};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Target};
+use hongmajia_store::{regions, teams, volunteers};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Name,
+    IdType,
+    IdNumber,
+    Phone,
+    Region,
+    Skills,
+    Categories,
+    Team,
+    Gender,
+    BirthDate,
+}
+
+/// Each column's Chinese header (as the template writes it) and the aliases accepted.
+pub const COLUMNS: [(Column, &str, &[&str]); 10] = [
+    (Column::Name, "姓名", &["name"]),
+    (Column::IdType, "证件类型", &["id_type"]),
+    (Column::IdNumber, "证件号码", &["id_number", "身份证号", "身份证号码"]),
+    (Column::Phone, "手机号码", &["phone", "手机号"]),
+    (Column::Region, "所属区域", &["region", "区划代码"]),
+    (Column::Skills, "技能特长", &["skills"]),
+    (Column::Categories, "服务类别", &["categories"]),
+    (Column::Team, "所属队伍", &["team"]),
+    (Column::Gender, "性别", &["gender"]),
+    (Column::BirthDate, "出生日期", &["birth_date"]),
+];
+const REQUIRED: [Column; 4] = [Column::Name, Column::IdNumber, Column::Phone, Column::Region];
+
+/// One problem of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    /// The row as Excel numbers it (the header is row 1).
+    pub row: usize,
+    /// The header as written in the file (the template's when the column is absent).
+    pub column: String,
+    pub code: ErrorCode,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOutcome {
+    pub imported: usize,
+    pub matched: usize,
+    pub rejected: usize,
+    pub issues: Vec<RowIssue>,
+    /// The headers and the rejected rows as they were, for the error report.
+    pub headers: Vec<String>,
+    pub rejected_rows: Vec<(usize, Vec<Cell>, RowIssue)>,
+}
+
+/// Why an import did not run at all.
+#[derive(Debug)]
+pub enum ImportFailure {
+    File(FileProblem),
+    Refused(ServiceError),
+}
+
+impl From<ServiceError> for ImportFailure {
+    fn from(error: ServiceError) -> Self {
+        Self::Refused(error)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Every imported volunteer joins this team.
+    pub team: Option<i64>,
+    /// Only check: nothing is written (the error report).
+    pub dry_run: bool,
+}
+
+/// The position of each known column in the file.
+struct Layout {
+    positions: HashMap<Column, usize>,
+    headers: Vec<String>,
+}
+
+impl Layout {
+    fn of(headers: &[String]) -> Result<Self, FileProblem> {
+        let mut positions = HashMap::new();
+        for (index, header) in headers.iter().enumerate() {
+            let header = header.trim();
+            let known = COLUMNS.iter().find(|(_, chinese, aliases)| {
+                *chinese == header || aliases.iter().any(|a| a.eq_ignore_ascii_case(header))
+            });
+            if let Some((column, _, _)) = known {
+                positions.entry(*column).or_insert(index);
+            }
+        }
+        if REQUIRED.iter().any(|c| !positions.contains_key(c)) {
+            return Err(FileProblem::WrongHeaders);
+        }
+        Ok(Self {
+            positions,
+            headers: headers.to_vec(),
+        })
+    }
+
+    fn cell<'a>(&self, row: &'a [Cell], column: Column) -> &'a Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.positions.get(&column).and_then(|i| row.get(*i)).unwrap_or(&EMPTY)
+    }
+
+    fn text(&self, row: &[Cell], column: Column) -> String {
+        self.cell(row, column).text()
+    }
+
+    /// The header of a column as the file wrote it.
+    fn header(&self, column: Column) -> String {
+        match self.positions.get(&column) {
+            Some(index) => self.headers[*index].clone(),
+            None => COLUMNS
+                .iter()
+                .find(|(c, _, _)| *c == column)
+                .map_or(String::new(), |(_, h, _)| (*h).to_owned()),
+        }
+    }
+}
+
+/// `、`, `,`, `，` or `;` separate the items of a list cell.
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(['、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What the import knows of the importer's area before it looks at rows.
+struct Scope {
+    regions: HashSet<String>,
+    teams_by_name: HashMap<String, i64>,
+    team_ids: HashSet<i64>,
+}
+
+/// A row that passed its checks, ready to be written.
+struct GoodRow {
+    checked: crate::volunteers::Checked,
+    phone: Phone,
+    id_lookup: String,
+    team: Option<i64>,
+}
+
+enum Verdict {
+    Good(Box<GoodRow>),
+    Matched,
+    Rejected(RowIssue),
+}
+
+impl Services {
+    /// Imports a roster file for staff, into their area. `progress` is told the rows done.
+    pub async fn import_volunteers(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        options: &ImportOptions,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<ImportOutcome, ImportFailure> {
+        // The operator imports anywhere; staff into their own area.
+        let scope_region = match actor {
+            Actor::System => None,
+            Actor::Account { .. } => Some(
+                actor
+                    .home_region()
+                    .cloned()
+                    .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?,
+            ),
+        };
+        if let Some(region) = &scope_region {
+            authorize(actor, Action::VolunteerRegister, &Target::in_region(region.clone()))?;
+        }
+        let table = read_table(bytes).map_err(ImportFailure::File)?;
+        let layout = Layout::of(&table.headers).map_err(ImportFailure::File)?;
+        if table.rows.is_empty() {
+            return Err(ImportFailure::File(FileProblem::NoRows));
+        }
+        let mut tx = self.db.begin().await.doing("starting the import")?;
+        let scope = self.import_scope(&mut tx, scope_region.as_ref()).await?;
+        if let Some(team) = options.team
+            && !scope.team_ids.contains(&team)
+        {
+            return Err(ServiceError::on(ErrorCode::UnknownTeam, "team").into());
+        }
+        let mut outcome = ImportOutcome {
+            headers: table.headers.clone(),
+            ..ImportOutcome::default()
+        };
+        let mut seen = HashSet::new();
+        let total = table.rows.len();
+        for (done, (row_number, cells)) in table.rows.iter().enumerate() {
+            let verdict = self
+                .judge(&mut tx, &layout, &scope, *row_number, cells, &mut seen)
+                .await?;
+            match verdict {
+                Verdict::Good(row) => {
+                    if !options.dry_run {
+                        self.write_row(&mut tx, actor, &row, options.team.or(row.team)).await?;
+                    }
+                    outcome.imported += 1;
+                }
+                Verdict::Matched => outcome.matched += 1,
+                Verdict::Rejected(issue) => {
+                    outcome.rejected += 1;
+                    outcome.issues.push(issue.clone());
+                    outcome.rejected_rows.push((*row_number, cells.clone(), issue));
+                }
+            }
+            if done % 1000 == 999 || done + 1 == total {
+                progress(done + 1, total);
+            }
+        }
+        if options.dry_run {
+            return Ok(outcome);
+        }
+        let change = Change {
+            action: Action::VolunteerRegister,
+            target_kind: "import",
+            target_id: hongmajia_store::new_id().to_string(),
+            region: scope_region.as_ref(),
+            summary: format!(
+                "imported a roster: {} imported, {} matched, {} rejected",
+                outcome.imported, outcome.matched, outcome.rejected
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the import")?;
+        Ok(outcome)
+    }
+
+    async fn import_scope(&self, tx: &mut hongmajia_store::Tx, region: Option<&RegionCode>) -> ServiceResult<Scope> {
+        let prefix = region.map_or("", RegionCode::scope_prefix);
+        let regions: HashSet<String> = regions::codes_in_scope(tx, prefix)
+            .await
+            .doing("reading the regions")?
+            .into_iter()
+            .collect();
+        let active: Vec<teams::TeamRow> = teams::in_scope(tx, prefix, i64::MAX / 2, 0)
+            .await
+            .doing("reading the teams")?
+            .into_iter()
+            .filter(|t| TeamState::parse(&t.state).is_some_and(TeamState::is_active))
+            .collect();
+        Ok(Scope {
+            regions,
+            teams_by_name: active.iter().map(|t| (t.name.clone(), t.id)).collect(),
+            team_ids: active.iter().map(|t| t.id).collect(),
+        })
+    }
+
+    /// Checks one row; the first problem found rejects it.
+    async fn judge(
+        &self,
+        tx: &mut hongmajia_store::Tx,
+        layout: &Layout,
+        scope: &Scope,
+        row: usize,
+        cells: &[Cell],
+        seen: &mut HashSet<String>,
+    ) -> ServiceResult<Verdict> {
+        let issue = |column: Column, code: ErrorCode| {
+            Ok(Verdict::Rejected(RowIssue {
+                row,
+                column: layout.header(column),
+                code,
+            }))
+        };
+        for column in REQUIRED {
+            if layout.cell(cells, column).is_blank() {
+                return issue(column, ErrorCode::MissingField);
+            }
+        }
+        if matches!(layout.cell(cells, Column::IdNumber), Cell::Number(_)) {
+            return issue(Column::IdNumber, ErrorCode::IdNumberAsNumber);
+        }
+        let region = layout.text(cells, Column::Region);
+        if !scope.regions.contains(&region) {
+            return issue(Column::Region, ErrorCode::UnknownRegion);
+        }
+        let team_cell = layout.text(cells, Column::Team);
+        let team = if team_cell.is_empty() {
+            None
+        } else {
+            let by_id = team_cell.parse::<i64>().ok().filter(|id| scope.team_ids.contains(id));
+            match by_id.or_else(|| scope.teams_by_name.get(&team_cell).copied()) {
+                Some(id) => Some(id),
+                None => return issue(Column::Team, ErrorCode::UnknownTeam),
+            }
+        };
+        // The ID number first: gender and birth date are read from it.
+        let id_type_text = layout.text(cells, Column::IdType);
+        let Some(id_type) = IdType::parse(&id_type_text) else {
+            return issue(Column::IdType, ErrorCode::InvalidIdType);
+        };
+        if let Err(refusal) = IdNumber::parse(id_type, &layout.text(cells, Column::IdNumber), self.now().date()) {
+            return issue(Column::IdNumber, refusal.code);
+        }
+        let input = self.row_input(layout, cells);
+        let checked = match check(&input, self.now().date(), Source::Import) {
+            Ok(checked) => checked,
+            Err(ServiceError::Rule(DomainError { code, field })) => {
+                let column = column_of(field, code);
+                // Gender and birth date are optional columns: blank where the ID cannot tell them.
+                let code = if layout.cell(cells, column).is_blank() {
+                    ErrorCode::MissingField
+                } else {
+                    import_code(code)
+                };
+                return issue(column, code);
+            }
+            Err(other) => return Err(other),
+        };
+        let phone = match Phone::parse(&layout.text(cells, Column::Phone)) {
+            Ok(phone) => phone,
+            Err(_) => return issue(Column::Phone, ErrorCode::InvalidPhone),
+        };
+        let id_lookup = self.id_lookup(&checked.id);
+        if !seen.insert(id_lookup.clone()) {
+            return issue(Column::IdNumber, ErrorCode::DuplicateInFile);
+        }
+        match volunteers::find_by_id_lookup(tx, &id_lookup)
+            .await
+            .doing("checking for a registration")?
+        {
+            Some((_, name, _)) if name == checked.name.as_str() => Ok(Verdict::Matched),
+            Some(_) => issue(Column::IdNumber, ErrorCode::ConflictsWithRegistered),
+            None => Ok(Verdict::Good(Box::new(GoodRow {
+                checked,
+                phone,
+                id_lookup,
+                team,
+            }))),
+        }
+    }
+
+    /// The row as a registration. Gender and birth date come from the ID number unless the
+    /// roster gives them (passports need them).
+    fn row_input(&self, layout: &Layout, cells: &[Cell]) -> RegistrationInput {
+        let id_type = Some(layout.text(cells, Column::IdType)).filter(|t| !t.is_empty());
+        let id_number = layout.text(cells, Column::IdNumber);
+        let today = self.now().date();
+        let carried =
+            IdType::parse(id_type.as_deref().unwrap_or("")).and_then(|t| IdNumber::parse(t, &id_number, today).ok());
+        let gender = Some(layout.text(cells, Column::Gender))
+            .filter(|g| !g.is_empty())
+            .or_else(|| {
+                carried
+                    .as_ref()
+                    .and_then(|id| id.gender())
+                    .map(|g| g.as_str().to_owned())
+            })
+            .unwrap_or_default();
+        let birth_date = Some(layout.text(cells, Column::BirthDate))
+            .filter(|b| !b.is_empty())
+            .or_else(|| carried.as_ref().and_then(|id| id.birth_date()).map(|d| d.to_string()))
+            .unwrap_or_default();
+        RegistrationInput {
+            name: layout.text(cells, Column::Name),
+            gender,
+            birth_date,
+            id_type,
+            id_number,
+            phone: Some(layout.text(cells, Column::Phone)),
+            region_code: layout.text(cells, Column::Region),
+            skills: split_list(&layout.text(cells, Column::Skills)),
+            categories: split_list(&layout.text(cells, Column::Categories)),
+            availability: String::new(),
+            consent: true,
+            guardian_name: None,
+            guardian_consent: false,
+        }
+    }
+
+    async fn write_row(
+        &self,
+        tx: &mut hongmajia_store::Tx,
+        actor: &Actor,
+        row: &GoodRow,
+        team: Option<i64>,
+    ) -> ServiceResult<()> {
+        let sealed = self.seal_phone(&row.phone)?;
+        let account = self.volunteer_account(tx, actor, &sealed).await?;
+        let (volunteer, _) = self
+            .store_registration(tx, &row.checked, &sealed, &row.id_lookup, account, "import")
+            .await?;
+        if let Some(team) = team {
+            teams::put_membership(tx, team, volunteer, TeamRole::Member.as_str(), "member", self.now())
+                .await
+                .doing("adding the volunteer to the team")?;
+        }
+        Ok(())
+    }
+}
+
+/// The column a registration field's refusal belongs to.
+fn column_of(field: Option<&'static str>, code: ErrorCode) -> Column {
+    match (field, code) {
+        (_, ErrorCode::GuardianConsentRequired) => Column::IdNumber,
+        (Some("name"), _) => Column::Name,
+        (Some("gender"), _) => Column::Gender,
+        (Some("birth_date"), _) => Column::BirthDate,
+        (Some("id_type"), _) => Column::IdType,
+        (Some("region_code"), _) => Column::Region,
+        (Some("skills"), _) => Column::Skills,
+        (Some("categories"), _) => Column::Categories,
+        _ => Column::IdNumber,
+    }
+}
+
+/// The contract's codes: a region a registration form would call invalid is "unknown" here.
+fn import_code(code: ErrorCode) -> ErrorCode {
+    match code {
+        ErrorCode::InvalidRegionCode | ErrorCode::ParentRegionMissing | ErrorCode::RegionLevelMismatch => {
+            ErrorCode::UnknownRegion
+        }
+        other => other,
+    }
+}
