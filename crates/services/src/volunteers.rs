@@ -200,11 +200,67 @@ pub(crate) fn check(input: &RegistrationInput, today: Date, source: Source) -> S
     })
 }
 
+/// A registration as stored, owned, so many can be built before one bulk insert.
+pub(crate) struct RegistrationRow {
+    pub(crate) id: i64,
+    pub(crate) account: Option<i64>,
+    pub(crate) code: String,
+    name: String,
+    gender: &'static str,
+    birth_date: Date,
+    id_type: &'static str,
+    id_lookup: String,
+    id_enc: String,
+    id_masked: String,
+    phone_lookup: String,
+    phone_enc: String,
+    phone_masked: String,
+    region_code: String,
+    skills: String,
+    categories: String,
+    availability: String,
+    child_data: bool,
+    guardian_name: Option<String>,
+    guardian_consent_at: Option<OffsetDateTime>,
+    registered_by: &'static str,
+    at: OffsetDateTime,
+}
+
+impl RegistrationRow {
+    pub(crate) fn as_new(&self) -> volunteers::NewVolunteer<'_> {
+        volunteers::NewVolunteer {
+            id: self.id,
+            account_id: self.account,
+            code: &self.code,
+            name: &self.name,
+            gender: self.gender,
+            birth_date: self.birth_date,
+            id_type: self.id_type,
+            id_lookup: &self.id_lookup,
+            id_enc: &self.id_enc,
+            id_masked: &self.id_masked,
+            phone_lookup: &self.phone_lookup,
+            phone_enc: &self.phone_enc,
+            phone_masked: &self.phone_masked,
+            region_code: &self.region_code,
+            skills: &self.skills,
+            categories: &self.categories,
+            availability: &self.availability,
+            child_data: self.child_data,
+            guardian_name: self.guardian_name.as_deref(),
+            guardian_consent_at: self.guardian_consent_at,
+            consent_version: CONSENT_VERSION,
+            registered_by: self.registered_by,
+            at: self.at,
+        }
+    }
+}
+
 /// The phone as a registration stores it, sealed once.
 pub(crate) struct SealedPhone {
-    lookup: String,
-    sealed: String,
-    masked: String,
+    pub(crate) lookup: String,
+    pub(crate) sealed: String,
+    pub(crate) masked: String,
 }
 
 impl Volunteer {
@@ -359,7 +415,7 @@ impl Services {
         checked: &Checked,
         phone: &SealedPhone,
         account: Option<i64>,
-        registered_by: &str,
+        registered_by: &'static str,
     ) -> ServiceResult<Volunteer> {
         existing(tx, &checked.region)
             .await
@@ -408,44 +464,53 @@ impl Services {
         phone: &SealedPhone,
         id_lookup: &str,
         account: Option<i64>,
-        registered_by: &str,
+        registered_by: &'static str,
     ) -> ServiceResult<(i64, String)> {
-        let now = self.now();
-        let id = new_id();
         let code = self.unused_code(tx).await?;
-        let id_enc = self.vault.encrypt(Field::IdNumber, checked.id.as_str())?;
-        let guardian_consent_at: Option<OffsetDateTime> = checked.guardian_name.as_ref().map(|_| now);
-        let row = volunteers::NewVolunteer {
-            id,
-            account_id: account,
-            code: &code,
-            name: checked.name.as_str(),
-            gender: checked.gender.as_str(),
-            birth_date: checked.birth_date,
-            id_type: checked.id.id_type().as_str(),
-            id_lookup,
-            id_enc: &id_enc,
-            id_masked: &checked.id.masked(),
-            phone_lookup: &phone.lookup,
-            phone_enc: &phone.sealed,
-            phone_masked: &phone.masked,
-            region_code: checked.region.as_str(),
-            skills: &checked.skills.join("、"),
-            categories: &checked.categories.join("、"),
-            availability: &checked.availability,
-            child_data: checked.age == AgeGroup::Child,
-            guardian_name: checked.guardian_name.as_deref(),
-            guardian_consent_at,
-            consent_version: CONSENT_VERSION,
-            registered_by,
-            at: now,
-        };
-        volunteers::insert(tx, &row).await.unique_or(
+        let row = self.registration_row(checked, phone, id_lookup, account, registered_by, code)?;
+        volunteers::insert(tx, &row.as_new()).await.unique_or(
             ErrorCode::AlreadyRegistered,
             "id_number",
             "storing the registration",
         )?;
-        Ok((id, code))
+        Ok((row.id, row.code))
+    }
+
+    /// Everything a registration stores, sealed and ready to insert.
+    pub(crate) fn registration_row(
+        &self,
+        checked: &Checked,
+        phone: &SealedPhone,
+        id_lookup: &str,
+        account: Option<i64>,
+        registered_by: &'static str,
+        code: String,
+    ) -> ServiceResult<RegistrationRow> {
+        let now = self.now();
+        Ok(RegistrationRow {
+            id: new_id(),
+            account,
+            code,
+            name: checked.name.as_str().to_owned(),
+            gender: checked.gender.as_str(),
+            birth_date: checked.birth_date,
+            id_type: checked.id.id_type().as_str(),
+            id_lookup: id_lookup.to_owned(),
+            id_enc: self.vault.encrypt(Field::IdNumber, checked.id.as_str())?,
+            id_masked: checked.id.masked(),
+            phone_lookup: phone.lookup.clone(),
+            phone_enc: phone.sealed.clone(),
+            phone_masked: phone.masked.clone(),
+            region_code: checked.region.to_string(),
+            skills: checked.skills.join("、"),
+            categories: checked.categories.join("、"),
+            availability: checked.availability.clone(),
+            child_data: checked.age == AgeGroup::Child,
+            guardian_name: checked.guardian_name.clone(),
+            guardian_consent_at: checked.guardian_name.as_ref().map(|_| now),
+            registered_by,
+            at: now,
+        })
     }
 
     /// A fresh volunteer code; collisions in 10^11 codes are rare but checked.

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 mod db;
 pub mod regions;
 pub mod sessions;

@@ -7,12 +7,13 @@
 use super::{Cell, FileProblem, read_table};
 use crate::audit::{Change, record};
 use crate::error::DbContext;
-use crate::volunteers::{RegistrationInput, Source, check};
+use crate::volunteers::{RegistrationInput, RegistrationRow, SealedPhone, Source, check};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::identity::{IdNumber, IdType};
-use hongmajia_domain::team::{TeamRole, TeamState};
-use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Target};
-use hongmajia_store::{regions, teams, volunteers};
+use hongmajia_domain::team::TeamState;
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Role, Target};
+use hongmajia_store::accounts::StoredPhone;
+use hongmajia_store::{Tx, bulk, regions, teams};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,6 +64,14 @@ pub struct ImportOutcome {
     /// The headers and the rejected rows as they were, for the error report.
     pub headers: Vec<String>,
     pub rejected_rows: Vec<(usize, Vec<Cell>, RowIssue)>,
+}
+
+impl ImportOutcome {
+    fn reject(&mut self, cells: &[Cell], issue: RowIssue) {
+        self.rejected += 1;
+        self.issues.push(issue.clone());
+        self.rejected_rows.push((issue.row, cells.to_vec(), issue));
+    }
 }
 
 /// Why an import did not run at all.
@@ -158,12 +167,6 @@ struct GoodRow {
     team: Option<i64>,
 }
 
-enum Verdict {
-    Good(Box<GoodRow>),
-    Matched,
-    Rejected(RowIssue),
-}
-
 impl Services {
     /// Imports a roster file for staff, into their area. `progress` is told the rows done.
     pub async fn import_volunteers(
@@ -203,32 +206,46 @@ impl Services {
             ..ImportOutcome::default()
         };
         let mut seen = HashSet::new();
+        let mut candidates = Vec::new();
         let total = table.rows.len();
         for (done, (row_number, cells)) in table.rows.iter().enumerate() {
-            let verdict = self
-                .judge(&mut tx, &layout, &scope, *row_number, cells, &mut seen)
-                .await?;
-            match verdict {
-                Verdict::Good(row) => {
-                    if !options.dry_run {
-                        self.write_row(&mut tx, actor, &row, options.team.or(row.team)).await?;
-                    }
-                    outcome.imported += 1;
-                }
-                Verdict::Matched => outcome.matched += 1,
-                Verdict::Rejected(issue) => {
-                    outcome.rejected += 1;
-                    outcome.issues.push(issue.clone());
-                    outcome.rejected_rows.push((*row_number, cells.clone(), issue));
-                }
+            match self.judge(&layout, &scope, *row_number, cells, &mut seen)? {
+                Ok(good) => candidates.push((*row_number, cells, good)),
+                Err(issue) => outcome.reject(cells, issue),
             }
             if done % 1000 == 999 || done + 1 == total {
                 progress(done + 1, total);
             }
         }
+        // Who is registered already, asked for the whole file at once.
+        let lookups: Vec<String> = candidates.iter().map(|(_, _, good)| good.id_lookup.clone()).collect();
+        let registered: HashMap<String, String> = bulk::registrations_by_lookup(&mut tx, &lookups)
+            .await
+            .doing("checking for registrations")?
+            .into_iter()
+            .collect();
+        let mut fresh = Vec::new();
+        for (row, cells, good) in candidates {
+            match registered.get(&good.id_lookup) {
+                Some(name) if name == good.checked.name.as_str() => outcome.matched += 1,
+                Some(_) => outcome.reject(
+                    cells,
+                    RowIssue {
+                        row,
+                        column: layout.header(Column::IdNumber),
+                        code: ErrorCode::ConflictsWithRegistered,
+                    },
+                ),
+                None => fresh.push(*good),
+            }
+        }
+        outcome.imported = fresh.len();
+        outcome.issues.sort_by_key(|issue| issue.row);
+        outcome.rejected_rows.sort_by_key(|(row, _, _)| *row);
         if options.dry_run {
             return Ok(outcome);
         }
+        self.write_rows(&mut tx, actor, &fresh, options.team).await?;
         let change = Change {
             action: Action::VolunteerRegister,
             target_kind: "import",
@@ -264,18 +281,18 @@ impl Services {
         })
     }
 
-    /// Checks one row; the first problem found rejects it.
-    async fn judge(
+    /// Checks one row; the first problem found rejects it. Whether the person is registered
+    /// already is asked later, for all rows at once.
+    fn judge(
         &self,
-        tx: &mut hongmajia_store::Tx,
         layout: &Layout,
         scope: &Scope,
         row: usize,
         cells: &[Cell],
         seen: &mut HashSet<String>,
-    ) -> ServiceResult<Verdict> {
+    ) -> ServiceResult<Result<Box<GoodRow>, RowIssue>> {
         let issue = |column: Column, code: ErrorCode| {
-            Ok(Verdict::Rejected(RowIssue {
+            Ok(Err(RowIssue {
                 row,
                 column: layout.header(column),
                 code,
@@ -334,19 +351,12 @@ impl Services {
         if !seen.insert(id_lookup.clone()) {
             return issue(Column::IdNumber, ErrorCode::DuplicateInFile);
         }
-        match volunteers::find_by_id_lookup(tx, &id_lookup)
-            .await
-            .doing("checking for a registration")?
-        {
-            Some((_, name, _)) if name == checked.name.as_str() => Ok(Verdict::Matched),
-            Some(_) => issue(Column::IdNumber, ErrorCode::ConflictsWithRegistered),
-            None => Ok(Verdict::Good(Box::new(GoodRow {
-                checked,
-                phone,
-                id_lookup,
-                team,
-            }))),
-        }
+        Ok(Ok(Box::new(GoodRow {
+            checked,
+            phone,
+            id_lookup,
+            team,
+        })))
     }
 
     /// The row as a registration. Gender and birth date come from the ID number unless the
@@ -387,25 +397,137 @@ impl Services {
         }
     }
 
-    async fn write_row(
-        &self,
-        tx: &mut hongmajia_store::Tx,
-        actor: &Actor,
-        row: &GoodRow,
-        team: Option<i64>,
-    ) -> ServiceResult<()> {
-        let sealed = self.seal_phone(&row.phone)?;
-        let account = self.volunteer_account(tx, actor, &sealed).await?;
-        let (volunteer, _) = self
-            .store_registration(tx, &row.checked, &sealed, &row.id_lookup, account, "import")
-            .await?;
-        if let Some(team) = team {
-            teams::put_membership(tx, team, volunteer, TeamRole::Member.as_str(), "member", self.now())
-                .await
-                .doing("adding the volunteer to the team")?;
+    /// Writes the new registrations set-wise: accounts for new phones (a phone already another
+    /// volunteer's, as in a family sharing one, links to no account), the volunteer role, unused
+    /// codes, the registrations, and team memberships.
+    async fn write_rows(&self, tx: &mut Tx, actor: &Actor, rows: &[GoodRow], team: Option<i64>) -> ServiceResult<()> {
+        let now = self.now();
+        let phones: Vec<SealedPhone> = rows
+            .iter()
+            .map(|row| self.seal_phone(&row.phone))
+            .collect::<ServiceResult<_>>()?;
+        let phone_lookups: Vec<String> = phones
+            .iter()
+            .map(|p| p.lookup.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let existing: HashMap<String, i64> = bulk::accounts_by_phone(tx, &phone_lookups)
+            .await
+            .doing("finding the phones' accounts")?
+            .into_iter()
+            .collect();
+        let existing_ids: Vec<i64> = existing.values().copied().collect();
+        let taken: HashSet<i64> = bulk::accounts_with_registration(tx, &existing_ids)
+            .await
+            .doing("finding registered accounts")?
+            .into_iter()
+            .collect();
+        let mut linked_phones = HashSet::new();
+        let mut new_accounts = Vec::new();
+        let mut accounts = Vec::with_capacity(rows.len());
+        for phone in &phones {
+            let first_of_phone = linked_phones.insert(phone.lookup.clone());
+            let account = match existing.get(&phone.lookup) {
+                _ if !first_of_phone => None,
+                Some(id) if taken.contains(id) => None,
+                Some(id) => Some(*id),
+                None => {
+                    let id = hongmajia_store::new_id();
+                    new_accounts.push((id, phone));
+                    Some(id)
+                }
+            };
+            accounts.push(account);
         }
+        let stored: Vec<(i64, StoredPhone<'_>)> = new_accounts
+            .iter()
+            .map(|(id, p)| {
+                (
+                    *id,
+                    StoredPhone {
+                        lookup: &p.lookup,
+                        sealed: &p.sealed,
+                        masked: &p.masked,
+                    },
+                )
+            })
+            .collect();
+        bulk::insert_accounts(tx, &stored, now)
+            .await
+            .doing("creating accounts")?;
+        let linked: Vec<i64> = accounts.iter().flatten().copied().collect();
+        let volunteer_role = Role::Volunteer.as_str();
+        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &linked, volunteer_role)
+            .await
+            .doing("reading roles")?
+            .into_iter()
+            .collect();
+        let needing: Vec<i64> = linked.into_iter().filter(|id| !with_role.contains(id)).collect();
+        bulk::insert_roles(tx, &needing, volunteer_role, now)
+            .await
+            .doing("giving the volunteer role")?;
+
+        let codes = self.unused_codes(tx, rows.len()).await?;
+        let registrations: Vec<RegistrationRow> = rows
+            .iter()
+            .zip(&phones)
+            .zip(accounts)
+            .zip(codes)
+            .map(|(((row, phone), account), code)| {
+                self.registration_row(&row.checked, phone, &row.id_lookup, account, "import", code)
+            })
+            .collect::<ServiceResult<_>>()?;
+        let new_rows: Vec<_> = registrations.iter().map(RegistrationRow::as_new).collect();
+        bulk::insert_volunteers(tx, &new_rows).await.unique_or(
+            ErrorCode::AlreadyRegistered,
+            "id_number",
+            "storing the registrations",
+        )?;
+
+        let mut by_team: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (row, registration) in rows.iter().zip(&registrations) {
+            if let Some(team) = team.or(row.team) {
+                by_team.entry(team).or_default().push(registration.id);
+            }
+        }
+        for (team, members) in by_team {
+            bulk::insert_members(tx, team, &members, now)
+                .await
+                .doing("adding team members")?;
+        }
+        tracing::info!(actor = actor.label(), rows = rows.len(), "roster written");
         Ok(())
     }
+
+    /// `count` volunteer codes, none in use and none twice.
+    async fn unused_codes(&self, tx: &mut Tx, count: usize) -> ServiceResult<Vec<String>> {
+        let mut codes: Vec<String> = (0..count).map(|_| random_code()).collect::<ServiceResult<_>>()?;
+        loop {
+            let taken: HashSet<String> = bulk::codes_taken(tx, &codes)
+                .await
+                .doing("checking volunteer codes")?
+                .into_iter()
+                .collect();
+            let mut seen = HashSet::new();
+            let mut clashes = 0;
+            for code in &mut codes {
+                if taken.contains(code) || !seen.insert(code.clone()) {
+                    *code = random_code()?;
+                    clashes += 1;
+                }
+            }
+            if clashes == 0 {
+                return Ok(codes);
+            }
+        }
+    }
+}
+
+fn random_code() -> ServiceResult<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
+    Ok(hongmajia_domain::person::volunteer_code(u64::from_le_bytes(bytes)))
 }
 
 /// The column a registration field's refusal belongs to.

@@ -1,0 +1,206 @@
+//! Set-wise statements for imports: look many keys up at once and insert many rows per
+//! statement (`IN (…)` and multi-row `VALUES` built with sqlx's `QueryBuilder`, every value a
+//! bound parameter). A roster of 100,000 rows then costs a few hundred statements, not a million.
+
+use crate::Tx;
+use crate::accounts::StoredPhone;
+use crate::db::on_tx;
+use crate::volunteers::NewVolunteer;
+use sqlx::QueryBuilder;
+use time::OffsetDateTime;
+
+/// Keys per `IN (…)` and rows per `INSERT`, well under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+/// `(id_lookup, name)` of the registrations among `lookups`.
+pub async fn registrations_by_lookup(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for chunk in lookups.chunks(CHUNK) {
+        let rows: Vec<(String, String)> = on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("SELECT id_lookup, name FROM volunteers WHERE id_lookup IN (");
+            let mut list = query.separated(", ");
+            for lookup in chunk {
+                list.push_bind(lookup);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(conn).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// `(phone_lookup, account id)` of the accounts among `lookups`.
+pub async fn accounts_by_phone(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
+    let mut found = Vec::new();
+    for chunk in lookups.chunks(CHUNK) {
+        let rows: Vec<(String, i64)> = on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("SELECT phone_lookup, id FROM accounts WHERE phone_lookup IN (");
+            let mut list = query.separated(", ");
+            for lookup in chunk {
+                list.push_bind(lookup);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(conn).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The accounts among `ids` that already have a registration.
+pub async fn accounts_with_registration(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<i64> = on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("SELECT account_id FROM volunteers WHERE account_id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_scalar().fetch_all(conn).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The accounts among `ids` that hold `role`.
+pub async fn accounts_with_role(tx: &mut Tx, ids: &[i64], role: &str) -> sqlx::Result<Vec<i64>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<i64> = on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("SELECT account_id FROM account_roles WHERE role = ");
+            query.push_bind(role);
+            query.push(" AND account_id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_scalar().fetch_all(conn).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The volunteer codes among `codes` already in use.
+pub async fn codes_taken(tx: &mut Tx, codes: &[String]) -> sqlx::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in codes.chunks(CHUNK) {
+        let rows: Vec<String> = on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("SELECT code FROM volunteers WHERE code IN (");
+            let mut list = query.separated(", ");
+            for code in chunk {
+                list.push_bind(code);
+            }
+            query.push(")");
+            query.build_query_scalar().fetch_all(conn).await
+        })?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// New accounts without a password (volunteers log in by SMS code).
+pub async fn insert_accounts(tx: &mut Tx, accounts: &[(i64, StoredPhone<'_>)], at: OffsetDateTime) -> sqlx::Result<()> {
+    for chunk in accounts.chunks(CHUNK) {
+        on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new(
+                "INSERT INTO accounts (id, phone_lookup, phone_enc, phone_masked, display_name, password_hash, created_at) ",
+            );
+            query.push_values(chunk, |mut row, (id, phone)| {
+                row.push_bind(*id)
+                    .push_bind(phone.lookup)
+                    .push_bind(phone.sealed)
+                    .push_bind(phone.masked)
+                    .push_bind("")
+                    .push_bind(None::<String>)
+                    .push_bind(at);
+            });
+            query.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+/// One role (no region) for each account.
+pub async fn insert_roles(tx: &mut Tx, accounts: &[i64], role: &str, at: OffsetDateTime) -> sqlx::Result<()> {
+    for chunk in accounts.chunks(CHUNK) {
+        on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new("INSERT INTO account_roles (account_id, role, region_code, created_at) ");
+            query.push_values(chunk, |mut row, id| {
+                row.push_bind(*id)
+                    .push_bind(role)
+                    .push_bind(None::<String>)
+                    .push_bind(at);
+            });
+            query.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+pub async fn insert_volunteers(tx: &mut Tx, volunteers: &[NewVolunteer<'_>]) -> sqlx::Result<()> {
+    for chunk in volunteers.chunks(CHUNK / 2) {
+        on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new(
+                "INSERT INTO volunteers (id, account_id, code, name, gender, birth_date, id_type, id_lookup, id_enc, id_masked,
+                    phone_lookup, phone_enc, phone_masked, region_code, skills, categories, availability, child_data,
+                    guardian_name, guardian_consent_at, consent_version, consent_at, registered_by, created_at, updated_at) ",
+            );
+            query.push_values(chunk, |mut row, v| {
+                row.push_bind(v.id)
+                    .push_bind(v.account_id)
+                    .push_bind(v.code)
+                    .push_bind(v.name)
+                    .push_bind(v.gender)
+                    .push_bind(v.birth_date)
+                    .push_bind(v.id_type)
+                    .push_bind(v.id_lookup)
+                    .push_bind(v.id_enc)
+                    .push_bind(v.id_masked)
+                    .push_bind(v.phone_lookup)
+                    .push_bind(v.phone_enc)
+                    .push_bind(v.phone_masked)
+                    .push_bind(v.region_code)
+                    .push_bind(v.skills)
+                    .push_bind(v.categories)
+                    .push_bind(v.availability)
+                    .push_bind(i64::from(v.child_data))
+                    .push_bind(v.guardian_name)
+                    .push_bind(v.guardian_consent_at)
+                    .push_bind(v.consent_version)
+                    .push_bind(v.at)
+                    .push_bind(v.registered_by)
+                    .push_bind(v.at)
+                    .push_bind(v.at);
+            });
+            query.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+/// Members of one team, active at once.
+pub async fn insert_members(tx: &mut Tx, team: i64, volunteers: &[i64], at: OffsetDateTime) -> sqlx::Result<()> {
+    for chunk in volunteers.chunks(CHUNK) {
+        on_tx!(tx, |conn| {
+            let mut query = QueryBuilder::new(
+                "INSERT INTO team_members (team_id, volunteer_id, role, state, created_at, updated_at) ",
+            );
+            query.push_values(chunk, |mut row, volunteer| {
+                row.push_bind(team)
+                    .push_bind(*volunteer)
+                    .push_bind("member")
+                    .push_bind("member")
+                    .push_bind(at)
+                    .push_bind(at);
+            });
+            query.build().execute(conn).await.map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
