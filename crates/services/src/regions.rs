@@ -213,3 +213,25 @@ impl Services {
         })
     }
 }
+
+/// A village to choose where one lives, with its township for grouping.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VillageChoice {
+    pub code: String,
+    pub name: String,
+    pub township: String,
+}
+
+impl Services {
+    /// The villages a registration form offers: the whole tree (region names are public).
+    pub async fn village_choices(&self) -> ServiceResult<Vec<VillageChoice>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let rows = regions::villages_in_scope(&mut tx, "")
+            .await
+            .doing("listing villages")?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, township)| VillageChoice { code, name, township })
+            .collect())
+    }
+}

@@ -131,3 +131,16 @@ pub async fn codes_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<Strin
             .await
     })
 }
+
+/// Villages under a scope prefix with their township's name, for choosing where one lives.
+pub async fn villages_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<(String, String, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT v.code, v.name, t.name FROM regions v JOIN regions t ON t.code = v.parent_code
+             WHERE v.level = 'village' AND v.code LIKE $1 || '%' ORDER BY v.code",
+        )
+        .bind(prefix)
+        .fetch_all(conn)
+        .await
+    })
+}

@@ -61,6 +61,11 @@ async fn start_driver() -> Driver {
 }
 
 async fn browser(driver: &Driver) -> fantoccini::Client {
+    browser_downloading_to(driver, &tempfile::tempdir().unwrap().keep()).await
+}
+
+/// A browser whose downloads land in `downloads`.
+async fn browser_downloading_to(driver: &Driver, downloads: &std::path::Path) -> fantoccini::Client {
     let profile = tempfile::tempdir().unwrap().keep();
     let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
     args.push(format!("--user-data-dir={}", profile.display()));
@@ -68,7 +73,11 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({"args": args, "binary": binary, "prefs": {"intl.accept_languages": "zh-CN,zh"}}),
+        serde_json::json!({"args": args, "binary": binary, "prefs": {
+            "intl.accept_languages": "zh-CN,zh",
+            "download.default_directory": downloads.display().to_string(),
+            "download.prompt_for_download": false,
+        }}),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -200,5 +209,264 @@ async fn a_county_admin_works_in_the_browser_in_chinese_and_english_within_its_c
     let png = client.screenshot().await.unwrap();
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-audit.png");
     std::fs::write(&shot, png).unwrap();
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn a_person_logs_in_by_sms_and_registers_as_a_volunteer_on_a_phone() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let driver = start_driver().await;
+    let client = browser(&driver).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    submit_form(&client, "#sms-form", &[("phone", "13711112222")]).await;
+    client.wait().for_element(Locator::Id("code-form")).await.unwrap();
+    let code = app.sms_code_for("13711112222").await;
+    submit_form(&client, "#code-form", &[("code", &code)]).await;
+    client.wait().for_element(Locator::Id("register-link")).await.unwrap();
+    client
+        .find(Locator::Id("register-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("volunteer-form")).await.unwrap();
+
+    let id = crate::helpers::resident_id(77);
+    let form = client.form(Locator::Css("#volunteer-form")).await.unwrap();
+    form.set_by_name("name", "李玥").await.unwrap();
+    form.set_by_name("id_number", &id).await.unwrap();
+    client
+        .find(Locator::Css("input[name=gender][value=male]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    form.set_by_name("birth_date", "1990-05-17").await.unwrap();
+    form.set_by_name("skills", "摄影、急救").await.unwrap();
+    client
+        .find(Locator::Css("#region option[value='140824001001']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // First without the consent: refused in place, with everything typed kept.
+    form.submit().await.unwrap();
+    client.wait().for_element(Locator::Id("form-error")).await.unwrap();
+    let refused = body_text(&client).await;
+    assert!(refused.contains("请阅读并同意"), "{refused}");
+    let kept = client
+        .find(Locator::Css("input[name=id_number]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(id.as_str()));
+    client
+        .find(Locator::Id("consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("volunteer-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("my-code")).await.unwrap();
+    let home = body_text(&client).await;
+    assert!(
+        home.contains("李玥") && home.contains(&format!("{}********{}", &id[..6], &id[14..])),
+        "{home}"
+    );
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-registered.png");
+    std::fs::write(&shot, client.screenshot().await.unwrap()).unwrap();
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn a_station_admin_approves_a_new_team_and_then_its_member() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.account(Role::StationAdmin, Some("140824001001")).await;
+    let founder = app.signed_in(Role::Citizen, None).await;
+    let joiner = app.signed_in(Role::Citizen, None).await;
+    for (n, person) in [&founder, &joiner].into_iter().enumerate() {
+        let body = crate::helpers::registration("140824001001", &crate::helpers::resident_id(80 + n as u32), "");
+        app.post_json("/api/v1/me/volunteer", person.token(), &body).await;
+    }
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824001001")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    let body = serde_json::json!({"site_id": site, "name": "姚村银龄志愿服务队", "kind": "characteristic", "specialty": "银龄"});
+    let applied: serde_json::Value = app
+        .post_json("/api/v1/teams/applications", founder.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = applied["id"].as_i64().unwrap();
+
+    let driver = start_driver().await;
+    let client = browser(&driver).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    submit_form(
+        &client,
+        "#login-form",
+        &[("phone", &station.phone), ("password", PASSWORD)],
+    )
+    .await;
+    client.wait().for_element(Locator::Id("scope-link")).await.unwrap();
+    client.goto(&app.url("/regions/140824001001")).await.unwrap();
+    client
+        .find(Locator::LinkText("姚村银龄志愿服务队"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("team-approve")).await.unwrap();
+    assert!(body_text(&client).await.contains("待审核"));
+    client
+        .find(Locator::Id("team-approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("team-suspend")).await.unwrap();
+    assert_eq!(
+        client
+            .find(Locator::Id("team-state"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "正常"
+    );
+
+    let path = format!("/api/v1/teams/{team}/membership");
+    let asked = app
+        .post_json(&path, joiner.token(), &serde_json::json!({"action": "request"}))
+        .await;
+    assert_eq!(asked.status(), reqwest::StatusCode::OK);
+    client.refresh().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".member-approve"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(".member-approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("team-suspend")).await.unwrap();
+    let states: Vec<String> = {
+        let mut out = Vec::new();
+        for cell in client.find_all(Locator::Css("#members .member-state")).await.unwrap() {
+            out.push(cell.text().await.unwrap());
+        }
+        out
+    };
+    assert_eq!(states, ["成员", "成员"], "the founder (leader) and the approved member");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn a_county_admin_imports_a_roster_with_bad_rows_and_downloads_the_error_report() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let roster = format!(
+        "姓名,证件号码,手机号码,所属区域\n王堃,{},13800000001,140824001001\n,{},13800000002,140824001001\n张珺,{},123,140824001001\n",
+        crate::helpers::resident_id(1),
+        crate::helpers::resident_id(2),
+        crate::helpers::resident_id(3)
+    );
+    let file = tempfile::tempdir().unwrap().keep().join("roster.csv");
+    std::fs::write(&file, roster).unwrap();
+    let downloads = tempfile::tempdir().unwrap().keep();
+
+    let driver = start_driver().await;
+    let client = browser_downloading_to(&driver, &downloads).await;
+    client.goto(&app.url("/login")).await.unwrap();
+    submit_form(
+        &client,
+        "#login-form",
+        &[("phone", &admin.phone), ("password", PASSWORD)],
+    )
+    .await;
+    client.wait().for_element(Locator::Id("scope-link")).await.unwrap();
+    client.goto(&app.url("/imports/volunteers")).await.unwrap();
+    client
+        .find(Locator::Id("roster-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("import-run"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#import-errors tbody tr"))
+        .await
+        .unwrap();
+    let status = client
+        .find(Locator::Id("import-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("新增 1 人") && status.contains("退回 2 行"), "{status}");
+    let rows = client.find_all(Locator::Css("#import-errors tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].text().await.unwrap().contains("必填项为空"));
+
+    client
+        .find(Locator::Id("import-report"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let report = downloads.join("roster-errors.xlsx");
+    for _ in 0..100 {
+        if report.exists() && std::fs::metadata(&report).map(|m| m.len() > 0).unwrap_or(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bytes = std::fs::read(&report).expect("the error report was downloaded");
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
+    let rows: Vec<String> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(rows.len(), 3, "the header and the two rejected rows: {rows:?}");
+    assert!(rows[2].contains("张珺") && rows[2].contains("手机号码"), "{rows:?}");
     client.close().await.unwrap();
 }

@@ -2,6 +2,8 @@
 
 mod auth;
 mod regions;
+mod teams;
+mod volunteers;
 
 use crate::AppState;
 use crate::error::{AppError, message};
@@ -36,6 +38,21 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/children", post(regions::add_child))
         .route("/regions/{code}/site", post(regions::save_site))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/import.js", get(import_script))
+        .route(
+            "/volunteer/register",
+            get(volunteers::self_form).post(volunteers::self_submit),
+        )
+        .route("/volunteers", get(volunteers::roster))
+        .route(
+            "/volunteers/new",
+            get(volunteers::staff_form).post(volunteers::staff_submit),
+        )
+        .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route("/imports/volunteers", get(volunteers::import_page))
+        .route("/teams/{id}", get(teams::show))
+        .route("/teams/{id}/state", post(teams::change_state))
+        .route("/teams/{id}/members/{volunteer_id}", post(teams::decide_member))
 }
 
 /// What every page's frame needs: language, who is signed in, the form token, where we are.
@@ -50,6 +67,11 @@ pub struct Chrome {
 impl Chrome {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// The label of a value under a key prefix: `keyed("team.state", "active")`.
+    pub fn keyed(&self, prefix: &str, value: &str) -> &'static str {
+        self.lang.t(&format!("{prefix}.{value}"))
     }
 
     pub fn role(&self, role: &str) -> &'static str {
@@ -144,18 +166,32 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+async fn import_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/import.js"),
+    )
+        .into_response()
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
     home: Home,
+    volunteer: Option<hongmajia_services::volunteers::Volunteer>,
 }
 
 async fn home(State(state): State<AppState>, lang: LangOf, PageActor(auth): PageActor) -> Result<Response, AppError> {
     let home = state.services().home(&auth.actor).await?;
+    let volunteer = state.services().my_volunteer(&auth.actor).await?;
     let page = HomePage {
         c: Chrome::signed_in(lang.0, &auth, "/home"),
         home,
+        volunteer,
     };
     Ok(html(&page, StatusCode::OK))
 }
@@ -217,6 +253,7 @@ async fn audit(
 }
 
 /// The request's language as an extractor.
+#[derive(Debug, Clone, Copy)]
 pub struct LangOf(pub Lang);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {

@@ -33,6 +33,7 @@ struct RegionPage {
     can_edit_site: bool,
     is_city: bool,
     is_village: bool,
+    teams: Vec<hongmajia_services::teams::Team>,
     error: Option<&'static str>,
     site_form: SiteInput,
     child_form: ChildForm,
@@ -53,6 +54,14 @@ async fn region_page(
     refusal: Option<Refusal>,
 ) -> Result<Response, AppError> {
     let detail = state.services().region(&auth.actor, code).await?;
+    // The teams of this region's own site (those of the regions below are on their pages).
+    let teams = state
+        .services()
+        .teams(&auth.actor, code, 1)
+        .await?
+        .into_iter()
+        .filter(|t| t.region_code == code)
+        .collect();
     let target = RegionCode::parse(code).map(Target::in_region)?;
     let allowed = |action| can(&auth.actor, action, &target) == Decision::Allow;
     let site_form = detail.site.as_ref().map_or_else(SiteInput::default, |s| SiteInput {
@@ -79,6 +88,7 @@ async fn region_page(
         can_edit_site: allowed(Action::SiteEdit) && allowed(Action::SiteCreate),
         is_city: detail.region.level == RegionLevel::City,
         is_village: detail.region.level == RegionLevel::Village,
+        teams,
         detail,
         error,
         site_form,

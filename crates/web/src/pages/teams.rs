@@ -1,0 +1,154 @@
+//! The team page: state, review and management for the site's staff, members and their requests
+//! for staff and the team's leaders and admins.
+
+use super::{Chrome, FormBody, LangOf, html};
+use crate::AppState;
+use crate::error::{AppError, message};
+use crate::session::PageActor;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::team::{MembershipEvent, TeamEvent};
+use hongmajia_domain::{Action, Decision, ErrorCode, RegionCode, Target, TeamId, can};
+use hongmajia_services::ServiceError;
+use hongmajia_services::auth::Authenticated;
+use hongmajia_services::teams::TeamDetail;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    c: Chrome,
+    detail: TeamDetail,
+    can_manage: bool,
+    /// The state changes the team's state allows, with their labels.
+    events: Vec<(&'static str, &'static str)>,
+    error: Option<&'static str>,
+}
+
+fn events_for(state: &str) -> Vec<(&'static str, &'static str)> {
+    match state {
+        "applied" => vec![("approve", "team.approve"), ("reject", "team.reject")],
+        "active" => vec![("suspend", "team.suspend"), ("dissolve", "team.dissolve")],
+        "suspended" => vec![("restore", "team.restore"), ("dissolve", "team.dissolve")],
+        _ => vec![],
+    }
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
+}
+
+async fn team_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &Authenticated,
+    id: i64,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let detail = state.services().team(&auth.actor, id).await?;
+    let region = RegionCode::parse(&detail.team.region_code)?;
+    let target = Target::of_team(TeamId(id), region);
+    let can_manage = can(&auth.actor, Action::TeamManage, &target) == Decision::Allow;
+    let page = TeamPage {
+        c: Chrome::signed_in(lang.0, auth, &format!("/teams/{id}")),
+        events: events_for(&detail.team.state),
+        detail,
+        can_manage,
+        error,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(html(&page, status))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    team_page(&state, lang, &auth, parse_id(&id)?, None).await
+}
+
+/// Back to the team's page, or the page again with a rule's refusal.
+async fn after(
+    state: &AppState,
+    lang: LangOf,
+    auth: &Authenticated,
+    id: i64,
+    result: Result<(), ServiceError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/teams/{id}")).into_response()),
+        Err(ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound && rule.code != ErrorCode::Forbidden => {
+            team_page(state, lang, auth, id, Some(message(lang.0, Some(rule.code)))).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    event: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn change_state(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<StateForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let services = state.services();
+    let who = &actor.0.actor;
+    let reason = Some(form.reason.as_str());
+    let result = match form.event.as_str() {
+        "approve" => services.review_team(who, id, true, reason).await,
+        "reject" => services.review_team(who, id, false, reason).await,
+        "suspend" => services.manage_team(who, id, TeamEvent::Suspend, reason).await,
+        "restore" => services.manage_team(who, id, TeamEvent::Restore, reason).await,
+        "dissolve" => services.manage_team(who, id, TeamEvent::Dissolve, reason).await,
+        _ => Err(ServiceError::on(ErrorCode::InvalidTransition, "event")),
+    };
+    after(&state, lang, &actor.0, id, result.map(drop)).await
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    decision: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn decide_member(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path((id, volunteer)): Path<(String, String)>,
+    FormBody(form): FormBody<MemberForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let (id, volunteer) = (parse_id(&id)?, parse_id(&volunteer)?);
+    let event = match form.decision.as_str() {
+        "approve" => MembershipEvent::Approve,
+        "reject" => MembershipEvent::Reject,
+        "remove" => MembershipEvent::Remove,
+        _ => return Err(AppError::code(ErrorCode::InvalidTransition)),
+    };
+    let result = state
+        .services()
+        .decide_membership(&actor.0.actor, id, volunteer, Some(event), None)
+        .await;
+    after(&state, lang, &actor.0, id, result.map(drop)).await
+}
