@@ -71,6 +71,11 @@ enum Command {
         #[arg(long, default_value = "140824")]
         county: String,
     },
+    /// The keys of personal data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Import data from files.
     Import {
         #[command(subcommand)]
@@ -81,6 +86,13 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// New keys: re-encrypts every ID number, phone and message and recomputes every keyed hash
+    /// in one transaction. Stop the server first.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -143,8 +155,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let key_path = Vault::path_for(cli.secret_key_file.as_deref(), &cli.database)?;
     let vault = Vault::for_database(cli.secret_key_file.as_deref(), &cli.database)?;
     let db = Db::open(&cli.database).await?;
+    let vault = hongmajia_services::keys::align_vault(&db, vault).await?;
     let services = Services::new(db, vault, Arc::new(SystemClock), Settings::default());
     match cli.command {
         Command::Migrate => {
@@ -177,6 +191,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let summary = demo::load_small(&services, &demo_options(seed, as_of.as_deref())?).await?;
             print_demo(&summary);
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let rotated = services
+                .rotate_keys(&key_path)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            println!(
+                "rotated to key set {}: {} accounts, {} volunteers, {} messages re-sealed",
+                rotated.key_id, rotated.accounts, rotated.volunteers, rotated.messages
+            );
             Ok(())
         }
         Command::Import {

@@ -9,6 +9,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod home;
+pub mod keys;
 pub mod regions;
 pub mod roster;
 pub mod sites;

@@ -3,7 +3,10 @@
 //! value cannot be moved to another column), and found again by a keyed hash (HMAC-SHA-256 with
 //! a key of its own), which also enforces "one person, one registration".
 //!
-//! The keys live in a file (`HONGMAJIA_SECRET_KEY_FILE`): JSON with a key id and two hex keys.
+//! The keys live in a file (`HONGMAJIA_SECRET_KEY_FILE`), JSON: one or more key sets, each an id,
+//! an encryption key and a lookup key. Every ciphertext names the id of the key that sealed it.
+//! Which key set is current is recorded in the database (`vault_state`), in the same transaction
+//! as a rotation re-encrypts everything, so a rotation interrupted at any point still opens.
 //! With SQLite a missing file is generated beside the database (mode 0600), so a fresh clone just
 //! works; with PostgreSQL the server refuses to start without one.
 
@@ -13,7 +16,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use hmac::{Hmac, KeyInit as MacKeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Which column a value belongs to: the associated data of its ciphertext, the context of its
 /// lookup hash.
@@ -34,22 +37,40 @@ impl Field {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct KeyFile {
+#[derive(Serialize, Deserialize, Clone)]
+struct KeyEntry {
     key_id: u32,
     encryption_key: String,
     lookup_key: String,
 }
 
-pub struct Vault {
-    key_id: u32,
+/// The key file: its key sets and the one in use for new values.
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    current: u32,
+    keys: Vec<KeyEntry>,
+}
+
+struct KeySet {
+    id: u32,
     cipher: XChaCha20Poly1305,
     lookup_key: [u8; 32],
+    entry: KeyEntry,
+}
+
+pub struct Vault {
+    keys: Vec<KeySet>,
+    current: u32,
 }
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Vault(key {}, ***)", self.key_id)
+        write!(
+            f,
+            "Vault(current key {}, {} key sets, ***)",
+            self.current,
+            self.keys.len()
+        )
     }
 }
 
@@ -66,98 +87,178 @@ fn decode_key(hex_key: &str, what: &str) -> anyhow::Result<[u8; 32]> {
         .map_err(|_| anyhow::anyhow!("the {what} must be 32 bytes (64 hex characters)"))
 }
 
-impl Vault {
-    fn from_keys(key_id: u32, encryption: [u8; 32], lookup_key: [u8; 32]) -> anyhow::Result<Self> {
+impl KeySet {
+    fn from_entry(entry: KeyEntry) -> anyhow::Result<Self> {
+        let encryption = decode_key(&entry.encryption_key, "encryption key")?;
         let cipher =
             XChaCha20Poly1305::new_from_slice(&encryption).map_err(|_| anyhow::anyhow!("bad encryption key length"))?;
         Ok(Self {
-            key_id,
+            id: entry.key_id,
             cipher,
-            lookup_key,
+            lookup_key: decode_key(&entry.lookup_key, "lookup key")?,
+            entry,
         })
+    }
+
+    fn random(id: u32) -> anyhow::Result<Self> {
+        Self::from_entry(KeyEntry {
+            key_id: id,
+            encryption_key: hex::encode(random_key()?),
+            lookup_key: hex::encode(random_key()?),
+        })
+    }
+}
+
+impl Vault {
+    fn from_file(file: KeyFile) -> anyhow::Result<Self> {
+        let keys = file
+            .keys
+            .into_iter()
+            .map(KeySet::from_entry)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let vault = Self {
+            keys,
+            current: file.current,
+        };
+        vault.set(file.current)?;
+        Ok(vault)
+    }
+
+    fn set(&self, key_id: u32) -> anyhow::Result<&KeySet> {
+        self.keys
+            .iter()
+            .find(|k| k.id == key_id)
+            .ok_or_else(|| anyhow::anyhow!("the key file has no key set {key_id}"))
+    }
+
+    fn current_set(&self) -> &KeySet {
+        self.set(self.current)
+            .expect("the current key set is checked when it is chosen")
+    }
+
+    fn file(&self) -> KeyFile {
+        KeyFile {
+            current: self.current,
+            keys: self.keys.iter().map(|k| k.entry.clone()).collect(),
+        }
     }
 
     /// Fresh random keys that live only in memory (tests).
     pub fn ephemeral() -> anyhow::Result<Self> {
-        Self::from_keys(1, random_key()?, random_key()?)
+        Ok(Self {
+            keys: vec![KeySet::random(1)?],
+            current: 1,
+        })
     }
 
-    /// Reads the key file.
+    /// Reads the key file (also the first format: one key set, no list).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading the key file {}", path.display()))?;
-        let file: KeyFile =
-            serde_json::from_str(&text).with_context(|| format!("parsing the key file {}", path.display()))?;
-        Self::from_keys(
-            file.key_id,
-            decode_key(&file.encryption_key, "encryption key")?,
-            decode_key(&file.lookup_key, "lookup key")?,
-        )
+        let file = match serde_json::from_str::<KeyFile>(&text) {
+            Ok(file) => file,
+            Err(_) => {
+                let single: KeyEntry =
+                    serde_json::from_str(&text).with_context(|| format!("parsing the key file {}", path.display()))?;
+                KeyFile {
+                    current: single.key_id,
+                    keys: vec![single],
+                }
+            }
+        };
+        Self::from_file(file)
     }
 
     /// Writes a new key file with fresh keys, readable by its owner only. Never overwrites.
     pub fn generate_file(path: &Path) -> anyhow::Result<Self> {
-        let (encryption, lookup) = (random_key()?, random_key()?);
-        let file = KeyFile {
-            key_id: 1,
-            encryption_key: hex::encode(encryption),
-            lookup_key: hex::encode(lookup),
-        };
-        let text = serde_json::to_string_pretty(&file)?;
-        write_private(path, text.as_bytes())?;
-        Self::from_keys(1, encryption, lookup)
+        let vault = Self::ephemeral()?;
+        write_private(path, serde_json::to_string_pretty(&vault.file())?.as_bytes(), false)?;
+        Ok(vault)
     }
 
-    /// The vault for a database: the named key file; or, for SQLite without one, the file beside
-    /// the database, generated on first use. PostgreSQL without a key file is refused.
-    pub fn for_database(key_file: Option<&Path>, database_url: &str) -> anyhow::Result<Self> {
+    /// The key file of a database: the named one; or, for SQLite, `<database>.keys` beside it.
+    pub fn path_for(key_file: Option<&Path>, database_url: &str) -> anyhow::Result<PathBuf> {
         if let Some(path) = key_file {
-            return Self::load(path);
+            return Ok(path.to_owned());
         }
         let Some(db_path) = database_url.strip_prefix("sqlite://") else {
             bail!("HONGMAJIA_SECRET_KEY_FILE must name the key file when the database is not SQLite");
         };
         let db_path = db_path.split('?').next().unwrap_or(db_path);
-        let path = std::path::PathBuf::from(format!("{db_path}.keys"));
-        if path.exists() {
-            Self::load(&path)
-        } else {
-            tracing::warn!(path = %path.display(), "no key file: generating one beside the SQLite database; back it up with the database");
-            Self::generate_file(&path)
-        }
+        Ok(PathBuf::from(format!("{db_path}.keys")))
     }
 
-    /// `k<key id>:<hex nonce><hex ciphertext>`.
+    /// The vault for a database: its key file, generated on first use for SQLite only.
+    pub fn for_database(key_file: Option<&Path>, database_url: &str) -> anyhow::Result<Self> {
+        let path = Self::path_for(key_file, database_url)?;
+        if key_file.is_some() || path.exists() {
+            return Self::load(&path);
+        }
+        tracing::warn!(path = %path.display(), "no key file: generating one beside the SQLite database; back it up with the database");
+        Self::generate_file(&path)
+    }
+
+    pub fn current_key_id(&self) -> u32 {
+        self.current
+    }
+
+    /// Uses key set `key_id` for new values and lookups (the database says which).
+    pub fn use_key(&mut self, key_id: u32) -> anyhow::Result<()> {
+        self.set(key_id)?;
+        self.current = key_id;
+        Ok(())
+    }
+
+    /// A copy of this vault with one more, fresh key set, which becomes current.
+    pub fn with_new_key(&self) -> anyhow::Result<Self> {
+        let next = self.keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
+        let mut keys: Vec<KeySet> = self
+            .keys
+            .iter()
+            .map(|k| KeySet::from_entry(k.entry.clone()))
+            .collect::<anyhow::Result<_>>()?;
+        keys.push(KeySet::random(next)?);
+        Ok(Self { keys, current: next })
+    }
+
+    /// The same keys, with only the current set kept (after everything was re-encrypted).
+    pub fn only_current(&self) -> anyhow::Result<Self> {
+        Ok(Self {
+            keys: vec![KeySet::from_entry(self.current_set().entry.clone())?],
+            current: self.current,
+        })
+    }
+
+    /// Replaces the key file atomically (a temporary file renamed over it), mode 0600.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        write_private(path, serde_json::to_string_pretty(&self.file())?.as_bytes(), true)
+    }
+
+    /// `k<key id>:<hex nonce><hex ciphertext>`, under the current key set.
     pub fn encrypt(&self, field: Field, plain: &str) -> anyhow::Result<String> {
+        let set = self.current_set();
         let mut nonce = [0u8; 24];
         getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
         let payload = Payload {
             msg: plain.as_bytes(),
             aad: field.label().as_bytes(),
         };
-        let sealed = self
+        let sealed = set
             .cipher
             .encrypt(&nonce.into(), payload)
             .map_err(|_| anyhow::anyhow!("encrypting {}", field.label()))?;
-        Ok(format!(
-            "k{}:{}{}",
-            self.key_id,
-            hex::encode(nonce),
-            hex::encode(sealed)
-        ))
+        Ok(format!("k{}:{}{}", set.id, hex::encode(nonce), hex::encode(sealed)))
     }
 
+    /// Opens a value sealed under any key set of the file.
     pub fn decrypt(&self, field: Field, stored: &str) -> anyhow::Result<String> {
         let (key_id, body) = stored
             .strip_prefix('k')
             .and_then(|rest| rest.split_once(':'))
             .ok_or_else(|| anyhow::anyhow!("a stored {} is not in the vault's format", field.label()))?;
-        if key_id != self.key_id.to_string() {
-            bail!(
-                "a stored {} was sealed with key {key_id}, the vault holds key {}",
-                field.label(),
-                self.key_id
-            );
-        }
+        let key_id: u32 = key_id
+            .parse()
+            .with_context(|| format!("a stored {} names no key", field.label()))?;
+        let set = self.set(key_id)?;
         let bytes = hex::decode(body).with_context(|| format!("a stored {} is not hex", field.label()))?;
         if bytes.len() < 24 {
             bail!("a stored {} is too short", field.label());
@@ -168,17 +269,17 @@ impl Vault {
             msg: sealed,
             aad: field.label().as_bytes(),
         };
-        let plain = self
+        let plain = set
             .cipher
             .decrypt(&nonce.into(), payload)
-            .map_err(|_| anyhow::anyhow!("a stored {} does not authenticate under the current key", field.label()))?;
+            .map_err(|_| anyhow::anyhow!("a stored {} does not authenticate under key {key_id}", field.label()))?;
         String::from_utf8(plain).with_context(|| format!("a stored {} is not text", field.label()))
     }
 
-    /// The keyed hash that finds a value again without decrypting anything.
+    /// The keyed hash that finds a value again without decrypting anything (current key set).
     pub fn lookup(&self, field: Field, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as MacKeyInit>::new_from_slice(&self.lookup_key).expect("HMAC takes any key length");
+        let set = self.current_set();
+        let mut mac = <Hmac<Sha256> as MacKeyInit>::new_from_slice(&set.lookup_key).expect("HMAC takes any key length");
         mac.update(field.label().as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());
@@ -186,23 +287,35 @@ impl Vault {
     }
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a file only its owner can read: new (`replace` false, never overwriting) or over an
+/// existing one through a temporary file and a rename, so a crash leaves the old or the new.
+fn write_private(path: &Path, bytes: &[u8], replace: bool) -> anyhow::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating the key file {}", path.display()))?;
+    let target = if replace {
+        path.with_extension("keys-new")
+    } else {
+        path.to_owned()
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if replace {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&target)
+        .with_context(|| format!("creating the key file {}", target.display()))?;
     file.write_all(bytes)
-        .with_context(|| format!("writing the key file {}", path.display()))
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing the key file {}", path.display()))
+        .with_context(|| format!("writing the key file {}", target.display()))?;
+    file.sync_all()
+        .with_context(|| format!("syncing the key file {}", target.display()))?;
+    if replace {
+        std::fs::rename(&target, path).with_context(|| format!("replacing the key file {}", path.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -255,6 +368,39 @@ mod tests {
             Vault::generate_file(&path).is_err(),
             "an existing key file is never overwritten"
         );
+    }
+
+    #[test]
+    fn a_new_key_set_reads_the_old_values_and_seals_new_ones_under_itself() {
+        let old = Vault::ephemeral().unwrap();
+        let sealed = old.encrypt(Field::Phone, "13812341234").unwrap();
+        let both = old.with_new_key().unwrap();
+        assert_eq!(both.current_key_id(), 2);
+        assert_eq!(both.decrypt(Field::Phone, &sealed).unwrap(), "13812341234");
+        let resealed = both.encrypt(Field::Phone, "13812341234").unwrap();
+        assert!(resealed.starts_with("k2:"));
+        assert_ne!(both.lookup(Field::Phone, "1"), old.lookup(Field::Phone, "1"));
+        let only = both.only_current().unwrap();
+        assert!(only.decrypt(Field::Phone, &sealed).is_err(), "the old key set is gone");
+        assert_eq!(only.decrypt(Field::Phone, &resealed).unwrap(), "13812341234");
+    }
+
+    #[test]
+    fn a_saved_key_file_replaces_the_old_one_and_loads_back() {
+        let dir = tempfile_dir();
+        let path = dir.join("keys.json");
+        let first = Vault::generate_file(&path).unwrap();
+        let rotated = first.with_new_key().unwrap();
+        rotated.save(&path).unwrap();
+        let loaded = Vault::load(&path).unwrap();
+        assert_eq!(loaded.current_key_id(), 2);
+        let sealed = first.encrypt(Field::IdNumber, "x").unwrap();
+        assert_eq!(loaded.decrypt(Field::IdNumber, &sealed).unwrap(), "x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bulk;
 mod db;
 pub mod regions;
+pub mod sealed;
 pub mod sessions;
 pub mod sites;
 pub mod sms;

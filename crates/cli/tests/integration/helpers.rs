@@ -98,6 +98,16 @@ impl TestApp {
         Self::builder().spawn().await
     }
 
+    /// Services on this app's database, with the key file as it is now (after a rotation, say).
+    pub async fn fresh_services(&self) -> Services {
+        let db = Db::open(&self.database_url).await.expect("opening the database again");
+        let vault = hongmajia_services::vault::Vault::load(&self.key_file).expect("the key file");
+        let vault = hongmajia_services::keys::align_vault(&db, vault)
+            .await
+            .expect("aligning the keys");
+        Services::new(db, vault, self.clock.clone(), Settings::default())
+    }
+
     /// The URL of this app's database and its key file, for the binary to open the same data.
     pub fn database(&self) -> (String, std::path::PathBuf) {
         (self.database_url.clone(), self.key_file.clone())
@@ -270,6 +280,9 @@ impl Builder {
         let clock = Arc::new(ManualClock::new(start));
         let key_file = tempfile::tempdir().expect("a temp dir").keep().join("keys.json");
         let vault = hongmajia_services::vault::Vault::generate_file(&key_file).expect("test keys");
+        let vault = hongmajia_services::keys::align_vault(&db, vault)
+            .await
+            .expect("aligning the keys");
         let mut services = Services::new(db, vault, clock.clone(), Settings::default());
         if let Some(gateway) = self.sms {
             services = services.with_sms(gateway);

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod cli;
 mod imports;
+mod keys;
 mod privacy;
 mod regions;
 mod sms;
