@@ -537,6 +537,34 @@ impl Services {
         Ok((Volunteer::from_row(row), owner))
     }
 
+    /// The registration of the person a refused registration named, when the actor's area covers
+    /// it (staff then see where it lives); `None` otherwise, revealing nothing.
+    pub async fn existing_registration(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+    ) -> ServiceResult<Option<Volunteer>> {
+        let id_type = input
+            .id_type
+            .as_deref()
+            .and_then(IdType::parse)
+            .unwrap_or(IdType::ResidentId);
+        let Ok(id) = IdNumber::parse(id_type, &input.id_number, self.now().date()) else {
+            return Ok(None);
+        };
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let Some((volunteer_id, _, _)) = volunteers::find_by_id_lookup(&mut tx, &self.id_lookup(&id))
+            .await
+            .doing("finding the registration")?
+        else {
+            return Ok(None);
+        };
+        let (volunteer, owner) = self.load_volunteer(&mut tx, volunteer_id).await?;
+        let visible = hongmajia_domain::can(actor, Action::VolunteerView, &volunteer.target(owner)?)
+            == hongmajia_domain::Decision::Allow;
+        Ok(visible.then_some(volunteer))
+    }
+
     /// One volunteer, masked: for staff of the region and for the volunteer.
     pub async fn volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Volunteer> {
         let mut tx = self.db.read().await.doing("starting a read")?;

@@ -17,13 +17,16 @@ pub struct AppError {
     pub code: Option<ErrorCode>,
     pub field: Option<&'static str>,
     pub internal: Option<anyhow::Error>,
+    /// More about the refusal, merged into the API's error object (never into a page).
+    pub detail: Option<serde_json::Value>,
 }
 
 /// What the response carries for the `localize` middleware.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ErrorInfo {
     pub code: Option<ErrorCode>,
     pub field: Option<&'static str>,
+    pub detail: Option<serde_json::Value>,
 }
 
 impl AppError {
@@ -32,7 +35,16 @@ impl AppError {
             code: Some(code),
             field: None,
             internal: None,
+            detail: None,
         }
+    }
+
+    /// Adds `key: value` to the error object of the API's answer.
+    pub fn with_detail(mut self, key: &str, value: serde_json::Value) -> Self {
+        let mut detail = self.detail.take().unwrap_or_else(|| serde_json::json!({}));
+        detail[key] = value;
+        self.detail = Some(detail);
+        self
     }
 }
 
@@ -43,11 +55,13 @@ impl From<ServiceError> for AppError {
                 code: Some(code),
                 field,
                 internal: None,
+                detail: None,
             },
             ServiceError::Internal(error) => Self {
                 code: None,
                 field: None,
                 internal: Some(error),
+                detail: None,
             },
         }
     }
@@ -125,6 +139,7 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(ErrorInfo {
             code: self.code,
             field: self.field,
+            detail: self.detail,
         });
         response
     }
@@ -143,19 +158,20 @@ pub async fn localize(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
-    let Some(info) = response.extensions().get::<ErrorInfo>().copied() else {
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
         return response;
     };
     let status = response.status();
     if is_api {
-        let body = serde_json::json!({
-            "error": {
-                "code": info.code.map_or("internal", ErrorCode::as_str),
-                "message": message(lang, info.code),
-                "field": info.field,
-            }
+        let mut error = serde_json::json!({
+            "code": info.code.map_or("internal", ErrorCode::as_str),
+            "message": message(lang, info.code),
+            "field": info.field,
         });
-        return (status, Json(body)).into_response();
+        if let (Some(object), Some(serde_json::Value::Object(detail))) = (error.as_object_mut(), info.detail) {
+            object.extend(detail);
+        }
+        return (status, Json(serde_json::json!({ "error": error }))).into_response();
     }
     if status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/login").into_response();

@@ -84,3 +84,105 @@ async fn phone_numbers_are_never_stored_in_clear() {
     let text = log.to_string();
     assert!(text.contains("139****0123") && !text.contains(sentinel));
 }
+
+/// ASVS 7.1.1: run the real server with every log level on, register a person with a sentinel
+/// ID number and phone, log in with a wrong password, reveal, import, and find neither in the logs.
+#[tokio::test]
+async fn the_logs_hold_no_id_number_phone_or_password_even_at_debug_level() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let (url, keys) = app.database();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HONGMAJIA_DATABASE_URL", &url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    let address = loop {
+        line.clear();
+        tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line)
+            .await
+            .unwrap();
+        if let Some(rest) = line.trim().strip_prefix("hongmajia serving on ") {
+            break rest.to_owned();
+        }
+    };
+    let client = reqwest::Client::new();
+    let login = |password: &str| {
+        client
+            .post(format!("{address}/api/v1/auth/token"))
+            .json(&json!({"phone": admin.phone, "password": password}))
+            .send()
+    };
+    login("a-wrong-password-123").await.unwrap();
+    let token: Value = login(crate::helpers::PASSWORD).await.unwrap().json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let sentinel_id = crate::helpers::resident_id(4242);
+    let sentinel_phone = "13912344321";
+    let body = crate::helpers::registration("140824001001", &sentinel_id, sentinel_phone);
+    let made: Value = client
+        .post(format!("{address}/api/v1/volunteers"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    client
+        .post(format!("{address}/api/v1/volunteers/{}/reveal", made["id"]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{address}/api/v1/volunteers"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let roster = format!("姓名,证件号码,手机号码,所属区域\n王堃,{sentinel_id},{sentinel_phone},140824001001\n");
+    client
+        .post(format!("{address}/api/v1/imports/volunteers"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(roster)
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{address}/api/v1/auth/sms-code"))
+        .json(&json!({"phone": sentinel_phone}))
+        .send()
+        .await
+        .unwrap();
+
+    let pid = server.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let mut logs = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut logs).await.unwrap();
+    server.wait().await.unwrap();
+    assert!(logs.contains("request"), "the server did log: {}", logs.len());
+    for secret in [
+        sentinel_id.as_str(),
+        sentinel_phone,
+        admin.phone.as_str(),
+        "a-wrong-password-123",
+        crate::helpers::PASSWORD,
+        &token,
+    ] {
+        assert!(!logs.contains(secret), "{secret} is in the logs");
+    }
+}

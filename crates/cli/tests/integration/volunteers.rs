@@ -392,3 +392,62 @@ async fn id_numbers_and_phones_of_volunteers_are_never_stored_in_clear() {
     assert!(!raw.contains(phone), "the phone is in the database in clear");
     assert!(!raw.contains(PASSWORD));
 }
+
+#[tokio::test]
+async fn staff_learn_where_a_duplicate_lives_only_when_their_area_covers_it() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let id = resident_id(95);
+    let first: Value = app
+        .post_json(
+            "/api/v1/volunteers",
+            station.token(),
+            &registration("140824001001", &id, "13812349501"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let again: Value = app
+        .post_json(
+            "/api/v1/volunteers",
+            county.token(),
+            &registration("140824001001", &id, "13812349502"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["error"]["code"], "already_registered");
+    assert_eq!(again["error"]["existing"]["volunteer_id"], first["id"]);
+    assert_eq!(again["error"]["existing"]["region_code"], "140824001001");
+    let city = app.signed_in(Role::CityAdmin, Some("140800")).await;
+    let elsewhere: Value = app
+        .post_json(
+            "/api/v1/volunteers",
+            city.token(),
+            &registration("140825001001", &id, "13812349503"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(elsewhere["error"]["existing"].is_object(), "the city covers Jishan");
+    let other = app.signed_in(Role::CenterAdmin, Some("140825")).await;
+    let hidden: Value = app
+        .post_json(
+            "/api/v1/volunteers",
+            other.token(),
+            &registration("140825001001", &id, "13812349504"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hidden["error"]["code"], "already_registered");
+    assert!(
+        hidden["error"].get("existing").is_none(),
+        "another county learns nothing of where: {hidden}"
+    );
+}

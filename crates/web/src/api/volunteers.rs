@@ -16,7 +16,7 @@ use utoipa::IntoParams;
     responses(
         (status = 201, body = Volunteer),
         (status = 404, description = "the region is outside the caller's area", body = ErrorBody),
-        (status = 409, description = "already_registered", body = ErrorBody),
+        (status = 409, description = "already_registered; with `existing` (id, code, region) when the caller's area covers it", body = ErrorBody),
         (status = 422, description = "a field breaks a rule; `field` names it", body = ErrorBody),
     ))]
 pub async fn register(
@@ -24,8 +24,23 @@ pub async fn register(
     ApiActor(auth): ApiActor,
     JsonBody(input): JsonBody<RegistrationInput>,
 ) -> Result<(StatusCode, Json<Volunteer>), AppError> {
-    let volunteer = state.services().register_volunteer(&auth.actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(volunteer)))
+    let services = state.services();
+    match services.register_volunteer(&auth.actor, &input).await {
+        Ok(volunteer) => Ok((StatusCode::CREATED, Json(volunteer))),
+        Err(error) if error.code() == Some(ErrorCode::AlreadyRegistered) => {
+            // Staff whose area covers the existing registration see where it lives.
+            let existing = services.existing_registration(&auth.actor, &input).await?;
+            let refusal = AppError::from(error);
+            Err(match existing {
+                Some(v) => refusal.with_detail(
+                    "existing",
+                    serde_json::json!({"volunteer_id": v.id, "code": v.code, "region_code": v.region_code}),
+                ),
+                None => refusal,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Register oneself as a volunteer, with the signed-in account's phone.
