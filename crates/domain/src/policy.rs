@@ -35,10 +35,11 @@ pub enum Action {
     TeamView,
     TeamMembersManage,
     TeamJoin,
+    RosterExport,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -62,6 +63,7 @@ impl Action {
         Self::TeamView,
         Self::TeamMembersManage,
         Self::TeamJoin,
+        Self::RosterExport,
     ];
 
     /// Stable name, used in the audit log.
@@ -90,6 +92,7 @@ impl Action {
             Self::TeamView => "team.view",
             Self::TeamMembersManage => "team.members",
             Self::TeamJoin => "team.join",
+            Self::RosterExport => "roster.export",
         }
     }
 
@@ -110,7 +113,8 @@ impl Action {
             | Self::VolunteerList
             | Self::TeamCreate
             | Self::TeamReview
-            | Self::TeamManage => Rule::StaffInRegion,
+            | Self::TeamManage
+            | Self::RosterExport => Rule::StaffInRegion,
             Self::ProfileView | Self::VolunteerSelfRegister | Self::TeamApply | Self::TeamJoin => Rule::Owner,
             // Teams are public within the platform: volunteers look for one to join.
             Self::TeamView => Rule::SignedIn,
@@ -301,6 +305,7 @@ mod tests {
             Action::TeamView => 20,
             Action::TeamMembersManage => 21,
             Action::TeamJoin => 22,
+            Action::RosterExport => 23,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

@@ -8,6 +8,7 @@ pub mod auth;
 mod clock;
 pub mod demo;
 mod error;
+pub mod exports;
 pub mod home;
 pub mod keys;
 pub mod regions;

@@ -172,3 +172,13 @@ pub async fn has_role(tx: &mut Tx, account_id: i64, role: &str) -> sqlx::Result<
             .map(|n| n > 0)
     })
 }
+
+/// What a password re-confirmation needs: the hash and the phone's keyed hash (for throttling).
+pub async fn credentials(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(Option<String>, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (Option<String>, String)>("SELECT password_hash, phone_lookup FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+    })
+}

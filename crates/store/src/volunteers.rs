@@ -210,3 +210,34 @@ pub async fn code_taken(tx: &mut Tx, code: &str) -> sqlx::Result<bool> {
             .map(|n| n > 0)
     })
 }
+
+/// A volunteer for an export: the masked row and the sealed values.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    #[sqlx(flatten)]
+    pub volunteer: VolunteerRow,
+    pub id_enc: String,
+    pub phone_enc: String,
+}
+
+/// Volunteers under a scope prefix, optionally only a team's members or those of a service
+/// category (a fragment matched literally), in region and id order.
+pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category: &str) -> sqlx::Result<Vec<ExportRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ExportRow>(
+            "SELECT v.id, v.account_id, v.code, v.name, v.gender, v.birth_date, v.id_type, v.id_masked, v.phone_masked,
+                    v.region_code, v.skills, v.categories, v.availability, v.child_data, v.registered_by, v.created_at,
+                    v.id_enc, v.phone_enc
+             FROM volunteers v
+             WHERE v.region_code LIKE $1 || '%'
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = v.id AND m.team_id = $2 AND m.state = 'member'))
+               AND ($3 = '' OR v.categories LIKE '%' || $3 || '%' ESCAPE '\\')
+             ORDER BY v.region_code, v.id",
+        )
+        .bind(prefix)
+        .bind(team)
+        .bind(category)
+        .fetch_all(conn)
+        .await
+    })
+}

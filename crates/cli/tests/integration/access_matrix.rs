@@ -325,6 +325,16 @@ impl Fixture {
                     StatusCode::CREATED,
                 )
             }
+            Action::RosterExport => {
+                let body = json!({"region": target, "format": "csv"});
+                call(
+                    Method::POST,
+                    "/api/v1/exports/volunteers".into(),
+                    Some(body),
+                    target,
+                    StatusCode::OK,
+                )
+            }
             Action::ProfileView | Action::VolunteerSelfRegister | Action::TeamApply | Action::TeamJoin => {
                 self.own_call(action, serial).await
             }

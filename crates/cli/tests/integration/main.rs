@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod exports;
 mod imports;
 mod keys;
 mod privacy;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod exports;
 mod imports;
 mod regions;
 mod sites;
@@ -38,6 +39,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::show,
         sites::create,
         sites::update,
+        exports::volunteers,
+        exports::teams,
         imports::template,
         imports::import,
         imports::report,
@@ -108,6 +111,8 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))
+        .route("/exports/volunteers", post(exports::volunteers))
+        .route("/exports/teams", post(exports::teams))
         .route("/imports/volunteers/template", get(imports::template))
         .route(
             "/imports/volunteers",
