@@ -36,10 +36,11 @@ pub enum Action {
     TeamMembersManage,
     TeamJoin,
     RosterExport,
+    VolunteerMerge,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -64,6 +65,7 @@ impl Action {
         Self::TeamMembersManage,
         Self::TeamJoin,
         Self::RosterExport,
+        Self::VolunteerMerge,
     ];
 
     /// Stable name, used in the audit log.
@@ -93,6 +95,7 @@ impl Action {
             Self::TeamMembersManage => "team.members",
             Self::TeamJoin => "team.join",
             Self::RosterExport => "roster.export",
+            Self::VolunteerMerge => "volunteer.merge",
         }
     }
 
@@ -114,7 +117,8 @@ impl Action {
             | Self::TeamCreate
             | Self::TeamReview
             | Self::TeamManage
-            | Self::RosterExport => Rule::StaffInRegion,
+            | Self::RosterExport
+            | Self::VolunteerMerge => Rule::StaffInRegion,
             Self::ProfileView | Self::VolunteerSelfRegister | Self::TeamApply | Self::TeamJoin => Rule::Owner,
             // Teams are public within the platform: volunteers look for one to join.
             Self::TeamView => Rule::SignedIn,
@@ -306,6 +310,7 @@ mod tests {
             Action::TeamMembersManage => 21,
             Action::TeamJoin => 22,
             Action::RosterExport => 23,
+            Action::VolunteerMerge => 24,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

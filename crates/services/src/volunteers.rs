@@ -75,6 +75,9 @@ pub struct Volunteer {
     /// Registered under 14: a child's personal data (PIPL Art. 31).
     pub child_data: bool,
     pub registered_by: String,
+    /// Set when this registration was found to be a duplicate: the record kept for the person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<i64>,
 }
 
 /// The unmasked personal data, for a role that covers the volunteer, on an audited request.
@@ -281,6 +284,7 @@ impl Volunteer {
             availability: row.availability,
             child_data: row.child_data == 1,
             registered_by: row.registered_by,
+            merged_into: None,
         }
     }
 
@@ -568,9 +572,68 @@ impl Services {
     /// One volunteer, masked: for staff of the region and for the volunteer.
     pub async fn volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Volunteer> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let (volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
+        let (mut volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
         authorize(actor, Action::VolunteerView, &volunteer.target(owner)?)?;
+        volunteer.merged_into = volunteers::merged_into(&mut tx, id).await.doing("reading the merge")?;
         Ok(volunteer)
+    }
+
+    /// Merges `duplicate` into `kept`, two registrations found to be one person: the duplicate's
+    /// team memberships (and its account, when the kept one has none) move over; the duplicate
+    /// stays readable with a pointer to the kept record and leaves the lists. Audited.
+    pub async fn merge_volunteers(
+        &self,
+        actor: &Actor,
+        duplicate: i64,
+        kept: i64,
+        reason: &str,
+    ) -> ServiceResult<Volunteer> {
+        if duplicate == kept {
+            return Err(rule(ErrorCode::InvalidTransition, "into"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(rule(ErrorCode::ReasonRequired, "reason"));
+        }
+        let mut tx = self.db.begin().await.doing("starting the merge")?;
+        let (gone, gone_owner) = self.load_volunteer(&mut tx, duplicate).await?;
+        authorize(actor, Action::VolunteerMerge, &gone.target(gone_owner)?)?;
+        let (stays, stays_owner) = self.load_volunteer(&mut tx, kept).await.map_err(|e| match e.code() {
+            Some(ErrorCode::NotFound) => rule(ErrorCode::NotFound, "into"),
+            _ => e,
+        })?;
+        authorize(actor, Action::VolunteerMerge, &stays.target(stays_owner)?)?;
+        if volunteers::merged_into(&mut tx, kept)
+            .await
+            .doing("reading the merge")?
+            .is_some()
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "into"));
+        }
+        let now = self.now();
+        hongmajia_store::teams::move_members(&mut tx, duplicate, kept, now)
+            .await
+            .doing("moving the memberships")?;
+        if !volunteers::merge(&mut tx, duplicate, kept, reason, now)
+            .await
+            .doing("merging")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let region = RegionCode::parse(&stays.region_code).ok();
+        let change = Change {
+            action: Action::VolunteerMerge,
+            target_kind: "volunteer",
+            target_id: kept.to_string(),
+            region: region.as_ref(),
+            summary: format!(
+                "merged {} ({}) into {} ({}): {reason}",
+                gone.name, gone.code, stays.name, stays.code
+            ),
+        };
+        record(&mut tx, actor, now, change).await?;
+        tx.commit().await.doing("committing the merge")?;
+        self.volunteer(actor, kept).await
     }
 
     /// The signed-in account's own registration, if it has one.

@@ -195,3 +195,29 @@ pub async fn count_by_site_and_kind(tx: &mut Tx, prefix: &str) -> sqlx::Result<V
         .await
     })
 }
+
+/// Moves the memberships of `from` to `to`, except in teams where `to` already has one (there the
+/// duplicate's membership ends as former).
+pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE team_members SET volunteer_id = $2, updated_at = $3
+             WHERE volunteer_id = $1 AND team_id NOT IN (SELECT team_id FROM team_members WHERE volunteer_id = $2)",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE team_members SET state = 'former', updated_at = $2 WHERE volunteer_id = $1")
+            .bind(from)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}

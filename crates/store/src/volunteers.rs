@@ -154,7 +154,7 @@ pub async fn list(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
                     categories, availability, child_data, registered_by, created_at
              FROM volunteers
-             WHERE region_code LIKE $1 || '%'
+             WHERE region_code LIKE $1 || '%' AND merged_into IS NULL
                AND ($2 = '' OR LOWER(name) LIKE '%' || LOWER($2) || '%' ESCAPE '\\')
                AND ($3 = '' OR code = $3)
                AND ($4 = '' OR phone_masked LIKE '%' || $4)
@@ -175,7 +175,7 @@ pub async fn count(tx: &mut Tx, filter: &VolunteerFilter<'_>) -> sqlx::Result<i6
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM volunteers
-             WHERE region_code LIKE $1 || '%'
+             WHERE region_code LIKE $1 || '%' AND merged_into IS NULL
                AND ($2 = '' OR LOWER(name) LIKE '%' || LOWER($2) || '%' ESCAPE '\\')
                AND ($3 = '' OR code = $3)
                AND ($4 = '' OR phone_masked LIKE '%' || $4)",
@@ -229,7 +229,7 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
                     v.region_code, v.skills, v.categories, v.availability, v.child_data, v.registered_by, v.created_at,
                     v.id_enc, v.phone_enc
              FROM volunteers v
-             WHERE v.region_code LIKE $1 || '%'
+             WHERE v.region_code LIKE $1 || '%' AND v.merged_into IS NULL
                AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = v.id AND m.team_id = $2 AND m.state = 'member'))
                AND ($3 = '' OR v.categories LIKE '%' || $3 || '%' ESCAPE '\\')
              ORDER BY v.region_code, v.id",
@@ -239,5 +239,50 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
         .bind(category)
         .fetch_all(conn)
         .await
+    })
+}
+
+/// Marks `duplicate` as merged into `kept`, moving its account link when `kept` has none.
+pub async fn merge(tx: &mut Tx, duplicate: i64, kept: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let account: Option<Option<i64>> = on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT account_id FROM volunteers WHERE id = $1 AND merged_into IS NULL")
+            .bind(duplicate)
+            .fetch_optional(conn)
+            .await
+    })?;
+    let Some(account) = account else {
+        return Ok(false);
+    };
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE volunteers SET merged_into = $2, merged_at = $3, merge_reason = $4, account_id = NULL WHERE id = $1")
+            .bind(duplicate)
+            .bind(kept)
+            .bind(at)
+            .bind(reason)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    if let Some(account) = account {
+        on_tx!(tx, |conn| {
+            sqlx::query("UPDATE volunteers SET account_id = $2 WHERE id = $1 AND account_id IS NULL")
+                .bind(kept)
+                .bind(account)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(true)
+}
+
+/// The record a merged registration points at.
+pub async fn merged_into(tx: &mut Tx, id: i64) -> sqlx::Result<Option<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT merged_into FROM volunteers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .map(Option::flatten)
     })
 }

@@ -325,6 +325,18 @@ impl Fixture {
                     StatusCode::CREATED,
                 )
             }
+            Action::VolunteerMerge => {
+                let duplicate = registered_volunteer(app, target, 9000 + serial).await;
+                let kept = registered_volunteer(app, target, 9500 + serial).await;
+                let body = json!({"into": kept, "reason": "同一人两次登记"});
+                call(
+                    Method::POST,
+                    format!("/api/v1/volunteers/{duplicate}/merge"),
+                    Some(body),
+                    target,
+                    StatusCode::OK,
+                )
+            }
             Action::RosterExport => {
                 let body = json!({"region": target, "format": "csv"});
                 call(

@@ -451,3 +451,124 @@ async fn staff_learn_where_a_duplicate_lives_only_when_their_area_covers_it() {
         "another county learns nothing of where: {hidden}"
     );
 }
+
+#[tokio::test]
+async fn merging_two_records_of_one_person_keeps_the_history_and_moves_the_memberships() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let kept: Value = app
+        .post_json(
+            "/api/v1/volunteers",
+            county.token(),
+            &registration("140824001001", &resident_id(120), "13812341201"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut passport = registration("140824001001", "E12345678", "13812341202");
+    passport["id_type"] = json!("passport");
+    let duplicate: Value = app
+        .post_json("/api/v1/volunteers", county.token(), &passport)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    let team: Value = app
+        .post_json(
+            "/api/v1/teams",
+            county.token(),
+            &json!({"site_id": site, "name": "应急队", "kind": "professional", "specialty": "应急救援"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = team["id"].as_i64().unwrap();
+    app.services()
+        .invite(
+            &hongmajia_domain::Actor::System,
+            team,
+            duplicate["id"].as_i64().unwrap(),
+        )
+        .await
+        .unwrap();
+
+    let path = format!("/api/v1/volunteers/{}/merge", duplicate["id"]);
+    let no_reason = app
+        .post_json(&path, county.token(), &json!({"into": kept["id"], "reason": " "}))
+        .await;
+    assert_eq!(error_code(no_reason).await, "reason_required");
+    let merged = app
+        .post_json(
+            &path,
+            county.token(),
+            &json!({"into": kept["id"], "reason": "护照与身份证为同一人"}),
+        )
+        .await;
+    assert_eq!(merged.status(), StatusCode::OK);
+    let again = app
+        .post_json(
+            &path,
+            county.token(),
+            &json!({"into": kept["id"], "reason": "再来一次"}),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "a merged record merges once");
+
+    let old: Value = app
+        .get(&format!("/api/v1/volunteers/{}", duplicate["id"]), county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        old["merged_into"], kept["id"],
+        "the duplicate stays readable and says where it went"
+    );
+    let list: Value = app
+        .get("/api/v1/volunteers", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "only the kept record is listed");
+    let detail = app
+        .services()
+        .team(&hongmajia_domain::Actor::System, team)
+        .await
+        .unwrap();
+    let members = detail.members.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        members[0].volunteer_id,
+        kept["id"].as_i64().unwrap(),
+        "the invitation moved to the kept record"
+    );
+    let log: Value = app
+        .get("/api/v1/audit?action=volunteer.merge", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log["entries"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("护照与身份证为同一人")
+    );
+    let again_registered = app.post_json("/api/v1/volunteers", county.token(), &passport).await;
+    assert_eq!(
+        again_registered.status(),
+        StatusCode::CONFLICT,
+        "the merged ID still counts as registered"
+    );
+}

@@ -58,6 +58,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         volunteers::mine,
         volunteers::show,
         volunteers::reveal,
+        volunteers::merge,
         volunteers::list,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -133,6 +134,7 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers", post(volunteers::register).get(volunteers::list))
         .route("/volunteers/{id}", get(volunteers::show))
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route("/volunteers/{id}/merge", post(volunteers::merge))
         .route("/me/volunteer", post(volunteers::register_self).get(volunteers::mine))
 }
 

@@ -127,3 +127,32 @@ pub async fn list(
     };
     Ok(Json(state.services().volunteers(&auth.actor, &query).await?))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The registration kept for the person.
+    into: i64,
+    /// Why the two are one person.
+    reason: String,
+}
+
+/// Merge this registration into another of the same person, found later: memberships move, the
+/// duplicate stays readable with `merged_into` and leaves the lists. Audited.
+#[utoipa::path(post, path = "/api/v1/volunteers/{id}/merge", tag = "volunteers", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the duplicate")), request_body = MergeRequest,
+    responses((status = 200, description = "the record kept", body = Volunteer), (status = 404, body = ErrorBody),
+        (status = 409, description = "invalid_transition (already merged, or into itself)", body = ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<MergeRequest>,
+) -> Result<Json<Volunteer>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .merge_volunteers(&auth.actor, parse_id(&id)?, body.into, &body.reason)
+            .await?,
+    ))
+}
