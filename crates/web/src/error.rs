@@ -173,8 +173,8 @@ pub async fn localize(request: Request, next: Next) -> Response {
         }
         return (status, Json(serde_json::json!({ "error": error }))).into_response();
     }
-    if status == StatusCode::UNAUTHORIZED {
+    if info.code == Some(ErrorCode::Unauthenticated) {
         return Redirect::to("/login").into_response();
     }
-    render_error_page(lang, status)
+    render_error_page(lang, status, info.code)
 }

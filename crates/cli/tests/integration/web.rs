@@ -458,3 +458,86 @@ async fn a_volunteer_logs_in_on_the_page_with_an_sms_code() {
     let home = client.get(app.url("/home")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("群众"), "a citizen's home page");
 }
+
+#[tokio::test]
+async fn the_county_page_shows_its_eight_plus_n_and_the_roster_page_exports() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    let input = hongmajia_services::teams::TeamInput {
+        site_id: site,
+        name: "理论宣讲队".into(),
+        kind: "professional".into(),
+        specialty: "理论宣讲".into(),
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: None,
+    };
+    app.services()
+        .create_team(&hongmajia_domain::Actor::System, &input)
+        .await
+        .unwrap();
+    crate::helpers::registered_volunteer(&app, "140824001001", 1).await;
+    let client = app.browser_client();
+    page_login(&app, &client, &admin.phone).await;
+    let county = client
+        .get(app.url("/regions/140824"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        county.contains("id=\"team-counts\"") && county.contains("新时代文明实践中心</td><td>1</td>"),
+        "the center has one professional team"
+    );
+
+    let roster = client
+        .get(app.url("/volunteers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&roster, "_csrf");
+    let masked = client
+        .post(app.url("/volunteers/export"))
+        .form(&[("format", "csv"), ("full", ""), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(masked.status(), StatusCode::OK);
+    let text = masked.text().await.unwrap();
+    assert!(text.contains("王堃") && text.contains("********"), "{text}");
+    let refused = client
+        .post(app.url("/volunteers/export"))
+        .form(&[
+            ("format", "csv"),
+            ("full", "true"),
+            ("password", "wrong-password-9"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.text().await.unwrap().contains("手机号或密码不正确"),
+        "the reason, not the login page"
+    );
+    let still = client.get(app.url("/volunteers")).send().await.unwrap();
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "a wrong confirmation does not end the session"
+    );
+}

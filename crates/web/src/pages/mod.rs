@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
             get(volunteers::staff_form).post(volunteers::staff_submit),
         )
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route("/volunteers/export", post(volunteers::export))
         .route("/imports/volunteers", get(volunteers::import_page))
         .route("/teams/{id}", get(teams::show))
         .route("/teams/{id}/state", post(teams::change_state))
@@ -126,16 +127,17 @@ struct ErrorPage {
     text: &'static str,
 }
 
-/// The 404 / 403 / 500 page. It knows nothing of the session, so it shows a plain frame.
-pub fn render_error_page(lang: Lang, status: StatusCode) -> Response {
+/// The 404 / 403 / 500 page, or a refusal's own message. It knows nothing of the session, so it
+/// shows a plain frame.
+pub fn render_error_page(lang: Lang, status: StatusCode, code: Option<ErrorCode>) -> Response {
     let (title, text) = match status {
         StatusCode::NOT_FOUND => ("page.not_found", "page.not_found_text"),
-        StatusCode::FORBIDDEN => ("page.forbidden", "page.forbidden_text"),
+        StatusCode::FORBIDDEN if code == Some(ErrorCode::Forbidden) => ("page.forbidden", "page.forbidden_text"),
         s if s.is_server_error() => ("page.error", "page.error_text"),
         _ => ("page.error", ""),
     };
     let text = if text.is_empty() {
-        message(lang, Some(ErrorCode::InvalidQuery))
+        message(lang, code.or(Some(ErrorCode::InvalidQuery)))
     } else {
         lang.t(text)
     };

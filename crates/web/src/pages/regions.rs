@@ -34,6 +34,8 @@ struct RegionPage {
     is_city: bool,
     is_village: bool,
     teams: Vec<hongmajia_services::teams::Team>,
+    /// A county's "8+N": active teams per kind of site.
+    team_counts: Option<Vec<hongmajia_services::teams::TeamCounts>>,
     error: Option<&'static str>,
     site_form: SiteInput,
     child_form: ChildForm,
@@ -62,6 +64,10 @@ async fn region_page(
         .into_iter()
         .filter(|t| t.region_code == code)
         .collect();
+    let team_counts = match detail.region.level {
+        RegionLevel::County => Some(state.services().team_counts(&auth.actor, code).await?),
+        _ => None,
+    };
     let target = RegionCode::parse(code).map(Target::in_region)?;
     let allowed = |action| can(&auth.actor, action, &target) == Decision::Allow;
     let site_form = detail.site.as_ref().map_or_else(SiteInput::default, |s| SiteInput {
@@ -89,6 +95,7 @@ async fn region_page(
         is_city: detail.region.level == RegionLevel::City,
         is_village: detail.region.level == RegionLevel::Village,
         teams,
+        team_counts,
         detail,
         error,
         site_form,

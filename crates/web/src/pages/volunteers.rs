@@ -336,3 +336,53 @@ pub async fn import_page(lang: LangOf, PageActor(auth): PageActor) -> Response {
     };
     html(&page, StatusCode::OK)
 }
+
+#[derive(Deserialize)]
+pub struct ExportForm {
+    format: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    full: String,
+    #[serde(default)]
+    password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// The roster as a file, masked or (with the password confirmed) in full; audited.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: PageActor,
+    FormBody(form): FormBody<ExportForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let format = hongmajia_services::exports::Format::parse(&form.format)
+        .ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::InvalidQuery))?;
+    let request = hongmajia_services::exports::VolunteerExport {
+        region: None,
+        team: None,
+        category: Some(form.category),
+        full: form.full == "true",
+        password: Some(form.password),
+    };
+    let bytes = state
+        .services()
+        .export_volunteers(&actor.0.actor, &request, format)
+        .await?;
+    let content_type = match format {
+        hongmajia_services::exports::Format::Xlsx => {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        hongmajia_services::exports::Format::Csv => "text/csv; charset=utf-8",
+    };
+    let disposition = format!("attachment; filename=\"volunteers.{}\"", format.extension());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
