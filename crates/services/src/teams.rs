@@ -581,3 +581,74 @@ impl Services {
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the membership vanished")))
     }
 }
+
+/// One of the signed-in volunteer's memberships.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyMembership {
+    pub team_id: i64,
+    pub team_name: String,
+    pub team_state: String,
+    pub role: String,
+    pub state: String,
+}
+
+/// What a volunteer's team page shows: their memberships, the active teams of their county, and
+/// the sites (village, township, county) they may apply to found a team under.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyTeams {
+    pub memberships: Vec<MyMembership>,
+    pub nearby: Vec<Team>,
+    pub sites: Vec<crate::sites::Site>,
+}
+
+impl Services {
+    pub async fn my_teams(&self, actor: &Actor) -> ServiceResult<MyTeams> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let volunteer = self.own_volunteer(&mut tx, actor).await?;
+        let memberships = teams::memberships_of(&mut tx, volunteer)
+            .await
+            .doing("reading the memberships")?
+            .into_iter()
+            .map(|m| MyMembership {
+                team_id: m.team_id,
+                team_name: m.team_name,
+                team_state: m.team_state,
+                role: m.role,
+                state: m.state,
+            })
+            .collect();
+        let row = volunteers::find(&mut tx, volunteer)
+            .await
+            .doing("reading the registration")?;
+        let home = row
+            .and_then(|r| RegionCode::parse(&r.region_code).ok())
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        let lineage: Vec<RegionCode> = home
+            .lineage()
+            .into_iter()
+            .filter(|r| r.level().site_kind().is_some())
+            .collect();
+        let county = lineage.last().cloned().unwrap_or_else(|| home.clone());
+        let nearby = teams::in_scope(&mut tx, county.scope_prefix(), 200, 0)
+            .await
+            .doing("listing teams")?
+            .into_iter()
+            .map(Team::from_row)
+            .filter(|t| t.state == TeamState::Active.as_str())
+            .collect();
+        let mut found = Vec::new();
+        for region in &lineage {
+            if let Some(site) = sites::find_by_region(&mut tx, region.as_str())
+                .await
+                .doing("finding a site")?
+            {
+                found.push(crate::sites::Site::from_row(site));
+            }
+        }
+        Ok(MyTeams {
+            memberships,
+            nearby,
+            sites: found,
+        })
+    }
+}

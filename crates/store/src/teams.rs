@@ -221,3 +221,26 @@ pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -
     })?;
     Ok(())
 }
+
+/// The memberships of one volunteer, with their teams.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub team_id: i64,
+    pub team_name: String,
+    pub team_state: String,
+    pub role: String,
+    pub state: String,
+}
+
+pub async fn memberships_of(tx: &mut Tx, volunteer_id: i64) -> sqlx::Result<Vec<MembershipRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, MembershipRow>(
+            "SELECT t.id AS team_id, t.name AS team_name, t.state AS team_state, m.role, m.state
+             FROM team_members m JOIN teams t ON t.id = m.team_id
+             WHERE m.volunteer_id = $1 ORDER BY t.name",
+        )
+        .bind(volunteer_id)
+        .fetch_all(conn)
+        .await
+    })
+}

@@ -541,3 +541,115 @@ async fn the_county_page_shows_its_eight_plus_n_and_the_roster_page_exports() {
         "a wrong confirmation does not end the session"
     );
 }
+
+#[tokio::test]
+async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let person = app.account(Role::Citizen, None).await;
+    let client = app.browser_client();
+    page_login(&app, &client, &person.phone).await;
+    let before = client.get(app.url("/my/teams")).send().await.unwrap();
+    assert_eq!(before.status(), StatusCode::SEE_OTHER, "registering comes first");
+    let me = app
+        .services()
+        .actor_of(hongmajia_domain::AccountId(person.account_id))
+        .await
+        .unwrap();
+    let input: hongmajia_services::volunteers::RegistrationInput = serde_json::from_value(
+        crate::helpers::registration("140824001001", &crate::helpers::resident_id(61), ""),
+    )
+    .unwrap();
+    let volunteer = app.services().register_self(&me, &input).await.unwrap().id;
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    let team = |name: &str| hongmajia_services::teams::TeamInput {
+        site_id: site,
+        name: name.into(),
+        kind: "professional".into(),
+        specialty: "理论宣讲".into(),
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: None,
+    };
+    let open = app
+        .services()
+        .create_team(&hongmajia_domain::Actor::System, &team("宣讲一队"))
+        .await
+        .unwrap()
+        .id;
+    let inviting = app
+        .services()
+        .create_team(&hongmajia_domain::Actor::System, &team("宣讲二队"))
+        .await
+        .unwrap()
+        .id;
+    app.services()
+        .invite(&hongmajia_domain::Actor::System, inviting, volunteer)
+        .await
+        .unwrap();
+
+    let page = client
+        .get(app.url("/my/teams"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("宣讲一队") && page.contains("已邀请"), "{page}");
+    let csrf = hidden_value(&page, "_csrf");
+    let post = |path: String, form: Vec<(&'static str, String)>| client.post(app.url(&path)).form(&form).send();
+    let joined = post(
+        format!("/my/teams/{open}"),
+        vec![("action", "request".into()), ("_csrf", csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    let accepted = post(
+        format!("/my/teams/{inviting}"),
+        vec![("action", "accept".into()), ("_csrf", csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let twice = post(
+        format!("/my/teams/{open}"),
+        vec![("action", "request".into()), ("_csrf", csrf.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.text().await.unwrap().contains("已在该队伍中"));
+    let applied = post(
+        "/my/teams/apply".into(),
+        vec![
+            ("site_id", site.to_string()),
+            ("name", "姚村巾帼队".into()),
+            ("kind", "characteristic".into()),
+            ("specialty", "巾帼".into()),
+            ("_csrf", csrf.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(applied.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(app.url("/my/teams"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("申请加入") && page.contains("成员") && page.contains("姚村巾帼队"),
+        "{page}"
+    );
+}

@@ -52,6 +52,9 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers/export", post(volunteers::export))
         .route("/imports/volunteers", get(volunteers::import_page))
         .route("/teams/{id}", get(teams::show))
+        .route("/my/teams", get(teams::mine))
+        .route("/my/teams/apply", post(teams::apply))
+        .route("/my/teams/{id}", post(teams::own_step))
         .route("/teams/{id}/state", post(teams::change_state))
         .route("/teams/{id}/members/{volunteer_id}", post(teams::decide_member))
 }

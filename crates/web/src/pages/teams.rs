@@ -152,3 +152,120 @@ pub async fn decide_member(
         .await;
     after(&state, lang, &actor.0, id, result.map(drop)).await
 }
+
+#[derive(Template)]
+#[template(path = "my_teams.html")]
+struct MyTeamsPage {
+    c: Chrome,
+    mine: hongmajia_services::teams::MyTeams,
+    error: Option<&'static str>,
+}
+
+async fn my_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &Authenticated,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let mine = match state.services().my_teams(&auth.actor).await {
+        Ok(mine) => mine,
+        // Not registered yet: registering comes first.
+        Err(e) if e.code() == Some(ErrorCode::NotRegistered) => {
+            return Ok(Redirect::to("/volunteer/register").into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = MyTeamsPage {
+        c: Chrome::signed_in(lang.0, auth, "/my/teams"),
+        mine,
+        error,
+    };
+    Ok(html(&page, status))
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+) -> Result<Response, AppError> {
+    my_page(&state, lang, &auth, None).await
+}
+
+/// Back to the volunteer's team page, with a rule's refusal in place.
+async fn after_mine(
+    state: &AppState,
+    lang: LangOf,
+    auth: &Authenticated,
+    result: Result<(), ServiceError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/my/teams").into_response()),
+        Err(ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound && rule.code != ErrorCode::Forbidden => {
+            my_page(state, lang, auth, Some(message(lang.0, Some(rule.code)))).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OwnForm {
+    action: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn own_step(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<OwnForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let services = state.services();
+    let who = &actor.0.actor;
+    let result = match form.action.as_str() {
+        "request" => services.request_membership(who, id).await,
+        "accept" => services.answer_membership(who, id, MembershipEvent::Accept).await,
+        "reject" => services.answer_membership(who, id, MembershipEvent::Reject).await,
+        "leave" => services.answer_membership(who, id, MembershipEvent::Leave).await,
+        _ => Err(ServiceError::on(ErrorCode::InvalidTransition, "action")),
+    };
+    after_mine(&state, lang, &actor.0, result.map(drop)).await
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    site_id: i64,
+    name: String,
+    kind: String,
+    specialty: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    FormBody(form): FormBody<ApplyForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let input = hongmajia_services::teams::TeamInput {
+        site_id: form.site_id,
+        name: form.name,
+        kind: form.kind,
+        specialty: form.specialty,
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: None,
+    };
+    let result = state.services().apply_for_team(&actor.0.actor, &input).await;
+    after_mine(&state, lang, &actor.0, result.map(drop)).await
+}
