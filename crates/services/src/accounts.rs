@@ -226,3 +226,51 @@ impl Services {
         load_actor(&mut tx, id).await
     }
 }
+
+impl Services {
+    /// Sets the signed-in account's password (same rules as staff). An account that has one
+    /// must give it again; one that logs in by SMS code only may set a first one. Audited.
+    pub async fn set_own_password(&self, actor: &Actor, current: Option<&str>, new: &str) -> ServiceResult<()> {
+        let id = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
+        authorize(actor, Action::ProfileView, &Target::owned_by(id))?;
+        let password = Password::parse(new)?;
+        let has_password = {
+            let mut tx = self.db.read().await.doing("starting a read")?;
+            accounts::find(&mut tx, id.0)
+                .await
+                .doing("finding the account")?
+                .is_some_and(|a| a.password_hash.is_some())
+        };
+        if has_password {
+            self.confirm_password(actor, current.unwrap_or(""))
+                .await
+                .map_err(|e| match e.code() {
+                    Some(ErrorCode::InvalidCredentials) => {
+                        ServiceError::on(ErrorCode::InvalidCredentials, "current_password")
+                    }
+                    _ => e,
+                })?;
+        }
+        let hash = hash_password(&password).await?;
+        let mut tx = self.db.begin().await.doing("starting the password change")?;
+        accounts::set_password_hash(&mut tx, id.0, &hash)
+            .await
+            .doing("storing the password")?;
+        let change = Change {
+            action: Action::ProfileView,
+            target_kind: "account",
+            target_id: id.to_string(),
+            region: None,
+            summary: if has_password {
+                "changed the password".to_owned()
+            } else {
+                "set a first password".to_owned()
+            },
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the password change")?;
+        Ok(())
+    }
+}

@@ -227,7 +227,7 @@ impl Services {
     pub async fn export_teams(&self, actor: &Actor, region: Option<&str>, format: Format) -> ServiceResult<Vec<u8>> {
         let region = self.export_region(actor, region)?;
         let mut tx = self.db.begin().await.doing("starting the export")?;
-        let rows = teams::in_scope(&mut tx, region.scope_prefix(), i64::MAX / 2, 0)
+        let rows = teams::in_scope(&mut tx, region.scope_prefix(), "", i64::MAX / 2, 0)
             .await
             .doing("reading the teams")?;
         let sheet = Sheet {

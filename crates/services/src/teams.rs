@@ -392,13 +392,14 @@ impl Services {
         Ok(TeamDetail { team, members })
     }
 
-    /// Teams of a region and below.
-    pub async fn teams(&self, actor: &Actor, region: &str, page: u32) -> ServiceResult<Vec<Team>> {
+    /// Teams of a region and below, whose name holds `name` (one or two Chinese characters work).
+    pub async fn teams(&self, actor: &Actor, region: &str, name: &str, page: u32) -> ServiceResult<Vec<Team>> {
         let region = RegionCode::parse(region).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::TeamView, &Target::in_region(region.clone()))?;
         let offset = (i64::from(page.max(1)) - 1) * 100;
+        let name = hongmajia_store::like_literal(name.trim());
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let rows = teams::in_scope(&mut tx, region.scope_prefix(), 100, offset)
+        let rows = teams::in_scope(&mut tx, region.scope_prefix(), &name, 100, offset)
             .await
             .doing("listing teams")?;
         Ok(rows.into_iter().map(Team::from_row).collect())
@@ -629,7 +630,7 @@ impl Services {
             .filter(|r| r.level().site_kind().is_some())
             .collect();
         let county = lineage.last().cloned().unwrap_or_else(|| home.clone());
-        let nearby = teams::in_scope(&mut tx, county.scope_prefix(), 200, 0)
+        let nearby = teams::in_scope(&mut tx, county.scope_prefix(), "", 200, 0)
             .await
             .doing("listing teams")?
             .into_iter()

@@ -95,6 +95,10 @@ pub struct VolunteerQuery {
     pub code: Option<String>,
     /// The last digits of the phone (up to 4).
     pub phone_tail: Option<String>,
+    /// A fragment of a service category.
+    pub category: Option<String>,
+    /// Only members of this team.
+    pub team: Option<i64>,
     pub page: u32,
 }
 
@@ -688,7 +692,11 @@ impl Services {
         };
         authorize(actor, Action::VolunteerList, &Target::in_region(region.clone()))?;
         let literal = |value: &Option<String>| volunteers::like_literal(value.as_deref().unwrap_or("").trim());
-        let (name, code) = (literal(&query.name), query.code.clone().unwrap_or_default());
+        let (name, code, category) = (
+            literal(&query.name),
+            query.code.clone().unwrap_or_default(),
+            literal(&query.category),
+        );
         let phone_tail: String = query
             .phone_tail
             .as_deref()
@@ -704,6 +712,8 @@ impl Services {
             name: &name,
             code: code.trim(),
             phone_tail: &phone_tail,
+            category: &category,
+            team: query.team,
         };
         let page = query.page.max(1);
         let offset = (i64::from(page) - 1) * i64::from(PER_PAGE);
@@ -719,5 +729,16 @@ impl Services {
             per_page: PER_PAGE,
             volunteers: rows.into_iter().map(Volunteer::from_row).collect(),
         })
+    }
+}
+
+impl Services {
+    /// The registration a public volunteer code names (to invite someone who told their code).
+    pub async fn volunteer_by_code(&self, code: &str) -> ServiceResult<Option<i64>> {
+        if !hongmajia_domain::person::is_volunteer_code(code) {
+            return Ok(None);
+        }
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        volunteers::id_by_code(&mut tx, code).await.doing("finding the code")
     }
 }

@@ -18,3 +18,4 @@ pub mod volunteers;
 
 pub use db::{Db, Engine, Tx, is_unique_violation, new_id};
 pub use sqlx::Error as DbError;
+pub use volunteers::like_literal;

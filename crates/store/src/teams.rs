@@ -92,16 +92,20 @@ pub async fn set_state(
     Ok(done == 1)
 }
 
-/// Teams under a scope prefix, by site and name.
-pub async fn in_scope(tx: &mut Tx, prefix: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<TeamRow>> {
+/// Teams under a scope prefix whose name holds `name` (a literal fragment; empty for all), by
+/// region and name.
+pub async fn in_scope(tx: &mut Tx, prefix: &str, name: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<TeamRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, TeamRow>(
             "SELECT id, site_id, region_code, name, kind, specialty, categories, description, state, state_reason, applied_by,
-                    created_at FROM teams WHERE region_code LIKE $1 || '%' ORDER BY region_code, name LIMIT $2 OFFSET $3",
+                    created_at FROM teams
+             WHERE region_code LIKE $1 || '%' AND ($4 = '' OR name LIKE '%' || $4 || '%' ESCAPE '\\')
+             ORDER BY region_code, name LIMIT $2 OFFSET $3",
         )
         .bind(prefix)
         .bind(limit)
         .bind(offset)
+        .bind(name)
         .fetch_all(conn)
         .await
     })

@@ -141,6 +141,10 @@ pub struct VolunteerFilter<'a> {
     pub name: &'a str,
     pub code: &'a str,
     pub phone_tail: &'a str,
+    /// A fragment of a service category (literal).
+    pub category: &'a str,
+    /// Only members of this team.
+    pub team: Option<i64>,
 }
 
 pub async fn list(
@@ -158,6 +162,8 @@ pub async fn list(
                AND ($2 = '' OR LOWER(name) LIKE '%' || LOWER($2) || '%' ESCAPE '\\')
                AND ($3 = '' OR code = $3)
                AND ($4 = '' OR phone_masked LIKE '%' || $4)
+               AND ($7 = '' OR categories LIKE '%' || $7 || '%' ESCAPE '\\')
+               AND ($8 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $8 AND m.state = 'member'))
              ORDER BY region_code, id LIMIT $5 OFFSET $6",
         )
         .bind(filter.scope_prefix)
@@ -166,6 +172,8 @@ pub async fn list(
         .bind(filter.phone_tail)
         .bind(limit)
         .bind(offset)
+        .bind(filter.category)
+        .bind(filter.team)
         .fetch_all(conn)
         .await
     })
@@ -178,12 +186,16 @@ pub async fn count(tx: &mut Tx, filter: &VolunteerFilter<'_>) -> sqlx::Result<i6
              WHERE region_code LIKE $1 || '%' AND merged_into IS NULL
                AND ($2 = '' OR LOWER(name) LIKE '%' || LOWER($2) || '%' ESCAPE '\\')
                AND ($3 = '' OR code = $3)
-               AND ($4 = '' OR phone_masked LIKE '%' || $4)",
+               AND ($4 = '' OR phone_masked LIKE '%' || $4)
+               AND ($5 = '' OR categories LIKE '%' || $5 || '%' ESCAPE '\\')
+               AND ($6 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $6 AND m.state = 'member'))",
         )
         .bind(filter.scope_prefix)
         .bind(filter.name)
         .bind(filter.code)
         .bind(filter.phone_tail)
+        .bind(filter.category)
+        .bind(filter.team)
         .fetch_one(conn)
         .await
     })
@@ -284,5 +296,15 @@ pub async fn merged_into(tx: &mut Tx, id: i64) -> sqlx::Result<Option<i64>> {
             .fetch_optional(conn)
             .await
             .map(Option::flatten)
+    })
+}
+
+/// The registration with a volunteer code (codes are public; the code names one person).
+pub async fn id_by_code(tx: &mut Tx, code: &str) -> sqlx::Result<Option<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM volunteers WHERE code = $1 AND merged_into IS NULL")
+            .bind(code)
+            .fetch_optional(conn)
+            .await
     })
 }

@@ -208,3 +208,53 @@ async fn a_message_the_gateway_never_takes_ends_failed_after_five_attempts() {
     assert_eq!((states[0].1.as_str(), states[0].2), ("failed", 5));
     assert_eq!(bridge.received.lock().unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn a_volunteer_who_logs_in_by_sms_may_set_a_password_under_the_same_rules() {
+    let app = TestApp::spawn().await;
+    let phone = "13700008888";
+    request_code(&app, phone).await;
+    let code = app.sms_code_for(phone).await;
+    let token: Value = code_login(&app, phone, &code).await.json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let weak = app
+        .post_json("/api/v1/me/password", Some(&token), &json!({"password": "short"}))
+        .await;
+    assert_eq!(error_code(weak).await, "password_too_short");
+    let set = app
+        .post_json(
+            "/api/v1/me/password",
+            Some(&token),
+            &json!({"password": "红马甲-my-own-2026"}),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let by_password = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            &json!({"phone": phone, "password": "红马甲-my-own-2026"}),
+        )
+        .await;
+    assert_eq!(by_password.status(), StatusCode::CREATED);
+    let without_current = app
+        .post_json(
+            "/api/v1/me/password",
+            Some(&token),
+            &json!({"password": "another-long-one-2026"}),
+        )
+        .await;
+    assert_eq!(
+        without_current.status(),
+        StatusCode::UNAUTHORIZED,
+        "a second change needs the current password"
+    );
+    let with_current = app
+        .post_json(
+            "/api/v1/me/password",
+            Some(&token),
+            &json!({"current_password": "红马甲-my-own-2026", "password": "another-long-one-2026"}),
+        )
+        .await;
+    assert_eq!(with_current.status(), StatusCode::NO_CONTENT);
+}

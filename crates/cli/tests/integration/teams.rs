@@ -308,3 +308,84 @@ async fn a_county_sees_its_eight_plus_n_per_kind_of_site() {
         ])
     );
 }
+
+#[tokio::test]
+async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let site = site_of(&app, "140824").await;
+    let mut ids = Vec::new();
+    for name in ["巾帼志愿服务队", "青年突击队", "巾帼宣讲团"] {
+        let body = json!({"site_id": site, "name": name, "kind": "characteristic", "specialty": "巾帼"});
+        let team: Value = app
+            .post_json("/api/v1/teams", county.token(), &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(team["id"].as_i64().unwrap());
+    }
+    let found: Value = app
+        .get("/api/v1/teams?region=140824&name=%E5%B7%BE%E5%B8%BC", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["巾帼宣讲团", "巾帼志愿服务队"], "two characters, 巾帼");
+
+    let (_, member) = volunteer(&app, 30).await;
+    app.services()
+        .invite(&hongmajia_domain::Actor::System, ids[1], member)
+        .await
+        .unwrap();
+    let listed: Value = app
+        .get(&format!("/api/v1/volunteers?team={}", ids[1]), county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 0, "an invitation is not yet a membership");
+    let led_team = hongmajia_services::teams::TeamInput {
+        site_id: site,
+        name: "x".into(),
+        kind: "professional".into(),
+        specialty: "其他".into(),
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: Some(member),
+    };
+    let led = app
+        .services()
+        .create_team(&hongmajia_domain::Actor::System, &led_team)
+        .await
+        .unwrap()
+        .id;
+    let listed: Value = app
+        .get(&format!("/api/v1/volunteers?team={led}"), county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["total"], 1, "the leader is a member of the team they lead");
+    assert_eq!(listed["volunteers"][0]["id"], member);
+    let by_category: Value = app
+        .get("/api/v1/volunteers?category=%E5%8C%BB%E7%96%97", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_category["total"], 1, "registered with 医疗卫生");
+    let none: Value = app
+        .get("/api/v1/volunteers?category=%E6%B3%95%E5%BE%8B", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["total"], 0);
+}

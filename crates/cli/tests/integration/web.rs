@@ -653,3 +653,112 @@ async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() 
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_station_admin_founds_a_team_and_invites_by_volunteer_code_on_the_pages() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::StationAdmin, Some("140824001001")).await;
+    let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 5).await;
+    let code = app
+        .services()
+        .volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .await
+        .unwrap()
+        .code;
+    let client = app.browser_client();
+    page_login(&app, &client, &admin.phone).await;
+    let page = client
+        .get(app.url("/regions/140824001001"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let site = hidden_value(&page, "site_id");
+    let csrf = hidden_value(&page, "_csrf");
+    let founded = client
+        .post(app.url("/regions/140824001001/teams"))
+        .form(&[
+            ("site_id", site.as_str()),
+            ("name", "姚村文艺队"),
+            ("kind", "professional"),
+            ("specialty", "文化文艺"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(founded.status(), StatusCode::SEE_OTHER);
+    let teams = app
+        .services()
+        .teams(&hongmajia_domain::Actor::System, "140824001001", "文艺", 1)
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 1);
+    let team = teams[0].id;
+    let invited = client
+        .post(app.url(&format!("/teams/{team}/invite")))
+        .form(&[("code", code.as_str()), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(app.url(&format!("/teams/{team}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已邀请"), "{page}");
+    let unknown = client
+        .post(app.url(&format!("/teams/{team}/invite")))
+        .form(&[("code", "123"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn anyone_signed_in_sets_their_password_on_the_home_page() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = app.browser_client();
+    page_login(&app, &client, &admin.phone).await;
+    let home = client.get(app.url("/home")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&home, "_csrf");
+    let refused = client
+        .post(app.url("/me/password"))
+        .form(&[
+            ("current_password", "wrong-password-7"),
+            ("password", "a-new-long-password-1"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let changed = client
+        .post(app.url("/me/password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("password", "a-new-long-password-1"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert!(changed.text().await.unwrap().contains("密码已保存"));
+    let login = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            &json!({"phone": admin.phone, "password": "a-new-long-password-1"}),
+        )
+        .await;
+    assert_eq!(login.status(), StatusCode::CREATED);
+}

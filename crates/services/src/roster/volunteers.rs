@@ -268,7 +268,7 @@ impl Services {
             .doing("reading the regions")?
             .into_iter()
             .collect();
-        let active: Vec<teams::TeamRow> = teams::in_scope(tx, prefix, i64::MAX / 2, 0)
+        let active: Vec<teams::TeamRow> = teams::in_scope(tx, prefix, "", i64::MAX / 2, 0)
             .await
             .doing("reading the teams")?
             .into_iter()

@@ -90,3 +90,29 @@ pub async fn audit_log(
     };
     Ok(Json(state.services().audit_log(&auth.actor, &query).await?))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// Required when the account already has a password.
+    #[serde(default)]
+    current_password: Option<String>,
+    /// At least 12 characters, not a common one.
+    password: String,
+}
+
+/// Set or change the signed-in account's password (volunteers may add one to SMS login).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204), (status = 401, description = "invalid_credentials (current_password)", body = ErrorBody),
+        (status = 422, description = "password_too_short, password_too_common", body = ErrorBody)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    state
+        .services()
+        .set_own_password(&auth.actor, body.current_password.as_deref(), &body.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

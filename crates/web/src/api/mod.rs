@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         auth::request_code,
         auth::revoke_token,
         accounts::me,
+        accounts::set_password,
         accounts::home,
         accounts::grant,
         accounts::staff,
@@ -103,6 +104,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/token", post(auth::create_token).delete(auth::revoke_token))
         .route("/auth/sms-code", post(auth::request_code))
         .route("/me", get(accounts::me))
+        .route("/me/password", post(accounts::set_password))
         .route("/home", get(accounts::home))
         .route("/accounts", post(accounts::grant))
         .route("/audit", get(accounts::audit_log))

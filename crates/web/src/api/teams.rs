@@ -44,6 +44,8 @@ pub async fn apply(
 pub struct TeamListParams {
     /// Division code.
     region: String,
+    /// A fragment of the team's name.
+    name: Option<String>,
     page: Option<u32>,
 }
 
@@ -56,7 +58,10 @@ pub async fn list(
     QueryParams(params): QueryParams<TeamListParams>,
 ) -> Result<Json<Vec<Team>>, AppError> {
     let page = params.page.unwrap_or(1);
-    Ok(Json(state.services().teams(&auth.actor, &params.region, page).await?))
+    let name = params.name.unwrap_or_default();
+    Ok(Json(
+        state.services().teams(&auth.actor, &params.region, &name, page).await?,
+    ))
 }
 
 /// Active professional and characteristic teams per kind of site: a county's "8+N".

@@ -107,6 +107,10 @@ pub struct ListParams {
     code: Option<String>,
     /// The last digits of the phone, up to four.
     phone_tail: Option<String>,
+    /// A fragment of a service category.
+    category: Option<String>,
+    /// Only members of this team.
+    team: Option<i64>,
     page: Option<u32>,
 }
 
@@ -123,6 +127,8 @@ pub async fn list(
         name: params.name,
         code: params.code,
         phone_tail: params.phone_tail,
+        category: params.category,
+        team: params.team,
         page: params.page.unwrap_or(1),
     };
     Ok(Json(state.services().volunteers(&auth.actor, &query).await?))

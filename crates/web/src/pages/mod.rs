@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/lang", post(auth::switch_language))
         .route("/home", get(home))
+        .route("/me/password", post(set_password))
         .route("/audit", get(audit))
         .route("/regions/{code}", get(regions::show))
         .route("/regions/{code}/coverage", get(regions::coverage))
@@ -56,6 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/my/teams/apply", post(teams::apply))
         .route("/my/teams/{id}", post(teams::own_step))
         .route("/teams/{id}/state", post(teams::change_state))
+        .route("/teams/{id}/invite", post(teams::invite))
+        .route("/regions/{code}/teams", post(regions::found_team))
         .route("/teams/{id}/members/{volunteer_id}", post(teams::decide_member))
 }
 
@@ -188,17 +191,78 @@ struct HomePage {
     c: Chrome,
     home: Home,
     volunteer: Option<hongmajia_services::volunteers::Volunteer>,
+    /// A message after a form of the page (the password saved, or why not).
+    notice: Option<String>,
 }
 
 async fn home(State(state): State<AppState>, lang: LangOf, PageActor(auth): PageActor) -> Result<Response, AppError> {
+    home_page(&state, lang, &auth, None, StatusCode::OK).await
+}
+
+async fn home_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &Authenticated,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let home = state.services().home(&auth.actor).await?;
     let volunteer = state.services().my_volunteer(&auth.actor).await?;
     let page = HomePage {
-        c: Chrome::signed_in(lang.0, &auth, "/home"),
+        c: Chrome::signed_in(lang.0, auth, "/home"),
         home,
         volunteer,
+        notice,
     };
-    Ok(html(&page, StatusCode::OK))
+    Ok(html(&page, status))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Sets or changes one's own password; the home page says how it went.
+async fn set_password(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    FormBody(form): FormBody<PasswordForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let current = Some(form.current_password.as_str()).filter(|c| !c.is_empty());
+    match state
+        .services()
+        .set_own_password(&actor.0.actor, current, &form.password)
+        .await
+    {
+        Ok(()) => {
+            home_page(
+                &state,
+                lang,
+                &actor.0,
+                Some(lang.0.t("pw.saved").to_owned()),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(hongmajia_services::ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound => {
+            let status = crate::error::status_of(Some(rule.code));
+            home_page(
+                &state,
+                lang,
+                &actor.0,
+                Some(message(lang.0, Some(rule.code)).to_owned()),
+                status,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[derive(Template)]

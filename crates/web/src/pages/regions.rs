@@ -59,7 +59,7 @@ async fn region_page(
     // The teams of this region's own site (those of the regions below are on their pages).
     let teams = state
         .services()
-        .teams(&auth.actor, code, 1)
+        .teams(&auth.actor, code, "", 1)
         .await?
         .into_iter()
         .filter(|t| t.region_code == code)
@@ -263,6 +263,44 @@ pub async fn save_site(
     after_form(&state, lang, auth, &code, result, || Refusal {
         message: "",
         site_form: Some(input.clone()),
+        child_form: None,
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    site_id: i64,
+    name: String,
+    kind: String,
+    specialty: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Founds a team under the region's site (its staff).
+pub async fn found_team(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(code): Path<String>,
+    FormBody(form): FormBody<TeamForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let auth = &actor.0;
+    let input = hongmajia_services::teams::TeamInput {
+        site_id: form.site_id,
+        name: form.name,
+        kind: form.kind,
+        specialty: form.specialty,
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: None,
+    };
+    let result = state.services().create_team(&auth.actor, &input).await.map(drop);
+    after_form(&state, lang, auth, &code, result, || Refusal {
+        message: "",
+        site_form: None,
         child_form: None,
     })
     .await

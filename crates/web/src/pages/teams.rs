@@ -269,3 +269,29 @@ pub async fn apply(
     let result = state.services().apply_for_team(&actor.0.actor, &input).await;
     after_mine(&state, lang, &actor.0, result.map(drop)).await
 }
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    code: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Invites the volunteer of a volunteer code (within the inviter's reach) to the team.
+pub async fn invite(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<InviteForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let services = state.services();
+    let result = match services.volunteer_by_code(form.code.trim()).await {
+        Ok(Some(volunteer)) => services.invite(&actor.0.actor, id, volunteer).await.map(drop),
+        Ok(None) => Err(ServiceError::on(ErrorCode::NotRegistered, "code")),
+        Err(error) => Err(error),
+    };
+    after(&state, lang, &actor.0, id, result).await
+}

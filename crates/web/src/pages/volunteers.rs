@@ -251,6 +251,7 @@ struct ListPage {
     query_name: String,
     query_phone: String,
     query_code: String,
+    query_category: String,
     total_text: String,
 }
 
@@ -259,6 +260,7 @@ pub struct ListParams {
     name: Option<String>,
     phone_tail: Option<String>,
     code: Option<String>,
+    category: Option<String>,
     page: Option<u32>,
 }
 
@@ -273,6 +275,8 @@ pub async fn roster(
         name: params.name.clone(),
         code: params.code.clone(),
         phone_tail: params.phone_tail.clone(),
+        category: params.category.clone(),
+        team: None,
         page: params.page.unwrap_or(1),
     };
     let page = state.services().volunteers(&auth.actor, &query).await?;
@@ -283,6 +287,7 @@ pub async fn roster(
         query_name: params.name.unwrap_or_default(),
         query_phone: params.phone_tail.unwrap_or_default(),
         query_code: params.code.unwrap_or_default(),
+        query_category: params.category.unwrap_or_default(),
     };
     Ok(html(&view, StatusCode::OK))
 }
