@@ -12,96 +12,83 @@ use time::OffsetDateTime;
 /// Keys per `IN (…)` and rows per `INSERT`, well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 500;
 
+/// Runs `SELECT … IN (…)` over `keys` a chunk at a time and gathers the rows: `$head` is the
+/// statement up to the opening parenthesis, `$fetch` how the rows are read, `$row` their type.
+macro_rules! select_in {
+    ($tx:expr, $head:expr, $keys:expr, $fetch:ident, $row:ty) => {
+        select_in!($tx, $head, where_first: None::<&str>, $keys, $fetch, $row)
+    };
+    // With a first condition: `$head` ends in `col = `, its value is bound, then `AND key IN (`.
+    ($tx:expr, $head:expr, where_first: $first:expr, $keys:expr, $fetch:ident, $row:ty) => {{
+        let mut found = Vec::new();
+        for chunk in $keys.chunks(CHUNK) {
+            let rows = on_tx!($tx, |conn| {
+                let mut query = QueryBuilder::new($head);
+                if let Some(first) = $first {
+                    query.push_bind(first);
+                    query.push(" AND account_id IN (");
+                }
+                let mut list = query.separated(", ");
+                for key in chunk {
+                    list.push_bind(key.clone());
+                }
+                query.push(")");
+                query.$fetch::<$row>().fetch_all(conn).await
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }};
+}
+
 /// `(id_lookup, name)` of the registrations among `lookups`.
 pub async fn registrations_by_lookup(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, String)>> {
-    let mut found = Vec::new();
-    for chunk in lookups.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT id_lookup, name FROM volunteers WHERE id_lookup IN (");
-            let mut list = query.separated(", ");
-            for lookup in chunk {
-                list.push_bind(lookup);
-            }
-            query.push(")");
-            query.build_query_as().fetch_all(conn).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
+    select_in!(
+        tx,
+        "SELECT id_lookup, name FROM volunteers WHERE id_lookup IN (",
+        lookups,
+        build_query_as,
+        (String, String)
+    )
 }
 
 /// `(phone_lookup, account id)` of the accounts among `lookups`.
 pub async fn accounts_by_phone(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
-    let mut found = Vec::new();
-    for chunk in lookups.chunks(CHUNK) {
-        let rows: Vec<(String, i64)> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT phone_lookup, id FROM accounts WHERE phone_lookup IN (");
-            let mut list = query.separated(", ");
-            for lookup in chunk {
-                list.push_bind(lookup);
-            }
-            query.push(")");
-            query.build_query_as().fetch_all(conn).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
+    select_in!(
+        tx,
+        "SELECT phone_lookup, id FROM accounts WHERE phone_lookup IN (",
+        lookups,
+        build_query_as,
+        (String, i64)
+    )
 }
 
 /// The accounts among `ids` that already have a registration.
 pub async fn accounts_with_registration(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<i64> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT account_id FROM volunteers WHERE account_id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            query.push(")");
-            query.build_query_scalar().fetch_all(conn).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
+    select_in!(
+        tx,
+        "SELECT account_id FROM volunteers WHERE account_id IN (",
+        ids,
+        build_query_scalar,
+        i64
+    )
 }
 
 /// The accounts among `ids` that hold `role`.
 pub async fn accounts_with_role(tx: &mut Tx, ids: &[i64], role: &str) -> sqlx::Result<Vec<i64>> {
-    let mut found = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<i64> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT account_id FROM account_roles WHERE role = ");
-            query.push_bind(role);
-            query.push(" AND account_id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            query.push(")");
-            query.build_query_scalar().fetch_all(conn).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
+    let head = "SELECT account_id FROM account_roles WHERE role = ";
+    select_in!(tx, head, where_first: Some(role), ids, build_query_scalar, i64)
 }
 
 /// The volunteer codes among `codes` already in use.
 pub async fn codes_taken(tx: &mut Tx, codes: &[String]) -> sqlx::Result<Vec<String>> {
-    let mut found = Vec::new();
-    for chunk in codes.chunks(CHUNK) {
-        let rows: Vec<String> = on_tx!(tx, |conn| {
-            let mut query = QueryBuilder::new("SELECT code FROM volunteers WHERE code IN (");
-            let mut list = query.separated(", ");
-            for code in chunk {
-                list.push_bind(code);
-            }
-            query.push(")");
-            query.build_query_scalar().fetch_all(conn).await
-        })?;
-        found.extend(rows);
-    }
-    Ok(found)
+    select_in!(
+        tx,
+        "SELECT code FROM volunteers WHERE code IN (",
+        codes,
+        build_query_scalar,
+        String
+    )
 }
 
 /// New accounts without a password (volunteers log in by SMS code).

@@ -84,7 +84,9 @@ async fn a_page_login_sets_a_fresh_httponly_samesite_cookie_each_time() {
     assert_ne!(first_cookie, second, "a new session at every login");
     let home = client.get(app.url("/home")).send().await.unwrap();
     assert_eq!(home.status(), StatusCode::OK);
-    assert!(home.text().await.unwrap().contains("稷山县"));
+    let home = home.text().await.unwrap();
+    assert!(home.contains("稷山县"));
+    assert!(home.contains("<title>工作台 · 红马甲</title>"), "a plain title");
 }
 
 #[tokio::test]

@@ -250,18 +250,11 @@ async fn set_password(
             )
             .await
         }
-        Err(hongmajia_services::ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound => {
-            let status = crate::error::status_of(Some(rule.code));
-            home_page(
-                &state,
-                lang,
-                &actor.0,
-                Some(message(lang.0, Some(rule.code)).to_owned()),
-                status,
-            )
-            .await
+        Err(error) => {
+            let status = crate::error::status_of(error.code());
+            let text = refusal_in_place(lang.0, error)?;
+            home_page(&state, lang, &actor.0, Some(text.to_owned()), status).await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -330,6 +323,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(Lang::from_headers(&parts.headers)))
+    }
+}
+
+/// A refused form is shown again with the reason in place when a rule refused its input;
+/// "not found", "forbidden" and "log in first" become their own pages instead.
+pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> Result<&'static str, AppError> {
+    match &error {
+        hongmajia_services::ServiceError::Rule(rule)
+            if !matches!(
+                crate::error::status_of(Some(rule.code)),
+                StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+            ) || rule.code == ErrorCode::InvalidCredentials =>
+        {
+            Ok(message(lang, Some(rule.code)))
+        }
+        _ => Err(error.into()),
     }
 }
 

@@ -3,9 +3,9 @@
 //! the reason in place.
 
 use super::FormBody;
-use super::{Chrome, LangOf, html};
+use super::{Chrome, LangOf, html, refusal_in_place};
 use crate::AppState;
-use crate::error::{AppError, message};
+use crate::error::AppError;
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -146,18 +146,12 @@ async fn after_form(
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/regions/{code}")).into_response()),
-        Err(ServiceError::Rule(rule)) if is_form_refusal(rule.code) => {
+        Err(error) => {
             let mut refusal = refill();
-            refusal.message = message(lang.0, Some(rule.code));
+            refusal.message = refusal_in_place(lang.0, error)?;
             region_page(state, lang, auth, code, Some(refusal)).await
         }
-        Err(error) => Err(error.into()),
     }
-}
-
-fn is_form_refusal(code: hongmajia_domain::ErrorCode) -> bool {
-    let status = crate::error::status_of(Some(code));
-    status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT
 }
 
 #[derive(Deserialize)]

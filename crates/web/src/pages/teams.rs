@@ -1,9 +1,9 @@
 //! The team page: state, review and management for the site's staff, members and their requests
 //! for staff and the team's leaders and admins.
 
-use super::{Chrome, FormBody, LangOf, html};
+use super::{Chrome, FormBody, LangOf, html, refusal_in_place};
 use crate::AppState;
-use crate::error::{AppError, message};
+use crate::error::AppError;
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -85,10 +85,7 @@ async fn after(
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/teams/{id}")).into_response()),
-        Err(ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound && rule.code != ErrorCode::Forbidden => {
-            team_page(state, lang, auth, id, Some(message(lang.0, Some(rule.code)))).await
-        }
-        Err(error) => Err(error.into()),
+        Err(error) => team_page(state, lang, auth, id, Some(refusal_in_place(lang.0, error)?)).await,
     }
 }
 
@@ -205,10 +202,7 @@ async fn after_mine(
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => Ok(Redirect::to("/my/teams").into_response()),
-        Err(ServiceError::Rule(rule)) if rule.code != ErrorCode::NotFound && rule.code != ErrorCode::Forbidden => {
-            my_page(state, lang, auth, Some(message(lang.0, Some(rule.code)))).await
-        }
-        Err(error) => Err(error.into()),
+        Err(error) => my_page(state, lang, auth, Some(refusal_in_place(lang.0, error)?)).await,
     }
 }
 

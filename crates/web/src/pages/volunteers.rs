@@ -1,9 +1,9 @@
 //! Volunteer pages: registering oneself on a phone, staff registering someone, the roster with
 //! search and an audited reveal, and the roster import page.
 
-use super::{Chrome, FormBody, LangOf, html};
+use super::{Chrome, FormBody, LangOf, html, refusal_in_place};
 use crate::AppState;
-use crate::error::{AppError, message};
+use crate::error::AppError;
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -168,19 +168,15 @@ async fn form_page(
 
 /// A rule's refusal shown on the form with the field it concerns; other errors as pages.
 fn refusal_text(lang: LangOf, error: ServiceError) -> Result<String, AppError> {
-    match &error {
-        ServiceError::Rule(rule)
-            if crate::error::status_of(Some(rule.code)).is_client_error()
-                && rule.code != hongmajia_domain::ErrorCode::NotFound =>
-        {
-            let text = message(lang.0, Some(rule.code));
-            Ok(match rule.field {
-                Some(field) => format!("{text} ({})", field_label(lang, field)),
-                None => text.to_owned(),
-            })
-        }
-        _ => Err(error.into()),
-    }
+    let field = match &error {
+        ServiceError::Rule(rule) => rule.field,
+        ServiceError::Internal(_) => None,
+    };
+    let text = refusal_in_place(lang.0, error)?;
+    Ok(match field {
+        Some(field) => format!("{text} ({})", field_label(lang, field)),
+        None => text.to_owned(),
+    })
 }
 
 /// The form's label of a field, so the message says where to look.
@@ -209,12 +205,30 @@ pub async fn self_submit(
     actor: PageActor,
     FormBody(form): FormBody<VolunteerForm>,
 ) -> Result<Response, AppError> {
+    submit(&state, lang, &actor, form, false).await
+}
+
+/// A registration form sent by the person (`staff` false) or by staff.
+async fn submit(
+    state: &AppState,
+    lang: LangOf,
+    actor: &PageActor,
+    form: VolunteerForm,
+    staff: bool,
+) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    match state.services().register_self(&actor.0.actor, &form.input()).await {
+    let services = state.services();
+    let result = if staff {
+        services.register_volunteer(&actor.0.actor, &form.input()).await
+    } else {
+        services.register_self(&actor.0.actor, &form.input()).await
+    };
+    match result {
+        Ok(volunteer) if staff => Ok(Redirect::to(&format!("/volunteers?code={}", volunteer.code)).into_response()),
         Ok(_) => Ok(Redirect::to("/home").into_response()),
         Err(error) => {
             let text = refusal_text(lang, error)?;
-            form_page(&state, LangOf(lang.0), &actor.0, false, &form, Some(text)).await
+            form_page(state, lang, &actor.0, staff, &form, Some(text)).await
         }
     }
 }
@@ -233,14 +247,7 @@ pub async fn staff_submit(
     actor: PageActor,
     FormBody(form): FormBody<VolunteerForm>,
 ) -> Result<Response, AppError> {
-    actor.check_form(&form.csrf)?;
-    match state.services().register_volunteer(&actor.0.actor, &form.input()).await {
-        Ok(volunteer) => Ok(Redirect::to(&format!("/volunteers?code={}", volunteer.code)).into_response()),
-        Err(error) => {
-            let text = refusal_text(lang, error)?;
-            form_page(&state, LangOf(lang.0), &actor.0, true, &form, Some(text)).await
-        }
-    }
+    submit(&state, lang, &actor, form, true).await
 }
 
 #[derive(Template)]
