@@ -198,3 +198,32 @@ async fn the_database_holds_argon2id_hashes_with_their_own_salts_and_no_password
     assert_ne!(a, b, "the same password gives different hashes");
     assert!(!a.contains(PASSWORD) && !b.contains(PASSWORD));
 }
+
+#[tokio::test]
+async fn one_address_trying_many_phones_is_throttled_too() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let limit = hongmajia_domain::throttle::DEFAULT_IP_LIMIT;
+    let mut checked = 0;
+    for n in 0..limit + 5 {
+        // Never more than 9 tries per phone, so only the address's budget can run out.
+        let phone = format!("1370000{:04}", n / 9);
+        let body = json!({"phone": phone, "password": format!("wrong-password-{n}")});
+        if app.post_json("/api/v1/auth/token", None, &body).await.status() == StatusCode::UNAUTHORIZED {
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, limit);
+    let right = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            &json!({"phone": admin.phone, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        right.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is throttled for every account"
+    );
+}
