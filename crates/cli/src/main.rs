@@ -391,13 +391,17 @@ async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<St
     Ok(())
 }
 
-/// Retries queued SMS whose time has come, every five seconds, for as long as the server runs.
+/// Retries queued SMS whose time has come and closes projects whose period has ended, every five
+/// seconds, for as long as the server runs.
 async fn retry_outbox(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
         every.tick().await;
         if let Err(error) = state.services().deliver_due().await {
             tracing::error!(error = %error, "retrying the SMS outbox");
+        }
+        if let Err(error) = state.services().close_ended_projects().await {
+            tracing::error!(error = %error, "closing ended projects");
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     UnreadableFile,
     WrongHeaders,
     EmptyRoster,
+    InvalidPeriod,
+    InvalidCategory,
 }
 
 impl ErrorCode {
@@ -113,6 +115,8 @@ impl ErrorCode {
             Self::UnreadableFile => "unreadable_file",
             Self::WrongHeaders => "wrong_headers",
             Self::EmptyRoster => "empty_roster",
+            Self::InvalidPeriod => "invalid_period",
+            Self::InvalidCategory => "invalid_category",
         }
     }
 
@@ -169,6 +173,8 @@ impl ErrorCode {
         Self::UnreadableFile,
         Self::WrongHeaders,
         Self::EmptyRoster,
+        Self::InvalidPeriod,
+        Self::InvalidCategory,
     ];
 }
 

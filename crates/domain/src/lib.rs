@@ -8,6 +8,7 @@ pub mod password;
 pub mod person;
 pub mod phone;
 pub mod policy;
+pub mod project;
 pub mod region;
 pub mod role;
 pub mod session;

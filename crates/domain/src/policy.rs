@@ -37,10 +37,13 @@ pub enum Action {
     TeamJoin,
     RosterExport,
     VolunteerMerge,
+    ProjectEdit,
+    ProjectReview,
+    ProjectView,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -66,6 +69,9 @@ impl Action {
         Self::TeamJoin,
         Self::RosterExport,
         Self::VolunteerMerge,
+        Self::ProjectEdit,
+        Self::ProjectReview,
+        Self::ProjectView,
     ];
 
     /// Stable name, used in the audit log.
@@ -96,6 +102,9 @@ impl Action {
             Self::TeamJoin => "team.join",
             Self::RosterExport => "roster.export",
             Self::VolunteerMerge => "volunteer.merge",
+            Self::ProjectEdit => "project.edit",
+            Self::ProjectReview => "project.review",
+            Self::ProjectView => "project.view",
         }
     }
 
@@ -118,12 +127,15 @@ impl Action {
             | Self::TeamReview
             | Self::TeamManage
             | Self::RosterExport
-            | Self::VolunteerMerge => Rule::StaffInRegion,
+            | Self::VolunteerMerge
+            | Self::ProjectReview => Rule::StaffInRegion,
             Self::ProfileView | Self::VolunteerSelfRegister | Self::TeamApply | Self::TeamJoin => Rule::Owner,
             // Teams are public within the platform: volunteers look for one to join.
             Self::TeamView => Rule::SignedIn,
-            // A team's leaders and admins run its members, as do staff of its region.
-            Self::TeamMembersManage => Rule::StaffInRegionOrTeamRunner,
+            // A team's leaders and admins run its members and its projects, as do staff of its region.
+            Self::TeamMembersManage | Self::ProjectEdit => Rule::StaffInRegionOrTeamRunner,
+            // Published projects are public within the platform (drafts: see the projects service).
+            Self::ProjectView => Rule::SignedIn,
             // A volunteer sees (and may reveal) their own record; staff those of their region.
             Self::VolunteerView | Self::VolunteerReveal => Rule::StaffInRegionOrOwner,
         }
@@ -311,6 +323,9 @@ mod tests {
             Action::TeamJoin => 22,
             Action::RosterExport => 23,
             Action::VolunteerMerge => 24,
+            Action::ProjectEdit => 25,
+            Action::ProjectReview => 26,
+            Action::ProjectView => 27,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

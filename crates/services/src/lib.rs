@@ -11,6 +11,7 @@ mod error;
 pub mod exports;
 pub mod home;
 pub mod keys;
+pub mod projects;
 pub mod regions;
 pub mod roster;
 pub mod sites;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 mod db;
+pub mod projects;
 pub mod regions;
 pub mod sealed;
 pub mod sessions;

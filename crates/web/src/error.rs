@@ -125,7 +125,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | UnknownTeam
             | UnreadableFile
             | WrongHeaders
-            | EmptyRoster,
+            | EmptyRoster
+            | InvalidPeriod
+            | InvalidCategory,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

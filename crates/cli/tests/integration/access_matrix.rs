@@ -337,6 +337,36 @@ impl Fixture {
                     StatusCode::OK,
                 )
             }
+            Action::ProjectEdit => {
+                let body = json!({"team_id": self.team_of(target), "title": format!("项目{serial}"), "category": "理论宣讲", "starts_on": "2026-12-01", "ends_on": "2027-06-30"});
+                call(
+                    Method::POST,
+                    "/api/v1/projects".into(),
+                    Some(body),
+                    target,
+                    StatusCode::CREATED,
+                )
+            }
+            Action::ProjectReview => {
+                let project = self.project_in(target, serial, false).await;
+                call(
+                    Method::POST,
+                    format!("/api/v1/projects/{project}/state"),
+                    Some(json!({"event": "approve"})),
+                    target,
+                    StatusCode::OK,
+                )
+            }
+            Action::ProjectView => {
+                let project = self.project_in(target, serial, true).await;
+                call(
+                    Method::GET,
+                    format!("/api/v1/projects/{project}"),
+                    None,
+                    target,
+                    StatusCode::OK,
+                )
+            }
             Action::RosterExport => {
                 let body = json!({"region": target, "format": "csv"});
                 call(
@@ -351,6 +381,38 @@ impl Fixture {
                 self.own_call(action, serial).await
             }
         }
+    }
+
+    /// A submitted (or, with `publish`, a published) project of `target`'s team, by the operator.
+    async fn project_in(&self, target: &str, serial: u32, publish: bool) -> i64 {
+        let services = self.app.services();
+        let input = hongmajia_services::projects::ProjectInput {
+            team_id: Some(self.team_of(target)),
+            site_id: None,
+            title: format!("送文化下乡{serial}"),
+            category: "送文化下乡".into(),
+            description: String::new(),
+            starts_on: "2026-12-01".into(),
+            ends_on: "2027-06-30".into(),
+        };
+        let id = services
+            .create_project(&Actor::System, &input)
+            .await
+            .expect("a project")
+            .id;
+        let submit = hongmajia_domain::project::ProjectEvent::Submit;
+        services
+            .move_project(&Actor::System, id, submit, None)
+            .await
+            .expect("submitted");
+        if publish {
+            let approve = hongmajia_domain::project::ProjectEvent::Approve;
+            services
+                .move_project(&Actor::System, id, approve, None)
+                .await
+                .expect("published");
+        }
+        id
     }
 
     /// An application for a team in `target`'s site, by the fixture's applicant.
@@ -441,10 +503,12 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
             | Action::VolunteerSelfRegister
             | Action::TeamApply
             | Action::TeamJoin
-            | Action::TeamView,
+            | Action::TeamView
+            | Action::ProjectView,
         ) => success,
-        (Who::Team(_), Action::TeamMembersManage) if acted_region == HOME => success,
-        (Who::Team(_), Action::TeamMembersManage) => StatusCode::NOT_FOUND,
+        // A team's leader and admin run their own team's members and projects, and no other's.
+        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit) if acted_region == HOME => success,
+        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit) => StatusCode::NOT_FOUND,
         // A volunteer may see their own record, so another's is "not found", not "forbidden".
         (Who::Person(_) | Who::Team(_), Action::VolunteerView | Action::VolunteerReveal) => StatusCode::NOT_FOUND,
         (Who::Person(_) | Who::Team(_), _) => StatusCode::FORBIDDEN,

@@ -13,6 +13,7 @@ mod exports;
 mod imports;
 mod keys;
 mod privacy;
+mod projects;
 mod regions;
 mod sms;
 mod teams;

@@ -4,6 +4,7 @@ mod accounts;
 mod auth;
 mod exports;
 mod imports;
+mod projects;
 mod regions;
 mod sites;
 mod teams;
@@ -42,6 +43,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::update,
         exports::volunteers,
         exports::teams,
+        projects::create,
+        projects::show,
+        projects::change_state,
+        projects::list,
         imports::template,
         imports::import,
         imports::report,
@@ -125,6 +130,9 @@ pub fn routes() -> Router<AppState> {
             "/imports/volunteers/error-report",
             post(imports::report).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
+        .route("/projects", post(projects::create).get(projects::list))
+        .route("/projects/{id}", get(projects::show))
+        .route("/projects/{id}/state", post(projects::change_state))
         .route("/teams", post(teams::create).get(teams::list))
         .route("/teams/applications", post(teams::apply))
         .route("/teams/{id}", get(teams::show))

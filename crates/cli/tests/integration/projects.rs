@@ -1,0 +1,257 @@
+//! Volunteer service projects: drafted by a team's leader, reviewed by the owning site, published,
+//! closed by the owner or when the period ends; drafts stay with those who may edit them.
+
+use crate::helpers::{TestApp, error_code, registration, resident_id};
+use hongmajia_domain::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A team of Jishan's first village led by a signed-in volunteer; returns (leader token, team).
+async fn led_team(app: &TestApp) -> (String, i64) {
+    let leader = app.signed_in(Role::Citizen, None).await;
+    let me: Value = app
+        .post_json(
+            "/api/v1/me/volunteer",
+            leader.token(),
+            &registration("140824001001", &resident_id(1), ""),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824001001")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    let input = hongmajia_services::teams::TeamInput {
+        site_id: site,
+        name: "姚村文艺队".into(),
+        kind: "professional".into(),
+        specialty: "文化文艺".into(),
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: me["id"].as_i64(),
+    };
+    let team = app
+        .services()
+        .create_team(&hongmajia_domain::Actor::System, &input)
+        .await
+        .unwrap()
+        .id;
+    (leader.token.unwrap(), team)
+}
+
+async fn change(app: &TestApp, token: Option<&str>, id: i64, body: Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/projects/{id}/state"), token, &body)
+        .await
+}
+
+#[tokio::test]
+async fn a_leaders_project_is_reviewed_by_the_site_before_anyone_sees_it() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let (leader, team) = led_team(&app).await;
+    let body = json!({"team_id": team, "title": "送戏下乡", "category": "送文化下乡", "description": "每月一场", "starts_on": "2026-12-01", "ends_on": "2027-11-30"});
+    let made = app.post_json("/api/v1/projects", Some(&leader), &body).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let project: Value = made.json().await.unwrap();
+    assert_eq!(
+        (project["state"].as_str(), project["category"].as_str()),
+        (Some("draft"), Some("culture_to_countryside"))
+    );
+    let id = project["id"].as_i64().unwrap();
+
+    let citizen = app.signed_in(Role::Citizen, None).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}"), citizen.token())
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a draft is the owner's"
+    );
+    assert_eq!(
+        change(&app, Some(&leader), id, json!({"event": "submit"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let self_approval = change(&app, Some(&leader), id, json!({"event": "approve"})).await;
+    assert_eq!(
+        self_approval.status(),
+        StatusCode::FORBIDDEN,
+        "the site reviews, not the team"
+    );
+
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let no_reason = change(&app, station.token(), id, json!({"event": "return"})).await;
+    assert_eq!(error_code(no_reason).await, "reason_required");
+    let returned: Value = change(
+        &app,
+        station.token(),
+        id,
+        json!({"event": "return", "reason": "请补充活动安排"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (returned["state"].as_str(), returned["state_reason"].as_str()),
+        (Some("draft"), Some("请补充活动安排"))
+    );
+    change(&app, Some(&leader), id, json!({"event": "submit"})).await;
+    let published: Value = change(&app, station.token(), id, json!({"event": "approve"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(published["state"], "published");
+    assert_eq!(
+        app.get(&format!("/api/v1/projects/{id}"), citizen.token())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let again = change(&app, station.token(), id, json!({"event": "approve"})).await;
+    assert_eq!(error_code(again).await, "invalid_transition");
+    let closed: Value = change(&app, Some(&leader), id, json!({"event": "close"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["state"], "closed");
+    let log: Value = app
+        .get("/api/v1/audit?action=project.", station.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        log["total"], 6,
+        "drafted, submitted, returned, submitted, approved, closed"
+    );
+}
+
+#[tokio::test]
+async fn lists_show_drafts_only_to_those_who_may_edit_them() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let (leader, team) = led_team(&app).await;
+    for title in ["理论宣讲进村", "移风易俗"] {
+        let body = json!({"team_id": team, "title": title, "category": "理论宣讲", "starts_on": "2026-12-01", "ends_on": "2027-01-31"});
+        app.post_json("/api/v1/projects", Some(&leader), &body).await;
+    }
+    let listed: Value = app
+        .get("/api/v1/projects?region=140824", Some(&leader))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = listed[0]["id"].as_i64().unwrap();
+    change(&app, Some(&leader), first, json!({"event": "submit"})).await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    change(&app, county.token(), first, json!({"event": "approve"})).await;
+    let citizen = app.signed_in(Role::Citizen, None).await;
+    let seen: Value = app
+        .get("/api/v1/projects?region=140824", citizen.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen.as_array().unwrap().len(), 1, "only the published one");
+    let staff: Value = app
+        .get("/api/v1/projects?region=140824", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff.as_array().unwrap().len(), 2);
+    let drafts: Value = app
+        .get("/api/v1/projects?region=140824&state=draft", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(drafts.as_array().unwrap().len(), 1);
+    let bad = app
+        .get("/api/v1/projects?region=140824&state=lost", county.token())
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_project_needs_a_known_category_a_real_period_and_an_active_team() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let (leader, team) = led_team(&app).await;
+    let base = || json!({"team_id": team, "title": "田间课堂", "category": "田间课堂", "starts_on": "2026-12-01", "ends_on": "2027-03-01"});
+    let mut wrong_category = base();
+    wrong_category["category"] = json!("打麻将");
+    assert_eq!(
+        error_code(app.post_json("/api/v1/projects", Some(&leader), &wrong_category).await).await,
+        "invalid_category"
+    );
+    let mut backwards = base();
+    backwards["ends_on"] = json!("2026-11-01");
+    let refused: Value = app
+        .post_json("/api/v1/projects", Some(&leader), &backwards)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused["error"]["code"].as_str(), refused["error"]["field"].as_str()),
+        (Some("invalid_period"), Some("ends_on"))
+    );
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    app.post_json(
+        &format!("/api/v1/teams/{team}/state"),
+        county.token(),
+        &json!({"event": "suspend", "reason": "整顿"}),
+    )
+    .await;
+    assert_eq!(
+        error_code(app.post_json("/api/v1/projects", county.token(), &base()).await).await,
+        "team_not_active"
+    );
+}
+
+#[tokio::test]
+async fn a_published_project_closes_by_itself_when_its_period_ends() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let site = app
+        .services()
+        .region(&hongmajia_domain::Actor::System, "140824")
+        .await
+        .unwrap()
+        .site
+        .unwrap()
+        .id;
+    // The test clock stands at 2026-11-29.
+    let body = json!({"site_id": site, "title": "七彩假期", "category": "七彩假期", "starts_on": "2026-11-01", "ends_on": "2026-11-30"});
+    let project: Value = app
+        .post_json("/api/v1/projects", county.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = project["id"].as_i64().unwrap();
+    change(&app, county.token(), id, json!({"event": "submit"})).await;
+    change(&app, county.token(), id, json!({"event": "approve"})).await;
+    assert_eq!(
+        app.services().close_ended_projects().await.unwrap(),
+        0,
+        "the period has not ended yet"
+    );
+    app.clock.advance(time::Duration::days(2));
+    assert_eq!(app.services().close_ended_projects().await.unwrap(), 1);
+    let read = app
+        .services()
+        .project(&hongmajia_domain::Actor::System, id)
+        .await
+        .unwrap();
+    assert_eq!(read.state, "closed");
+    assert_eq!(read.state_reason.as_deref(), Some("period ended"));
+}

@@ -1,0 +1,143 @@
+//! Volunteer service projects (志愿服务项目): owned by a team or a site, reviewed by the owning
+//! site's admin (who checks it is volunteer service at all, R-REC-12), published, closed.
+//!
+//! ```text
+//! draft --submit--> submitted --approve--> published --close--> closed
+//!                   submitted --return(reason)--> draft
+//! ```
+
+use crate::{DomainError, ErrorCode};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// The kinds of service the article names, with their Chinese names.
+pub const CATEGORIES: [(&str, &str); 15] = [
+    ("theory_lecture", "理论宣讲"),
+    ("changing_customs", "移风易俗"),
+    ("culture_to_countryside", "送文化下乡"),
+    ("traffic_guidance", "交通劝导"),
+    ("poverty_relief", "扶贫济困"),
+    ("psychological_counselling", "心理咨询"),
+    ("health", "医疗卫生"),
+    ("legal_aid", "法律援助"),
+    ("emergency_rescue", "应急救援"),
+    ("environment", "生态环保"),
+    ("science", "科学普及"),
+    ("holiday_care", "七彩假期"),
+    ("field_class", "田间课堂"),
+    ("training", "培训"),
+    ("other", "其他"),
+];
+
+/// The category code, from its code or its Chinese name.
+pub fn category(raw: &str) -> Option<&'static str> {
+    let raw = raw.trim();
+    CATEGORIES
+        .iter()
+        .find(|(code, name)| *code == raw || *name == raw)
+        .map(|(code, _)| *code)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectState {
+    Draft,
+    Submitted,
+    Published,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectEvent {
+    Submit,
+    Approve,
+    Return,
+    Close,
+}
+
+impl ProjectState {
+    pub const ALL: [ProjectState; 4] = [Self::Draft, Self::Submitted, Self::Published, Self::Closed];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Published => "published",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn after(self, event: ProjectEvent) -> Result<Self, DomainError> {
+        match (self, event) {
+            (Self::Draft, ProjectEvent::Submit) => Ok(Self::Submitted),
+            (Self::Submitted, ProjectEvent::Approve) => Ok(Self::Published),
+            (Self::Submitted, ProjectEvent::Return) => Ok(Self::Draft),
+            (Self::Published, ProjectEvent::Close) => Ok(Self::Closed),
+            _ => Err(DomainError::on(ErrorCode::InvalidTransition, "state")),
+        }
+    }
+}
+
+impl ProjectEvent {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "submit" => Some(Self::Submit),
+            "approve" => Some(Self::Approve),
+            "return" => Some(Self::Return),
+            "close" => Some(Self::Close),
+            _ => None,
+        }
+    }
+
+    /// Approving and returning are the owning site's review, not the owner's.
+    pub const fn is_review(self) -> bool {
+        matches!(self, Self::Approve | Self::Return)
+    }
+}
+
+/// A project's period: a start and an end on or after it.
+pub fn period(starts_on: Date, ends_on: Date) -> Result<(Date, Date), DomainError> {
+    if ends_on < starts_on {
+        return Err(DomainError::on(ErrorCode::InvalidPeriod, "ends_on"));
+    }
+    Ok((starts_on, ends_on))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_project_is_reviewed_before_it_is_published_and_closed_after() {
+        let submitted = ProjectState::Draft.after(ProjectEvent::Submit).unwrap();
+        assert_eq!(submitted.after(ProjectEvent::Return).unwrap(), ProjectState::Draft);
+        let published = submitted.after(ProjectEvent::Approve).unwrap();
+        assert_eq!(published.after(ProjectEvent::Close).unwrap(), ProjectState::Closed);
+        assert!(
+            ProjectState::Draft.after(ProjectEvent::Approve).is_err(),
+            "a draft is not reviewed"
+        );
+        assert!(ProjectState::Closed.after(ProjectEvent::Submit).is_err());
+    }
+
+    #[test]
+    fn categories_parse_from_codes_and_chinese_names() {
+        assert_eq!(category("移风易俗"), Some("changing_customs"));
+        assert_eq!(category("field_class"), Some("field_class"));
+        assert_eq!(category("打麻将"), None);
+    }
+
+    #[test]
+    fn a_period_ends_on_or_after_its_start() {
+        assert!(period(date!(2026 - 01 - 01), date!(2026 - 01 - 01)).is_ok());
+        assert_eq!(
+            period(date!(2026 - 02 - 01), date!(2026 - 01 - 01)).unwrap_err().code,
+            ErrorCode::InvalidPeriod
+        );
+    }
+}

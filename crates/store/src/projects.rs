@@ -1,0 +1,127 @@
+use crate::Tx;
+use crate::db::on_tx;
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub team_id: Option<i64>,
+    pub region_code: String,
+    pub title: String,
+    pub category: String,
+    pub description: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub state: String,
+    pub state_reason: Option<String>,
+}
+
+pub struct NewProject<'a> {
+    pub id: i64,
+    pub site_id: i64,
+    pub team_id: Option<i64>,
+    pub region_code: &'a str,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub created_by: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
+pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO projects (id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state,
+                created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $11)",
+        )
+        .bind(p.id)
+        .bind(p.site_id)
+        .bind(p.team_id)
+        .bind(p.region_code)
+        .bind(p.title)
+        .bind(p.category)
+        .bind(p.description)
+        .bind(p.starts_on)
+        .bind(p.ends_on)
+        .bind(p.created_by)
+        .bind(p.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ProjectRow>(
+            "SELECT id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state, state_reason
+             FROM projects WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Moves a project from `from` to `to`; false when another request moved it first.
+pub async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE projects SET state = $3, state_reason = $4, updated_at = $5 WHERE id = $1 AND state = $2")
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Projects under a scope prefix in a state (empty for all), newest period first.
+pub async fn in_scope(
+    tx: &mut Tx,
+    prefix: &str,
+    state: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ProjectRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ProjectRow>(
+            "SELECT id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state, state_reason
+             FROM projects WHERE region_code LIKE $1 || '%' AND ($2 = '' OR state = $2)
+             ORDER BY starts_on DESC, id DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(prefix)
+        .bind(state)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Closes every published project whose period ended before `today`; returns how many.
+pub async fn close_ended(tx: &mut Tx, today: Date, at: OffsetDateTime) -> sqlx::Result<u64> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE projects SET state = 'closed', state_reason = 'period ended', updated_at = $2 WHERE state = 'published' AND ends_on < $1")
+            .bind(today)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}

@@ -1,0 +1,93 @@
+use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::ApiActor;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hongmajia_domain::project::ProjectEvent;
+use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_services::projects::{Project, ProjectInput};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// Draft a volunteer service project for a team (its leaders and admins) or a site (its staff).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])), request_body = ProjectInput,
+    responses((status = 201, body = Project), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(input): JsonBody<ProjectInput>,
+) -> Result<(StatusCode, Json<Project>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services().create_project(&auth.actor, &input).await?),
+    ))
+}
+
+/// A project (drafts only for those who may edit them).
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Project>, AppError> {
+    Ok(Json(state.services().project(&auth.actor, parse_id(&id)?).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectChange {
+    /// `submit`, `close` (the owner); `approve`, `return` (the owning site's staff).
+    event: String,
+    /// Required to return a project.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Move a project through review and publication.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/state", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ProjectChange,
+    responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "invalid_transition", body = ErrorBody), (status = 422, description = "reason_required", body = ErrorBody)))]
+pub async fn change_state(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(change): JsonBody<ProjectChange>,
+) -> Result<Json<Project>, AppError> {
+    let event =
+        ProjectEvent::parse(&change.event).ok_or_else(|| DomainError::on(ErrorCode::InvalidTransition, "event"))?;
+    let project = state
+        .services()
+        .move_project(&auth.actor, parse_id(&id)?, event, change.reason.as_deref())
+        .await?;
+    Ok(Json(project))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProjectListParams {
+    /// Division code.
+    region: String,
+    /// `draft`, `submitted`, `published` or `closed`; all by default.
+    state: Option<String>,
+    page: Option<u32>,
+}
+
+/// Projects of a region and everything below it.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])), params(ProjectListParams),
+    responses((status = 200, body = Vec<Project>), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    QueryParams(params): QueryParams<ProjectListParams>,
+) -> Result<Json<Vec<Project>>, AppError> {
+    let wanted = params.state.unwrap_or_default();
+    Ok(Json(
+        state
+            .services()
+            .projects(&auth.actor, &params.region, &wanted, params.page.unwrap_or(1))
+            .await?,
+    ))
+}
