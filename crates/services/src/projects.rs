@@ -7,6 +7,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::project::{ProjectEvent, ProjectState, category, period};
 use hongmajia_domain::{Action, Actor, Decision, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId, can};
+use hongmajia_store::transition::{self, Lifecycle};
 use hongmajia_store::{Tx, new_id, projects, sites, teams};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -202,9 +203,16 @@ impl Services {
         }
         let from = ProjectState::parse(&project.state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
         let to = from.after(event)?;
-        if !projects::set_state(&mut tx, id, from.as_str(), to.as_str(), reason, self.now())
-            .await
-            .doing("changing the project")?
+        if !transition::move_state(
+            &mut tx,
+            Lifecycle::Projects,
+            id,
+            (from.as_str(), to.as_str()),
+            reason,
+            self.now(),
+        )
+        .await
+        .doing("changing the project")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }

@@ -7,6 +7,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::team::{MembershipEvent, MembershipState, TeamEvent, TeamKind, TeamRole, TeamState};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
+use hongmajia_store::transition::{self, Lifecycle};
 use hongmajia_store::{Tx, new_id, sites, teams, volunteers};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -326,9 +327,16 @@ impl Services {
         }
         let from = team.state()?;
         let to = from.after(event)?;
-        if !teams::set_state(&mut tx, id, from.as_str(), to.as_str(), reason, self.now())
-            .await
-            .doing("changing the team's state")?
+        if !transition::move_state(
+            &mut tx,
+            Lifecycle::Teams,
+            id,
+            (from.as_str(), to.as_str()),
+            reason,
+            self.now(),
+        )
+        .await
+        .doing("changing the team's state")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }

@@ -16,17 +16,18 @@ const CHUNK: usize = 500;
 /// statement up to the opening parenthesis, `$fetch` how the rows are read, `$row` their type.
 macro_rules! select_in {
     ($tx:expr, $head:expr, $keys:expr, $fetch:ident, $row:ty) => {
-        select_in!($tx, $head, where_first: None::<&str>, $keys, $fetch, $row)
+        select_in!($tx, $head, bound: None::<&str>, then: "", $keys, $fetch, $row)
     };
-    // With a first condition: `$head` ends in `col = `, its value is bound, then `AND key IN (`.
-    ($tx:expr, $head:expr, where_first: $first:expr, $keys:expr, $fetch:ident, $row:ty) => {{
+    // With one more condition first: `$head` ends in `column = `, `$bound` is bound there, and
+    // `$then` opens the list (` AND key IN (`).
+    ($tx:expr, $head:expr, bound: $bound:expr, then: $then:expr, $keys:expr, $fetch:ident, $row:ty) => {{
         let mut found = Vec::new();
         for chunk in $keys.chunks(CHUNK) {
             let rows = on_tx!($tx, |conn| {
                 let mut query = QueryBuilder::new($head);
-                if let Some(first) = $first {
-                    query.push_bind(first);
-                    query.push(" AND account_id IN (");
+                if let Some(bound) = $bound {
+                    query.push_bind(bound);
+                    query.push($then);
                 }
                 let mut list = query.separated(", ");
                 for key in chunk {
@@ -77,7 +78,7 @@ pub async fn accounts_with_registration(tx: &mut Tx, ids: &[i64]) -> sqlx::Resul
 /// The accounts among `ids` that hold `role`.
 pub async fn accounts_with_role(tx: &mut Tx, ids: &[i64], role: &str) -> sqlx::Result<Vec<i64>> {
     let head = "SELECT account_id FROM account_roles WHERE role = ";
-    select_in!(tx, head, where_first: Some(role), ids, build_query_scalar, i64)
+    select_in!(tx, head, bound: Some(role), then: " AND account_id IN (", ids, build_query_scalar, i64)
 }
 
 /// The volunteer codes among `codes` already in use.

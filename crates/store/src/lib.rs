@@ -15,6 +15,7 @@ pub mod sites;
 pub mod sms;
 pub mod teams;
 pub mod throttle;
+pub mod transition;
 pub mod volunteers;
 
 pub use db::{Db, Engine, Tx, is_unique_violation, new_id};

@@ -68,29 +68,6 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
     })
 }
 
-/// Moves a project from `from` to `to`; false when another request moved it first.
-pub async fn set_state(
-    tx: &mut Tx,
-    id: i64,
-    from: &str,
-    to: &str,
-    reason: Option<&str>,
-    at: OffsetDateTime,
-) -> sqlx::Result<bool> {
-    let done = on_tx!(tx, |conn| {
-        sqlx::query("UPDATE projects SET state = $3, state_reason = $4, updated_at = $5 WHERE id = $1 AND state = $2")
-            .bind(id)
-            .bind(from)
-            .bind(to)
-            .bind(reason)
-            .bind(at)
-            .execute(conn)
-            .await
-            .map(|done| done.rows_affected())
-    })?;
-    Ok(done == 1)
-}
-
 /// Projects under a scope prefix in a state (empty for all), newest period first.
 pub async fn in_scope(
     tx: &mut Tx,
