@@ -10,7 +10,6 @@
 use crate::helpers::{PASSWORD, TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::team::TeamRole;
 use hongmajia_domain::{Action, Actor, Role};
-use hongmajia_services::teams::TeamInput;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -468,23 +467,8 @@ impl Fixture {
 
 /// An active team founded by the operator under `target`'s site.
 async fn team_in(app: &TestApp, target: &str, name: &str) -> i64 {
-    let site = app
-        .services()
-        .region(&Actor::System, target)
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
-    let input = TeamInput {
-        site_id: site,
-        name: name.to_owned(),
-        kind: "professional".into(),
-        specialty: "理论宣讲".into(),
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
+    let site = crate::helpers::site_of(app, target).await;
+    let input = crate::helpers::team_input(site, name, "professional", "理论宣讲");
     app.services()
         .create_team(&Actor::System, &input)
         .await

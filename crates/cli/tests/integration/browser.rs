@@ -302,14 +302,7 @@ async fn a_station_admin_approves_a_new_team_and_then_its_member() {
         let body = crate::helpers::registration("140824001001", &crate::helpers::resident_id(80 + n as u32), "");
         app.post_json("/api/v1/me/volunteer", person.token(), &body).await;
     }
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824001001")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
+    let site = crate::helpers::site_of(&app, "140824001001").await;
     let body = serde_json::json!({"site_id": site, "name": "姚村银龄志愿服务队", "kind": "characteristic", "specialty": "银龄"});
     let applied: serde_json::Value = app
         .post_json("/api/v1/teams/applications", founder.token(), &body)

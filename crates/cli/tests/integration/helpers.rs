@@ -376,3 +376,28 @@ pub async fn registered_volunteer(app: &TestApp, region: &str, sequence: u32) ->
         .unwrap_or_else(|e| panic!("registering a volunteer in {region}: {e}"))
         .id
 }
+
+/// The site of a region, by the operator.
+pub async fn site_of(app: &TestApp, region: &str) -> i64 {
+    app.services()
+        .region(&Actor::System, region)
+        .await
+        .unwrap()
+        .site
+        .expect("the region has a site")
+        .id
+}
+
+/// A team to found under `site`: `kind` professional or characteristic, `specialty` its code or
+/// Chinese name.
+pub fn team_input(site: i64, name: &str, kind: &str, specialty: &str) -> hongmajia_services::teams::TeamInput {
+    hongmajia_services::teams::TeamInput {
+        site_id: site,
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        specialty: specialty.to_owned(),
+        categories: vec![],
+        description: String::new(),
+        leader_volunteer_id: None,
+    }
+}

@@ -386,23 +386,8 @@ async fn a_county_admin_uploads_a_roster_and_downloads_the_rejected_rows_to_fix(
 #[tokio::test]
 async fn an_import_into_a_team_makes_the_volunteers_members() {
     let (db, app) = cli_database().await;
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
-    let input = hongmajia_services::teams::TeamInput {
-        site_id: site,
-        name: "医疗卫生队".into(),
-        kind: "professional".into(),
-        specialty: "医疗卫生".into(),
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
+    let site = crate::helpers::site_of(&app, "140824").await;
+    let input = crate::helpers::team_input(site, "医疗卫生队", "professional", "医疗卫生");
     let team = app
         .services()
         .create_team(&hongmajia_domain::Actor::System, &input)

@@ -19,22 +19,10 @@ async fn led_team(app: &TestApp) -> (String, i64) {
         .json()
         .await
         .unwrap();
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824001001")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
+    let site = crate::helpers::site_of(app, "140824001001").await;
     let input = hongmajia_services::teams::TeamInput {
-        site_id: site,
-        name: "姚村文艺队".into(),
-        kind: "professional".into(),
-        specialty: "文化文艺".into(),
-        categories: vec![],
-        description: String::new(),
         leader_volunteer_id: me["id"].as_i64(),
+        ..crate::helpers::team_input(site, "姚村文艺队", "professional", "文化文艺")
     };
     let team = app
         .services()
@@ -221,14 +209,7 @@ async fn a_project_needs_a_known_category_a_real_period_and_an_active_team() {
 async fn a_published_project_closes_by_itself_when_its_period_ends() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
+    let site = crate::helpers::site_of(&app, "140824").await;
     // The test clock stands at 2026-11-29.
     let body = json!({"site_id": site, "title": "七彩假期", "category": "七彩假期", "starts_on": "2026-11-01", "ends_on": "2026-11-30"});
     let project: Value = app

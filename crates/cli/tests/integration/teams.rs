@@ -1,19 +1,10 @@
 //! Teams: founded by a site's staff or applied for by a volunteer and reviewed; suspended,
 //! restored, dissolved; members by request or invitation; the county's "8+N".
 
-use crate::helpers::{TestApp, TestUser, error_code, registration, resident_id};
+use crate::helpers::{TestApp, TestUser, error_code, registration, resident_id, site_of};
 use hongmajia_domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn site_of(app: &TestApp, region: &str) -> i64 {
-    let detail = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, region)
-        .await
-        .unwrap();
-    detail.site.unwrap().id
-}
 
 /// A signed-in person who registered as a volunteer in Jishan's first village.
 async fn volunteer(app: &TestApp, serial: u32) -> (TestUser, i64) {
@@ -352,13 +343,8 @@ async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
         .unwrap();
     assert_eq!(listed["total"], 0, "an invitation is not yet a membership");
     let led_team = hongmajia_services::teams::TeamInput {
-        site_id: site,
-        name: "x".into(),
-        kind: "professional".into(),
-        specialty: "其他".into(),
-        categories: vec![],
-        description: String::new(),
         leader_volunteer_id: Some(member),
+        ..crate::helpers::team_input(site, "x", "professional", "其他")
     };
     let led = app
         .services()

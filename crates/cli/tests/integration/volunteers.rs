@@ -474,14 +474,7 @@ async fn merging_two_records_of_one_person_keeps_the_history_and_moves_the_membe
         .json()
         .await
         .unwrap();
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
+    let site = crate::helpers::site_of(&app, "140824").await;
     let team: Value = app
         .post_json(
             "/api/v1/teams",

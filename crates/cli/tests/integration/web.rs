@@ -465,23 +465,8 @@ async fn a_volunteer_logs_in_on_the_page_with_an_sms_code() {
 async fn the_county_page_shows_its_eight_plus_n_and_the_roster_page_exports() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let admin = app.account(Role::CenterAdmin, Some("140824")).await;
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
-    let input = hongmajia_services::teams::TeamInput {
-        site_id: site,
-        name: "理论宣讲队".into(),
-        kind: "professional".into(),
-        specialty: "理论宣讲".into(),
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
+    let site = crate::helpers::site_of(&app, "140824").await;
+    let input = crate::helpers::team_input(site, "理论宣讲队", "professional", "理论宣讲");
     app.services()
         .create_team(&hongmajia_domain::Actor::System, &input)
         .await
@@ -562,23 +547,8 @@ async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() 
     )
     .unwrap();
     let volunteer = app.services().register_self(&me, &input).await.unwrap().id;
-    let site = app
-        .services()
-        .region(&hongmajia_domain::Actor::System, "140824")
-        .await
-        .unwrap()
-        .site
-        .unwrap()
-        .id;
-    let team = |name: &str| hongmajia_services::teams::TeamInput {
-        site_id: site,
-        name: name.into(),
-        kind: "professional".into(),
-        specialty: "理论宣讲".into(),
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
+    let site = crate::helpers::site_of(&app, "140824").await;
+    let team = |name: &str| crate::helpers::team_input(site, name, "professional", "理论宣讲");
     let open = app
         .services()
         .create_team(&hongmajia_domain::Actor::System, &team("宣讲一队"))
