@@ -59,6 +59,13 @@ pub enum ErrorCode {
     EmptyRoster,
     InvalidPeriod,
     InvalidCategory,
+    ActivityFull,
+    AlreadySignedUp,
+    OutsideSignupWindow,
+    AcknowledgementRequired,
+    SignupOverlap,
+    IdempotencyKeyReused,
+    InvalidCapacity,
 }
 
 impl ErrorCode {
@@ -117,6 +124,13 @@ impl ErrorCode {
             Self::EmptyRoster => "empty_roster",
             Self::InvalidPeriod => "invalid_period",
             Self::InvalidCategory => "invalid_category",
+            Self::ActivityFull => "activity_full",
+            Self::AlreadySignedUp => "already_signed_up",
+            Self::OutsideSignupWindow => "outside_signup_window",
+            Self::AcknowledgementRequired => "acknowledgement_required",
+            Self::SignupOverlap => "signup_overlap",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::InvalidCapacity => "invalid_capacity",
         }
     }
 
@@ -175,6 +189,13 @@ impl ErrorCode {
         Self::EmptyRoster,
         Self::InvalidPeriod,
         Self::InvalidCategory,
+        Self::ActivityFull,
+        Self::AlreadySignedUp,
+        Self::OutsideSignupWindow,
+        Self::AcknowledgementRequired,
+        Self::SignupOverlap,
+        Self::IdempotencyKeyReused,
+        Self::InvalidCapacity,
     ];
 }
 

@@ -40,10 +40,11 @@ pub enum Action {
     ProjectEdit,
     ProjectReview,
     ProjectView,
+    ActivitySignUp,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -72,6 +73,7 @@ impl Action {
         Self::ProjectEdit,
         Self::ProjectReview,
         Self::ProjectView,
+        Self::ActivitySignUp,
     ];
 
     /// Stable name, used in the audit log.
@@ -105,6 +107,7 @@ impl Action {
             Self::ProjectEdit => "project.edit",
             Self::ProjectReview => "project.review",
             Self::ProjectView => "project.view",
+            Self::ActivitySignUp => "activity.sign_up",
         }
     }
 
@@ -129,7 +132,11 @@ impl Action {
             | Self::RosterExport
             | Self::VolunteerMerge
             | Self::ProjectReview => Rule::StaffInRegion,
-            Self::ProfileView | Self::VolunteerSelfRegister | Self::TeamApply | Self::TeamJoin => Rule::Owner,
+            Self::ProfileView
+            | Self::VolunteerSelfRegister
+            | Self::TeamApply
+            | Self::TeamJoin
+            | Self::ActivitySignUp => Rule::Owner,
             // Teams are public within the platform: volunteers look for one to join.
             Self::TeamView => Rule::SignedIn,
             // A team's leaders and admins run its members and its projects, as do staff of its region.
@@ -326,6 +333,7 @@ mod tests {
             Action::ProjectEdit => 25,
             Action::ProjectReview => 26,
             Action::ProjectView => 27,
+            Action::ActivitySignUp => 28,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

@@ -3,6 +3,7 @@
 //! in that same transaction, and commits.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod auth;
 mod clock;

@@ -4,6 +4,7 @@
 //! whole integration suite runs on both engines, so any difference in behaviour fails a test.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod bulk;
 mod db;

@@ -92,7 +92,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(RegionExists | SiteExists | RoleExists | AlreadyRegistered | TeamExists | MembershipExists) => {
             StatusCode::CONFLICT
         }
-        Some(InvalidTransition | TeamNotActive) => StatusCode::CONFLICT,
+        Some(InvalidTransition | TeamNotActive | ActivityFull | AlreadySignedUp) => StatusCode::CONFLICT,
         Some(InvalidCode | CodeExpired) => StatusCode::UNAUTHORIZED,
         Some(
             InvalidPhone
@@ -127,7 +127,12 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | WrongHeaders
             | EmptyRoster
             | InvalidPeriod
-            | InvalidCategory,
+            | InvalidCategory
+            | OutsideSignupWindow
+            | AcknowledgementRequired
+            | SignupOverlap
+            | IdempotencyKeyReused
+            | InvalidCapacity,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -40,11 +40,12 @@ const TARGETS: [&str; 3] = ["140824001001", "140825001001", "141002001001"];
 const HOME: &str = TARGETS[0];
 
 /// Actions done on one's own account: one call each, no target.
-const OWN_ACTIONS: [Action; 4] = [
+const OWN_ACTIONS: [Action; 5] = [
     Action::ProfileView,
     Action::VolunteerSelfRegister,
     Action::TeamApply,
     Action::TeamJoin,
+    Action::ActivitySignUp,
 ];
 
 fn oracle_covers(role_region: &str, target: &str) -> bool {
@@ -84,6 +85,8 @@ struct Fixture {
     open_team: i64,
     /// A registered volunteer who applies for teams, so reviews have applications to decide.
     applicant: TestUser,
+    /// An activity in the home village with room for everyone of the matrix.
+    activity: i64,
 }
 
 impl Fixture {
@@ -98,11 +101,13 @@ impl Fixture {
         let body = registration(HOME, &resident_id(900), "");
         let made = app.post_json("/api/v1/me/volunteer", applicant.token(), &body).await;
         assert_eq!(made.status(), StatusCode::CREATED);
+        let activity = activity_in(&app, teams[0]).await;
         Self {
             app,
             teams,
             open_team,
             applicant,
+            activity,
         }
     }
 
@@ -376,9 +381,11 @@ impl Fixture {
                     StatusCode::OK,
                 )
             }
-            Action::ProfileView | Action::VolunteerSelfRegister | Action::TeamApply | Action::TeamJoin => {
-                self.own_call(action, serial).await
-            }
+            Action::ProfileView
+            | Action::VolunteerSelfRegister
+            | Action::TeamApply
+            | Action::TeamJoin
+            | Action::ActivitySignUp => self.own_call(action, serial).await,
         }
     }
 
@@ -450,6 +457,10 @@ impl Fixture {
                     StatusCode::CREATED,
                 )
             }
+            Action::ActivitySignUp => {
+                let path = format!("/api/v1/activities/{}/signups", self.activity);
+                call(Method::POST, path, Some(json!({})), HOME, StatusCode::CREATED)
+            }
             Action::TeamJoin => {
                 let path = format!("/api/v1/teams/{}/membership", self.open_team);
                 call(
@@ -463,6 +474,44 @@ impl Fixture {
             _ => call(Method::GET, "/api/v1/me".into(), None, HOME, StatusCode::OK),
         }
     }
+}
+
+/// A published project of `team` and an activity of it with room for the whole matrix.
+async fn activity_in(app: &TestApp, team: i64) -> i64 {
+    let services = app.services();
+    let input = hongmajia_services::projects::ProjectInput {
+        team_id: Some(team),
+        site_id: None,
+        title: "矩阵项目".into(),
+        category: "其他".into(),
+        description: String::new(),
+        starts_on: "2026-11-01".into(),
+        ends_on: "2027-12-31".into(),
+    };
+    let project = services
+        .create_project(&Actor::System, &input)
+        .await
+        .expect("a project")
+        .id;
+    for event in [
+        hongmajia_domain::project::ProjectEvent::Submit,
+        hongmajia_domain::project::ProjectEvent::Approve,
+    ] {
+        services
+            .move_project(&Actor::System, project, event, None)
+            .await
+            .expect("published");
+    }
+    let activity: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
+        "project_id": project, "title": "矩阵活动", "starts_at": "2026-12-06T08:00:00+08:00",
+        "ends_at": "2026-12-06T11:00:00+08:00", "capacity": 100,
+    }))
+    .unwrap();
+    services
+        .create_activity(&Actor::System, &activity)
+        .await
+        .expect("an activity")
+        .id
 }
 
 /// An active team founded by the operator under `target`'s site.
@@ -488,7 +537,8 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
             | Action::TeamApply
             | Action::TeamJoin
             | Action::TeamView
-            | Action::ProjectView,
+            | Action::ProjectView
+            | Action::ActivitySignUp,
         ) => success,
         // A team's leader and admin run their own team's members and projects, and no other's.
         (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit) if acted_region == HOME => success,

@@ -91,6 +91,22 @@ async fn body_text(client: &fantoccini::Client) -> String {
     client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
 
+/// Waits until no element matches `css` (the page after a form has loaded), at most ten seconds.
+async fn wait_until_gone(client: &fantoccini::Client, css: &str) {
+    for _ in 0..100 {
+        if client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|found| found.is_empty())
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} is still on the page");
+}
+
 async fn submit_form(client: &fantoccini::Client, form: &str, fields: &[(&str, &str)]) {
     let form = client.form(Locator::Css(form)).await.unwrap();
     for (name, value) in fields {
@@ -369,7 +385,7 @@ async fn a_station_admin_approves_a_new_team_and_then_its_member() {
         .click()
         .await
         .unwrap();
-    client.wait().for_element(Locator::Id("team-suspend")).await.unwrap();
+    wait_until_gone(&client, ".member-approve").await;
     let states: Vec<String> = {
         let mut out = Vec::new();
         for cell in client.find_all(Locator::Css("#members .member-state")).await.unwrap() {

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access_matrix;
+mod activities;
 mod audit;
 mod auth;
 mod browser;

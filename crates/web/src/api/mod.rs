@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler is annotated for the OpenAPI document.
 
 mod accounts;
+mod activities;
 mod auth;
 mod exports;
 mod imports;
@@ -43,6 +44,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sites::update,
         exports::volunteers,
         exports::teams,
+        activities::create,
+        activities::show,
+        activities::sign_up,
+        activities::cancel,
         projects::create,
         projects::show,
         projects::change_state,
@@ -130,6 +135,10 @@ pub fn routes() -> Router<AppState> {
             "/imports/volunteers/error-report",
             post(imports::report).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
+        .route("/activities", post(activities::create))
+        .route("/activities/{id}", get(activities::show))
+        .route("/activities/{id}/signups", post(activities::sign_up))
+        .route("/signups/{id}/cancel", post(activities::cancel))
         .route("/projects", post(projects::create).get(projects::list))
         .route("/projects/{id}", get(projects::show))
         .route("/projects/{id}/state", post(projects::change_state))

@@ -1,0 +1,300 @@
+//! Sign-ups that never overbook (quality-bars S1–S3, S5, S6): storms of simultaneous sign-ups
+//! with retries on one activity, on both engines; and the sign-up rules one by one.
+
+use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id, site_of};
+use hongmajia_domain::Actor;
+use hongmajia_domain::project::ProjectEvent;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// A published project of Jishan's center and an activity of it, starting in a week.
+async fn activity(app: &TestApp, capacity: i64, waitlist: i64, risk: &str) -> i64 {
+    let services = app.services();
+    let site = site_of(app, "140824").await;
+    let project = hongmajia_services::projects::ProjectInput {
+        team_id: None,
+        site_id: Some(site),
+        title: "文明交通劝导".into(),
+        category: "交通劝导".into(),
+        description: String::new(),
+        starts_on: "2026-11-01".into(),
+        ends_on: "2027-12-31".into(),
+    };
+    let project = services.create_project(&Actor::System, &project).await.unwrap().id;
+    services
+        .move_project(&Actor::System, project, ProjectEvent::Submit, None)
+        .await
+        .unwrap();
+    services
+        .move_project(&Actor::System, project, ProjectEvent::Approve, None)
+        .await
+        .unwrap();
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
+        "project_id": project,
+        "title": "十字路口文明劝导",
+        "starts_at": "2026-12-06T08:00:00+08:00",
+        "ends_at": "2026-12-06T11:00:00+08:00",
+        "capacity": capacity,
+        "waitlist_size": waitlist,
+        "risk_notice": risk,
+    }))
+    .unwrap();
+    services.create_activity(&Actor::System, &input).await.unwrap().id
+}
+
+/// `count` registered volunteers, each signed in by SMS code: their bearer tokens.
+async fn volunteers(app: &TestApp, count: u32, first_serial: u32) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for n in 0..count {
+        let phone = format!("1370{:07}", first_serial + n);
+        app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": phone}))
+            .await;
+        let code = app.sms_code_for(&phone).await;
+        let token: Value = app
+            .post_json("/api/v1/auth/token", None, &json!({"phone": phone, "code": code}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let token = token["token"].as_str().unwrap().to_owned();
+        let body = registration("140824001001", &resident_id(first_serial + n), "");
+        let made = app.post_json("/api/v1/me/volunteer", Some(&token), &body).await;
+        assert_eq!(made.status(), StatusCode::CREATED);
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// One client's sign-up and its retry with the same key: (first status, first body, retry status, retry body).
+async fn sign_up_twice(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    key: String,
+) -> (StatusCode, String, StatusCode, String) {
+    let send = || {
+        client
+            .post(&url)
+            .bearer_auth(&token)
+            .header("idempotency-key", &key)
+            .json(&json!({}))
+            .send()
+    };
+    let first = send().await.unwrap();
+    let (first_status, first_body) = (first.status(), first.text().await.unwrap());
+    let retry = send().await.unwrap();
+    (first_status, first_body, retry.status(), retry.text().await.unwrap())
+}
+
+/// The activity's counters against its rows: (taken, waitlisted, confirmed rows, waitlisted rows).
+async fn counters(app: &TestApp, activity: i64) -> (i64, i64, i64, i64) {
+    let (taken, waitlisted, counts) = app.services().signup_counts(activity).await.unwrap();
+    let rows = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    (taken, waitlisted, rows("confirmed"), rows("waitlisted"))
+}
+
+#[tokio::test]
+async fn a_storm_of_simultaneous_sign_ups_with_retries_fills_exactly_the_places() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let (capacity, waitlist, demand) = (40, 10, 200);
+    let id = activity(&app, capacity, waitlist, "").await;
+    let tokens = volunteers(&app, demand, 1000).await;
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("/api/v1/activities/{id}/signups"));
+    let storm: Vec<_> = tokens
+        .iter()
+        .enumerate()
+        .map(|(n, token)| {
+            tokio::spawn(sign_up_twice(
+                client.clone(),
+                url.clone(),
+                token.clone(),
+                format!("key-{n}"),
+            ))
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for client in storm {
+        answers.push(client.await.unwrap());
+    }
+
+    let mut states = Vec::new();
+    let mut ids = HashSet::new();
+    for (first_status, first_body, retry_status, retry_body) in &answers {
+        assert!(
+            matches!(*first_status, StatusCode::CREATED | StatusCode::CONFLICT),
+            "no 5xx: {first_status} {first_body}"
+        );
+        if *first_status == StatusCode::CREATED {
+            assert_eq!(
+                (retry_status, retry_body),
+                (first_status, first_body),
+                "a retry gets the first answer"
+            );
+            let answer: Value = serde_json::from_str(first_body).unwrap();
+            assert!(ids.insert(answer["id"].as_i64().unwrap()), "one sign-up per volunteer");
+            states.push(answer["state"].as_str().unwrap().to_owned());
+        } else {
+            let error: Value = serde_json::from_str(first_body).unwrap();
+            assert_eq!(error["error"]["code"], "activity_full");
+            assert_eq!(
+                *retry_status,
+                StatusCode::CONFLICT,
+                "a refusal stored nothing; the retry is refused again"
+            );
+        }
+    }
+    let confirmed = states.iter().filter(|s| *s == "confirmed").count() as i64;
+    let waiting = states.iter().filter(|s| *s == "waitlisted").count() as i64;
+    assert_eq!(
+        (confirmed, waiting),
+        (capacity, waitlist),
+        "S1 and S5 on {}",
+        engine_name()
+    );
+    assert_eq!(
+        counters(&app, id).await,
+        (capacity, waitlist, capacity, waitlist),
+        "S2: the counters equal the rows"
+    );
+
+    // S6: five cancellations free five places, each taken by the first on the waiting list.
+    let confirmed_tokens: Vec<(String, i64)> = answers
+        .iter()
+        .zip(&tokens)
+        .filter_map(|((status, body, _, _), token)| {
+            let answer: Value = serde_json::from_str(body).ok()?;
+            (*status == StatusCode::CREATED && answer["state"] == "confirmed")
+                .then(|| (token.clone(), answer["id"].as_i64().unwrap()))
+        })
+        .collect();
+    for (token, signup) in confirmed_tokens.iter().take(5) {
+        let cancelled = app
+            .post_json(&format!("/api/v1/signups/{signup}/cancel"), Some(token), &json!({}))
+            .await;
+        assert_eq!(cancelled.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        counters(&app, id).await,
+        (capacity, waitlist - 5, capacity, waitlist - 5)
+    );
+
+    // Cancellations racing new sign-ups keep S1 and S2.
+    let newcomers = volunteers(&app, 10, 5000).await;
+    let mut race = Vec::new();
+    for (token, signup) in confirmed_tokens.iter().skip(5).take(10) {
+        let (client, url, token) = (
+            client.clone(),
+            app.url(&format!("/api/v1/signups/{signup}/cancel")),
+            token.clone(),
+        );
+        race.push(tokio::spawn(async move {
+            client.post(url).bearer_auth(token).send().await.unwrap().status()
+        }));
+    }
+    for (n, token) in newcomers.iter().enumerate() {
+        race.push(
+            tokio::spawn(sign_up_twice(
+                client.clone(),
+                url.clone(),
+                token.clone(),
+                format!("late-{n}"),
+            ))
+            .map_status(),
+        );
+    }
+    for task in race {
+        let status = task.await.unwrap();
+        assert!(!status.is_server_error(), "{status}");
+    }
+    let (taken, waitlisted, confirmed_rows, waitlisted_rows) = counters(&app, id).await;
+    assert!(taken <= capacity, "S1");
+    assert_eq!((taken, waitlisted), (confirmed_rows, waitlisted_rows), "S2");
+    assert_eq!(
+        taken, capacity,
+        "demand still exceeds the places: none is left empty (S5)"
+    );
+}
+
+/// The status of the first answer of `sign_up_twice`, to race it beside plain requests.
+trait FirstStatus {
+    fn map_status(self) -> tokio::task::JoinHandle<StatusCode>;
+}
+
+impl FirstStatus for tokio::task::JoinHandle<(StatusCode, String, StatusCode, String)> {
+    fn map_status(self) -> tokio::task::JoinHandle<StatusCode> {
+        tokio::spawn(async move { self.await.unwrap().0 })
+    }
+}
+
+#[tokio::test]
+async fn each_sign_up_rule_answers_with_its_own_code() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let risky = activity(&app, 1, 0, "路口车流量大，请穿反光背心").await;
+    let tokens = volunteers(&app, 3, 100).await;
+    let path = format!("/api/v1/activities/{risky}/signups");
+    let no_ack = app.post_json(&path, Some(&tokens[0]), &json!({})).await;
+    assert_eq!(
+        (no_ack.status(), error_code(no_ack).await.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "acknowledgement_required")
+    );
+    let ok: Value = app
+        .post_json(&path, Some(&tokens[0]), &json!({"acknowledge_risk": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["state"], "confirmed");
+    assert_eq!(ok["waitlist_position"], Value::Null);
+    let twice = app
+        .post_json(&path, Some(&tokens[0]), &json!({"acknowledge_risk": true}))
+        .await;
+    assert_eq!(
+        (twice.status(), error_code(twice).await.as_str()),
+        (StatusCode::CONFLICT, "already_signed_up")
+    );
+    let full = app
+        .post_json(&path, Some(&tokens[1]), &json!({"acknowledge_risk": true}))
+        .await;
+    assert_eq!(
+        (full.status(), error_code(full).await.as_str()),
+        (StatusCode::CONFLICT, "activity_full")
+    );
+
+    // The same time elsewhere: an overlap.
+    let other = activity(&app, 5, 0, "").await;
+    let overlap = app
+        .post_json(
+            &format!("/api/v1/activities/{other}/signups"),
+            Some(&tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(error_code(overlap).await, "signup_overlap");
+
+    // One key, two different requests.
+    let keyed = |body: Value| {
+        reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/activities/{other}/signups")))
+            .bearer_auth(&tokens[2])
+            .header("idempotency-key", "abc")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(keyed(json!({})).await.unwrap().status(), StatusCode::CREATED);
+    let reused = keyed(json!({"acknowledge_risk": true})).await.unwrap();
+    assert_eq!(error_code(reused).await, "idempotency_key_reused");
+
+    // The window is the server's clock: after the start, sign-up is closed.
+    app.clock.advance(time::Duration::days(8));
+    let fresh = volunteers(&app, 1, 200).await;
+    let late = app
+        .post_json(
+            &format!("/api/v1/activities/{other}/signups"),
+            Some(&fresh[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(error_code(late).await, "outside_signup_window");
+}

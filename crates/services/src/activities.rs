@@ -1,0 +1,363 @@
+//! Activities and sign-ups (quality-bars S1–S7): a place is taken by one conditional update, so
+//! no activity is ever overbooked; a sign-up refused for lack of places writes nothing; a retried
+//! request with the same Idempotency-Key gets the first answer again; a cancellation frees exactly
+//! one place, which goes to the first of the waiting list.
+
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
+use hongmajia_store::{activities, new_id, projects, volunteers};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityInput {
+    /// A published project.
+    pub project_id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub address: String,
+    /// RFC 3339, e.g. 2026-12-05T09:00:00+08:00
+    pub starts_at: String,
+    pub ends_at: String,
+    /// When sign-up opens (now by default) and closes (the start by default).
+    #[serde(default)]
+    pub signup_opens_at: Option<String>,
+    #[serde(default)]
+    pub signup_closes_at: Option<String>,
+    pub capacity: i64,
+    /// Places on the waiting list once the activity is full (none by default).
+    #[serde(default)]
+    pub waitlist_size: i64,
+    /// The risks of the service (条例 Art.12): volunteers must acknowledge it to sign up.
+    #[serde(default)]
+    pub risk_notice: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Activity {
+    pub id: i64,
+    pub project_id: i64,
+    pub region_code: String,
+    pub title: String,
+    pub address: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: OffsetDateTime,
+    pub capacity: i64,
+    pub taken: i64,
+    pub waitlist_size: i64,
+    pub waitlisted: i64,
+    pub risk_notice: String,
+    pub state: String,
+}
+
+/// The answer to a sign-up (the contract's shape).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignupAnswer {
+    pub id: i64,
+    pub activity_id: i64,
+    /// `confirmed`, `waitlisted` or `pending`.
+    pub state: String,
+    pub waitlist_position: Option<i64>,
+}
+
+/// A sign-up's outcome: decided now, or the stored answer of the first request with this key.
+pub enum SignedUp {
+    Fresh(SignupAnswer),
+    Replayed { status: u16, body: String },
+}
+
+fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
+    ServiceError::Rule(DomainError::on(code, field))
+}
+
+fn instant(raw: &str, field: &'static str) -> ServiceResult<OffsetDateTime> {
+    OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| rule(ErrorCode::InvalidPeriod, field))
+}
+
+impl Activity {
+    fn from_row(row: activities::ActivityRow) -> Self {
+        Self {
+            id: row.id,
+            project_id: row.project_id,
+            region_code: row.region_code,
+            title: row.title,
+            address: row.address,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            capacity: row.capacity,
+            taken: row.taken,
+            waitlist_size: row.waitlist_size,
+            waitlisted: row.waitlisted,
+            risk_notice: row.risk_notice,
+            state: row.state,
+        }
+    }
+}
+
+impl Services {
+    /// An activity of a published project, published at once by those who run the project.
+    pub async fn create_activity(&self, actor: &Actor, input: &ActivityInput) -> ServiceResult<Activity> {
+        let mut tx = self.db.begin().await.doing("starting the activity")?;
+        let project = projects::find(&mut tx, input.project_id)
+            .await
+            .doing("finding the project")?
+            .ok_or_else(|| rule(ErrorCode::NotFound, "project_id"))?;
+        let region = RegionCode::parse(&project.region_code).map_err(|e| anyhow::anyhow!("project region: {e}"))?;
+        let target = Target {
+            region: Some(region.clone()),
+            owner: None,
+            team: project.team_id.map(TeamId),
+        };
+        authorize(actor, Action::ProjectEdit, &target)?;
+        if project.state != "published" {
+            return Err(rule(ErrorCode::InvalidTransition, "project_id"));
+        }
+        let title = RegionName::parse(&input.title).map_err(|e| e.for_field("title"))?;
+        let (starts_at, ends_at) = (
+            instant(&input.starts_at, "starts_at")?,
+            instant(&input.ends_at, "ends_at")?,
+        );
+        if ends_at <= starts_at {
+            return Err(rule(ErrorCode::InvalidPeriod, "ends_at"));
+        }
+        let opens = match &input.signup_opens_at {
+            Some(raw) => instant(raw, "signup_opens_at")?,
+            None => self.now(),
+        };
+        let closes = match &input.signup_closes_at {
+            Some(raw) => instant(raw, "signup_closes_at")?,
+            None => starts_at,
+        };
+        if closes < opens {
+            return Err(rule(ErrorCode::InvalidPeriod, "signup_closes_at"));
+        }
+        if input.capacity <= 0 || input.waitlist_size < 0 {
+            return Err(rule(ErrorCode::InvalidCapacity, "capacity"));
+        }
+        let id = new_id();
+        let row = activities::NewActivity {
+            id,
+            project_id: input.project_id,
+            region_code: region.as_str(),
+            title: title.as_str(),
+            address: input.address.trim(),
+            starts_at,
+            ends_at,
+            signup_opens_at: opens,
+            signup_closes_at: closes,
+            capacity: input.capacity,
+            waitlist_size: input.waitlist_size,
+            risk_notice: input.risk_notice.trim(),
+            at: self.now(),
+        };
+        activities::insert(&mut tx, &row).await.doing("storing the activity")?;
+        let change = Change {
+            action: Action::ProjectEdit,
+            target_kind: "activity",
+            target_id: id.to_string(),
+            region: Some(&region),
+            summary: format!(
+                "published activity {} ({} places, {} waiting)",
+                title.as_str(),
+                input.capacity,
+                input.waitlist_size
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let activity = activities::find(&mut tx, id).await.doing("reading the activity back")?;
+        tx.commit().await.doing("committing the activity")?;
+        activity
+            .map(Activity::from_row)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the activity vanished")))
+    }
+
+    pub async fn activity(&self, actor: &Actor, id: i64) -> ServiceResult<Activity> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let activity = activities::find(&mut tx, id).await.doing("finding the activity")?;
+        let activity = activity
+            .map(Activity::from_row)
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
+        authorize(actor, Action::ProjectView, &Target::in_region(region))?;
+        Ok(activity)
+    }
+
+    /// Signs the signed-in volunteer up. `retry` is the Idempotency-Key with the hash of the
+    /// request: the same key and request get the first answer again, with no second effect.
+    pub async fn sign_up(
+        &self,
+        actor: &Actor,
+        activity_id: i64,
+        acknowledge_risk: bool,
+        retry: Option<(&str, &str)>,
+    ) -> ServiceResult<SignedUp> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+        let now = self.now();
+        let mut tx = self.db.begin().await.doing("starting the sign-up")?;
+        if let Some((key, hash)) = retry
+            && let Some((stored_hash, status, body)) = activities::remembered(&mut tx, account.0, key)
+                .await
+                .doing("reading the idempotency key")?
+        {
+            if stored_hash != hash {
+                return Err(rule(ErrorCode::IdempotencyKeyReused, "Idempotency-Key"));
+            }
+            return Ok(SignedUp::Replayed {
+                status: u16::try_from(status).unwrap_or(201),
+                body,
+            });
+        }
+        let volunteer = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?
+            .id;
+        let activity = activities::find(&mut tx, activity_id)
+            .await
+            .doing("finding the activity")?
+            .filter(|a| a.state == "published")
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        if now < activity.signup_opens_at || now > activity.signup_closes_at {
+            return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
+        }
+        if !activity.risk_notice.is_empty() && !acknowledge_risk {
+            return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
+        }
+        let existing = activities::signup_of(&mut tx, activity_id, volunteer)
+            .await
+            .doing("reading the sign-up")?;
+        if existing.is_some_and(|s| matches!(s.state.as_str(), "pending" | "confirmed" | "waitlisted" | "attended")) {
+            return Err(ServiceError::rule(ErrorCode::AlreadySignedUp));
+        }
+        if activities::overlapping(&mut tx, volunteer, activity_id, activity.starts_at, activity.ends_at)
+            .await
+            .doing("checking overlaps")?
+        {
+            return Err(ServiceError::rule(ErrorCode::SignupOverlap));
+        }
+        let (state, position, seq) = if activities::take_place(&mut tx, activity_id)
+            .await
+            .doing("taking a place")?
+        {
+            ("confirmed", None, None)
+        } else if let Some((position, seq)) = activities::take_waitlist_place(&mut tx, activity_id)
+            .await
+            .doing("taking a waiting place")?
+        {
+            ("waitlisted", Some(position), Some(seq))
+        } else {
+            // Dropping the transaction writes nothing: a full activity costs no commit.
+            return Err(ServiceError::rule(ErrorCode::ActivityFull));
+        };
+        let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), state, seq, now)
+            .await
+            .doing("storing the sign-up")?;
+        let answer = SignupAnswer {
+            id,
+            activity_id,
+            state: state.to_owned(),
+            waitlist_position: position,
+        };
+        if let Some((key, hash)) = retry {
+            let body = serde_json::to_string(&answer).map_err(|e| anyhow::anyhow!("encoding the answer: {e}"))?;
+            activities::remember(&mut tx, account.0, key, hash, 201, &body, now)
+                .await
+                .doing("storing the answer")?;
+        }
+        tx.commit().await.doing("committing the sign-up")?;
+        Ok(SignedUp::Fresh(answer))
+    }
+
+    /// The volunteer cancels before the start: a place goes to the first of the waiting list.
+    pub async fn cancel_signup(&self, actor: &Actor, signup_id: i64) -> ServiceResult<SignupAnswer> {
+        let now = self.now();
+        let mut tx = self.db.begin().await.doing("starting the cancellation")?;
+        let signup = activities::signup(&mut tx, signup_id)
+            .await
+            .doing("finding the sign-up")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let owner = volunteers::find(&mut tx, signup.volunteer_id)
+            .await
+            .doing("finding the volunteer")?
+            .and_then(|v| v.account_id)
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        authorize(
+            actor,
+            Action::ActivitySignUp,
+            &Target::owned_by(hongmajia_domain::AccountId(owner)),
+        )?;
+        let activity = activities::find(&mut tx, signup.activity_id)
+            .await
+            .doing("finding the activity")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        if now >= activity.starts_at {
+            return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
+        }
+        if !activities::move_signup(&mut tx, signup_id, &signup.state, "cancelled", now)
+            .await
+            .doing("cancelling")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        match signup.state.as_str() {
+            "confirmed" => {
+                activities::give_back_place(&mut tx, activity.id)
+                    .await
+                    .doing("giving the place back")?;
+                if let Some(next) = activities::first_waiting(&mut tx, activity.id)
+                    .await
+                    .doing("reading the waiting list")?
+                {
+                    activities::move_signup(&mut tx, next, "waitlisted", "confirmed", now)
+                        .await
+                        .doing("promoting")?;
+                    activities::give_back_waitlist_place(&mut tx, activity.id)
+                        .await
+                        .doing("shortening the list")?;
+                    if !activities::take_place(&mut tx, activity.id)
+                        .await
+                        .doing("taking the freed place")?
+                    {
+                        return Err(ServiceError::Internal(anyhow::anyhow!(
+                            "a freed place could not be taken"
+                        )));
+                    }
+                }
+            }
+            "waitlisted" => activities::give_back_waitlist_place(&mut tx, activity.id)
+                .await
+                .doing("leaving the list")?,
+            _ => return Err(rule(ErrorCode::InvalidTransition, "state")),
+        }
+        tx.commit().await.doing("committing the cancellation")?;
+        Ok(SignupAnswer {
+            id: signup_id,
+            activity_id: activity.id,
+            state: "cancelled".to_owned(),
+            waitlist_position: None,
+        })
+    }
+
+    /// An activity's counters and its sign-ups per state (the storm tests compare them).
+    pub async fn signup_counts(&self, activity: i64) -> ServiceResult<(i64, i64, Vec<(String, i64)>)> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let row = activities::find(&mut tx, activity)
+            .await
+            .doing("finding the activity")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let counts = activities::counts(&mut tx, activity).await.doing("counting sign-ups")?;
+        Ok((row.taken, row.waitlisted, counts))
+    }
+}

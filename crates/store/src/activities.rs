@@ -1,0 +1,289 @@
+//! Activities and sign-ups. Places are taken and given back only by conditional updates, so the
+//! count can never pass the capacity whatever the concurrency; a refused sign-up writes nothing.
+
+use crate::Tx;
+use crate::db::on_tx;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub region_code: String,
+    pub title: String,
+    pub address: String,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub signup_opens_at: OffsetDateTime,
+    pub signup_closes_at: OffsetDateTime,
+    pub capacity: i64,
+    pub taken: i64,
+    pub waitlist_size: i64,
+    pub waitlisted: i64,
+    pub risk_notice: String,
+    pub state: String,
+}
+
+pub struct NewActivity<'a> {
+    pub id: i64,
+    pub project_id: i64,
+    pub region_code: &'a str,
+    pub title: &'a str,
+    pub address: &'a str,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub signup_opens_at: OffsetDateTime,
+    pub signup_closes_at: OffsetDateTime,
+    pub capacity: i64,
+    pub waitlist_size: i64,
+    pub risk_notice: &'a str,
+    pub at: OffsetDateTime,
+}
+
+pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
+                signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13)",
+        )
+        .bind(a.id)
+        .bind(a.project_id)
+        .bind(a.region_code)
+        .bind(a.title)
+        .bind(a.address)
+        .bind(a.starts_at)
+        .bind(a.ends_at)
+        .bind(a.signup_opens_at)
+        .bind(a.signup_closes_at)
+        .bind(a.capacity)
+        .bind(a.waitlist_size)
+        .bind(a.risk_notice)
+        .bind(a.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ActivityRow>(
+            "SELECT id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
+                    capacity, taken, waitlist_size, waitlisted, risk_notice, state
+             FROM activities WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Takes one place if one is left: the one statement that decides.
+pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Takes one waiting-list place if one is left; returns the place in the queue now and the
+/// sequence number that orders the queue.
+pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i64, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, i64)>(
+            "UPDATE activities SET waitlisted = waitlisted + 1, waitlist_next = waitlist_next + 1
+             WHERE id = $1 AND waitlisted < waitlist_size RETURNING waitlisted, waitlist_next",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+pub async fn give_back_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE activities SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn give_back_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE activities SET waitlisted = waitlisted - 1 WHERE id = $1 AND waitlisted > 0")
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignupRow {
+    pub id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub state: String,
+    pub waitlist_seq: Option<i64>,
+}
+
+pub async fn signup_of(tx: &mut Tx, activity: i64, volunteer: i64) -> sqlx::Result<Option<SignupRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, SignupRow>(
+            "SELECT id, activity_id, volunteer_id, state, waitlist_seq FROM signups WHERE activity_id = $1 AND volunteer_id = $2",
+        )
+        .bind(activity)
+        .bind(volunteer)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+pub async fn signup(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SignupRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, SignupRow>(
+            "SELECT id, activity_id, volunteer_id, state, waitlist_seq FROM signups WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// A new sign-up, or a cancelled one taken up again (one row per volunteer and activity).
+pub async fn put_signup(
+    tx: &mut Tx,
+    id: i64,
+    (activity, volunteer): (i64, i64),
+    state: &str,
+    waitlist_seq: Option<i64>,
+    at: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO signups (id, activity_id, volunteer_id, state, waitlist_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET state = $4, waitlist_seq = $5, updated_at = $6
+             RETURNING id",
+        )
+        .bind(id)
+        .bind(activity)
+        .bind(volunteer)
+        .bind(state)
+        .bind(waitlist_seq)
+        .bind(at)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// Moves a sign-up from `from` to `to`; false when another request moved it first.
+pub async fn move_signup(tx: &mut Tx, id: i64, from: &str, to: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE signups SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// The first of an activity's waiting list.
+pub async fn first_waiting(tx: &mut Tx, activity: i64) -> sqlx::Result<Option<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM signups WHERE activity_id = $1 AND state = 'waitlisted' ORDER BY waitlist_seq, id LIMIT 1",
+        )
+        .bind(activity)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Whether the volunteer holds a place in another activity that overlaps `[starts, ends)`.
+pub async fn overlapping(
+    tx: &mut Tx,
+    volunteer: i64,
+    activity: i64,
+    starts: OffsetDateTime,
+    ends: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM signups s JOIN activities a ON a.id = s.activity_id
+             WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ('confirmed', 'pending', 'waitlisted')
+               AND a.starts_at < $4 AND a.ends_at > $3",
+        )
+        .bind(volunteer)
+        .bind(activity)
+        .bind(starts)
+        .bind(ends)
+        .fetch_one(conn)
+        .await
+        .map(|n| n > 0)
+    })
+}
+
+/// Sign-ups of an activity per state, for the checks of its counters.
+pub async fn counts(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<(String, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, i64)>("SELECT state, COUNT(*) FROM signups WHERE activity_id = $1 GROUP BY state")
+            .bind(activity)
+            .fetch_all(conn)
+            .await
+    })
+}
+
+/// The stored answer of a request made before with this key.
+pub async fn remembered(tx: &mut Tx, account: i64, key: &str) -> sqlx::Result<Option<(String, i64, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE account_id = $1 AND idempotency_key = $2",
+        )
+        .bind(account)
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+pub async fn remember(
+    tx: &mut Tx,
+    account: i64,
+    key: &str,
+    request_hash: &str,
+    status: i64,
+    body: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, idempotency_key, request_hash, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(account)
+        .bind(key)
+        .bind(request_hash)
+        .bind(status)
+        .bind(body)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}

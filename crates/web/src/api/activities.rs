@@ -1,0 +1,108 @@
+use super::{ErrorBody, JsonBody, parse_id};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::ApiActor;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_services::activities::{Activity, ActivityInput, SignedUp, SignupAnswer};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// Publish an activity of a published project (those who run the project).
+#[utoipa::path(post, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), request_body = ActivityInput,
+    responses((status = 201, body = Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(input): JsonBody<ActivityInput>,
+) -> Result<(StatusCode, Json<Activity>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services().create_activity(&auth.actor, &input).await?),
+    ))
+}
+
+/// An activity, with its places taken and its waiting list.
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Activity>, AppError> {
+    Ok(Json(state.services().activity(&auth.actor, parse_id(&id)?).await?))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// Required when the activity has a risk notice.
+    #[serde(default)]
+    acknowledge_risk: bool,
+    /// A position of the activity (positions arrive later; accepted and ignored for now).
+    #[serde(default)]
+    position_id: Option<i64>,
+}
+
+/// Sign the signed-in volunteer up. An `Idempotency-Key` header makes a retry harmless: a
+/// successful answer is stored with its key and returned again; a refusal stores nothing.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/signups", tag = "activities", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
+    request_body = SignupRequest,
+    responses(
+        (status = 201, body = SignupAnswer),
+        (status = 409, description = "activity_full, already_signed_up", body = ErrorBody),
+        (status = 422, description = "outside_signup_window, acknowledgement_required, signup_overlap, idempotency_key_reused, not_registered", body = ErrorBody),
+    ))]
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<SignupRequest>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim).unwrap_or(""));
+    if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(DomainError::on(ErrorCode::InvalidQuery, "Idempotency-Key").into());
+    }
+    // The request the key stands for: the activity and the body as it was understood.
+    let body = serde_json::to_string(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = hex_digest(&format!("{id}:{body}"));
+    let retry = key.map(|k| (k, hash.as_str()));
+    match state
+        .services()
+        .sign_up(&auth.actor, id, request.acknowledge_risk, retry)
+        .await?
+    {
+        SignedUp::Fresh(answer) => Ok((StatusCode::CREATED, Json(answer)).into_response()),
+        SignedUp::Replayed { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+            Ok((status, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+        }
+    }
+}
+
+fn hex_digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Cancel one's sign-up before the activity starts; the place goes to the first on the waiting list.
+#[utoipa::path(post, path = "/api/v1/signups/{id}/cancel", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = SignupAnswer), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<SignupAnswer>, AppError> {
+    Ok(Json(state.services().cancel_signup(&auth.actor, parse_id(&id)?).await?))
+}
