@@ -8,8 +8,20 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
-/// A published project of Jishan's center and an activity of it, starting in a week.
+/// A published project of Jishan's center and an activity of it, on 2026-12-06.
 async fn activity(app: &TestApp, capacity: i64, waitlist: i64, risk: &str) -> i64 {
+    activity_on(
+        app,
+        "2026-12-06T08:00:00+08:00",
+        "2026-12-06T11:00:00+08:00",
+        capacity,
+        waitlist,
+        risk,
+    )
+    .await
+}
+
+async fn activity_on(app: &TestApp, starts: &str, ends: &str, capacity: i64, waitlist: i64, risk: &str) -> i64 {
     let services = app.services();
     let site = site_of(app, "140824").await;
     let project = hongmajia_services::projects::ProjectInput {
@@ -19,7 +31,7 @@ async fn activity(app: &TestApp, capacity: i64, waitlist: i64, risk: &str) -> i6
         category: "交通劝导".into(),
         description: String::new(),
         starts_on: "2026-11-01".into(),
-        ends_on: "2027-12-31".into(),
+        ends_on: "2099-12-31".into(),
     };
     let project = services.create_project(&Actor::System, &project).await.unwrap().id;
     services
@@ -33,8 +45,8 @@ async fn activity(app: &TestApp, capacity: i64, waitlist: i64, risk: &str) -> i6
     let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
         "project_id": project,
         "title": "十字路口文明劝导",
-        "starts_at": "2026-12-06T08:00:00+08:00",
-        "ends_at": "2026-12-06T11:00:00+08:00",
+        "starts_at": starts,
+        "ends_at": ends,
         "capacity": capacity,
         "waitlist_size": waitlist,
         "risk_notice": risk,
@@ -297,4 +309,122 @@ async fn each_sign_up_rule_answers_with_its_own_code() {
         )
         .await;
     assert_eq!(error_code(late).await, "outside_signup_window");
+}
+
+/// Starts the real binary on this app's database; returns the process and its address.
+async fn start_server(app: &TestApp) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let (url, keys) = app.database();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HONGMAJIA_DATABASE_URL", &url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(address) = line.strip_prefix("hongmajia serving on ") {
+            return (server, address.to_owned());
+        }
+    }
+    panic!("the server did not start");
+}
+
+/// S4: every sign-up answered 201 before the server is killed with SIGKILL is still there after
+/// a restart, and the counters still equal the rows.
+#[tokio::test]
+async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
+    // The binary runs on the system clock: so does this app, for its sessions to be current.
+    let app = TestApp::builder().real_time().spawn().await.with_region_tree().await;
+    let rfc3339 = |at: time::OffsetDateTime| at.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(7);
+    let id = activity_on(
+        &app,
+        &rfc3339(starts),
+        &rfc3339(starts + time::Duration::hours(3)),
+        60,
+        20,
+        "",
+    )
+    .await;
+    let tokens = volunteers(&app, 150, 3000).await;
+    let (mut server, address) = start_server(&app).await;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let url = format!("{address}/api/v1/activities/{id}/signups");
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let storm: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let request = client.post(&url).bearer_auth(token).json(&json!({}));
+            let answered = answered.clone();
+            tokio::spawn(async move {
+                let response = request.send().await.ok()?;
+                let status = response.status();
+                let body: Value = response.json().await.ok()?;
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (status == StatusCode::CREATED).then(|| body["id"].as_i64()).flatten()
+            })
+        })
+        .collect();
+    // Kill it in the middle: once some answers are out, while the others are still in flight.
+    for _ in 0..2000 {
+        if answered.load(std::sync::atomic::Ordering::SeqCst) >= 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let pid = server.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    server.wait().await.unwrap();
+    let mut acknowledged = Vec::new();
+    for request in storm {
+        if let Some(signup) = request.await.unwrap() {
+            acknowledged.push(signup);
+        }
+    }
+
+    eprintln!(
+        "{} of {} sign-ups were acknowledged before the kill",
+        acknowledged.len(),
+        tokens.len()
+    );
+    assert!(!acknowledged.is_empty(), "the kill came after some acknowledgements");
+    let (mut restarted, _) = start_server(&app).await;
+    let services = app.fresh_services().await;
+    let (taken, waitlisted, counts) = services.signup_counts(id).await.unwrap();
+    let rows = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    let stored = rows("confirmed") + rows("waitlisted");
+    assert!(
+        stored >= acknowledged.len() as i64,
+        "{} acknowledged, {stored} stored on {}",
+        acknowledged.len(),
+        engine_name()
+    );
+    for signup in &acknowledged {
+        let mut tx = services.db.read().await.unwrap();
+        let row = hongmajia_store::activities::signup(&mut tx, *signup).await.unwrap();
+        assert!(
+            row.is_some_and(|r| r.state == "confirmed" || r.state == "waitlisted"),
+            "acknowledged sign-up {signup} was lost"
+        );
+    }
+    assert!(taken <= 60, "S1 after the crash");
+    assert_eq!(
+        (taken, waitlisted),
+        (rows("confirmed"), rows("waitlisted")),
+        "S2 after the crash"
+    );
+    restarted.kill().await.unwrap();
 }

@@ -84,6 +84,7 @@ impl Drop for TestApp {
 pub struct Builder {
     config: WebConfig,
     sms: Option<Arc<dyn hongmajia_services::sms::SmsGateway>>,
+    start: time::OffsetDateTime,
 }
 
 impl TestApp {
@@ -91,6 +92,7 @@ impl TestApp {
         Builder {
             config: WebConfig::default(),
             sms: None,
+            start: time::macros::datetime!(2026-11-29 08:00 UTC),
         }
     }
 
@@ -263,6 +265,13 @@ impl TestApp {
 }
 
 impl Builder {
+    /// Starts the clock at the real time (for tests where the binary, on the system clock,
+    /// shares the database).
+    pub fn real_time(mut self) -> Self {
+        self.start = time::OffsetDateTime::now_utc();
+        self
+    }
+
     pub fn sms_gateway(mut self, gateway: Arc<dyn hongmajia_services::sms::SmsGateway>) -> Self {
         self.sms = Some(gateway);
         self
@@ -276,8 +285,7 @@ impl Builder {
     pub async fn spawn(self) -> TestApp {
         let database_url = fresh_database_url().await;
         let db = Db::open(&database_url).await.expect("opening the test database");
-        let start = time::macros::datetime!(2026-11-29 08:00 UTC);
-        let clock = Arc::new(ManualClock::new(start));
+        let clock = Arc::new(ManualClock::new(self.start));
         let key_file = tempfile::tempdir().expect("a temp dir").keep().join("keys.json");
         let vault = hongmajia_services::vault::Vault::generate_file(&key_file).expect("test keys");
         let vault = hongmajia_services::keys::align_vault(&db, vault)
