@@ -23,6 +23,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Bench {
+    /// A storm of simultaneous sign-ups on one activity (service level, no HTTP), beside the bare
+    /// conditional update of one hot row at the same concurrency.
+    Signups {
+        /// Volunteers signing up, all at once; the activity has places for half of them.
+        #[arg(long, default_value_t = 2000)]
+        volunteers: usize,
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Roster import throughput beside a bare batched insert.
     Import {
         #[arg(long, default_value_t = 100_000)]
@@ -38,6 +47,7 @@ enum Bench {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Import { rows, database } => import(rows, database).await,
+        Bench::Signups { volunteers, database } => signups(volunteers, database).await,
     }
 }
 
@@ -164,4 +174,194 @@ async fn bare_insert(db: &Db, rows: usize) -> anyhow::Result<f64> {
         Db::Pg(pool) => insert_rows!(pool),
     }
     Ok(rows as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The region tree the benchmarks need: the city, Jishan, a township, a village.
+async fn regions(services: &Services) -> anyhow::Result<()> {
+    for (code, name) in [
+        ("140800", "运城市"),
+        ("140824", "稷山县"),
+        ("140824001", "稷峰镇"),
+        ("140824001001", "姚村"),
+    ] {
+        services
+            .create_region(&Actor::System, code, name)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
+    use hongmajia_domain::project::ProjectEvent;
+    let (services, url) = open(database).await?;
+    let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
+    regions(&services).await?;
+    let site = hongmajia_services::sites::SiteInput {
+        name: "稷山县新时代文明实践中心".into(),
+        ..Default::default()
+    };
+    let site = services
+        .create_site(&Actor::System, "140824", &site)
+        .await
+        .map_err(err)?
+        .id;
+    let project = hongmajia_services::projects::ProjectInput {
+        team_id: None,
+        site_id: Some(site),
+        title: "文明交通劝导".into(),
+        category: "交通劝导".into(),
+        description: String::new(),
+        starts_on: "2026-01-01".into(),
+        ends_on: "2099-12-31".into(),
+    };
+    let project = services.create_project(&Actor::System, &project).await.map_err(err)?.id;
+    for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
+        services
+            .move_project(&Actor::System, project, event, None)
+            .await
+            .map_err(err)?;
+    }
+    let starts = time::OffsetDateTime::now_utc() + time::Duration::days(7);
+    let format = &time::format_description::well_known::Rfc3339;
+    let capacity = (count / 2) as i64;
+    let activity: hongmajia_services::activities::ActivityInput = serde_json::from_value(serde_json::json!({
+        "project_id": project, "title": "十字路口文明劝导", "capacity": capacity,
+        "starts_at": starts.format(format)?, "ends_at": (starts + time::Duration::hours(3)).format(format)?,
+    }))?;
+    let activity = services
+        .create_activity(&Actor::System, &activity)
+        .await
+        .map_err(err)?
+        .id;
+    // The volunteers arrive the way counties bring them: one roster.
+    services
+        .import_volunteers(
+            &Actor::System,
+            roster_csv(count).as_bytes(),
+            &ImportOptions::default(),
+            &|_, _| {},
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let accounts: Vec<i64> = match &services.db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT account_id FROM volunteers WHERE account_id IS NOT NULL")
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Pg(pool) => {
+            sqlx::query_scalar("SELECT account_id FROM volunteers WHERE account_id IS NOT NULL")
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    let mut actors = Vec::new();
+    for account in accounts {
+        actors.push(
+            services
+                .actor_of(hongmajia_domain::AccountId(account))
+                .await
+                .map_err(err)?,
+        );
+    }
+    let limit = hot_row_updates(&services.db, actors.len()).await?;
+
+    let services = Arc::new(services);
+    let started = Instant::now();
+    let storm: Vec<_> = actors
+        .into_iter()
+        .map(|actor| {
+            let services = services.clone();
+            tokio::spawn(async move {
+                let asked = Instant::now();
+                let result = services.sign_up(&actor, activity, false, None).await;
+                (asked.elapsed().as_secs_f64() * 1000.0, result)
+            })
+        })
+        .collect();
+    let (mut latencies, mut accepted, mut full, mut failed) = (Vec::new(), 0usize, 0usize, 0usize);
+    for task in storm {
+        let (ms, result) = task.await?;
+        latencies.push(ms);
+        match result {
+            Ok(_) => accepted += 1,
+            Err(e) if e.code() == Some(hongmajia_domain::ErrorCode::ActivityFull) => full += 1,
+            Err(_) => failed += 1,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let (taken, _, _) = services.signup_counts(activity).await.map_err(err)?;
+    remove_sqlite(&services.db, &url).await;
+    anyhow::ensure!(
+        taken == capacity && accepted as i64 == capacity && failed == 0,
+        "taken {taken}, accepted {accepted}, failed {failed}"
+    );
+    let engine = if url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let rate = accepted as f64 / seconds;
+    println!(
+        "| sign-up storm, {} at once for {capacity} places ({engine}) | {rate:.0} accepted/s; p50 {:.1} ms, p99 {:.1} ms; {full} full, 0 overbooked, 0 errors | bare conditional update of one hot row, same concurrency: {limit:.0}/s | {:.1} % |",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        100.0 * rate / limit
+    );
+    Ok(())
+}
+
+/// The engine's limit for a sign-up: `count` simultaneous transactions, each one conditional
+/// update of the same row (`taken = taken + 1 WHERE taken < cap`) and a commit.
+async fn hot_row_updates(db: &Db, count: usize) -> anyhow::Result<f64> {
+    macro_rules! storm {
+        ($pool:expr, $begin:literal) => {{
+            sqlx::query(
+                "CREATE TABLE bench_hot (id BIGINT NOT NULL PRIMARY KEY, taken BIGINT NOT NULL, cap BIGINT NOT NULL)",
+            )
+            .execute($pool)
+            .await?;
+            sqlx::query("INSERT INTO bench_hot VALUES (1, 0, 1000000000)")
+                .execute($pool)
+                .await?;
+            let started = Instant::now();
+            let tasks: Vec<_> = (0..count)
+                .map(|_| {
+                    let pool = $pool.clone();
+                    tokio::spawn(async move {
+                        let mut tx = pool.begin_with($begin).await?;
+                        sqlx::query("UPDATE bench_hot SET taken = taken + 1 WHERE id = 1 AND taken < cap")
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await??;
+            }
+            count as f64 / started.elapsed().as_secs_f64()
+        }};
+    }
+    Ok(match db {
+        Db::Sqlite(pool) => storm!(pool, "BEGIN IMMEDIATE"),
+        Db::Pg(pool) => storm!(pool, "BEGIN"),
+    })
+}
+
+/// Removes a temporary SQLite database once measured.
+async fn remove_sqlite(db: &Db, url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
 }
