@@ -14,17 +14,21 @@ pub enum Engine {
     Postgres,
 }
 
-/// A pool on one of the two engines, chosen by the database URL.
+/// A pool on one of the two engines, chosen by the database URL. SQLite has one writer at a
+/// time whatever we do; its write transactions queue in order on the gate instead of sleeping in
+/// SQLite's busy handler, which would leave the lock idle between tries.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Pg(PgPool),
 }
 
+pub type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// A transaction on whichever engine the pool is on. Dropped without `commit`, it rolls back, so
-/// a failed operation leaves nothing half-written.
+/// a failed operation leaves nothing half-written. A SQLite write transaction holds the gate.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedMutexGuard<()>>),
     Pg(Transaction<'static, Postgres>),
 }
 
@@ -32,7 +36,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(tx) => {
+            $crate::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -48,7 +52,7 @@ macro_rules! on_tx {
 macro_rules! on_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite($pool, _) => $body,
             $crate::Db::Pg($pool) => $body,
         }
     };
@@ -86,7 +90,7 @@ impl Db {
             .connect_with(options)
             .await
             .context("opening the SQLite database")?;
-        Ok(Self::Sqlite(pool))
+        Ok(Self::Sqlite(pool, WriteGate::default()))
     }
 
     async fn open_postgres(url: &str) -> anyhow::Result<Self> {
@@ -105,7 +109,7 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         match self {
-            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Sqlite(..) => Engine::Sqlite,
             Self::Pg(_) => Engine::Postgres,
         }
     }
@@ -114,7 +118,10 @@ impl Db {
     /// writers queue on the busy timeout instead of failing on a lock upgrade.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(pool, gate) => {
+                let turn = gate.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Self::Pg(pool) => Tx::Pg(pool.begin().await?),
         })
     }
@@ -122,7 +129,7 @@ impl Db {
     /// A transaction that only reads: no write lock on SQLite.
     pub async fn read(&self) -> sqlx::Result<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Self::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
             Self::Pg(pool) => Tx::Pg(pool.begin().await?),
         })
     }
@@ -146,7 +153,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
-            Self::Sqlite(tx) => tx.commit().await,
+            Self::Sqlite(tx, _turn) => tx.commit().await,
             Self::Pg(tx) => tx.commit().await,
         }
     }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 pub async fn raw_database_text(app: &TestApp) -> String {
     let db = &app.services().db;
     match db {
-        hongmajia_services::Db::Sqlite(pool) => {
+        hongmajia_services::Db::Sqlite(pool, _) => {
             let path: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                 .fetch_one(pool)
                 .await
