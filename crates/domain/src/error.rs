@@ -66,6 +66,8 @@ pub enum ErrorCode {
     SignupOverlap,
     IdempotencyKeyReused,
     InvalidCapacity,
+    TooYoung,
+    TeamMembersOnly,
 }
 
 impl ErrorCode {
@@ -131,6 +133,8 @@ impl ErrorCode {
             Self::SignupOverlap => "signup_overlap",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::InvalidCapacity => "invalid_capacity",
+            Self::TooYoung => "too_young",
+            Self::TeamMembersOnly => "team_members_only",
         }
     }
 
@@ -196,6 +200,8 @@ impl ErrorCode {
         Self::SignupOverlap,
         Self::IdempotencyKeyReused,
         Self::InvalidCapacity,
+        Self::TooYoung,
+        Self::TeamMembersOnly,
     ];
 }
 

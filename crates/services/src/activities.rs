@@ -35,6 +35,12 @@ pub struct ActivityInput {
     /// The risks of the service (条例 Art.12): volunteers must acknowledge it to sign up.
     #[serde(default)]
     pub risk_notice: String,
+    /// The youngest age, on the activity's day, that may sign up (none by default).
+    #[serde(default)]
+    pub min_age: i64,
+    /// Only members of the project's team may sign up.
+    #[serde(default)]
+    pub team_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -56,6 +62,8 @@ pub struct Activity {
     pub waitlisted: i64,
     pub risk_notice: String,
     pub state: String,
+    pub min_age: i64,
+    pub team_only: bool,
 }
 
 /// The answer to a sign-up (the contract's shape).
@@ -99,6 +107,8 @@ impl Activity {
             waitlisted: row.waitlisted,
             risk_notice: row.risk_notice,
             state: row.state,
+            min_age: row.min_age,
+            team_only: row.team_only == 1,
         }
     }
 }
@@ -143,6 +153,12 @@ impl Services {
         if input.capacity <= 0 || input.waitlist_size < 0 {
             return Err(rule(ErrorCode::InvalidCapacity, "capacity"));
         }
+        if !(0..=120).contains(&input.min_age) {
+            return Err(rule(ErrorCode::InvalidCapacity, "min_age"));
+        }
+        if input.team_only && project.team_id.is_none() {
+            return Err(rule(ErrorCode::TeamMembersOnly, "team_only"));
+        }
         let id = new_id();
         let row = activities::NewActivity {
             id,
@@ -157,6 +173,8 @@ impl Services {
             capacity: input.capacity,
             waitlist_size: input.waitlist_size,
             risk_notice: input.risk_notice.trim(),
+            min_age: input.min_age,
+            team_only: input.team_only,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
@@ -219,11 +237,11 @@ impl Services {
                 body,
             });
         }
-        let volunteer = volunteers::find_by_account(&mut tx, account.0)
+        let registration = volunteers::find_by_account(&mut tx, account.0)
             .await
             .doing("finding the registration")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?
-            .id;
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        let volunteer = registration.id;
         let activity = activities::find(&mut tx, activity_id)
             .await
             .doing("finding the activity")?
@@ -234,6 +252,25 @@ impl Services {
         }
         if !activity.risk_notice.is_empty() && !acknowledge_risk {
             return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
+        }
+        let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
+        if i64::from(age) < activity.min_age {
+            return Err(ServiceError::rule(ErrorCode::TooYoung));
+        }
+        if activity.team_only == 1 {
+            let team = projects::find(&mut tx, activity.project_id)
+                .await
+                .doing("finding the project")?
+                .and_then(|p| p.team_id);
+            let member = match team {
+                Some(team) => activities::is_member(&mut tx, team, volunteer)
+                    .await
+                    .doing("checking the membership")?,
+                None => false,
+            };
+            if !member {
+                return Err(ServiceError::rule(ErrorCode::TeamMembersOnly));
+            }
         }
         let existing = activities::signup_of(&mut tx, activity_id, volunteer)
             .await

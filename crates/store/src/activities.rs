@@ -22,6 +22,8 @@ pub struct ActivityRow {
     pub waitlisted: i64,
     pub risk_notice: String,
     pub state: String,
+    pub min_age: i64,
+    pub team_only: i64,
 }
 
 pub struct NewActivity<'a> {
@@ -37,6 +39,8 @@ pub struct NewActivity<'a> {
     pub capacity: i64,
     pub waitlist_size: i64,
     pub risk_notice: &'a str,
+    pub min_age: i64,
+    pub team_only: bool,
     pub at: OffsetDateTime,
 }
 
@@ -44,8 +48,9 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
-                signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13)",
+                signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
+                min_age, team_only)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -60,6 +65,8 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.waitlist_size)
         .bind(a.risk_notice)
         .bind(a.at)
+        .bind(a.min_age)
+        .bind(i64::from(a.team_only))
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -71,7 +78,7 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, ActivityRow>(
             "SELECT id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
-                    capacity, taken, waitlist_size, waitlisted, risk_notice, state
+                    capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only
              FROM activities WHERE id = $1",
         )
         .bind(id)
@@ -286,4 +293,18 @@ pub async fn remember(
         .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Whether a volunteer is an active member of a team.
+pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<bool> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND volunteer_id = $2 AND state = 'member'",
+        )
+        .bind(team)
+        .bind(volunteer)
+        .fetch_one(conn)
+        .await
+        .map(|n| n > 0)
+    })
 }

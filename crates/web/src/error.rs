@@ -132,7 +132,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | AcknowledgementRequired
             | SignupOverlap
             | IdempotencyKeyReused
-            | InvalidCapacity,
+            | InvalidCapacity
+            | TooYoung
+            | TeamMembersOnly,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -22,6 +22,11 @@ async fn activity(app: &TestApp, capacity: i64, waitlist: i64, risk: &str) -> i6
 }
 
 async fn activity_on(app: &TestApp, starts: &str, ends: &str, capacity: i64, waitlist: i64, risk: &str) -> i64 {
+    activity_with(app, json!({"starts_at": starts, "ends_at": ends, "capacity": capacity, "waitlist_size": waitlist, "risk_notice": risk})).await
+}
+
+/// An activity of a new published project of Jishan's center, with `fields` as given.
+async fn activity_with(app: &TestApp, fields: Value) -> i64 {
     let services = app.services();
     let site = site_of(app, "140824").await;
     let project = hongmajia_services::projects::ProjectInput {
@@ -42,16 +47,10 @@ async fn activity_on(app: &TestApp, starts: &str, ends: &str, capacity: i64, wai
         .move_project(&Actor::System, project, ProjectEvent::Approve, None)
         .await
         .unwrap();
-    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
-        "project_id": project,
-        "title": "十字路口文明劝导",
-        "starts_at": starts,
-        "ends_at": ends,
-        "capacity": capacity,
-        "waitlist_size": waitlist,
-        "risk_notice": risk,
-    }))
-    .unwrap();
+    let mut fields = fields;
+    fields["project_id"] = json!(project);
+    fields["title"] = json!("十字路口文明劝导");
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(fields).unwrap();
     services.create_activity(&Actor::System, &input).await.unwrap().id
 }
 
@@ -427,4 +426,76 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
         "S2 after the crash"
     );
     restarted.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_age_limit_is_checked_on_the_activitys_day() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    // Volunteers of the fixtures are born 1990-05-17: 36 on 2026-12-06.
+    let fields = |min_age: i64| json!({"starts_at": "2026-12-06T08:00:00+08:00", "ends_at": "2026-12-06T11:00:00+08:00", "capacity": 5, "min_age": min_age});
+    let strict = activity_with(&app, fields(40)).await;
+    let open = activity_with(&app, json!({"starts_at": "2026-12-07T08:00:00+08:00", "ends_at": "2026-12-07T11:00:00+08:00", "capacity": 5, "min_age": 36})).await;
+    let tokens = volunteers(&app, 1, 700).await;
+    let young = app
+        .post_json(
+            &format!("/api/v1/activities/{strict}/signups"),
+            Some(&tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(error_code(young).await, "too_young");
+    let fine = app
+        .post_json(
+            &format!("/api/v1/activities/{open}/signups"),
+            Some(&tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(fine.status(), StatusCode::CREATED, "36 on the day is old enough");
+}
+
+#[tokio::test]
+async fn a_team_only_activity_takes_the_teams_members_only() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let tokens = volunteers(&app, 2, 800).await;
+    let me: Value = app
+        .get("/api/v1/me/volunteer", Some(&tokens[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site = site_of(&app, "140824").await;
+    let team = hongmajia_services::teams::TeamInput {
+        leader_volunteer_id: me["id"].as_i64(),
+        ..crate::helpers::team_input(site, "劝导队", "professional", "其他")
+    };
+    let team = app.services().create_team(&Actor::System, &team).await.unwrap().id;
+    let project = hongmajia_services::projects::ProjectInput {
+        team_id: Some(team),
+        site_id: None,
+        title: "队内劝导".into(),
+        category: "交通劝导".into(),
+        description: String::new(),
+        starts_on: "2026-11-01".into(),
+        ends_on: "2027-12-31".into(),
+    };
+    let services = app.services();
+    let project = services.create_project(&Actor::System, &project).await.unwrap().id;
+    for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
+        services
+            .move_project(&Actor::System, project, event, None)
+            .await
+            .unwrap();
+    }
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
+        "project_id": project, "title": "队内活动", "starts_at": "2026-12-06T08:00:00+08:00",
+        "ends_at": "2026-12-06T11:00:00+08:00", "capacity": 5, "team_only": true,
+    }))
+    .unwrap();
+    let activity = services.create_activity(&Actor::System, &input).await.unwrap().id;
+    let path = format!("/api/v1/activities/{activity}/signups");
+    let outsider = app.post_json(&path, Some(&tokens[1]), &json!({})).await;
+    assert_eq!(error_code(outsider).await, "team_members_only");
+    let member = app.post_json(&path, Some(&tokens[0]), &json!({})).await;
+    assert_eq!(member.status(), StatusCode::CREATED, "the team's leader is its member");
 }
