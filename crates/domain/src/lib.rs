@@ -2,6 +2,7 @@
 //! stable error codes. No I/O and no async, so everything here is unit- and property-tested.
 
 pub mod error;
+pub mod hours;
 pub mod identity;
 pub mod ids;
 pub mod password;

@@ -1,0 +1,183 @@
+//! Counting service time (R-TIME) and star levels (R-STAR), pure and configurable.
+//!
+//! Minutes are stored; hours are derived by a rounding rule per activity. The default rule is the
+//! half-hour one (R-TIME-2): the remainder below an hour counts 0 up to 15 minutes, half an hour up
+//! to 45, a whole hour above. Presence shorter than a share of the activity (R-TIME-3, 60 % by
+//! default) earns nothing; presence is clipped to the activity, so travel and waiting before the
+//! start count nothing (R-TIME-5) and a make-up can never exceed the activity (R-TIME-4).
+
+use time::OffsetDateTime;
+
+/// How minutes of presence become service time: the rounding, and the share of the activity one
+/// must have been present for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountingRule {
+    /// Minutes of a remainder up to which it counts nothing.
+    pub nothing_up_to: i64,
+    /// Minutes of a remainder up to which it counts half an hour; above, a whole hour.
+    pub half_up_to: i64,
+    /// The least share of the activity's duration, in percent, that earns time at all.
+    pub min_presence_percent: i64,
+}
+
+impl Default for CountingRule {
+    fn default() -> Self {
+        Self {
+            nothing_up_to: 15,
+            half_up_to: 45,
+            min_presence_percent: 60,
+        }
+    }
+}
+
+/// Minutes present within the activity: check-in and check-out clipped to its start and end.
+pub fn minutes_present(
+    checked_in: OffsetDateTime,
+    checked_out: OffsetDateTime,
+    starts: OffsetDateTime,
+    ends: OffsetDateTime,
+) -> i64 {
+    let from = checked_in.max(starts);
+    let to = checked_out.min(ends);
+    if to <= from { 0 } else { (to - from).whole_minutes() }
+}
+
+impl CountingRule {
+    /// The service time earned, in minutes (a whole number of half hours), for `present` minutes
+    /// of an activity lasting `duration` minutes.
+    pub fn credited_minutes(&self, present: i64, duration: i64) -> i64 {
+        let present = present.clamp(0, duration.max(0));
+        if duration <= 0 || present * 100 < duration * self.min_presence_percent {
+            return 0;
+        }
+        let (hours, remainder) = (present / 60, present % 60);
+        let extra = if remainder <= self.nothing_up_to {
+            0
+        } else if remainder <= self.half_up_to {
+            30
+        } else {
+            60
+        };
+        hours * 60 + extra
+    }
+}
+
+/// Hours with one decimal, as certificates and figures print them.
+pub fn hours_text(minutes: i64) -> String {
+    format!("{}.{}", minutes / 60, (minutes % 60) * 10 / 60)
+}
+
+/// Star level (0–5) from confirmed hours, with thresholds in hours (default 100/300/600/1000/1500).
+pub fn star_level(confirmed_minutes: i64, thresholds_hours: &[i64; 5]) -> u8 {
+    thresholds_hours
+        .iter()
+        .take_while(|&&hours| confirmed_minutes >= hours * 60)
+        .count() as u8
+}
+
+pub const DEFAULT_STAR_THRESHOLDS: [i64; 5] = [100, 300, 600, 1000, 1500];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_half_hour_rule_of_r_time_2() {
+        let rule = CountingRule::default();
+        let credited = |present| rule.credited_minutes(present, present);
+        assert_eq!(credited(14), 0);
+        assert_eq!(credited(15), 0);
+        assert_eq!(credited(16), 30);
+        assert_eq!(credited(45), 30);
+        assert_eq!(credited(46), 60);
+        assert_eq!(credited(60), 60);
+        assert_eq!(credited(135), 120);
+        assert_eq!(credited(136), 150);
+    }
+
+    #[test]
+    fn presence_below_sixty_percent_earns_nothing() {
+        let rule = CountingRule::default();
+        assert_eq!(rule.credited_minutes(107, 180), 0);
+        assert_eq!(rule.credited_minutes(108, 180), 120);
+    }
+
+    #[test]
+    fn time_before_the_start_and_after_the_end_does_not_count() {
+        let starts = datetime!(2026-12-06 08:00 +8);
+        let ends = datetime!(2026-12-06 11:00 +8);
+        assert_eq!(
+            minutes_present(
+                datetime!(2026-12-06 07:10 +8),
+                datetime!(2026-12-06 12:30 +8),
+                starts,
+                ends
+            ),
+            180
+        );
+        assert_eq!(
+            minutes_present(
+                datetime!(2026-12-06 09:00 +8),
+                datetime!(2026-12-06 10:30 +8),
+                starts,
+                ends
+            ),
+            90
+        );
+        assert_eq!(
+            minutes_present(
+                datetime!(2026-12-06 12:00 +8),
+                datetime!(2026-12-06 13:00 +8),
+                starts,
+                ends
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn stars_follow_the_default_thresholds() {
+        let star = |hours: i64| star_level(hours * 60, &DEFAULT_STAR_THRESHOLDS);
+        assert_eq!(
+            [
+                star(99),
+                star(100),
+                star(299),
+                star(300),
+                star(600),
+                star(1000),
+                star(1499),
+                star(1500),
+                star(9000)
+            ],
+            [0, 1, 1, 2, 3, 4, 4, 5, 5]
+        );
+        assert_eq!(hours_text(90), "1.5");
+        assert_eq!(hours_text(20), "0.3");
+    }
+
+    proptest! {
+        #[test]
+        fn credited_time_is_whole_half_hours_never_above_the_activity_plus_rounding(present in 0i64..2000, duration in 1i64..2000) {
+            let credited = CountingRule::default().credited_minutes(present, duration);
+            prop_assert_eq!(credited % 30, 0);
+            prop_assert!(credited >= 0);
+            prop_assert!(credited <= duration + 15, "{} credited for a {}-minute activity", credited, duration);
+        }
+
+        #[test]
+        fn more_presence_never_earns_less(a in 0i64..1000, b in 0i64..1000, duration in 1i64..1000) {
+            let rule = CountingRule::default();
+            let (low, high) = (a.min(b), a.max(b));
+            prop_assert!(rule.credited_minutes(low, duration) <= rule.credited_minutes(high, duration));
+        }
+
+        #[test]
+        fn more_hours_never_lower_the_star_level(a in 0i64..200_000, b in 0i64..200_000) {
+            let (low, high) = (a.min(b), a.max(b));
+            prop_assert!(star_level(low, &DEFAULT_STAR_THRESHOLDS) <= star_level(high, &DEFAULT_STAR_THRESHOLDS));
+        }
+    }
+}
