@@ -342,6 +342,11 @@ pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> 
     }
 }
 
+/// An id in a page's path: one that is not a number names nothing (404).
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
+}
+
 /// A form body; one that cannot be read gets our own 400 page instead of a bare rejection.
 pub struct FormBody<T>(pub T);
 

@@ -262,36 +262,17 @@ pub async fn save_site(
     .await
 }
 
-#[derive(Deserialize)]
-pub struct TeamForm {
-    site_id: i64,
-    name: String,
-    kind: String,
-    specialty: String,
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
 /// Founds a team under the region's site (its staff).
 pub async fn found_team(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
     Path(code): Path<String>,
-    FormBody(form): FormBody<TeamForm>,
+    FormBody(form): FormBody<super::teams::TeamForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
-    let input = hongmajia_services::teams::TeamInput {
-        site_id: form.site_id,
-        name: form.name,
-        kind: form.kind,
-        specialty: form.specialty,
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
-    let result = state.services().create_team(&auth.actor, &input).await.map(drop);
+    let result = state.services().create_team(&auth.actor, &form.input()).await.map(drop);
     after_form(&state, lang, auth, &code, result, || Refusal {
         message: "",
         site_form: None,

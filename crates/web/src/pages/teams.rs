@@ -1,7 +1,7 @@
 //! The team page: state, review and management for the site's staff, members and their requests
 //! for staff and the team's leaders and admins.
 
-use super::{Chrome, FormBody, LangOf, html, refusal_in_place};
+use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::PageActor;
@@ -34,10 +34,6 @@ fn events_for(state: &str) -> Vec<(&'static str, &'static str)> {
         "suspended" => vec![("restore", "team.restore"), ("dissolve", "team.dissolve")],
         _ => vec![],
     }
-}
-
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
 }
 
 async fn team_page(
@@ -234,33 +230,39 @@ pub async fn own_step(
     after_mine(&state, lang, &actor.0, result.map(drop)).await
 }
 
+/// The form that founds a team (staff) or applies for one (a volunteer): the same fields.
 #[derive(Deserialize)]
-pub struct ApplyForm {
+pub struct TeamForm {
     site_id: i64,
     name: String,
     kind: String,
     specialty: String,
     #[serde(rename = "_csrf", default)]
-    csrf: String,
+    pub(super) csrf: String,
+}
+
+impl TeamForm {
+    pub(super) fn input(self) -> hongmajia_services::teams::TeamInput {
+        hongmajia_services::teams::TeamInput {
+            site_id: self.site_id,
+            name: self.name,
+            kind: self.kind,
+            specialty: self.specialty,
+            categories: vec![],
+            description: String::new(),
+            leader_volunteer_id: None,
+        }
+    }
 }
 
 pub async fn apply(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    FormBody(form): FormBody<ApplyForm>,
+    FormBody(form): FormBody<TeamForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let input = hongmajia_services::teams::TeamInput {
-        site_id: form.site_id,
-        name: form.name,
-        kind: form.kind,
-        specialty: form.specialty,
-        categories: vec![],
-        description: String::new(),
-        leader_volunteer_id: None,
-    };
-    let result = state.services().apply_for_team(&actor.0.actor, &input).await;
+    let result = state.services().apply_for_team(&actor.0.actor, &form.input()).await;
     after_mine(&state, lang, &actor.0, result.map(drop)).await
 }
 
