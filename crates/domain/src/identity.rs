@@ -37,6 +37,16 @@ impl IdType {
         }
     }
 
+    /// The name certificates print (证件类型).
+    pub const fn chinese_name(self) -> &'static str {
+        match self {
+            Self::ResidentId => "居民身份证",
+            Self::HmtResidencePermit => "港澳台居民居住证",
+            Self::ForeignPermanentResident => "外国人永久居留身份证",
+            Self::Passport => "护照",
+        }
+    }
+
     /// Accepts the code or the Chinese name, as rosters write it.
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();

@@ -1,6 +1,9 @@
 //! Pure rules of hongmajia: value types that only hold valid data, the access policy and the
 //! stable error codes. No I/O and no async, so everything here is unit- and property-tested.
 
+pub mod attendance;
+pub mod calendar;
+pub mod certificate;
 pub mod error;
 pub mod hours;
 pub mod identity;

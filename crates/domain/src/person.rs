@@ -74,6 +74,14 @@ impl AgeGroup {
 }
 
 /// Completed years on `today`.
+/// A name as public pages show it (the verify page): the first character, the rest starred.
+pub fn mask_name(name: &str) -> String {
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| if i == 0 || c == '·' { c } else { '*' })
+        .collect()
+}
+
 pub fn age_on(birth: Date, today: Date) -> i32 {
     let had_birthday = (today.month() as u8, today.day()) >= (birth.month() as u8, birth.day());
     today.year() - birth.year() - i32::from(!had_birthday)
@@ -108,6 +116,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn masked_names_keep_the_first_character_only() {
+        assert_eq!(mask_name("王玥"), "王*");
+        assert_eq!(mask_name("欧阳子珺"), "欧***");
+        assert_eq!(mask_name("买买提·艾力"), "买**·**");
+    }
 
     #[test]
     fn names_with_rare_characters_and_middle_dots_are_valid() {

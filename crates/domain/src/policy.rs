@@ -41,10 +41,12 @@ pub enum Action {
     ProjectReview,
     ProjectView,
     ActivitySignUp,
+    ActivityRun,
+    RecordReview,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -74,6 +76,8 @@ impl Action {
         Self::ProjectReview,
         Self::ProjectView,
         Self::ActivitySignUp,
+        Self::ActivityRun,
+        Self::RecordReview,
     ];
 
     /// Stable name, used in the audit log.
@@ -108,6 +112,8 @@ impl Action {
             Self::ProjectReview => "project.review",
             Self::ProjectView => "project.view",
             Self::ActivitySignUp => "activity.sign_up",
+            Self::ActivityRun => "activity.run",
+            Self::RecordReview => "record.review",
         }
     }
 
@@ -131,16 +137,20 @@ impl Action {
             | Self::TeamManage
             | Self::RosterExport
             | Self::VolunteerMerge
-            | Self::ProjectReview => Rule::StaffInRegion,
+            | Self::ProjectReview
+            // The second approval of a backfill and the anomaly flags: admins of the site above.
+            | Self::RecordReview => Rule::StaffInRegion,
             Self::ProfileView
             | Self::VolunteerSelfRegister
             | Self::TeamApply
             | Self::TeamJoin
+            // A volunteer's own part in an activity: sign-up, check-in and out, correction requests.
             | Self::ActivitySignUp => Rule::Owner,
             // Teams are public within the platform: volunteers look for one to join.
             Self::TeamView => Rule::SignedIn,
             // A team's leaders and admins run its members and its projects, as do staff of its region.
-            Self::TeamMembersManage | Self::ProjectEdit => Rule::StaffInRegionOrTeamRunner,
+            // Running an activity: roster, attendance, confirming hours, deciding corrections.
+            Self::TeamMembersManage | Self::ProjectEdit | Self::ActivityRun => Rule::StaffInRegionOrTeamRunner,
             // Published projects are public within the platform (drafts: see the projects service).
             Self::ProjectView => Rule::SignedIn,
             // A volunteer sees (and may reveal) their own record; staff those of their region.
@@ -334,6 +344,8 @@ mod tests {
             Action::ProjectReview => 26,
             Action::ProjectView => 27,
             Action::ActivitySignUp => 28,
+            Action::ActivityRun => 29,
+            Action::RecordReview => 30,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

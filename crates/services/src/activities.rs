@@ -41,6 +41,37 @@ pub struct ActivityInput {
     /// Only members of the project's team may sign up.
     #[serde(default)]
     pub team_only: bool,
+    /// `service` (default), `lecture`, `training` (attendance is a training record) or `field_class`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The activity's map point (WGS-84 degrees).
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// When set, a phone must be within this many metres of the point to check in.
+    #[serde(default)]
+    pub geofence_m: Option<i64>,
+}
+
+pub const ACTIVITY_KINDS: [&str; 4] = ["service", "lecture", "training", "field_class"];
+
+/// The map point and the geofence, checked: a geofence needs a point, and a sane radius.
+/// A map point (latitude, longitude) and a geofence radius in metres.
+type Place = (Option<(f64, f64)>, Option<i64>);
+
+fn place_of(input: &ActivityInput) -> ServiceResult<Place> {
+    let point = match (input.latitude, input.longitude) {
+        (Some(lat), Some(lng)) if hongmajia_domain::attendance::valid_position((lat, lng)) => Some((lat, lng)),
+        (None, None) => None,
+        _ => return Err(rule(ErrorCode::LocationRequired, "latitude")),
+    };
+    match input.geofence_m {
+        Some(radius) if point.is_none() || !(10..=5000).contains(&radius) => {
+            Err(rule(ErrorCode::InvalidCapacity, "geofence_m"))
+        }
+        radius => Ok((point, radius)),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -64,6 +95,26 @@ pub struct Activity {
     pub state: String,
     pub min_age: i64,
     pub team_only: bool,
+    pub kind: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub geofence_m: Option<i64>,
+}
+
+/// One of a volunteer's own sign-ups, with its activity.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnSignup {
+    pub signup_id: i64,
+    pub state: String,
+    pub activity_id: i64,
+    pub title: String,
+    pub address: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: OffsetDateTime,
 }
 
 /// The answer to a sign-up (the contract's shape).
@@ -109,6 +160,10 @@ impl Activity {
             state: row.state,
             min_age: row.min_age,
             team_only: row.team_only == 1,
+            kind: row.kind,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            geofence_m: row.geofence_m,
         }
     }
 }
@@ -159,6 +214,11 @@ impl Services {
         if input.team_only && project.team_id.is_none() {
             return Err(rule(ErrorCode::TeamMembersOnly, "team_only"));
         }
+        let kind = input.kind.as_deref().map(str::trim).unwrap_or("service");
+        if !ACTIVITY_KINDS.contains(&kind) {
+            return Err(rule(ErrorCode::InvalidCategory, "kind"));
+        }
+        let (point, geofence_m) = place_of(input)?;
         let id = new_id();
         let row = activities::NewActivity {
             id,
@@ -175,6 +235,9 @@ impl Services {
             risk_notice: input.risk_notice.trim(),
             min_age: input.min_age,
             team_only: input.team_only,
+            point,
+            geofence_m,
+            kind,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
@@ -207,6 +270,87 @@ impl Services {
         let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
         authorize(actor, Action::ProjectView, &Target::in_region(region))?;
         Ok(activity)
+    }
+
+    /// Activities still to come under `region` (the volunteer's county when none is given), whose
+    /// title or category holds `text`: what a volunteer looks through on the phone.
+    pub async fn upcoming_activities(
+        &self,
+        actor: &Actor,
+        region: Option<&str>,
+        text: &str,
+    ) -> ServiceResult<Vec<Activity>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(code) => RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?,
+            None => self.home_area(&mut tx, actor).await?,
+        };
+        authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
+        let text = hongmajia_store::like_literal(&text.trim().to_lowercase());
+        let rows = activities::upcoming(&mut tx, region.scope_prefix(), &text, self.now(), 100)
+            .await
+            .doing("listing activities")?;
+        Ok(rows.into_iter().map(Activity::from_row).collect())
+    }
+
+    /// Where "near me" is: the county of the volunteer's registration, or a staff role's region.
+    async fn home_area(&self, tx: &mut hongmajia_store::Tx, actor: &Actor) -> ServiceResult<RegionCode> {
+        if let Some(region) = actor.home_region() {
+            return Ok(region.clone());
+        }
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
+        let registered = volunteers::find_by_account(tx, account.0)
+            .await
+            .doing("finding the registration")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        let code = RegionCode::parse(&registered.region_code).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(code
+            .lineage()
+            .into_iter()
+            .find(|c| c.level() == hongmajia_domain::RegionLevel::County)
+            .unwrap_or(code))
+    }
+
+    /// The activities of a project.
+    pub async fn project_activities(&self, actor: &Actor, project: i64) -> ServiceResult<Vec<Activity>> {
+        self.project(actor, project).await?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let rows = activities::of_project(&mut tx, project)
+            .await
+            .doing("listing activities")?;
+        Ok(rows.into_iter().map(Activity::from_row).collect())
+    }
+
+    /// The signed-in volunteer's sign-ups.
+    pub async fn my_signups(&self, actor: &Actor) -> ServiceResult<Vec<OwnSignup>> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = activities::signups_of_volunteer(&mut tx, volunteer.id)
+            .await
+            .doing("listing sign-ups")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OwnSignup {
+                signup_id: r.signup_id,
+                state: r.state,
+                activity_id: r.activity_id,
+                title: r.title,
+                address: r.address,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+            })
+            .collect())
     }
 
     /// Signs the signed-in volunteer up. `retry` is the Idempotency-Key with the hash of the

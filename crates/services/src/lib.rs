@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 mod clock;
 pub mod demo;
 mod error;
@@ -13,6 +15,7 @@ pub mod exports;
 pub mod home;
 pub mod keys;
 pub mod projects;
+pub mod records;
 pub mod regions;
 pub mod roster;
 pub mod sites;
@@ -49,6 +52,8 @@ pub struct Services {
     pub settings: Settings,
     pub vault: vault::Vault,
     sms: Arc<dyn sms::SmsGateway>,
+    /// The CJK font of certificates, loaded at the first certificate (or the reason it cannot be).
+    certificate_font: std::sync::OnceLock<Result<hongmajia_pdf::CertificateFont, String>>,
 }
 
 impl Services {
@@ -59,6 +64,7 @@ impl Services {
             settings,
             vault,
             sms: Arc::new(sms::DevelopmentGateway),
+            certificate_font: std::sync::OnceLock::new(),
         }
     }
 

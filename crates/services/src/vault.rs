@@ -25,6 +25,8 @@ pub enum Field {
     Phone,
     IdNumber,
     SmsBody,
+    /// Not stored: the MAC of a check-in QR token and the 6-digit check-in codes.
+    CheckinToken,
 }
 
 impl Field {
@@ -33,6 +35,7 @@ impl Field {
             Self::Phone => "phone",
             Self::IdNumber => "id_number",
             Self::SmsBody => "sms_body",
+            Self::CheckinToken => "checkin_token",
         }
     }
 }

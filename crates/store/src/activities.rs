@@ -5,6 +5,14 @@ use crate::Tx;
 use crate::db::on_tx;
 use time::OffsetDateTime;
 
+macro_rules! activity_columns {
+    () => {
+        "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
+         capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
+         latitude, longitude, geofence_m, checkin_opens_min, kind"
+    };
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: i64,
@@ -24,6 +32,11 @@ pub struct ActivityRow {
     pub state: String,
     pub min_age: i64,
     pub team_only: i64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub geofence_m: Option<i64>,
+    pub checkin_opens_min: i64,
+    pub kind: String,
 }
 
 pub struct NewActivity<'a> {
@@ -41,6 +54,10 @@ pub struct NewActivity<'a> {
     pub risk_notice: &'a str,
     pub min_age: i64,
     pub team_only: bool,
+    /// The activity's point and the geofence radius around it, when check-in is bound to the place.
+    pub point: Option<(f64, f64)>,
+    pub geofence_m: Option<i64>,
+    pub kind: &'a str,
     pub at: OffsetDateTime,
 }
 
@@ -49,8 +66,9 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
                 signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
-                min_age, team_only)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15)",
+                min_age, team_only, latitude, longitude, geofence_m, kind)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
+                $16, $17, $18, $19)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -67,6 +85,10 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.at)
         .bind(a.min_age)
         .bind(i64::from(a.team_only))
+        .bind(a.point.map(|p| p.0))
+        .bind(a.point.map(|p| p.1))
+        .bind(a.geofence_m)
+        .bind(a.kind)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -76,11 +98,11 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, ActivityRow>(
-            "SELECT id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
-                    capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only
-             FROM activities WHERE id = $1",
-        )
+        sqlx::query_as::<_, ActivityRow>(concat!(
+            "SELECT ",
+            activity_columns!(),
+            " FROM activities WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -306,5 +328,72 @@ pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<b
         .fetch_one(conn)
         .await
         .map(|n| n > 0)
+    })
+}
+
+/// Published activities under a region that end after `from`, soonest first, whose title or
+/// project category holds `text` (literal, lower-cased; empty matches all).
+pub async fn upcoming(
+    tx: &mut Tx,
+    prefix: &str,
+    text: &str,
+    from: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<ActivityRow>> {
+    let sql = concat!(
+        "SELECT ",
+        activity_columns!(),
+        " FROM activities a WHERE a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3
+           AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id AND p.category LIKE '%' || $2 || '%' ESCAPE '\\'))
+         ORDER BY a.starts_at, a.id LIMIT $4"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ActivityRow>(sql)
+            .bind(prefix)
+            .bind(text)
+            .bind(from)
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+    })
+}
+
+pub async fn of_project(tx: &mut Tx, project: i64) -> sqlx::Result<Vec<ActivityRow>> {
+    let sql = concat!(
+        "SELECT ",
+        activity_columns!(),
+        " FROM activities WHERE project_id = $1 ORDER BY starts_at, id"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, ActivityRow>(sql)
+            .bind(project)
+            .fetch_all(conn)
+            .await
+    })
+}
+
+/// A volunteer's sign-ups with their activities, latest first.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnSignupRow {
+    pub signup_id: i64,
+    pub state: String,
+    pub activity_id: i64,
+    pub title: String,
+    pub address: String,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+}
+
+pub async fn signups_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<OwnSignupRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, OwnSignupRow>(
+            "SELECT s.id AS signup_id, s.state, a.id AS activity_id, a.title, a.address, a.starts_at, a.ends_at
+             FROM signups s JOIN activities a ON a.id = s.activity_id
+             WHERE s.volunteer_id = $1 ORDER BY a.starts_at DESC, s.id LIMIT 200",
+        )
+        .bind(volunteer)
+        .fetch_all(conn)
+        .await
     })
 }

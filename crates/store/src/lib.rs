@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 mod db;
 pub mod projects;
+pub mod records;
 pub mod regions;
 pub mod sealed;
 pub mod sessions;

@@ -134,8 +134,24 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | IdempotencyKeyReused
             | InvalidCapacity
             | TooYoung
-            | TeamMembersOnly,
+            | TeamMembersOnly
+            | OutsideCheckinWindow
+            | InvalidCheckinToken
+            | InvalidCheckinCode
+            | OutsideGeofence
+            | LocationRequired
+            | NotSignedUp
+            | InvalidMinutes
+            | EvidenceRequired
+            | SameApprover
+            | ActivityNotEnded
+            | NoConfirmedHours,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists) => {
+            StatusCode::CONFLICT
+        }
+        Some(EvidenceTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+        Some(InvalidEvidenceType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     }
 }
 

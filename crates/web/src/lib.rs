@@ -66,6 +66,19 @@ impl AppState {
     }
 }
 
+/// The base of links and QR codes: the configured public URL, else the address the request came to.
+pub fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = state.public_origin() {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())

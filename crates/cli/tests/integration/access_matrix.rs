@@ -5,7 +5,7 @@
 //! The oracle is written here, independently of the policy code: admins act where their
 //! region's code is a prefix of the target's (a city by its first four digits); volunteers and
 //! citizens get 403 for staff work; a team's leader and admin run the members of their own team
-//! and of no other; the anonymous get 401; out-of-area answers are 404.
+//! and of no other (and run its activities); the anonymous get 401; out-of-area answers are 404.
 
 use crate::helpers::{PASSWORD, TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::team::TeamRole;
@@ -371,6 +371,23 @@ impl Fixture {
                     StatusCode::OK,
                 )
             }
+            Action::ActivityRun => {
+                let activity = activity_in(app, self.team_of(target)).await;
+                call(
+                    Method::GET,
+                    format!("/api/v1/activities/{activity}/roster"),
+                    None,
+                    target,
+                    StatusCode::OK,
+                )
+            }
+            Action::RecordReview => call(
+                Method::GET,
+                format!("/api/v1/regions/{target}/record-reviews"),
+                None,
+                target,
+                StatusCode::OK,
+            ),
             Action::RosterExport => {
                 let body = json!({"region": target, "format": "csv"});
                 call(
@@ -541,8 +558,12 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
             | Action::ActivitySignUp,
         ) => success,
         // A team's leader and admin run their own team's members and projects, and no other's.
-        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit) if acted_region == HOME => success,
-        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit) => StatusCode::NOT_FOUND,
+        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit | Action::ActivityRun)
+            if acted_region == HOME =>
+        {
+            success
+        }
+        (Who::Team(_), Action::TeamMembersManage | Action::ProjectEdit | Action::ActivityRun) => StatusCode::NOT_FOUND,
         // A volunteer may see their own record, so another's is "not found", not "forbidden".
         (Who::Person(_) | Who::Team(_), Action::VolunteerView | Action::VolunteerReveal) => StatusCode::NOT_FOUND,
         (Who::Person(_) | Who::Team(_), _) => StatusCode::FORBIDDEN,

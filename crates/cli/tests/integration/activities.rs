@@ -26,7 +26,7 @@ async fn activity_on(app: &TestApp, starts: &str, ends: &str, capacity: i64, wai
 }
 
 /// An activity of a new published project of Jishan's center, with `fields` as given.
-async fn activity_with(app: &TestApp, fields: Value) -> i64 {
+pub(crate) async fn activity_with(app: &TestApp, fields: Value) -> i64 {
     let services = app.services();
     let site = site_of(app, "140824").await;
     let project = hongmajia_services::projects::ProjectInput {
@@ -55,7 +55,7 @@ async fn activity_with(app: &TestApp, fields: Value) -> i64 {
 }
 
 /// `count` registered volunteers, each signed in by SMS code: their bearer tokens.
-async fn volunteers(app: &TestApp, count: u32, first_serial: u32) -> Vec<String> {
+pub(crate) async fn volunteers(app: &TestApp, count: u32, first_serial: u32) -> Vec<String> {
     let mut tokens = Vec::new();
     for n in 0..count {
         let phone = format!("1370{:07}", first_serial + n);

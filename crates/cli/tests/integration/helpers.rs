@@ -235,6 +235,21 @@ impl TestApp {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
+    /// A POST whose body is a file (`content_type` as given).
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).header("content-type", content_type);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.body(bytes).send().await.expect("the request reaches the app")
+    }
+
     /// The code of the newest SMS to `phone` in the development outbox.
     pub async fn sms_code_for(&self, phone: &str) -> String {
         let messages = self

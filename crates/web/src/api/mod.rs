@@ -6,6 +6,9 @@ mod auth;
 mod exports;
 mod imports;
 mod projects;
+mod records;
+
+pub(crate) use records::pdf_response;
 mod regions;
 mod sites;
 mod teams;
@@ -48,6 +51,27 @@ use utoipa::{Modify, OpenApi, ToSchema};
         activities::show,
         activities::sign_up,
         activities::cancel,
+        records::checkin_pass,
+        records::check_in,
+        records::check_out,
+        records::attend_by_hand,
+        records::roster,
+        records::corrections,
+        records::report_missing,
+        records::confirm,
+        records::reject,
+        records::revoke,
+        records::request_correction,
+        records::decide_correction,
+        records::backfill,
+        records::second_approval,
+        records::evidence,
+        records::record_reviews,
+        records::my_hours,
+        records::volunteer_hours,
+        records::issue_certificate,
+        records::certificate_pdf,
+        records::verify,
         projects::create,
         projects::show,
         projects::change_state,
@@ -109,6 +133,9 @@ pub struct ErrorDetail {
 /// The largest roster accepted in one upload (a 100,000-row .xlsx is about 6 MiB).
 const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
+/// Evidence files are at most 10 MB; a little more is read so the refusal is ours, not a reset.
+const EVIDENCE_LIMIT: usize = 16 * 1024 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::create_token).delete(auth::revoke_token))
@@ -139,6 +166,30 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}", get(activities::show))
         .route("/activities/{id}/signups", post(activities::sign_up))
         .route("/signups/{id}/cancel", post(activities::cancel))
+        .route("/activities/{id}/checkin-pass", get(records::checkin_pass))
+        .route("/activities/{id}/check-in", post(records::check_in))
+        .route("/activities/{id}/check-out", post(records::check_out))
+        .route("/activities/{id}/attendance", post(records::attend_by_hand))
+        .route("/activities/{id}/roster", get(records::roster))
+        .route("/activities/{id}/corrections", get(records::corrections))
+        .route("/activities/{id}/missing-record", post(records::report_missing))
+        .route("/records/{id}/confirm", post(records::confirm))
+        .route("/records/{id}/reject", post(records::reject))
+        .route("/records/{id}/revoke", post(records::revoke))
+        .route("/records/{id}/corrections", post(records::request_correction))
+        .route("/records/{id}/second-approval", post(records::second_approval))
+        .route("/records/{id}/evidence", get(records::evidence))
+        .route(
+            "/records/backfill",
+            post(records::backfill).layer(axum::extract::DefaultBodyLimit::max(EVIDENCE_LIMIT)),
+        )
+        .route("/corrections/{id}/decision", post(records::decide_correction))
+        .route("/regions/{code}/record-reviews", get(records::record_reviews))
+        .route("/me/hours", get(records::my_hours))
+        .route("/volunteers/{id}/hours", get(records::volunteer_hours))
+        .route("/me/certificates", post(records::issue_certificate))
+        .route("/certificates/{number}/pdf", get(records::certificate_pdf))
+        .route("/verify/{number}", get(records::verify))
         .route("/projects", post(projects::create).get(projects::list))
         .route("/projects/{id}", get(projects::show))
         .route("/projects/{id}/state", post(projects::change_state))

@@ -1,6 +1,8 @@
 //! Server-rendered pages, Chinese first. A handler extracts, calls one service, renders.
 
 mod auth;
+mod projects;
+mod records;
 mod regions;
 mod teams;
 mod volunteers;
@@ -60,6 +62,22 @@ pub fn routes() -> Router<AppState> {
         .route("/teams/{id}/invite", post(teams::invite))
         .route("/regions/{code}/teams", post(regions::found_team))
         .route("/teams/{id}/members/{volunteer_id}", post(teams::decide_member))
+        .route("/verify/{number}", get(records::verify))
+        .route("/teams/{id}/projects", post(projects::create_for_team))
+        .route("/projects", get(projects::list))
+        .route("/projects/{id}", get(projects::show))
+        .route("/projects/{id}/state", post(projects::step))
+        .route("/projects/{id}/activities", post(projects::create_activity))
+        .route("/activities", get(projects::browse))
+        .route("/activities/{id}", get(projects::activity))
+        .route("/activities/{id}/signup", post(projects::sign_up))
+        .route("/activities/{id}/code", post(projects::code_attendance))
+        .route("/checkin", get(records::checkin_page).post(records::checkin_submit))
+        .route("/my/hours", get(records::my_hours))
+        .route("/my/certificates", post(records::issue_certificate))
+        .route("/my/certificates/{number}", get(records::certificate_pdf))
+        .route("/activities/{id}/qr", get(records::qr_screen))
+        .route("/activities/{id}/run", get(records::run).post(records::run_step))
 }
 
 /// What every page's frame needs: language, who is signed in, the form token, where we are.

@@ -22,6 +22,8 @@ struct TeamPage {
     c: Chrome,
     detail: TeamDetail,
     can_manage: bool,
+    /// The categories the new-project form offers.
+    categories: &'static [&'static str],
     /// The state changes the team's state allows, with their labels.
     events: Vec<(&'static str, &'static str)>,
     error: Option<&'static str>,
@@ -36,7 +38,7 @@ fn events_for(state: &str) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-async fn team_page(
+pub(crate) async fn team_page(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
@@ -52,6 +54,7 @@ async fn team_page(
         events: events_for(&detail.team.state),
         detail,
         can_manage,
+        categories: &super::projects::CATEGORIES,
         error,
     };
     let status = if error.is_some() {

@@ -1,0 +1,613 @@
+//! Attendance and service records over HTTP, on both engines: QR token and 6-digit code,
+//! the check-in window, the geofence, manual attendance, confirmation with versions, corrections
+//! and missing-record reports, evidence-gated backfills with a second approver, overdue activities.
+
+use crate::activities::activity_with;
+use crate::helpers::{PASSWORD, TestApp, error_code, registration, resident_id};
+use hongmajia_domain::{Actor, Role};
+use hongmajia_services::Clock;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub(crate) const STARTS: &str = "2026-12-06T08:00:00+08:00";
+pub(crate) const ENDS: &str = "2026-12-06T11:00:00+08:00";
+
+/// Someone who logs in again for every call: the test clock jumps hours and days, and sessions
+/// end after 30 idle minutes.
+pub(crate) struct Login<'a> {
+    app: &'a TestApp,
+    phone: String,
+}
+
+impl<'a> Login<'a> {
+    pub(crate) fn of(app: &'a TestApp, phone: String) -> Self {
+        Self { app, phone }
+    }
+
+    pub(crate) async fn token(&self) -> String {
+        let body = json!({"phone": self.phone, "password": PASSWORD});
+        let response = self.app.post_json("/api/v1/auth/token", None, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "login of {}", self.phone);
+        json_of(response).await["token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub(crate) async fn staff<'a>(app: &'a TestApp, role: Role, region: &str) -> Login<'a> {
+    let phone = app.account(role, Some(region)).await.phone;
+    Login { app, phone }
+}
+
+/// `count` volunteers registered in a village of Jishan, each with a password.
+pub(crate) async fn logins(app: &TestApp, count: u32, first_serial: u32) -> Vec<Login<'_>> {
+    let mut people = Vec::new();
+    for n in 0..count {
+        let user = app.signed_in(Role::Citizen, None).await;
+        let body = registration("140824001001", &resident_id(first_serial + n), "");
+        let made = app.post_json("/api/v1/me/volunteer", user.token(), &body).await;
+        assert_eq!(made.status(), StatusCode::CREATED);
+        people.push(Login { app, phone: user.phone });
+    }
+    people
+}
+
+/// Moves the test clock forward to `when` (RFC 3339).
+pub(crate) fn advance_to(app: &TestApp, when: &str) {
+    let target = OffsetDateTime::parse(when, &Rfc3339).unwrap();
+    let now = app.clock.now();
+    assert!(target >= now, "the clock only moves forward");
+    app.clock.advance(target - now);
+}
+
+pub(crate) async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// An activity of Jishan's center from 08:00 to 11:00 on 2026-12-06, with `extra` fields.
+pub(crate) async fn morning_activity(app: &TestApp, extra: Value) -> i64 {
+    let mut fields = json!({"starts_at": STARTS, "ends_at": ENDS, "capacity": 20});
+    if let (Some(fields), Some(extra)) = (fields.as_object_mut(), extra.as_object()) {
+        fields.extend(extra.clone());
+    }
+    activity_with(app, fields).await
+}
+
+pub(crate) async fn sign_up(app: &TestApp, who: &Login<'_>, activity: i64) {
+    let path = format!("/api/v1/activities/{activity}/signups");
+    let response = app.post_json(&path, Some(&who.token().await), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+pub(crate) async fn pass(app: &TestApp, organizer: &Login<'_>, activity: i64) -> Value {
+    let response = app
+        .get(
+            &format!("/api/v1/activities/{activity}/checkin-pass"),
+            Some(&organizer.token().await),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_of(response).await
+}
+
+pub(crate) async fn attend(
+    app: &TestApp,
+    who: &Login<'_>,
+    activity: i64,
+    direction: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/activities/{activity}/{direction}"),
+        Some(&who.token().await),
+        &body,
+    )
+    .await
+}
+
+async fn my_hours(app: &TestApp, who: &Login<'_>) -> Value {
+    let response = app.get("/api/v1/me/hours", Some(&who.token().await)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_of(response).await
+}
+
+/// A volunteer checked in at 07:40 and out at 10:20 by QR: the id of the pending record.
+pub(crate) async fn attended_record(app: &TestApp, organizer: &Login<'_>, volunteer: &Login<'_>, activity: i64) -> i64 {
+    sign_up(app, volunteer, activity).await;
+    advance_to(app, "2026-12-06T07:40:00+08:00");
+    let token = pass(app, organizer, activity).await["token"].clone();
+    let response = attend(app, volunteer, activity, "check-in", json!({"token": token})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    advance_to(app, "2026-12-06T10:20:00+08:00");
+    let token = pass(app, organizer, activity).await["token"].clone();
+    let response = attend(app, volunteer, activity, "check-out", json!({"token": token})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_of(response).await["record_id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirms_as_a_new_version() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7100).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+
+    // A week early the window is shut; 40 minutes early too (it opens 30 minutes before).
+    let token = pass(&app, &organizer, activity).await["token"].clone();
+    let early = attend(&app, &volunteer, activity, "check-in", json!({"token": token})).await;
+    assert_eq!(error_code(early).await, "outside_checkin_window");
+    advance_to(&app, "2026-12-06T07:20:00+08:00");
+    let token = pass(&app, &organizer, activity).await["token"].clone();
+    let early = attend(&app, &volunteer, activity, "check-in", json!({"token": token.clone()})).await;
+    assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(early).await, "outside_checkin_window");
+
+    advance_to(&app, "2026-12-06T07:40:00+08:00");
+    let token = pass(&app, &organizer, activity).await["token"].clone();
+    let forged = json!({"token": format!("{activity}.99999999999.{}", "0".repeat(32))});
+    let refused = attend(&app, &volunteer, activity, "check-in", forged).await;
+    assert_eq!(error_code(refused).await, "invalid_checkin_token");
+    let checked_in = attend(&app, &volunteer, activity, "check-in", json!({"token": token.clone()})).await;
+    assert_eq!(checked_in.status(), StatusCode::OK);
+    assert_eq!(json_of(checked_in).await["check_in_method"], "qr");
+    let twice = attend(&app, &volunteer, activity, "check-in", json!({"token": token.clone()})).await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(twice).await, "already_checked_in");
+
+    // The QR token lives about a minute: at 10:20 the old one is refused, a fresh one works.
+    advance_to(&app, "2026-12-06T10:20:00+08:00");
+    let stale = attend(&app, &volunteer, activity, "check-out", json!({"token": token})).await;
+    assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let token = pass(&app, &organizer, activity).await["token"].clone();
+    let out = attend(&app, &volunteer, activity, "check-out", json!({"token": token})).await;
+    assert_eq!(out.status(), StatusCode::OK);
+    let out = json_of(out).await;
+    // Present 08:00–10:20 (time before the start does not count): 140 minutes → 2.5 hours.
+    assert_eq!(out["minutes"], 150);
+    let record = out["record_id"].as_i64().unwrap();
+
+    let before = my_hours(&app, &volunteer).await;
+    assert_eq!(before["confirmed_minutes"], 0, "a pending record counts nothing");
+    assert_eq!(before["records"][0]["state"], "pending");
+
+    let path = format!("/api/v1/records/{record}/confirm");
+    let unexplained = app
+        .post_json(&path, Some(&organizer.token().await), &json!({"minutes": 180}))
+        .await;
+    assert_eq!(error_code(unexplained).await, "reason_required");
+    let too_long = app
+        .post_json(
+            &path,
+            Some(&organizer.token().await),
+            &json!({"minutes": 181, "reason": "多算"}),
+        )
+        .await;
+    assert_eq!(error_code(too_long).await, "invalid_minutes");
+    let confirmed = app
+        .post_json(
+            &path,
+            Some(&organizer.token().await),
+            &json!({"minutes": 180, "reason": "提前到场布置，按全程计"}),
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let confirmed = json_of(confirmed).await;
+    assert_eq!(
+        (confirmed["state"].as_str(), confirmed["version"].as_i64()),
+        (Some("confirmed"), Some(2))
+    );
+    let again = app.post_json(&path, Some(&organizer.token().await), &json!({})).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let after = my_hours(&app, &volunteer).await;
+    assert_eq!(after["confirmed_minutes"], 180);
+    assert_eq!(after["confirmed_hours"], "3.0");
+    let versions = after["records"][0]["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "the first version stays visible");
+    assert_eq!(
+        (versions[0]["state"].as_str(), versions[0]["minutes"].as_i64()),
+        (Some("pending"), Some(150))
+    );
+    assert_eq!(versions[1]["reason"], "提前到场布置，按全程计");
+    assert!(versions[1]["approved_by"].as_str().is_some());
+
+    let roster = json_of(
+        app.get(
+            &format!("/api/v1/activities/{activity}/roster"),
+            Some(&organizer.token().await),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(roster[0]["state"], "attended");
+    assert_eq!(roster[0]["record_state"], "confirmed");
+}
+
+#[tokio::test]
+async fn the_six_digit_code_checks_in_and_wrong_codes_are_throttled() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7200).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    advance_to(&app, "2026-12-06T08:05:00+08:00");
+    let code = pass(&app, &organizer, activity).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(code.len(), 6);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for _ in 0..9 {
+        let refused = attend(&app, &volunteer, activity, "check-in", json!({"code": wrong})).await;
+        assert_eq!(error_code(refused).await, "invalid_checkin_code");
+    }
+    let right = attend(&app, &volunteer, activity, "check-in", json!({"code": code})).await;
+    assert_eq!(right.status(), StatusCode::OK, "the tenth try, right, is let through");
+    assert_eq!(json_of(right).await["check_in_method"], "code");
+    for _ in 0..10 {
+        attend(&app, &volunteer, activity, "check-out", json!({"code": wrong})).await;
+    }
+    let locked = attend(&app, &volunteer, activity, "check-out", json!({"code": code})).await;
+    assert_eq!(
+        locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right code while locked"
+    );
+}
+
+#[tokio::test]
+async fn a_geofenced_activity_needs_the_phone_nearby_and_keeps_only_the_distance() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7300).await.remove(0);
+    let activity = morning_activity(&app, json!({"latitude": 35.6, "longitude": 110.97, "geofence_m": 200})).await;
+    sign_up(&app, &volunteer, activity).await;
+    advance_to(&app, "2026-12-06T07:50:00+08:00");
+    let token = pass(&app, &organizer, activity).await["token"].clone();
+    let nowhere = attend(&app, &volunteer, activity, "check-in", json!({"token": token})).await;
+    assert_eq!(error_code(nowhere).await, "location_required");
+    let far = json!({"token": token, "latitude": 35.61, "longitude": 110.97});
+    let far = attend(&app, &volunteer, activity, "check-in", far).await;
+    assert_eq!(error_code(far).await, "outside_geofence");
+    let near = json!({"token": token, "latitude": 35.601, "longitude": 110.97});
+    let near = attend(&app, &volunteer, activity, "check-in", near).await;
+    assert_eq!(near.status(), StatusCode::OK);
+    let near = json_of(near).await;
+    assert_eq!(near["inside_geofence"], true);
+    assert_eq!(near["distance_m"], 111);
+    assert!(near.get("latitude").is_none(), "no position is returned or kept");
+}
+
+#[tokio::test]
+async fn the_organizer_checks_people_in_by_hand_and_outsiders_cannot() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let neighbour = staff(&app, Role::CenterAdmin, "140825").await;
+    let tokens = logins(&app, 2, 7400).await;
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &tokens[0], activity).await;
+    let roster = json_of(
+        app.get(
+            &format!("/api/v1/activities/{activity}/roster"),
+            Some(&organizer.token().await),
+        )
+        .await,
+    )
+    .await;
+    let volunteer = roster[0]["volunteer_id"].as_i64().unwrap();
+    advance_to(&app, "2026-12-06T08:00:00+08:00");
+    let path = format!("/api/v1/activities/{activity}/attendance");
+    let body = json!({"volunteer_id": volunteer, "direction": "check_in"});
+    let outsider = app.post_json(&path, Some(&neighbour.token().await), &body).await;
+    assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
+    let by_volunteer = app.post_json(&path, Some(&tokens[1].token().await), &body).await;
+    assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
+    let done = app.post_json(&path, Some(&organizer.token().await), &body).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(json_of(done).await["check_in_method"], "manual");
+    advance_to(&app, "2026-12-06T11:30:00+08:00");
+    let out = json!({"volunteer_id": volunteer, "direction": "check_out"});
+    let out = json_of(app.post_json(&path, Some(&organizer.token().await), &out).await).await;
+    assert_eq!(out["minutes"], 180, "clipped to the activity's end");
+    let audit = json_of(
+        app.get("/api/v1/audit?region=140824", Some(&organizer.token().await))
+            .await,
+    )
+    .await;
+    let summaries = audit.to_string();
+    assert!(summaries.contains("by hand"), "{summaries}");
+    // Someone not signed up cannot be checked in, even by hand.
+    let stranger = json!({"volunteer_id": volunteer + 1_000_000, "direction": "check_in"});
+    let refused = app.post_json(&path, Some(&organizer.token().await), &stranger).await;
+    assert_eq!(error_code(refused).await, "not_signed_up");
+}
+
+#[tokio::test]
+async fn a_forgotten_check_out_becomes_a_make_up_record_capped_at_the_activity() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7500).await.remove(0);
+    let first = morning_activity(&app, json!({})).await;
+    let second = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-06T14:00:00+08:00", "ends_at": "2026-12-06T16:00:00+08:00", "capacity": 5}),
+    )
+    .await;
+    sign_up(&app, &volunteer, first).await;
+    sign_up(&app, &volunteer, second).await;
+    advance_to(&app, "2026-12-06T08:00:00+08:00");
+    let token = pass(&app, &organizer, first).await["token"].clone();
+    attend(&app, &volunteer, first, "check-in", json!({"token": token})).await;
+    advance_to(&app, "2026-12-06T13:50:00+08:00");
+    let token = pass(&app, &organizer, second).await["token"].clone();
+    let response = attend(&app, &volunteer, second, "check-in", json!({"token": token})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let hours = my_hours(&app, &volunteer).await;
+    let makeup = &hours["records"].as_array().unwrap()[0];
+    assert_eq!(makeup["source"], "makeup");
+    assert_eq!(makeup["state"], "pending");
+    assert_eq!(makeup["minutes"], 180, "never more than the activity lasted");
+}
+
+#[tokio::test]
+async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_who_approved() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7600).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    let other = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &organizer, &volunteer, activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    assert_eq!(
+        app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let path = format!("/api/v1/records/{record}/corrections");
+    let unexplained = app
+        .post_json(
+            &path,
+            Some(&volunteer.token().await),
+            &json!({"minutes": 180, "reason": " "}),
+        )
+        .await;
+    assert_eq!(error_code(unexplained).await, "reason_required");
+    let asked = app
+        .post_json(
+            &path,
+            Some(&volunteer.token().await),
+            &json!({"minutes": 180, "reason": "我八点前就到了，签到晚了"}),
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let request = json_of(asked).await["id"].as_i64().unwrap();
+    let twice = app
+        .post_json(
+            &path,
+            Some(&volunteer.token().await),
+            &json!({"minutes": 170, "reason": "再问"}),
+        )
+        .await;
+    assert_eq!(error_code(twice).await, "correction_exists");
+
+    let decide = format!("/api/v1/corrections/{request}/decision");
+    let bare_denial = app
+        .post_json(&decide, Some(&organizer.token().await), &json!({"approve": false}))
+        .await;
+    assert_eq!(error_code(bare_denial).await, "reason_required");
+    let by_volunteer = app
+        .post_json(&decide, Some(&volunteer.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
+    let approved = app
+        .post_json(
+            &decide,
+            Some(&organizer.token().await),
+            &json!({"approve": true, "note": "核对签到表属实"}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert_eq!(json_of(approved).await["state"], "approved");
+
+    let hours = my_hours(&app, &volunteer).await;
+    assert_eq!(hours["confirmed_minutes"], 180);
+    let versions = hours["records"][0]["versions"].as_array().unwrap().clone();
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[2]["reason"], "我八点前就到了，签到晚了");
+    assert_ne!(versions[2]["requested_by"], versions[2]["approved_by"]);
+    assert_eq!(versions[1]["minutes"], 150, "the replaced version is kept");
+
+    // A missing record: reported by the volunteer, confirmed by the organizer.
+    let report = format!("/api/v1/activities/{other}/missing-record");
+    let body = json!({"minutes": 120, "reason": "纸质签到，平台上没有记录"});
+    let reported = app.post_json(&report, Some(&volunteer.token().await), &body).await;
+    assert_eq!(reported.status(), StatusCode::CREATED);
+    let request = json_of(reported).await["id"].as_i64().unwrap();
+    let decide = format!("/api/v1/corrections/{request}/decision");
+    app.post_json(&decide, Some(&organizer.token().await), &json!({"approve": true}))
+        .await;
+    let hours = my_hours(&app, &volunteer).await;
+    assert_eq!(hours["confirmed_minutes"], 300);
+    let sources: Vec<&str> = hours["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["source"].as_str())
+        .collect();
+    assert!(sources.contains(&"reported"), "{sources:?}");
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a paper sign sheet";
+
+async fn backfill(app: &TestApp, who: &Login<'_>, activity: i64, volunteer: i64, evidence: &[u8]) -> reqwest::Response {
+    let path = format!(
+        "/api/v1/records/backfill?activity_id={activity}&volunteer_id={volunteer}&minutes=120&reason=%E7%BA%B8%E8%B4%A8%E7%AD%BE%E5%88%B0%E8%A1%A8&file_name=sheet.png"
+    );
+    app.post_bytes(
+        &path,
+        Some(&who.token().await),
+        "application/octet-stream",
+        evidence.to_vec(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_backfill_needs_evidence_and_a_second_approver_from_the_site_above() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer_token = logins(&app, 1, 7700).await.remove(0);
+    let volunteer = my_hours(&app, &volunteer_token).await["volunteer_id"].as_i64().unwrap();
+    let activity = morning_activity(&app, json!({})).await;
+    let other = morning_activity(&app, json!({})).await;
+    advance_to(&app, "2026-12-07T09:00:00+08:00");
+
+    let none = backfill(&app, &county, activity, volunteer, b"").await;
+    assert_eq!(error_code(none).await, "evidence_required");
+    let text = backfill(&app, &county, activity, volunteer, b"just words, no sheet").await;
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let mut huge = PNG.to_vec();
+    huge.resize(10 * 1024 * 1024 + 1, 0);
+    let huge = backfill(&app, &county, activity, volunteer, &huge).await;
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(huge).await, "evidence_too_large");
+
+    let entered = backfill(&app, &county, activity, volunteer, PNG).await;
+    assert_eq!(entered.status(), StatusCode::CREATED);
+    let entered = json_of(entered).await;
+    assert_eq!(
+        (entered["state"].as_str(), entered["source"].as_str()),
+        (Some("awaiting_second"), Some("backfill"))
+    );
+    let record = entered["id"].as_i64().unwrap();
+    assert_eq!(my_hours(&app, &volunteer_token).await["confirmed_minutes"], 0);
+
+    let reviews = json_of(
+        app.get("/api/v1/regions/140800/record-reviews", Some(&city.token().await))
+            .await,
+    )
+    .await;
+    assert_eq!(reviews["awaiting_second_approval"][0]["record_id"], record);
+    let approve = format!("/api/v1/records/{record}/second-approval");
+    // The county admin who entered it is not above the organizing site; a sibling county neither.
+    let own = app
+        .post_json(&approve, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(own.status(), StatusCode::NOT_FOUND);
+    let sibling = staff(&app, Role::CenterAdmin, "140825").await;
+    let sibling = app
+        .post_json(&approve, Some(&sibling.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(sibling.status(), StatusCode::NOT_FOUND);
+    let evidence = app
+        .get(&format!("/api/v1/records/{record}/evidence"), Some(&city.token().await))
+        .await;
+    assert_eq!(evidence.status(), StatusCode::OK);
+    assert_eq!(evidence.bytes().await.unwrap().as_ref(), PNG);
+    let approved = app
+        .post_json(&approve, Some(&city.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert_eq!(json_of(approved).await["state"], "confirmed");
+    let hours = my_hours(&app, &volunteer_token).await;
+    assert_eq!(hours["confirmed_minutes"], 120);
+    assert_eq!(hours["records"][0]["source"], "backfill", "shown as backfilled");
+
+    // A city admin who enters a backfill cannot be its second approver too.
+    let own = json_of(backfill(&app, &city, other, volunteer, PNG).await).await;
+    let path = format!("/api/v1/records/{}/second-approval", own["id"]);
+    let refused = app
+        .post_json(&path, Some(&city.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(error_code(refused).await, "same_approver");
+}
+
+#[tokio::test]
+async fn activities_with_unconfirmed_records_are_overdue_after_ten_working_days() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 7800).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    attended_record(&app, &organizer, &volunteer, activity).await;
+    // Sunday 6 December: ten working days are 7–11 and 14–18 December, but the 16th is a holiday
+    // in this deployment's table and Saturday the 19th is worked instead, so the 19th is the last.
+    let day = |d: &str| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).unwrap();
+    let services = app.services();
+    services
+        .set_calendar_day(&Actor::System, day("2026-12-16"), true)
+        .await
+        .unwrap();
+    services
+        .set_calendar_day(&Actor::System, day("2026-12-19"), false)
+        .await
+        .unwrap();
+    advance_to(&app, "2026-12-19T20:00:00+08:00");
+    let reviews = json_of(
+        app.get("/api/v1/regions/140824/record-reviews", Some(&organizer.token().await))
+            .await,
+    )
+    .await;
+    assert_eq!(reviews["overdue"].as_array().unwrap().len(), 0, "{reviews}");
+    advance_to(&app, "2026-12-20T09:00:00+08:00");
+    let reviews = json_of(
+        app.get("/api/v1/regions/140824/record-reviews", Some(&organizer.token().await))
+            .await,
+    )
+    .await;
+    assert_eq!(reviews["overdue"][0]["activity_id"], activity);
+    assert_eq!(reviews["overdue"][0]["deadline"], "2026-12-19");
+    assert_eq!(reviews["overdue"][0]["unconfirmed_records"], 1);
+    let elsewhere = staff(&app, Role::CenterAdmin, "140825").await;
+    let theirs = json_of(
+        app.get("/api/v1/regions/140825/record-reviews", Some(&elsewhere.token().await))
+            .await,
+    )
+    .await;
+    assert_eq!(theirs["overdue"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn only_the_volunteer_and_staff_in_scope_read_hours_and_only_staff_confirm() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let tokens = logins(&app, 2, 7900).await;
+    let activity = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &organizer, &tokens[0], activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let by_volunteer = app
+        .post_json(&confirm, Some(&tokens[0].token().await), &json!({}))
+        .await;
+    assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
+    let outsider = staff(&app, Role::CenterAdmin, "140825").await;
+    let by_outsider = app.post_json(&confirm, Some(&outsider.token().await), &json!({})).await;
+    assert_eq!(by_outsider.status(), StatusCode::NOT_FOUND);
+    let volunteer = my_hours(&app, &tokens[0]).await["volunteer_id"].as_i64().unwrap();
+    let path = format!("/api/v1/volunteers/{volunteer}/hours");
+    assert_eq!(
+        app.get(&path, Some(&organizer.token().await)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&path, Some(&outsider.token().await)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&path, Some(&tokens[1].token().await)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let reject = format!("/api/v1/records/{record}/reject");
+    let response = app
+        .request(
+            Method::POST,
+            &reject,
+            Some(&organizer.token().await),
+            Some(&json!({"reason": "当天未见到本人"})),
+        )
+        .await;
+    assert_eq!(json_of(response).await["state"], "rejected");
+    assert_eq!(my_hours(&app, &tokens[0]).await["confirmed_minutes"], 0);
+}

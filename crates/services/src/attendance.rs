@@ -1,0 +1,517 @@
+//! Attendance (domain.md §3.2): a volunteer checks in and out with the organizer's rotating QR
+//! code or its 6-digit code, or the organizer records it by hand. Check-out turns the time present
+//! into a pending service record (R-TIME: clipped to the activity, rounded, 60 % presence).
+//!
+//! The QR code carries a token signed with the deployment's lookup key: the activity, an expiry
+//! about a minute ahead, and a MAC. The 6-digit code is derived from the same key and a five
+//! minute slot, so the organizer's screen needs no stored state; wrong codes are throttled.
+
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::vault::Field;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::attendance::{distance_m, valid_position, within_checkin_window};
+use hongmajia_domain::hours::{CountingRule, minutes_present};
+use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
+use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target, TeamId};
+use hongmajia_store::records::{self, CheckIn, NewRecord, Version};
+use hongmajia_store::{Tx, activities, new_id, projects, throttle, volunteers};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+/// How long a QR token stays valid after it is shown.
+pub const TOKEN_SECONDS: i64 = 90;
+/// How often the organizer's screen fetches a new one.
+pub const REFRESH_SECONDS: i64 = 30;
+/// The slot of a 6-digit code; the code of the slot before is accepted too.
+const CODE_SLOT_SECONDS: i64 = 300;
+
+/// What the organizer's screen shows: the token for the QR code and the code to type.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckinPass {
+    pub activity_id: i64,
+    pub token: String,
+    pub code: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    pub refresh_seconds: i64,
+}
+
+/// How a volunteer proves presence: the QR token or the typed code.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceInput {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The phone's position, sent only with the volunteer's consent and only for activities with
+    /// a geofence; only the distance and inside/outside are kept.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    CheckIn,
+    CheckOut,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttendanceView {
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub checked_in_at: OffsetDateTime,
+    pub check_in_method: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub checked_out_at: Option<OffsetDateTime>,
+    pub check_out_method: Option<String>,
+    pub distance_m: Option<i64>,
+    pub inside_geofence: Option<bool>,
+    /// The pending record a check-out made, and its minutes.
+    pub record_id: Option<i64>,
+    pub minutes: Option<i64>,
+}
+
+/// One line of an activity's roster.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RosterLine {
+    pub signup_id: i64,
+    pub volunteer_id: i64,
+    pub name: String,
+    pub code: String,
+    pub state: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub checked_in_at: Option<OffsetDateTime>,
+    pub check_in_method: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub checked_out_at: Option<OffsetDateTime>,
+    pub check_out_method: Option<String>,
+    pub record_id: Option<i64>,
+    pub record_state: Option<String>,
+    pub minutes: Option<i64>,
+}
+
+fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
+    ServiceError::Rule(DomainError::on(code, field))
+}
+
+/// Who runs an activity: staff of its region and the runners of its project's team.
+pub(crate) async fn run_target(tx: &mut Tx, activity: &activities::ActivityRow) -> ServiceResult<Target> {
+    let team = projects::find(tx, activity.project_id)
+        .await
+        .doing("finding the project")?
+        .and_then(|p| p.team_id);
+    let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
+    Ok(Target {
+        region: Some(region),
+        owner: None,
+        team: team.map(TeamId),
+    })
+}
+
+pub(crate) async fn find_activity(tx: &mut Tx, id: i64) -> ServiceResult<activities::ActivityRow> {
+    activities::find(tx, id)
+        .await
+        .doing("finding the activity")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
+}
+
+/// The activity's length in minutes, the cap of any record of it (R-TIME-4).
+pub(crate) fn duration_minutes(activity: &activities::ActivityRow) -> i64 {
+    (activity.ends_at - activity.starts_at).whole_minutes()
+}
+
+impl AttendanceView {
+    fn from_row(row: records::AttendanceRow, record: Option<(i64, i64)>) -> Self {
+        Self {
+            activity_id: row.activity_id,
+            volunteer_id: row.volunteer_id,
+            checked_in_at: row.checked_in_at,
+            check_in_method: row.check_in_method,
+            checked_out_at: row.checked_out_at,
+            check_out_method: row.check_out_method,
+            distance_m: row.distance_m,
+            inside_geofence: row.inside_geofence.map(|v| v == 1),
+            record_id: record.map(|r| r.0),
+            minutes: record.map(|r| r.1),
+        }
+    }
+}
+
+impl Services {
+    fn pass_mac(&self, activity: i64, expires: i64) -> String {
+        let mac = self.vault.lookup(Field::CheckinToken, &format!("{activity}.{expires}"));
+        mac[..32].to_owned()
+    }
+
+    fn code_for_slot(&self, activity: i64, slot: i64) -> String {
+        let mac = self
+            .vault
+            .lookup(Field::CheckinToken, &format!("code.{activity}.{slot}"));
+        let value = u64::from_str_radix(&mac[..15], 16).unwrap_or(0);
+        format!("{:06}", value % 1_000_000)
+    }
+
+    /// The token and code the organizer's screen shows now.
+    pub async fn checkin_pass(&self, actor: &Actor, activity_id: i64) -> ServiceResult<CheckinPass> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        let now = self.now();
+        let expires = now.unix_timestamp() + TOKEN_SECONDS;
+        Ok(CheckinPass {
+            activity_id,
+            token: format!("{activity_id}.{expires}.{}", self.pass_mac(activity_id, expires)),
+            code: self.code_for_slot(activity_id, now.unix_timestamp() / CODE_SLOT_SECONDS),
+            expires_at: OffsetDateTime::from_unix_timestamp(expires).map_err(|e| anyhow::anyhow!("{e}"))?,
+            refresh_seconds: REFRESH_SECONDS,
+        })
+    }
+
+    /// The activity a QR token was made for, if it is genuine and not expired.
+    pub fn activity_of_token(&self, token: &str) -> ServiceResult<i64> {
+        let invalid = || rule(ErrorCode::InvalidCheckinToken, "token");
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(activity), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(invalid());
+        };
+        let (activity, expires) = match (activity.parse::<i64>(), expires.parse::<i64>()) {
+            (Ok(a), Ok(e)) => (a, e),
+            _ => return Err(invalid()),
+        };
+        let genuine = crate::auth::constant_time_eq(mac, &self.pass_mac(activity, expires));
+        if !genuine || self.now().unix_timestamp() > expires {
+            return Err(invalid());
+        }
+        Ok(activity)
+    }
+
+    /// Checks the presence proof of a volunteer's own check-in or check-out.
+    async fn prove_presence(&self, account: AccountId, activity: i64, proof: &PresenceInput) -> ServiceResult<()> {
+        if let Some(token) = proof.token.as_deref().filter(|t| !t.trim().is_empty()) {
+            return match self.activity_of_token(token)? {
+                a if a == activity => Ok(()),
+                _ => Err(rule(ErrorCode::InvalidCheckinToken, "token")),
+            };
+        }
+        let Some(code) = proof.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(rule(ErrorCode::MissingField, "code"));
+        };
+        // The attempt is counted in its own transaction, so a wrong code still counts.
+        let key = format!("checkin-code:{}", account.0);
+        let mut tx = self.db.begin().await.doing("counting the attempt")?;
+        let attempts = throttle::reserve(&mut tx, &key, self.now().unix_timestamp(), WINDOW_SECONDS)
+            .await
+            .doing("counting the attempt")?;
+        tx.commit().await.doing("counting the attempt")?;
+        if !may_check(attempts, ACCOUNT_LIMIT) {
+            return Err(ServiceError::rule(ErrorCode::TooManyAttempts));
+        }
+        let slot = self.now().unix_timestamp() / CODE_SLOT_SECONDS;
+        if [slot, slot - 1]
+            .iter()
+            .any(|&s| self.code_for_slot(activity, s) == code)
+        {
+            let mut tx = self.db.begin().await.doing("releasing the attempt")?;
+            throttle::release(&mut tx, &key).await.doing("releasing the attempt")?;
+            tx.commit().await.doing("releasing the attempt")?;
+            Ok(())
+        } else {
+            Err(rule(ErrorCode::InvalidCheckinCode, "code"))
+        }
+    }
+
+    /// The signed-in volunteer checks in or out with the QR token or the code.
+    pub async fn attend(
+        &self,
+        actor: &Actor,
+        activity_id: i64,
+        direction: Direction,
+        proof: &PresenceInput,
+    ) -> ServiceResult<AttendanceView> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+        self.prove_presence(account, activity_id, proof).await?;
+        let mut tx = self.db.begin().await.doing("starting the check-in")?;
+        let volunteer = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?
+            .id;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        let method = if proof.token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            "qr"
+        } else {
+            "code"
+        };
+        let position = match (proof.latitude, proof.longitude) {
+            (Some(lat), Some(lng)) if valid_position((lat, lng)) => Some((lat, lng)),
+            (None, None) => None,
+            _ => return Err(rule(ErrorCode::LocationRequired, "latitude")),
+        };
+        let view = self
+            .mark(&mut tx, &activity, volunteer, (direction, method), position)
+            .await?;
+        tx.commit().await.doing("committing the check-in")?;
+        Ok(view)
+    }
+
+    /// Whether the signed-in volunteer is checked in to the activity now (the confirm page offers
+    /// the check-out then).
+    pub async fn is_checked_in(&self, actor: &Actor, activity_id: i64) -> ServiceResult<bool> {
+        let Some(account) = actor.account_id() else {
+            return Ok(false);
+        };
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?
+        else {
+            return Ok(false);
+        };
+        let Some(signup) = activities::signup_of(&mut tx, activity_id, volunteer.id)
+            .await
+            .doing("reading the sign-up")?
+        else {
+            return Ok(false);
+        };
+        let attendance = records::attendance(&mut tx, signup.id)
+            .await
+            .doing("reading attendance")?;
+        Ok(attendance.is_some_and(|a| a.checked_out_at.is_none()))
+    }
+
+    /// The organizer checks a volunteer in or out by hand (recorded as `manual`).
+    pub async fn attend_by_hand(
+        &self,
+        actor: &Actor,
+        activity_id: i64,
+        volunteer_id: i64,
+        direction: Direction,
+    ) -> ServiceResult<AttendanceView> {
+        let mut tx = self.db.begin().await.doing("starting the check-in")?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        let target = run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        let view = self
+            .mark(&mut tx, &activity, volunteer_id, (direction, "manual"), None)
+            .await?;
+        let word = match direction {
+            Direction::CheckIn => "in",
+            Direction::CheckOut => "out",
+        };
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "activity",
+            target_id: activity_id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!("checked volunteer {volunteer_id} {word} by hand"),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the check-in")?;
+        Ok(view)
+    }
+
+    /// The check-in or check-out itself, whoever asked for it.
+    async fn mark(
+        &self,
+        tx: &mut Tx,
+        activity: &activities::ActivityRow,
+        volunteer: i64,
+        (direction, method): (Direction, &str),
+        position: Option<(f64, f64)>,
+    ) -> ServiceResult<AttendanceView> {
+        let now = self.now();
+        if activity.state != "published" {
+            return Err(ServiceError::rule(ErrorCode::NotFound));
+        }
+        let signup = activities::signup_of(tx, activity.id, volunteer)
+            .await
+            .doing("reading the sign-up")?
+            .filter(|s| matches!(s.state.as_str(), "confirmed" | "attended"))
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotSignedUp))?;
+        let existing = records::attendance(tx, signup.id).await.doing("reading attendance")?;
+        match (direction, existing) {
+            (Direction::CheckIn, Some(_)) => Err(ServiceError::rule(ErrorCode::AlreadyCheckedIn)),
+            (Direction::CheckIn, None) => {
+                if !within_checkin_window(now, activity.starts_at, activity.ends_at, activity.checkin_opens_min) {
+                    return Err(ServiceError::rule(ErrorCode::OutsideCheckinWindow));
+                }
+                let (distance, inside) = self.geofence(activity, position, method)?;
+                self.close_forgotten(tx, volunteer).await?;
+                let row = CheckIn {
+                    signup_id: signup.id,
+                    activity_id: activity.id,
+                    volunteer_id: volunteer,
+                    at: now,
+                    method,
+                    distance_m: distance,
+                    inside_geofence: inside,
+                };
+                if let Err(error) = records::check_in(tx, &row).await {
+                    return Err(if hongmajia_store::is_unique_violation(&error) {
+                        ServiceError::rule(ErrorCode::OpenCheckinElsewhere)
+                    } else {
+                        ServiceError::Internal(anyhow::Error::new(error).context("checking in"))
+                    });
+                }
+                activities::move_signup(tx, signup.id, "confirmed", "attended", now)
+                    .await
+                    .doing("marking the sign-up attended")?;
+                let stored = records::attendance(tx, signup.id).await.doing("reading attendance")?;
+                let stored = stored.ok_or_else(|| anyhow::anyhow!("the check-in vanished"))?;
+                Ok(AttendanceView::from_row(stored, None))
+            }
+            (Direction::CheckOut, None) => Err(ServiceError::rule(ErrorCode::NotCheckedIn)),
+            (Direction::CheckOut, Some(open)) if open.checked_out_at.is_none() => {
+                records::check_out(tx, signup.id, now, method)
+                    .await
+                    .doing("checking out")?;
+                let present = minutes_present(open.checked_in_at, now, activity.starts_at, activity.ends_at);
+                let minutes = CountingRule::default().credited_minutes(present, duration_minutes(activity));
+                let record = self
+                    .new_record(tx, activity, volunteer, ("checkin", "pending", minutes), "check-out")
+                    .await?;
+                let stored = records::attendance(tx, signup.id).await.doing("reading attendance")?;
+                let stored = stored.ok_or_else(|| anyhow::anyhow!("the check-in vanished"))?;
+                Ok(AttendanceView::from_row(stored, Some((record, minutes))))
+            }
+            (Direction::CheckOut, Some(_)) => Err(rule(ErrorCode::InvalidTransition, "state")),
+        }
+    }
+
+    /// Distance and inside/outside for an activity with a geofence (nothing is kept otherwise).
+    fn geofence(
+        &self,
+        activity: &activities::ActivityRow,
+        position: Option<(f64, f64)>,
+        method: &str,
+    ) -> ServiceResult<(Option<i64>, Option<bool>)> {
+        let (Some(radius), Some(lat), Some(lng)) = (activity.geofence_m, activity.latitude, activity.longitude) else {
+            return Ok((None, None));
+        };
+        // The organizer vouches for a manual check-in; the phone must be there for the others.
+        if method == "manual" {
+            return Ok((None, None));
+        }
+        let here = position.ok_or_else(|| rule(ErrorCode::LocationRequired, "latitude"))?;
+        let distance = distance_m(here, (lat, lng)).round() as i64;
+        if distance > radius {
+            return Err(ServiceError::rule(ErrorCode::OutsideGeofence));
+        }
+        Ok((Some(distance), Some(true)))
+    }
+
+    /// A check-in left open in an activity that has ended is closed as missing, and becomes a
+    /// make-up record for the organizer to confirm, capped at the activity's duration (R-TIME-4).
+    async fn close_forgotten(&self, tx: &mut Tx, volunteer: i64) -> ServiceResult<()> {
+        let Some(open) = records::open_attendance(tx, volunteer)
+            .await
+            .doing("reading open check-ins")?
+        else {
+            return Ok(());
+        };
+        let activity = find_activity(tx, open.activity_id).await?;
+        if activity.ends_at >= self.now() {
+            return Err(ServiceError::rule(ErrorCode::OpenCheckinElsewhere));
+        }
+        records::check_out(tx, open.signup_id, activity.ends_at, "missing")
+            .await
+            .doing("closing the forgotten check-in")?;
+        let present = minutes_present(
+            open.checked_in_at,
+            activity.ends_at,
+            activity.starts_at,
+            activity.ends_at,
+        );
+        let minutes = CountingRule::default().credited_minutes(present, duration_minutes(&activity));
+        self.new_record(
+            tx,
+            &activity,
+            volunteer,
+            ("makeup", "pending", minutes),
+            "check-out missing",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A new record with its first version; `requested_by` names what made it.
+    pub(crate) async fn new_record(
+        &self,
+        tx: &mut Tx,
+        activity: &activities::ActivityRow,
+        volunteer: i64,
+        (source, state, minutes): (&str, &str, i64),
+        reason: &str,
+    ) -> ServiceResult<i64> {
+        let id = new_id();
+        let row = NewRecord {
+            id,
+            volunteer_id: volunteer,
+            activity_id: activity.id,
+            region_code: &activity.region_code,
+            source,
+            state,
+            minutes,
+            evidence_id: None,
+            entered_by: None,
+            at: self.now(),
+        };
+        let first = Version {
+            state,
+            minutes,
+            reason,
+            requested_by: "system",
+            approved_by: None,
+            at: self.now(),
+        };
+        if !records::insert_record(tx, &row, &first)
+            .await
+            .doing("storing the record")?
+        {
+            return Err(ServiceError::rule(ErrorCode::RecordExists));
+        }
+        Ok(id)
+    }
+
+    /// The activity's roster with attendance and records, for its organizer.
+    pub async fn roster(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<RosterLine>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        let rows = records::roster(&mut tx, activity_id)
+            .await
+            .doing("reading the roster")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RosterLine {
+                signup_id: r.signup_id,
+                volunteer_id: r.volunteer_id,
+                name: r.name,
+                code: r.code,
+                state: r.state,
+                checked_in_at: r.checked_in_at,
+                check_in_method: r.check_in_method,
+                checked_out_at: r.checked_out_at,
+                check_out_method: r.check_out_method,
+                record_id: r.record_id,
+                record_state: r.record_state,
+                minutes: r.minutes,
+            })
+            .collect())
+    }
+}

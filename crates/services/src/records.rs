@@ -1,0 +1,865 @@
+//! Service records (domain.md §3.3; R-REC-5, 7, 9): confirmation by the organizer, corrections and
+//! missing-record reports from the volunteer, evidence-gated backfills with a second approver, the
+//! overdue list, and the volunteer's own hours with every version. A record is never changed in
+//! place: each change is a new version with its reason, who asked and who approved.
+
+use crate::attendance::{duration_minutes, find_activity, run_target};
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
+use hongmajia_domain::hours::{DEFAULT_STAR_THRESHOLDS, hours_text, star_level};
+use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
+use hongmajia_store::{Tx, activities, new_id, volunteers};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+use utoipa::ToSchema;
+
+/// The largest evidence file a backfill takes.
+pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    /// Minutes to confirm instead of the computed ones (a reason is then required).
+    #[serde(default)]
+    pub minutes: Option<i64>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub approve: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionInput {
+    /// The minutes the volunteer says are right.
+    pub minutes: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i64,
+    pub state: String,
+    pub minutes: i64,
+    pub hours: String,
+    pub reason: String,
+    pub requested_by: String,
+    pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordView {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub activity_kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: OffsetDateTime,
+    pub organizer: String,
+    /// `checkin`, `makeup`, `reported` or `backfill` (shown as backfilled everywhere).
+    pub source: String,
+    pub state: String,
+    pub minutes: i64,
+    pub hours: String,
+    pub versions: Vec<VersionView>,
+}
+
+/// A volunteer's hours: confirmed total, star level, and every record with its versions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyHours {
+    pub volunteer_id: i64,
+    pub name: String,
+    pub code: String,
+    pub confirmed_minutes: i64,
+    pub confirmed_hours: String,
+    pub star_level: u8,
+    pub records: Vec<RecordView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CorrectionView {
+    pub id: i64,
+    pub record_id: Option<i64>,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub minutes: i64,
+    pub reason: String,
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+/// An activity whose records are past the 10-working-day deadline (R-REC-7).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverdueActivity {
+    pub activity_id: i64,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ended_at: OffsetDateTime,
+    pub deadline: String,
+    pub unconfirmed_records: i64,
+}
+
+/// The review page of a region's admins: backfills waiting for their approval, overdue activities.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordReviews {
+    pub awaiting_second_approval: Vec<PendingBackfill>,
+    pub overdue: Vec<OverdueActivity>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PendingBackfill {
+    pub record_id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub minutes: i64,
+    pub region_code: String,
+    pub evidence_id: Option<i64>,
+}
+
+/// A backfill as entered: the evidence file travels beside it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackfillInput {
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub minutes: i64,
+    pub reason: String,
+}
+
+/// A record as it stands now (its current version).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordSummary {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub activity_id: i64,
+    pub source: String,
+    pub state: String,
+    pub minutes: i64,
+    pub hours: String,
+    pub version: i64,
+}
+
+impl From<RecordRow> for RecordSummary {
+    fn from(r: RecordRow) -> Self {
+        Self {
+            id: r.id,
+            volunteer_id: r.volunteer_id,
+            activity_id: r.activity_id,
+            source: r.source,
+            state: r.state,
+            hours: hours_text(r.minutes),
+            minutes: r.minutes,
+            version: r.version,
+        }
+    }
+}
+
+pub struct Evidence<'a> {
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
+    ServiceError::Rule(DomainError::on(code, field))
+}
+
+fn reason_of(raw: &str, field: &'static str) -> ServiceResult<String> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(rule(ErrorCode::ReasonRequired, field));
+    }
+    Ok(reason.to_owned())
+}
+
+fn minutes_within(minutes: i64, activity: &activities::ActivityRow) -> ServiceResult<i64> {
+    if minutes < 0 || minutes > duration_minutes(activity) {
+        return Err(rule(ErrorCode::InvalidMinutes, "minutes"));
+    }
+    Ok(minutes)
+}
+
+/// The content type of an evidence file, known by its first bytes (not by its name).
+fn evidence_type(bytes: &[u8]) -> ServiceResult<&'static str> {
+    if bytes.is_empty() {
+        return Err(rule(ErrorCode::EvidenceRequired, "evidence"));
+    }
+    if bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(rule(ErrorCode::EvidenceTooLarge, "evidence"));
+    }
+    match bytes {
+        [0x25, 0x50, 0x44, 0x46, ..] => Ok("application/pdf"),
+        [0x89, 0x50, 0x4E, 0x47, ..] => Ok("image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => Ok("image/jpeg"),
+        _ => Err(rule(ErrorCode::InvalidEvidenceType, "evidence")),
+    }
+}
+
+fn version_view(v: records::VersionRow) -> VersionView {
+    VersionView {
+        version: v.version,
+        state: v.state,
+        minutes: v.minutes,
+        hours: hours_text(v.minutes),
+        reason: v.reason,
+        requested_by: v.requested_by,
+        approved_by: v.approved_by,
+        at: v.created_at,
+    }
+}
+
+fn correction_view(c: records::CorrectionRow) -> CorrectionView {
+    CorrectionView {
+        id: c.id,
+        record_id: c.record_id,
+        activity_id: c.activity_id,
+        volunteer_id: c.volunteer_id,
+        minutes: c.minutes,
+        reason: c.reason,
+        state: c.state,
+        decided_by: c.decided_by,
+        decision_note: c.decision_note,
+    }
+}
+
+async fn find_record(tx: &mut Tx, id: i64) -> ServiceResult<RecordRow> {
+    records::record(tx, id)
+        .await
+        .doing("finding the record")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
+}
+
+/// The registered volunteer of the signed-in account.
+async fn own_volunteer(tx: &mut Tx, actor: &Actor) -> ServiceResult<volunteers::VolunteerRow> {
+    let account = actor
+        .account_id()
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+    authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+    volunteers::find_by_account(tx, account.0)
+        .await
+        .doing("finding the registration")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))
+}
+
+impl Services {
+    /// Writes the next version of a record; a change that lost a race is refused, not merged.
+    async fn next_version(&self, tx: &mut Tx, record: &RecordRow, version: &Version<'_>) -> ServiceResult<()> {
+        if !records::add_version(tx, record, version)
+            .await
+            .doing("writing the new version")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        Ok(())
+    }
+
+    /// The organizer confirms a pending record, with other minutes and a reason if need be.
+    pub async fn confirm_record(
+        &self,
+        actor: &Actor,
+        record_id: i64,
+        input: &ConfirmInput,
+    ) -> ServiceResult<RecordSummary> {
+        let mut tx = self.db.begin().await.doing("starting the confirmation")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let activity = find_activity(&mut tx, record_row.activity_id).await?;
+        let target = run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        if record_row.state != "pending" {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let (minutes, reason) = match input.minutes {
+            Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
+            _ => (record_row.minutes, input.reason.trim().to_owned()),
+        };
+        let version = Version {
+            state: "confirmed",
+            minutes,
+            reason: if reason.is_empty() { "confirmed" } else { &reason },
+            requested_by: actor.label(),
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        self.next_version(&mut tx, &record_row, &version).await?;
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "service_record",
+            target_id: record_id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "confirmed {} of volunteer {}",
+                hours_text(minutes),
+                record_row.volunteer_id
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = find_record(&mut tx, record_id).await?.into();
+        tx.commit().await.doing("committing the confirmation")?;
+        Ok(stored)
+    }
+
+    /// The organizer rejects a pending record, with a reason.
+    pub async fn reject_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+        let mut tx = self.db.begin().await.doing("starting the rejection")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let activity = find_activity(&mut tx, record_row.activity_id).await?;
+        let target = run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        if record_row.state != "pending" {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let reason = reason_of(reason, "reason")?;
+        let version = Version {
+            state: "rejected",
+            minutes: record_row.minutes,
+            reason: &reason,
+            requested_by: actor.label(),
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        self.next_version(&mut tx, &record_row, &version).await?;
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "service_record",
+            target_id: record_id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!("rejected the record of volunteer {}: {reason}", record_row.volunteer_id),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = find_record(&mut tx, record_id).await?.into();
+        tx.commit().await.doing("committing the rejection")?;
+        Ok(stored)
+    }
+
+    /// The volunteer asks to correct a confirmed record (R-REC-9).
+    pub async fn request_correction(
+        &self,
+        actor: &Actor,
+        record_id: i64,
+        input: &CorrectionInput,
+    ) -> ServiceResult<CorrectionView> {
+        let mut tx = self.db.begin().await.doing("starting the request")?;
+        let volunteer = own_volunteer(&mut tx, actor).await?;
+        let record_row = Some(find_record(&mut tx, record_id).await?)
+            .filter(|r| r.volunteer_id == volunteer.id)
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        if record_row.state != "confirmed" {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let activity = find_activity(&mut tx, record_row.activity_id).await?;
+        let view = self
+            .file_request(&mut tx, actor, (&activity, volunteer.id, Some(record_id)), input)
+            .await?;
+        tx.commit().await.doing("committing the request")?;
+        Ok(view)
+    }
+
+    /// The volunteer reports service that has no record at all (an omission, R-REC-9).
+    pub async fn report_missing(
+        &self,
+        actor: &Actor,
+        activity_id: i64,
+        input: &CorrectionInput,
+    ) -> ServiceResult<CorrectionView> {
+        let mut tx = self.db.begin().await.doing("starting the report")?;
+        let volunteer = own_volunteer(&mut tx, actor).await?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        if self.now() < activity.starts_at {
+            return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
+        }
+        if records::record_of(&mut tx, volunteer.id, activity_id)
+            .await
+            .doing("looking for a record")?
+            .is_some()
+        {
+            return Err(ServiceError::rule(ErrorCode::RecordExists));
+        }
+        let view = self
+            .file_request(&mut tx, actor, (&activity, volunteer.id, None), input)
+            .await?;
+        tx.commit().await.doing("committing the report")?;
+        Ok(view)
+    }
+
+    async fn file_request(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        (activity, volunteer, record_id): (&activities::ActivityRow, i64, Option<i64>),
+        input: &CorrectionInput,
+    ) -> ServiceResult<CorrectionView> {
+        let minutes = minutes_within(input.minutes, activity)?;
+        let reason = reason_of(&input.reason, "reason")?;
+        if records::open_correction_exists(tx, volunteer, activity.id)
+            .await
+            .doing("looking for open requests")?
+        {
+            return Err(ServiceError::rule(ErrorCode::CorrectionExists));
+        }
+        let id = new_id();
+        let row = NewCorrection {
+            id,
+            record_id,
+            activity_id: activity.id,
+            volunteer_id: volunteer,
+            minutes,
+            reason: &reason,
+            requested_by: actor.label(),
+            at: self.now(),
+        };
+        records::insert_correction(tx, &row)
+            .await
+            .doing("storing the request")?;
+        let stored = records::correction(tx, id).await.doing("reading the request back")?;
+        stored
+            .map(correction_view)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the request vanished")))
+    }
+
+    /// The organizer decides a correction request: approving writes a new version (or, for a
+    /// missing record, a confirmed record) naming who asked and who approved.
+    pub async fn decide_correction(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        input: &DecisionInput,
+    ) -> ServiceResult<CorrectionView> {
+        let mut tx = self.db.begin().await.doing("starting the decision")?;
+        let request = records::correction(&mut tx, request_id)
+            .await
+            .doing("finding the request")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let activity = find_activity(&mut tx, request.activity_id).await?;
+        let target = run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        let note = input.note.trim();
+        if !input.approve && note.is_empty() {
+            return Err(rule(ErrorCode::ReasonRequired, "note"));
+        }
+        if !records::decide_correction(&mut tx, request_id, input.approve, (actor.label(), note), self.now())
+            .await
+            .doing("deciding")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        if input.approve {
+            self.apply_correction(&mut tx, actor, &request, &activity).await?;
+        }
+        let word = if input.approve { "approved" } else { "denied" };
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "correction_request",
+            target_id: request_id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "{word} the correction of volunteer {} to {}",
+                request.volunteer_id,
+                hours_text(request.minutes)
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = records::correction(&mut tx, request_id).await.doing("reading back")?;
+        tx.commit().await.doing("committing the decision")?;
+        stored
+            .map(correction_view)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the request vanished")))
+    }
+
+    async fn apply_correction(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        request: &records::CorrectionRow,
+        activity: &activities::ActivityRow,
+    ) -> ServiceResult<()> {
+        let version = Version {
+            state: "confirmed",
+            minutes: request.minutes,
+            reason: &request.reason,
+            requested_by: &request.requested_by,
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        match request.record_id {
+            Some(id) => {
+                let current = find_record(tx, id).await?;
+                self.next_version(tx, &current, &version).await
+            }
+            None => {
+                let row = NewRecord {
+                    id: new_id(),
+                    volunteer_id: request.volunteer_id,
+                    activity_id: activity.id,
+                    region_code: &activity.region_code,
+                    source: "reported",
+                    state: "confirmed",
+                    minutes: request.minutes,
+                    evidence_id: None,
+                    entered_by: None,
+                    at: self.now(),
+                };
+                if !records::insert_record(tx, &row, &version)
+                    .await
+                    .doing("storing the record")?
+                {
+                    return Err(ServiceError::rule(ErrorCode::RecordExists));
+                }
+                records::add_confirmed_minutes(tx, request.volunteer_id, request.minutes)
+                    .await
+                    .doing("adding to the total")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Correction requests of an activity, for its organizer.
+    pub async fn corrections(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<CorrectionView>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        let rows = records::corrections_of_activity(&mut tx, activity_id)
+            .await
+            .doing("reading requests")?;
+        Ok(rows.into_iter().map(correction_view).collect())
+    }
+
+    /// Hours with no check-in (a paper sign sheet): evidence required, and a second approver.
+    pub async fn backfill(
+        &self,
+        actor: &Actor,
+        input: &BackfillInput,
+        evidence: &Evidence<'_>,
+    ) -> ServiceResult<RecordSummary> {
+        let content_type = evidence_type(evidence.bytes)?;
+        let mut tx = self.db.begin().await.doing("starting the backfill")?;
+        let activity = find_activity(&mut tx, input.activity_id).await?;
+        let target = run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        if self.now() < activity.starts_at {
+            return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
+        }
+        let minutes = minutes_within(input.minutes, &activity)?;
+        let reason = reason_of(&input.reason, "reason")?;
+        volunteers::find(&mut tx, input.volunteer_id)
+            .await
+            .doing("finding the volunteer")?
+            .ok_or_else(|| rule(ErrorCode::NotFound, "volunteer_id"))?;
+        let evidence_id = new_id();
+        let name: String = evidence.file_name.chars().take(200).collect();
+        records::insert_evidence(
+            &mut tx,
+            evidence_id,
+            (&name, content_type),
+            evidence.bytes,
+            (actor.label(), self.now()),
+        )
+        .await
+        .doing("storing the evidence")?;
+        let id = new_id();
+        let row = NewRecord {
+            id,
+            volunteer_id: input.volunteer_id,
+            activity_id: activity.id,
+            region_code: &activity.region_code,
+            source: "backfill",
+            state: "awaiting_second",
+            minutes,
+            evidence_id: Some(evidence_id),
+            entered_by: actor.account_id().map(|a| a.0),
+            at: self.now(),
+        };
+        let first = Version {
+            state: "awaiting_second",
+            minutes,
+            reason: &reason,
+            requested_by: actor.label(),
+            approved_by: None,
+            at: self.now(),
+        };
+        if !records::insert_record(&mut tx, &row, &first)
+            .await
+            .doing("storing the record")?
+        {
+            return Err(ServiceError::rule(ErrorCode::RecordExists));
+        }
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "service_record",
+            target_id: id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "backfilled {} for volunteer {}: {reason}",
+                hours_text(minutes),
+                input.volunteer_id
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = find_record(&mut tx, id).await?.into();
+        tx.commit().await.doing("committing the backfill")?;
+        Ok(stored)
+    }
+
+    /// The second approval of a backfill, by an admin of the site above the organizing site (the
+    /// city admin when the activity is the city's own), who is not the one who entered it.
+    pub async fn approve_backfill(
+        &self,
+        actor: &Actor,
+        record_id: i64,
+        input: &DecisionInput,
+    ) -> ServiceResult<RecordSummary> {
+        let mut tx = self.db.begin().await.doing("starting the approval")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
+        let above = region.parent().unwrap_or(region);
+        authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
+        if record_row.state != "awaiting_second" {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        if record_row.entered_by.is_some() && record_row.entered_by == actor.account_id().map(|a| a.0) {
+            return Err(ServiceError::rule(ErrorCode::SameApprover));
+        }
+        let note = input.note.trim();
+        if !input.approve && note.is_empty() {
+            return Err(rule(ErrorCode::ReasonRequired, "note"));
+        }
+        let version = Version {
+            state: if input.approve { "confirmed" } else { "rejected" },
+            minutes: record_row.minutes,
+            reason: if note.is_empty() { "second approval" } else { note },
+            requested_by: actor.label(),
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        self.next_version(&mut tx, &record_row, &version).await?;
+        let change = Change {
+            action: Action::RecordReview,
+            target_kind: "service_record",
+            target_id: record_id.to_string(),
+            region: Some(&above),
+            summary: format!(
+                "{} the backfill of {} for volunteer {}",
+                if input.approve { "approved" } else { "refused" },
+                hours_text(record_row.minutes),
+                record_row.volunteer_id
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = find_record(&mut tx, record_id).await?.into();
+        tx.commit().await.doing("committing the approval")?;
+        Ok(stored)
+    }
+
+    /// Revokes a confirmed record on a finding of fraud: its hours leave the totals, and the verify
+    /// page of any certificate that certified it says so. By the admins of the record's region.
+    pub async fn revoke_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+        let mut tx = self.db.begin().await.doing("starting the revocation")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
+        authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
+        if record_row.state != "confirmed" {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let reason = reason_of(reason, "reason")?;
+        let version = Version {
+            state: "revoked",
+            minutes: record_row.minutes,
+            reason: &reason,
+            requested_by: actor.label(),
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        self.next_version(&mut tx, &record_row, &version).await?;
+        let change = Change {
+            action: Action::RecordReview,
+            target_kind: "service_record",
+            target_id: record_id.to_string(),
+            region: Some(&region),
+            summary: format!(
+                "revoked {} of volunteer {}: {reason}",
+                hours_text(record_row.minutes),
+                record_row.volunteer_id
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let stored = find_record(&mut tx, record_id).await?.into();
+        tx.commit().await.doing("committing the revocation")?;
+        Ok(stored)
+    }
+
+    /// A backfill's evidence file, for those who review or run it.
+    pub async fn evidence(&self, actor: &Actor, record_id: i64) -> ServiceResult<(String, String, Vec<u8>)> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
+        let above = region.parent().unwrap_or(region);
+        let activity = find_activity(&mut tx, record_row.activity_id).await?;
+        let runs = authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?);
+        if runs.is_err() {
+            authorize(actor, Action::RecordReview, &Target::in_region(above))?;
+        }
+        let id = record_row
+            .evidence_id
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        records::evidence(&mut tx, id)
+            .await
+            .doing("reading the evidence")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
+    }
+
+    /// The working-day calendar of the deployment.
+    async fn work_calendar(&self, tx: &mut Tx) -> ServiceResult<WorkCalendar> {
+        let days = records::calendar_days(tx).await.doing("reading the calendar")?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let parsed = days
+            .into_iter()
+            .filter_map(|(day, holiday)| Date::parse(&day, &format).ok().map(|d| (d, holiday)));
+        Ok(WorkCalendar::new(parsed))
+    }
+
+    /// Sets a day of the holiday table: a public holiday, or a weekend day worked (调休).
+    pub async fn set_calendar_day(&self, actor: &Actor, day: Date, holiday: bool) -> ServiceResult<()> {
+        if !matches!(actor, Actor::System) {
+            return Err(ServiceError::rule(ErrorCode::Forbidden));
+        }
+        let mut tx = self.db.begin().await.doing("starting the change")?;
+        records::put_calendar_day(&mut tx, &day.to_string(), holiday)
+            .await
+            .doing("storing the day")?;
+        let change = Change {
+            action: Action::RegionEdit,
+            target_kind: "calendar_day",
+            target_id: day.to_string(),
+            region: None,
+            summary: format!("{day} is a {}", if holiday { "holiday" } else { "working day" }),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the change")?;
+        Ok(())
+    }
+
+    /// What the admins of a region review: backfills awaiting them, activities overdue.
+    pub async fn record_reviews(&self, actor: &Actor, region: &str) -> ServiceResult<RecordReviews> {
+        let region = RegionCode::parse(region)?;
+        authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let prefix = region.scope_prefix();
+        let pending = records::awaiting_second(&mut tx, prefix)
+            .await
+            .doing("reading backfills")?
+            .into_iter()
+            .filter(|r| RegionCode::parse(&r.region_code).is_ok_and(|code| code != region || region.parent().is_none()))
+            .map(|r| PendingBackfill {
+                record_id: r.id,
+                activity_id: r.activity_id,
+                volunteer_id: r.volunteer_id,
+                minutes: r.minutes,
+                region_code: r.region_code,
+                evidence_id: r.evidence_id,
+            })
+            .collect();
+        let overdue = self.overdue_in(&mut tx, prefix).await?;
+        Ok(RecordReviews {
+            awaiting_second_approval: pending,
+            overdue,
+        })
+    }
+
+    async fn overdue_in(&self, tx: &mut Tx, prefix: &str) -> ServiceResult<Vec<OverdueActivity>> {
+        let calendar = self.work_calendar(tx).await?;
+        let now = self.now();
+        let china = time::UtcOffset::from_hms(8, 0, 0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let today = now.to_offset(china).date();
+        // Ten working days are at least ten calendar days: the query narrows, the calendar decides.
+        let candidates = records::unfinished_activities(tx, prefix, now - Duration::days(10))
+            .await
+            .doing("reading unfinished activities")?;
+        Ok(candidates
+            .into_iter()
+            .filter_map(|(id, title, ended_at, count)| {
+                let ended = ended_at.to_offset(china).date();
+                calendar.records_overdue(ended, today).then(|| OverdueActivity {
+                    activity_id: id,
+                    title,
+                    ended_at,
+                    deadline: calendar
+                        .working_days_after(ended, RECORD_DEADLINE_WORKING_DAYS)
+                        .to_string(),
+                    unconfirmed_records: count,
+                })
+            })
+            .collect())
+    }
+
+    /// The signed-in volunteer's hours, star level and records with every version.
+    pub async fn my_hours(&self, actor: &Actor) -> ServiceResult<MyHours> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let volunteer = own_volunteer(&mut tx, actor).await?;
+        self.hours_of(&mut tx, &volunteer).await
+    }
+
+    /// A volunteer's hours, for the volunteer and the staff whose region covers them.
+    pub async fn hours_of_volunteer(&self, actor: &Actor, volunteer_id: i64) -> ServiceResult<MyHours> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let volunteer = volunteers::find(&mut tx, volunteer_id)
+            .await
+            .doing("finding the volunteer")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let region = RegionCode::parse(&volunteer.region_code).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let target = Target {
+            region: Some(region),
+            owner: volunteer.account_id.map(AccountId),
+            team: None,
+        };
+        authorize(actor, Action::VolunteerView, &target)?;
+        self.hours_of(&mut tx, &volunteer).await
+    }
+
+    async fn hours_of(&self, tx: &mut Tx, volunteer: &volunteers::VolunteerRow) -> ServiceResult<MyHours> {
+        let total = records::confirmed_minutes(tx, volunteer.id)
+            .await
+            .doing("reading the total")?;
+        let lines = records::records_of_volunteer(tx, volunteer.id)
+            .await
+            .doing("reading the records")?;
+        let mut views = Vec::with_capacity(lines.len());
+        for line in lines {
+            let versions = records::versions(tx, line.id).await.doing("reading versions")?;
+            views.push(RecordView {
+                id: line.id,
+                activity_id: line.activity_id,
+                activity_title: line.activity_title,
+                activity_kind: line.activity_kind,
+                starts_at: line.starts_at,
+                organizer: line.organizer,
+                source: line.source,
+                state: line.state,
+                minutes: line.minutes,
+                hours: hours_text(line.minutes),
+                versions: versions.into_iter().map(version_view).collect(),
+            });
+        }
+        Ok(MyHours {
+            volunteer_id: volunteer.id,
+            name: volunteer.name.clone(),
+            code: volunteer.code.clone(),
+            confirmed_minutes: total,
+            confirmed_hours: hours_text(total),
+            star_level: star_level(total, &DEFAULT_STAR_THRESHOLDS),
+            records: views,
+        })
+    }
+}

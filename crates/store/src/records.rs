@@ -1,0 +1,658 @@
+//! Attendance, service records with their versions, correction requests, evidence files,
+//! certificates and the working-day calendar. A record's versions are inserted and never updated;
+//! the record row carries the current version's state and minutes, changed only together with a
+//! new version, and a volunteer's confirmed total changes in that same transaction.
+
+use crate::Tx;
+use crate::db::on_tx;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttendanceRow {
+    pub signup_id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub checked_in_at: OffsetDateTime,
+    pub check_in_method: String,
+    pub checked_out_at: Option<OffsetDateTime>,
+    pub check_out_method: Option<String>,
+    pub distance_m: Option<i64>,
+    pub inside_geofence: Option<i64>,
+}
+
+macro_rules! attendance_columns {
+    () => {
+        "signup_id, activity_id, volunteer_id, checked_in_at, check_in_method, checked_out_at,
+    check_out_method, distance_m, inside_geofence"
+    };
+}
+
+pub struct CheckIn<'a> {
+    pub signup_id: i64,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub at: OffsetDateTime,
+    pub method: &'a str,
+    pub distance_m: Option<i64>,
+    pub inside_geofence: Option<bool>,
+}
+
+/// Opens a check-in; refused by the unique index when the volunteer has another open one.
+pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO attendances (signup_id, activity_id, volunteer_id, checked_in_at, check_in_method, distance_m,
+                inside_geofence) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(c.signup_id)
+        .bind(c.activity_id)
+        .bind(c.volunteer_id)
+        .bind(c.at)
+        .bind(c.method)
+        .bind(c.distance_m)
+        .bind(c.inside_geofence.map(i64::from))
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Closes an open check-in; false when it was closed already.
+pub async fn check_out(tx: &mut Tx, signup: i64, at: OffsetDateTime, method: &str) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE attendances SET checked_out_at = $2, check_out_method = $3
+             WHERE signup_id = $1 AND checked_out_at IS NULL",
+        )
+        .bind(signup)
+        .bind(at)
+        .bind(method)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+pub async fn attendance(tx: &mut Tx, signup: i64) -> sqlx::Result<Option<AttendanceRow>> {
+    let sql = concat!(
+        "SELECT ",
+        attendance_columns!(),
+        " FROM attendances WHERE signup_id = $1"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AttendanceRow>(sql)
+            .bind(signup)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+/// The volunteer's open check-in, in whatever activity.
+pub async fn open_attendance(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Option<AttendanceRow>> {
+    let sql = concat!(
+        "SELECT ",
+        attendance_columns!(),
+        " FROM attendances WHERE volunteer_id = $1 AND checked_out_at IS NULL"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AttendanceRow>(sql)
+            .bind(volunteer)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+/// One line of an activity's roster: the sign-up, the volunteer, attendance and record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RosterRow {
+    pub signup_id: i64,
+    pub volunteer_id: i64,
+    pub name: String,
+    pub code: String,
+    pub state: String,
+    pub checked_in_at: Option<OffsetDateTime>,
+    pub check_in_method: Option<String>,
+    pub checked_out_at: Option<OffsetDateTime>,
+    pub check_out_method: Option<String>,
+    pub record_id: Option<i64>,
+    pub record_state: Option<String>,
+    pub minutes: Option<i64>,
+}
+
+pub async fn roster(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<RosterRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, RosterRow>(
+            "SELECT s.id AS signup_id, v.id AS volunteer_id, v.name, v.code, s.state, a.checked_in_at, a.check_in_method,
+                    a.checked_out_at, a.check_out_method, r.id AS record_id, r.state AS record_state, r.minutes
+             FROM signups s JOIN volunteers v ON v.id = s.volunteer_id
+             LEFT JOIN attendances a ON a.signup_id = s.id
+             LEFT JOIN service_records r ON r.activity_id = s.activity_id AND r.volunteer_id = s.volunteer_id
+             WHERE s.activity_id = $1 AND s.state IN ('confirmed', 'attended', 'no_show', 'waitlisted', 'pending')
+             ORDER BY s.state, v.name, s.id",
+        )
+        .bind(activity)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecordRow {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub activity_id: i64,
+    pub region_code: String,
+    pub source: String,
+    pub state: String,
+    pub minutes: i64,
+    pub version: i64,
+    pub evidence_id: Option<i64>,
+    pub entered_by: Option<i64>,
+    pub created_at: OffsetDateTime,
+}
+
+macro_rules! record_columns {
+    () => {
+        "id, volunteer_id, activity_id, region_code, source, state, minutes, version, evidence_id, entered_by, created_at"
+    };
+}
+
+pub struct NewRecord<'a> {
+    pub id: i64,
+    pub volunteer_id: i64,
+    pub activity_id: i64,
+    pub region_code: &'a str,
+    pub source: &'a str,
+    pub state: &'a str,
+    pub minutes: i64,
+    pub evidence_id: Option<i64>,
+    pub entered_by: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
+/// The version a change writes: who asked, who approved, and why.
+pub struct Version<'a> {
+    pub state: &'a str,
+    pub minutes: i64,
+    pub reason: &'a str,
+    pub requested_by: &'a str,
+    pub approved_by: Option<&'a str>,
+    pub at: OffsetDateTime,
+}
+
+/// A new record and its first version; false when the volunteer has one for the activity already.
+pub async fn insert_record(tx: &mut Tx, r: &NewRecord<'_>, first: &Version<'_>) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO service_records (id, volunteer_id, activity_id, region_code, source, state, minutes, version,
+                evidence_id, entered_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $10, $9, $9) ON CONFLICT (volunteer_id, activity_id) DO NOTHING",
+        )
+        .bind(r.id)
+        .bind(r.volunteer_id)
+        .bind(r.activity_id)
+        .bind(r.region_code)
+        .bind(r.source)
+        .bind(r.state)
+        .bind(r.minutes)
+        .bind(r.evidence_id)
+        .bind(r.at)
+        .bind(r.entered_by)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    if done == 0 {
+        return Ok(false);
+    }
+    insert_version(tx, r.id, 1, first).await?;
+    Ok(true)
+}
+
+async fn insert_version(tx: &mut Tx, record: i64, number: i64, v: &Version<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, approved_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(record)
+        .bind(number)
+        .bind(v.state)
+        .bind(v.minutes)
+        .bind(v.reason)
+        .bind(v.requested_by)
+        .bind(v.approved_by)
+        .bind(v.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Writes the next version of a record that is still at `expected_version` (so two simultaneous
+/// changes cannot both apply), and moves the volunteer's confirmed total by the difference.
+/// False when another change came first.
+pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sqlx::Result<bool> {
+    let next = record.version + 1;
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE service_records SET state = $3, minutes = $4, version = $5, updated_at = $6
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(record.id)
+        .bind(record.version)
+        .bind(v.state)
+        .bind(v.minutes)
+        .bind(next)
+        .bind(v.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    if done == 0 {
+        return Ok(false);
+    }
+    insert_version(tx, record.id, next, v).await?;
+    let counted = |state: &str, minutes: i64| if state == "confirmed" { minutes } else { 0 };
+    let delta = counted(v.state, v.minutes) - counted(&record.state, record.minutes);
+    if delta != 0 {
+        on_tx!(tx, |conn| {
+            sqlx::query("UPDATE volunteers SET confirmed_minutes = confirmed_minutes + $2 WHERE id = $1")
+                .bind(record.volunteer_id)
+                .bind(delta)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(true)
+}
+
+pub async fn record(tx: &mut Tx, id: i64) -> sqlx::Result<Option<RecordRow>> {
+    let sql = concat!("SELECT ", record_columns!(), " FROM service_records WHERE id = $1");
+    on_tx!(tx, |conn| sqlx::query_as::<_, RecordRow>(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await)
+}
+
+pub async fn record_of(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Result<Option<RecordRow>> {
+    let sql = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM service_records WHERE volunteer_id = $1 AND activity_id = $2"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, RecordRow>(sql)
+            .bind(volunteer)
+            .bind(activity)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+/// A record with what a volunteer's list and a certificate show of its activity.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecordLine {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: String,
+    pub activity_kind: String,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    pub address: String,
+    pub organizer: String,
+    pub source: String,
+    pub state: String,
+    pub minutes: i64,
+    pub version: i64,
+}
+
+pub async fn records_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<RecordLine>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, RecordLine>(
+            "SELECT r.id, r.activity_id, a.title AS activity_title, a.kind AS activity_kind, a.starts_at, a.ends_at,
+                    a.address, COALESCE(t.name, s.name, '') AS organizer, r.source, r.state, r.minutes, r.version
+             FROM service_records r JOIN activities a ON a.id = r.activity_id
+             JOIN projects p ON p.id = a.project_id
+             LEFT JOIN teams t ON t.id = p.team_id
+             LEFT JOIN sites s ON s.id = p.site_id
+             WHERE r.volunteer_id = $1 ORDER BY a.starts_at DESC, r.id",
+        )
+        .bind(volunteer)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub record_id: i64,
+    pub version: i64,
+    pub state: String,
+    pub minutes: i64,
+    pub reason: String,
+    pub requested_by: String,
+    pub approved_by: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn versions(tx: &mut Tx, record: i64) -> sqlx::Result<Vec<VersionRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, VersionRow>(
+            "SELECT record_id, version, state, minutes, reason, requested_by, approved_by, created_at
+             FROM record_versions WHERE record_id = $1 ORDER BY version",
+        )
+        .bind(record)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// The volunteer's confirmed service time, as kept with every change of a record.
+pub async fn confirmed_minutes(tx: &mut Tx, volunteer: i64) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>("SELECT confirmed_minutes FROM volunteers WHERE id = $1")
+            .bind(volunteer)
+            .fetch_one(conn)
+            .await
+    })
+}
+
+/// Adds confirmed minutes for a record confirmed at its creation (approved reports, backfills).
+pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, minutes: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE volunteers SET confirmed_minutes = confirmed_minutes + $2 WHERE id = $1")
+            .bind(volunteer)
+            .bind(minutes)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub record_id: Option<i64>,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub minutes: i64,
+    pub reason: String,
+    pub state: String,
+    pub requested_by: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+macro_rules! correction_columns {
+    () => {
+        "id, record_id, activity_id, volunteer_id, minutes, reason, state, requested_by, decided_by, decision_note"
+    };
+}
+
+pub struct NewCorrection<'a> {
+    pub id: i64,
+    pub record_id: Option<i64>,
+    pub activity_id: i64,
+    pub volunteer_id: i64,
+    pub minutes: i64,
+    pub reason: &'a str,
+    pub requested_by: &'a str,
+    pub at: OffsetDateTime,
+}
+
+pub async fn insert_correction(tx: &mut Tx, c: &NewCorrection<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO correction_requests (id, record_id, activity_id, volunteer_id, minutes, reason, state,
+                requested_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)",
+        )
+        .bind(c.id)
+        .bind(c.record_id)
+        .bind(c.activity_id)
+        .bind(c.volunteer_id)
+        .bind(c.minutes)
+        .bind(c.reason)
+        .bind(c.requested_by)
+        .bind(c.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn correction(tx: &mut Tx, id: i64) -> sqlx::Result<Option<CorrectionRow>> {
+    let sql = concat!(
+        "SELECT ",
+        correction_columns!(),
+        " FROM correction_requests WHERE id = $1"
+    );
+    on_tx!(tx, |conn| sqlx::query_as::<_, CorrectionRow>(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await)
+}
+
+/// Whether the volunteer has an open request about this activity.
+pub async fn open_correction_exists(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Result<bool> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM correction_requests WHERE volunteer_id = $1 AND activity_id = $2 AND state = 'open'",
+        )
+        .bind(volunteer)
+        .bind(activity)
+        .fetch_one(conn)
+        .await
+        .map(|n| n > 0)
+    })
+}
+
+pub async fn corrections_of_activity(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<CorrectionRow>> {
+    let sql = concat!(
+        "SELECT ",
+        correction_columns!(),
+        " FROM correction_requests WHERE activity_id = $1 ORDER BY id"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, CorrectionRow>(sql)
+            .bind(activity)
+            .fetch_all(conn)
+            .await
+    })
+}
+
+/// Decides an open request; false when it was decided already.
+pub async fn decide_correction(
+    tx: &mut Tx,
+    id: i64,
+    approved: bool,
+    (by, note): (&str, &str),
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE correction_requests SET state = $2, decided_by = $3, decision_note = $4, decided_at = $5
+             WHERE id = $1 AND state = 'open'",
+        )
+        .bind(id)
+        .bind(if approved { "approved" } else { "denied" })
+        .bind(by)
+        .bind(note)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+pub async fn insert_evidence(
+    tx: &mut Tx,
+    id: i64,
+    (file_name, content_type): (&str, &str),
+    content: &[u8],
+    (by, at): (&str, OffsetDateTime),
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO evidence_files (id, file_name, content_type, content, uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(file_name)
+        .bind(content_type)
+        .bind(content)
+        .bind(by)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// An evidence file: name, type and bytes.
+pub async fn evidence(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, String, Vec<u8>)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String, Vec<u8>)>(
+            "SELECT file_name, content_type, content FROM evidence_files WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Records of the regions under `prefix` waiting for a second approval.
+pub async fn awaiting_second(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<RecordRow>> {
+    let sql = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM service_records WHERE state = 'awaiting_second' AND region_code LIKE $1 || '%' ORDER BY id"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, RecordRow>(sql).bind(prefix).fetch_all(conn).await
+    })
+}
+
+/// Activities of the regions under `prefix` that ended before `ended_before` with records not yet
+/// all confirmed: sign-ups still checked in, pending records, or records awaiting a second approval.
+pub async fn unfinished_activities(
+    tx: &mut Tx,
+    prefix: &str,
+    ended_before: OffsetDateTime,
+) -> sqlx::Result<Vec<(i64, String, OffsetDateTime, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, String, OffsetDateTime, i64)>(
+            "SELECT a.id, a.title, a.ends_at, COUNT(r.id) FROM activities a
+             JOIN service_records r ON r.activity_id = a.id AND r.state IN ('pending', 'awaiting_second')
+             WHERE a.region_code LIKE $1 || '%' AND a.ends_at < $2
+             GROUP BY a.id, a.title, a.ends_at ORDER BY a.ends_at",
+        )
+        .bind(prefix)
+        .bind(ended_before)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// The deployment's holiday table: `(day, is_holiday)`.
+pub async fn calendar_days(tx: &mut Tx) -> sqlx::Result<Vec<(String, bool)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String)>("SELECT day, kind FROM calendar_days ORDER BY day")
+            .fetch_all(conn)
+            .await
+    })
+    .map(|rows| rows.into_iter().map(|(day, kind)| (day, kind == "holiday")).collect())
+}
+
+pub async fn put_calendar_day(tx: &mut Tx, day: &str, holiday: bool) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("INSERT INTO calendar_days (day, kind) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET kind = $2")
+            .bind(day)
+            .bind(if holiday { "holiday" } else { "workday" })
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn insert_certificate(
+    tx: &mut Tx,
+    number: &str,
+    volunteer: i64,
+    (total_minutes, issuer): (i64, &str),
+    lines: &[(i64, i64, i64)],
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO certificates (certificate_number, volunteer_id, total_minutes, issuer, issued_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(number)
+        .bind(volunteer)
+        .bind(total_minutes)
+        .bind(issuer)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    for &(record, version, minutes) in lines {
+        on_tx!(tx, |conn| {
+            sqlx::query(
+                "INSERT INTO certificate_lines (certificate_number, record_id, version, minutes) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(number)
+            .bind(record)
+            .bind(version)
+            .bind(minutes)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateRow {
+    pub certificate_number: String,
+    pub volunteer_id: i64,
+    pub total_minutes: i64,
+    pub issuer: String,
+    pub issued_at: OffsetDateTime,
+}
+
+pub async fn certificate(tx: &mut Tx, number: &str) -> sqlx::Result<Option<CertificateRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, CertificateRow>(
+            "SELECT certificate_number, volunteer_id, total_minutes, issuer, issued_at FROM certificates
+             WHERE certificate_number = $1",
+        )
+        .bind(number)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// The lines of a certificate with the current state and version of each record.
+pub async fn certificate_lines(tx: &mut Tx, number: &str) -> sqlx::Result<Vec<(i64, i64, i64, String, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, i64, i64, String, i64)>(
+            "SELECT l.record_id, l.version, l.minutes, r.state, r.version FROM certificate_lines l
+             JOIN service_records r ON r.id = l.record_id WHERE l.certificate_number = $1 ORDER BY l.record_id",
+        )
+        .bind(number)
+        .fetch_all(conn)
+        .await
+    })
+}

@@ -1,0 +1,363 @@
+//! Pages of attendance and hours: the public certificate check, the QR check-in confirm page, the
+//! volunteer's hours with their certificate, and the organizer's QR screen and roster.
+
+use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
+use crate::error::AppError;
+use crate::session::PageActor;
+use crate::{AppState, base_url};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_services::activities::Activity;
+use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
+use hongmajia_services::certificates::Verification;
+use hongmajia_services::records::{ConfirmInput, CorrectionView, DecisionInput, MyHours};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    c: Chrome,
+    v: Verification,
+}
+
+/// `GET /verify/{number}`: public; an unknown or malformed number is the 404 page.
+pub async fn verify(
+    State(state): State<AppState>,
+    lang: LangOf,
+    Path(number): Path<String>,
+) -> Result<Response, AppError> {
+    let v = state.services().verify_certificate(&number).await?;
+    let page = VerifyPage {
+        c: Chrome::anonymous(lang.0, String::new(), &format!("/verify/{}", v.certificate_number)),
+        v,
+    };
+    Ok(html(&page, StatusCode::OK))
+}
+
+#[derive(Template)]
+#[template(path = "checkin.html")]
+struct CheckinPage {
+    c: Chrome,
+    token: String,
+    activity: Option<Activity>,
+    /// The step the button takes: check in, or check out when already in.
+    direction: &'static str,
+    done: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct CheckinQuery {
+    #[serde(default)]
+    t: String,
+}
+
+/// The page the QR code opens: it changes nothing (a GET), it offers the one button that does.
+pub async fn checkin_page(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    crate::api::QueryParams(query): crate::api::QueryParams<CheckinQuery>,
+) -> Result<Response, AppError> {
+    let c = Chrome::signed_in(lang.0, &auth, "/checkin");
+    let services = state.services();
+    let (activity, error) = match services.activity_of_token(&query.t) {
+        Ok(id) => (Some(services.activity(&auth.actor, id).await?), None),
+        Err(e) => (None, Some(refusal_in_place(lang.0, e)?)),
+    };
+    let direction = match &activity {
+        Some(a) if services.is_checked_in(&auth.actor, a.id).await? => "check_out",
+        _ => "check_in",
+    };
+    let page = CheckinPage {
+        c,
+        token: query.t,
+        activity,
+        direction,
+        done: None,
+        error,
+    };
+    Ok(html(&page, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct CheckinForm {
+    t: String,
+    direction: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn checkin_submit(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    FormBody(form): FormBody<CheckinForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let auth = &actor.0;
+    let services = state.services();
+    let direction = if form.direction == "check_out" {
+        Direction::CheckOut
+    } else {
+        Direction::CheckIn
+    };
+    let proof = PresenceInput {
+        token: Some(form.t.clone()),
+        ..PresenceInput::default()
+    };
+    let activity_id = services.activity_of_token(&form.t).ok();
+    let outcome = match activity_id {
+        Some(id) => services.attend(&auth.actor, id, direction, &proof).await,
+        None => Err(hongmajia_services::ServiceError::rule(
+            hongmajia_domain::ErrorCode::InvalidCheckinToken,
+        )),
+    };
+    let (done, error, status) = match outcome {
+        Ok(_) if direction == Direction::CheckOut => (Some("checkin.done_out"), None, StatusCode::OK),
+        Ok(_) => (Some("checkin.done_in"), None, StatusCode::OK),
+        Err(e) => {
+            let status = crate::error::status_of(e.code());
+            (None, Some(refusal_in_place(lang.0, e)?), status)
+        }
+    };
+    let activity = match activity_id {
+        Some(id) => Some(services.activity(&auth.actor, id).await?),
+        None => None,
+    };
+    let page = CheckinPage {
+        c: Chrome::signed_in(lang.0, auth, "/checkin"),
+        token: form.t,
+        activity,
+        direction: if direction == Direction::CheckIn {
+            "check_out"
+        } else {
+            "check_in"
+        },
+        done: done.map(|key| lang.0.t(key)),
+        error,
+    };
+    Ok(html(&page, status))
+}
+
+#[derive(Template)]
+#[template(path = "my_hours.html")]
+struct MyHoursPage {
+    c: Chrome,
+    hours: MyHours,
+    error: Option<&'static str>,
+}
+
+pub async fn my_hours(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+) -> Result<Response, AppError> {
+    let hours = state.services().my_hours(&auth.actor).await?;
+    let page = MyHoursPage {
+        c: Chrome::signed_in(lang.0, &auth, "/my/hours"),
+        hours,
+        error: None,
+    };
+    Ok(html(&page, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Issues a certificate and sends the browser to its PDF.
+pub async fn issue_certificate(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    FormBody(form): FormBody<CsrfForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let services = state.services();
+    match services.issue_certificate(&actor.0.actor).await {
+        Ok(issued) => Ok(Redirect::to(&format!("/my/certificates/{}", issued.certificate_number)).into_response()),
+        Err(e) => {
+            let status = crate::error::status_of(e.code());
+            let error = Some(refusal_in_place(lang.0, e)?);
+            let hours = services.my_hours(&actor.0.actor).await?;
+            let page = MyHoursPage {
+                c: Chrome::signed_in(lang.0, &actor.0, "/my/hours"),
+                hours,
+                error,
+            };
+            Ok(html(&page, status))
+        }
+    }
+}
+
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    PageActor(auth): PageActor,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers);
+    let pdf = state.services().certificate_pdf(&auth.actor, &number, &base).await?;
+    Ok(crate::api::pdf_response(pdf, &number))
+}
+
+#[derive(Template)]
+#[template(path = "activity_qr.html")]
+struct QrPage {
+    c: Chrome,
+    activity: Activity,
+    pass: CheckinPass,
+    svg: String,
+}
+
+/// The organizer's screen: the QR code and the 6-digit code, renewed every half minute.
+pub async fn qr_screen(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let services = state.services();
+    let pass = services.checkin_pass(&auth.actor, id).await?;
+    let activity = services.activity(&auth.actor, id).await?;
+    let url = format!("{}/checkin?t={}", base_url(&state, &headers), pass.token);
+    let svg = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| anyhow::anyhow!("QR code of the check-in URL: {e}"))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(280, 280)
+        .build();
+    let page = QrPage {
+        c: Chrome::signed_in(lang.0, &auth, &format!("/activities/{id}/qr")),
+        activity,
+        pass,
+        svg,
+    };
+    Ok(html(&page, StatusCode::OK))
+}
+
+#[derive(Template)]
+#[template(path = "activity_run.html")]
+struct RunPage {
+    c: Chrome,
+    activity: Activity,
+    roster: Vec<RosterLine>,
+    corrections: Vec<CorrectionView>,
+    error: Option<&'static str>,
+}
+
+async fn run_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &hongmajia_services::auth::Authenticated,
+    id: i64,
+    (error, status): (Option<&'static str>, StatusCode),
+) -> Result<Response, AppError> {
+    let services = state.services();
+    let roster = services.roster(&auth.actor, id).await?;
+    let activity = services.activity(&auth.actor, id).await?;
+    let corrections = services.corrections(&auth.actor, id).await?;
+    let page = RunPage {
+        c: Chrome::signed_in(lang.0, auth, &format!("/activities/{id}/run")),
+        activity,
+        roster,
+        corrections,
+        error,
+    };
+    Ok(html(&page, status))
+}
+
+/// The organizer's page of an activity: roster, attendance, confirmations, corrections.
+pub async fn run(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    run_page(&state, lang, &auth, parse_id(&id)?, (None, StatusCode::OK)).await
+}
+
+#[derive(Deserialize)]
+pub struct RunForm {
+    /// `check_in`, `check_out`, `confirm`, `reject`, `approve` or `deny`.
+    action: String,
+    #[serde(default)]
+    volunteer_id: Option<i64>,
+    #[serde(default)]
+    record_id: Option<i64>,
+    #[serde(default)]
+    request_id: Option<i64>,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// One step on the organizer's page; a refusal is shown on the page again.
+pub async fn run_step(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<RunForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let services = state.services();
+    let who = &actor.0.actor;
+    let missing = || hongmajia_services::ServiceError::rule(hongmajia_domain::ErrorCode::MissingField);
+    let outcome = match form.action.as_str() {
+        "check_in" | "check_out" => match form.volunteer_id {
+            Some(volunteer) => {
+                let direction = if form.action == "check_in" {
+                    Direction::CheckIn
+                } else {
+                    Direction::CheckOut
+                };
+                services.attend_by_hand(who, id, volunteer, direction).await.map(|_| ())
+            }
+            None => Err(missing()),
+        },
+        "confirm" => match form.record_id {
+            Some(record) => {
+                let input = ConfirmInput {
+                    minutes: form.minutes.trim().parse().ok(),
+                    reason: form.reason.clone(),
+                };
+                services.confirm_record(who, record, &input).await.map(|_| ())
+            }
+            None => Err(missing()),
+        },
+        "reject" => match form.record_id {
+            Some(record) => services.reject_record(who, record, &form.reason).await.map(|_| ()),
+            None => Err(missing()),
+        },
+        "approve" | "deny" => match form.request_id {
+            Some(request) => {
+                let input = DecisionInput {
+                    approve: form.action == "approve",
+                    note: form.reason.clone(),
+                };
+                services.decide_correction(who, request, &input).await.map(|_| ())
+            }
+            None => Err(missing()),
+        },
+        _ => Err(missing()),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/activities/{id}/run")).into_response()),
+        Err(e) => {
+            let status = crate::error::status_of(e.code());
+            let error = Some(refusal_in_place(lang.0, e)?);
+            run_page(&state, lang, &actor.0, id, (error, status)).await
+        }
+    }
+}
