@@ -6,6 +6,9 @@
 use std::collections::BTreeSet;
 use time::{Date, Duration, Weekday};
 
+/// China's one time zone (UTC+8): the dates people read, and the days deadlines count.
+pub const CHINA: time::UtcOffset = time::macros::offset!(+8);
+
 /// Working days allowed to complete an activity's records (办法 Art.11).
 pub const RECORD_DEADLINE_WORKING_DAYS: u32 = 10;
 

@@ -286,10 +286,23 @@ impl Services {
             None => self.home_area(&mut tx, actor).await?,
         };
         authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
-        let text = hongmajia_store::like_literal(&text.trim().to_lowercase());
-        let rows = activities::upcoming(&mut tx, region.scope_prefix(), &text, self.now(), 100)
-            .await
-            .doing("listing activities")?;
+        let text = text.trim();
+        // Categories are stored as codes: a query matches those whose Chinese name holds it.
+        let categories: Vec<&str> = hongmajia_domain::project::CATEGORIES
+            .iter()
+            .filter(|(_, name)| !text.is_empty() && name.contains(text))
+            .map(|(code, _)| *code)
+            .collect();
+        let literal = hongmajia_store::like_literal(&text.to_lowercase());
+        let rows = activities::upcoming(
+            &mut tx,
+            region.scope_prefix(),
+            (&literal, &categories.join(",")),
+            self.now(),
+            100,
+        )
+        .await
+        .doing("listing activities")?;
         Ok(rows.into_iter().map(Activity::from_row).collect())
     }
 

@@ -38,6 +38,11 @@ pub struct IssuedCertificate {
     pub total_hours: String,
 }
 
+/// The calendar date in China (UTC+8), as certificates print dates.
+fn china_date(at: OffsetDateTime) -> String {
+    at.to_offset(hongmajia_domain::calendar::CHINA).date().to_string()
+}
+
 fn random_number() -> ServiceResult<CertificateNumber> {
     let mut bits = [0u8; 10];
     getrandom::fill(&mut bits).map_err(|e| anyhow::anyhow!("drawing a certificate number: {e}"))?;
@@ -142,7 +147,7 @@ impl Services {
             };
             let line = Line {
                 title: r.activity_title.clone(),
-                date: r.starts_at.date().to_string(),
+                date: china_date(r.starts_at),
                 hours: hours_text(*minutes),
                 organizer: r.organizer.clone(),
             };
@@ -156,7 +161,7 @@ impl Services {
             .map_or(volunteer.id_type.as_str(), |t| t.chinese_name());
         let content = Certificate {
             number: number.as_str().to_owned(),
-            issued_on: certificate.issued_at.date().to_string(),
+            issued_on: china_date(certificate.issued_at),
             issuer: certificate.issuer,
             name: volunteer.name,
             id_type: id_type.to_owned(),

@@ -781,7 +781,7 @@ impl Services {
     async fn overdue_in(&self, tx: &mut Tx, prefix: &str) -> ServiceResult<Vec<OverdueActivity>> {
         let calendar = self.work_calendar(tx).await?;
         let now = self.now();
-        let china = time::UtcOffset::from_hms(8, 0, 0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let china = hongmajia_domain::calendar::CHINA;
         let today = now.to_offset(china).date();
         // Ten working days are at least ten calendar days: the query narrows, the calendar decides.
         let candidates = records::unfinished_activities(tx, prefix, now - Duration::days(10))

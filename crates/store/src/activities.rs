@@ -331,12 +331,13 @@ pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<b
     })
 }
 
-/// Published activities under a region that end after `from`, soonest first, whose title or
-/// project category holds `text` (literal, lower-cased; empty matches all).
+/// Published activities under a region that end after `from`, soonest first, whose title holds
+/// `text` (literal, lower-cased; empty matches all) or whose project's category is one of the
+/// comma-separated `categories` codes.
 pub async fn upcoming(
     tx: &mut Tx,
     prefix: &str,
-    text: &str,
+    (text, categories): (&str, &str),
     from: OffsetDateTime,
     limit: i64,
 ) -> sqlx::Result<Vec<ActivityRow>> {
@@ -345,7 +346,8 @@ pub async fn upcoming(
         activity_columns!(),
         " FROM activities a WHERE a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3
            AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id AND p.category LIKE '%' || $2 || '%' ESCAPE '\\'))
+                OR EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id
+                           AND ',' || $5 || ',' LIKE '%,' || p.category || ',%'))
          ORDER BY a.starts_at, a.id LIMIT $4"
     );
     on_tx!(tx, |conn| {
@@ -354,6 +356,7 @@ pub async fn upcoming(
             .bind(text)
             .bind(from)
             .bind(limit)
+            .bind(categories)
             .fetch_all(conn)
             .await
     })

@@ -499,3 +499,61 @@ async fn a_team_only_activity_takes_the_teams_members_only() {
     let member = app.post_json(&path, Some(&tokens[0]), &json!({})).await;
     assert_eq!(member.status(), StatusCode::CREATED, "the team's leader is its member");
 }
+
+#[tokio::test]
+async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let token = volunteers(&app, 1, 7050).await.remove(0);
+    let activity = activity(&app, 10, 0, "").await;
+    let found = |query: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let listed: Value = app
+                .get(&format!("/api/v1/activities{query}"), Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a["id"].as_i64())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("").await, [activity], "the volunteer's county by default");
+    assert_eq!(found("?q=劝").await, [activity], "one character of the title");
+    assert_eq!(
+        found("?q=交通").await,
+        [activity],
+        "two characters of the project's category"
+    );
+    assert!(found("?q=宣讲").await.is_empty());
+    assert!(found("?q=%25").await.is_empty(), "a % is a character, not a wildcard");
+    assert!(found("?region=140825").await.is_empty(), "another county's list");
+
+    let path = format!("/api/v1/activities/{activity}/signups");
+    app.post_json(&path, Some(&token), &json!({})).await;
+    let mine: Value = app.get("/api/v1/me/signups", Some(&token)).await.json().await.unwrap();
+    assert_eq!(mine[0]["activity_id"], activity);
+    assert_eq!(mine[0]["state"], "confirmed");
+
+    app.clock.advance(time::Duration::days(8));
+    let token = {
+        let phone = "13700007050";
+        app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": phone}))
+            .await;
+        let code = app.sms_code_for(phone).await;
+        let body: Value = app
+            .post_json("/api/v1/auth/token", None, &json!({"phone": phone, "code": code}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    };
+    let listed: Value = app.get("/api/v1/activities", Some(&token)).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 0, "ended activities are not offered");
+}

@@ -77,6 +77,8 @@ async fn browser_downloading_to(driver: &Driver, downloads: &std::path::Path) ->
             "intl.accept_languages": "zh-CN,zh",
             "download.default_directory": downloads.display().to_string(),
             "download.prompt_for_download": false,
+            // Certificates are saved, not shown in the PDF viewer.
+            "plugins.always_open_pdf_externally": true,
         }}),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -478,4 +480,234 @@ async fn a_county_admin_imports_a_roster_with_bad_rows_and_downloads_the_error_r
     assert_eq!(rows.len(), 3, "the header and the two rejected rows: {rows:?}");
     assert!(rows[2].contains("张珺") && rows[2].contains("手机号码"), "{rows:?}");
     client.close().await.unwrap();
+}
+
+/// Signs in on the login page with the phone and the test password.
+async fn log_in(client: &fantoccini::Client, app: &TestApp, phone: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    submit_form(client, "#login-form", &[("phone", phone), ("password", PASSWORD)]).await;
+    client.wait().for_element(Locator::Id("nav-activities")).await.unwrap();
+}
+
+async fn text_of(client: &fantoccini::Client, css: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The check-in URL the organizer's screen shows, read the way a phone camera does: from a
+/// screenshot of the QR code, decoded by zbarimg.
+async fn scan_qr(organizer: &fantoccini::Client, app: &TestApp, activity: &str) -> String {
+    organizer
+        .goto(&app.url(&format!("/activities/{activity}/qr")))
+        .await
+        .unwrap();
+    let png = organizer
+        .wait()
+        .for_element(Locator::Css("#qr svg"))
+        .await
+        .unwrap()
+        .screenshot()
+        .await
+        .unwrap();
+    let file = tempfile::tempdir().unwrap().keep().join("qr.png");
+    std::fs::write(&file, png).unwrap();
+    let output = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw", file.to_str().unwrap()])
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by scripts/test");
+    let url = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(url.starts_with(&app.url("/checkin?t=")), "decoded {url:?}");
+    url
+}
+
+/// Moves the clock on in steps shorter than the 30-minute idle timeout, with each browser
+/// loading a page in between, as people on the day would.
+async fn pass_time(app: &TestApp, minutes: i64, browsers: &[&fantoccini::Client]) {
+    let mut left = minutes;
+    while left > 0 {
+        let step = left.min(25);
+        app.clock.advance(time::Duration::minutes(step));
+        for browser in browsers {
+            browser.goto(&app.url("/home")).await.unwrap();
+        }
+        left -= step;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver, poppler-utils and zbar-tools; scripts/test runs it"]
+async fn a_project_goes_from_a_team_leader_to_a_volunteer_certificate_that_the_verify_page_confirms() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.account(Role::StationAdmin, Some("140824001001")).await;
+    let leader = app.signed_in(Role::Citizen, None).await;
+    let body = crate::helpers::registration("140824001001", &crate::helpers::resident_id(9001), "");
+    let made: serde_json::Value = app
+        .post_json("/api/v1/me/volunteer", leader.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site = crate::helpers::site_of(&app, "140824001001").await;
+    let mut team = crate::helpers::team_input(site, "三泉村理论宣讲队", "professional", "理论宣讲");
+    team.leader_volunteer_id = made["id"].as_i64();
+    let team = app
+        .services()
+        .create_team(&hongmajia_domain::Actor::System, &team)
+        .await
+        .unwrap()
+        .id;
+    let volunteer = app.signed_in(Role::Citizen, None).await;
+    let body = crate::helpers::registration("140824001001", &crate::helpers::resident_id(9002), "");
+    app.post_json("/api/v1/me/volunteer", volunteer.token(), &body).await;
+
+    let driver = start_driver().await;
+    let downloads = tempfile::tempdir().unwrap().keep();
+    let organizer = browser(&driver).await;
+    let reviewer = browser(&driver).await;
+    let phone = browser_downloading_to(&driver, &downloads).await;
+
+    // The team leader creates the project and submits it for review.
+    log_in(&organizer, &app, &leader.phone).await;
+    organizer.goto(&app.url(&format!("/teams/{team}"))).await.unwrap();
+    submit_form(
+        &organizer,
+        "#project-form",
+        &[
+            ("title", "理论宣讲进村"),
+            ("category", "theory_lecture"),
+            ("starts_on", "2026-11-29"),
+            ("ends_on", "2026-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(text_of(&organizer, "#project-state").await, "待审核");
+    let project_url = organizer.current_url().await.unwrap().to_string();
+
+    // The village station's admin finds it in the review queue and approves it.
+    log_in(&reviewer, &app, &station.phone).await;
+    reviewer.goto(&app.url("/projects?state=submitted")).await.unwrap();
+    reviewer
+        .find(Locator::LinkText("理论宣讲进村"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&reviewer, "#project-approve").await;
+    wait_until_gone(&reviewer, "#project-approve").await;
+    assert_eq!(text_of(&reviewer, "#project-state").await, "已发布");
+
+    // The leader publishes an activity (16:40–17:40 China time; the clock says 16:00).
+    organizer.goto(&project_url).await.unwrap();
+    submit_form(
+        &organizer,
+        "#activity-form",
+        &[
+            ("title", "新时代文明实践宣讲"),
+            ("address", "三泉村文化广场"),
+            ("starts_at", "2026-11-29T16:40"),
+            ("ends_at", "2026-11-29T17:40"),
+            ("capacity", "30"),
+            ("risk_notice", "注意交通安全"),
+        ],
+    )
+    .await;
+    organizer.wait().for_element(Locator::Id("roster")).await.unwrap();
+    let run_url = organizer.current_url().await.unwrap();
+    let activity = run_url
+        .path()
+        .trim_start_matches("/activities/")
+        .trim_end_matches("/run")
+        .to_owned();
+
+    // The volunteer finds it on the phone, acknowledges the risk and signs up.
+    log_in(&phone, &app, &volunteer.phone).await;
+    phone.goto(&app.url("/activities?q=宣讲")).await.unwrap();
+    phone
+        .find(Locator::LinkText("新时代文明实践宣讲"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(&phone, "#acknowledge-risk").await;
+    click(&phone, "#signup-submit").await;
+    assert_eq!(text_of(&phone, "#my-signup-state").await, "已录取");
+
+    // 16:20: check-in is open; the phone scans the organizer's QR code and confirms.
+    pass_time(&app, 20, &[&organizer, &phone]).await;
+    let url = scan_qr(&organizer, &app, &activity).await;
+    phone.goto(&url).await.unwrap();
+    assert_eq!(text_of(&phone, "#checkin-submit").await, "确认签到");
+    click(&phone, "#checkin-submit").await;
+    assert_eq!(text_of(&phone, "#checkin-done").await, "签到成功");
+
+    // 17:45, after the end: a fresh QR code checks the volunteer out.
+    pass_time(&app, 85, &[&organizer, &phone]).await;
+    let url = scan_qr(&organizer, &app, &activity).await;
+    phone.goto(&url).await.unwrap();
+    assert_eq!(text_of(&phone, "#checkin-submit").await, "确认签退");
+    click(&phone, "#checkin-submit").await;
+    assert!(text_of(&phone, "#checkin-done").await.starts_with("签退成功"));
+
+    // The leader confirms the hours on the activity's roster.
+    organizer.goto(run_url.as_str()).await.unwrap();
+    assert_eq!(text_of(&organizer, "#roster .record-state").await, "待确认");
+    click(&organizer, ".confirm-record").await;
+    wait_until_gone(&organizer, ".confirm-record").await;
+    assert_eq!(text_of(&organizer, "#roster .record-state").await, "已确认");
+
+    // The volunteer sees 1.0 hour (16:40–17:40, time before the start not counted) and
+    // downloads the certificate.
+    phone.goto(&app.url("/my/hours")).await.unwrap();
+    assert_eq!(text_of(&phone, "#my-total").await, "1.0");
+    click(&phone, "#certificate-submit").await;
+    let mut certificate = None;
+    for _ in 0..100 {
+        certificate = std::fs::read_dir(&downloads)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "pdf"));
+        if certificate.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let certificate = certificate.expect("the certificate PDF was downloaded");
+    let name = certificate.file_stem().unwrap().to_str().unwrap().to_owned();
+    let number = name.trim_start_matches("certificate-");
+    let text = std::process::Command::new("pdftotext")
+        .args([certificate.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("王堃") && text.contains("新时代文明实践宣讲"), "{text}");
+
+    // Anyone can check it: the verify page confirms it, with the masked name only.
+    let anyone = browser(&driver).await;
+    anyone.goto(&app.url(&format!("/verify/{number}"))).await.unwrap();
+    anyone.wait().for_element(Locator::Id("verify-genuine")).await.unwrap();
+    assert_eq!(text_of(&anyone, "#verify-holder").await, "王*");
+    assert_eq!(text_of(&anyone, "#verify-certified").await, "1.0");
+    for client in [organizer, reviewer, phone, anyone] {
+        client.close().await.unwrap();
+    }
 }

@@ -1,4 +1,4 @@
-use super::{ErrorBody, JsonBody, parse_id};
+use super::{ErrorBody, JsonBody, QueryParams, parse_id};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::ApiActor;
@@ -7,10 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hongmajia_domain::{DomainError, ErrorCode};
-use hongmajia_services::activities::{Activity, ActivityInput, SignedUp, SignupAnswer};
+use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup, SignedUp, SignupAnswer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Publish an activity of a published project (those who run the project).
 #[utoipa::path(post, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), request_body = ActivityInput,
@@ -105,4 +105,52 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<SignupAnswer>, AppError> {
     Ok(Json(state.services().cancel_signup(&auth.actor, parse_id(&id)?).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ActivitySearch {
+    /// A fragment of the title or the project's category (one or two Chinese characters work).
+    #[serde(default)]
+    q: String,
+    /// A region code; the volunteer's county (or a staff role's region) by default.
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// Activities still to come near the caller, soonest first (at most 100).
+#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), params(ActivitySearch),
+    responses((status = 200, body = [Activity]), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    QueryParams(query): QueryParams<ActivitySearch>,
+) -> Result<Json<Vec<Activity>>, AppError> {
+    let found = state
+        .services()
+        .upcoming_activities(&auth.actor, query.region.as_deref(), &query.q)
+        .await?;
+    Ok(Json(found))
+}
+
+/// The activities of a project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/activities", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = [Activity]), (status = 404, body = ErrorBody)))]
+pub async fn of_project(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Activity>>, AppError> {
+    Ok(Json(
+        state.services().project_activities(&auth.actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// The signed-in volunteer's sign-ups, latest first.
+#[utoipa::path(get, path = "/api/v1/me/signups", tag = "activities", security(("bearer" = [])),
+    responses((status = 200, body = [OwnSignup])))]
+pub async fn my_signups(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+) -> Result<Json<Vec<OwnSignup>>, AppError> {
+    Ok(Json(state.services().my_signups(&auth.actor).await?))
 }

@@ -51,6 +51,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         activities::show,
         activities::sign_up,
         activities::cancel,
+        activities::search,
+        activities::of_project,
+        activities::my_signups,
         records::checkin_pass,
         records::check_in,
         records::check_out,
@@ -162,7 +165,9 @@ pub fn routes() -> Router<AppState> {
             "/imports/volunteers/error-report",
             post(imports::report).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
-        .route("/activities", post(activities::create))
+        .route("/activities", post(activities::create).get(activities::search))
+        .route("/projects/{id}/activities", get(activities::of_project))
+        .route("/me/signups", get(activities::my_signups))
         .route("/activities/{id}", get(activities::show))
         .route("/activities/{id}/signups", post(activities::sign_up))
         .route("/signups/{id}/cancel", post(activities::cancel))

@@ -109,7 +109,7 @@ impl Chrome {
 
     /// A time as people in China read it (UTC+8).
     pub fn time(&self, at: &OffsetDateTime) -> String {
-        let local = at.to_offset(time::macros::offset!(+8));
+        let local = at.to_offset(hongmajia_domain::calendar::CHINA);
         let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         local.format(&format).unwrap_or_default()
     }

@@ -19,25 +19,6 @@ use hongmajia_services::auth::Authenticated;
 use hongmajia_services::projects::{Project, ProjectInput};
 use serde::Deserialize;
 
-/// The categories a project form offers (domain.md; the rules accept the same names).
-pub(crate) const CATEGORIES: [&str; 15] = [
-    "理论宣讲",
-    "移风易俗",
-    "送文化下乡",
-    "交通劝导",
-    "扶贫济困",
-    "心理疏导",
-    "医疗卫生",
-    "法律援助",
-    "应急救援",
-    "生态环保",
-    "科学普及",
-    "假期关爱",
-    "田间课堂",
-    "培训",
-    "其他",
-];
-
 #[derive(Template)]
 #[template(path = "project.html")]
 struct ProjectPage {

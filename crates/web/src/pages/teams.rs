@@ -23,7 +23,7 @@ struct TeamPage {
     detail: TeamDetail,
     can_manage: bool,
     /// The categories the new-project form offers.
-    categories: &'static [&'static str],
+    categories: &'static [(&'static str, &'static str)],
     /// The state changes the team's state allows, with their labels.
     events: Vec<(&'static str, &'static str)>,
     error: Option<&'static str>,
@@ -54,7 +54,7 @@ pub(crate) async fn team_page(
         events: events_for(&detail.team.state),
         detail,
         can_manage,
-        categories: &super::projects::CATEGORIES,
+        categories: &hongmajia_domain::project::CATEGORIES,
         error,
     };
     let status = if error.is_some() {
