@@ -33,6 +33,14 @@ enum Bench {
         database: Option<String>,
     },
     /// Roster import throughput beside a bare batched insert.
+    /// A certificate PDF of a volunteer with many confirmed records, beside the bare rendering of
+    /// the same content (no database, no checks).
+    Certificate {
+        #[arg(long, default_value_t = 500)]
+        records: usize,
+        #[arg(long)]
+        database: Option<String>,
+    },
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
@@ -48,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Import { rows, database } => import(rows, database).await,
         Bench::Signups { volunteers, database } => signups(volunteers, database).await,
+        Bench::Certificate { records, database } => certificate(records, database).await,
     }
 }
 
@@ -192,15 +201,10 @@ async fn regions(services: &Services) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
+/// Jishan's center and a published project of it.
+async fn published_project(services: &Services) -> anyhow::Result<i64> {
     use hongmajia_domain::project::ProjectEvent;
-    let (services, url) = open(database).await?;
     let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
-    regions(&services).await?;
     let site = hongmajia_services::sites::SiteInput {
         name: "稷山县新时代文明实践中心".into(),
         ..Default::default()
@@ -226,6 +230,18 @@ async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
             .await
             .map_err(err)?;
     }
+    Ok(project)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
+    let (services, url) = open(database).await?;
+    let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
+    regions(&services).await?;
+    let project = published_project(&services).await?;
     let starts = time::OffsetDateTime::now_utc() + time::Duration::days(7);
     let format = &time::format_description::well_known::Rfc3339;
     let capacity = (count / 2) as i64;
@@ -368,4 +384,127 @@ async fn remove_sqlite(db: &Db, url: &str) {
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
     }
+}
+
+/// `records` confirmed records of one volunteer (past activities reported and approved), then
+/// its certificate rendered again and again.
+async fn certificate(records: usize, database: Option<String>) -> anyhow::Result<()> {
+    use hongmajia_services::records::{CorrectionInput, DecisionInput};
+    let (services, url) = open(database).await?;
+    let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
+    regions(&services).await?;
+    let project = published_project(&services).await?;
+    services
+        .import_volunteers(
+            &Actor::System,
+            roster_csv(1).as_bytes(),
+            &ImportOptions::default(),
+            &|_, _| {},
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let account: i64 = match &services.db {
+        Db::Sqlite(pool, _) => {
+            sqlx::query_scalar("SELECT account_id FROM volunteers")
+                .fetch_one(pool)
+                .await?
+        }
+        Db::Pg(pool) => {
+            sqlx::query_scalar("SELECT account_id FROM volunteers")
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    let volunteer = services
+        .actor_of(hongmajia_domain::AccountId(account))
+        .await
+        .map_err(err)?;
+    let format = &time::format_description::well_known::Rfc3339;
+    let now = time::OffsetDateTime::now_utc();
+    for n in 0..records {
+        let starts = now - time::Duration::days(n as i64 + 1);
+        let opens = (starts - time::Duration::days(3)).format(format)?;
+        let activity: hongmajia_services::activities::ActivityInput = serde_json::from_value(serde_json::json!({
+            "project_id": project, "title": format!("文明交通劝导第{}场", n + 1), "capacity": 10,
+            "starts_at": starts.format(format)?, "ends_at": (starts + time::Duration::hours(2)).format(format)?,
+            "signup_opens_at": opens, "signup_closes_at": starts.format(format)?,
+        }))?;
+        let activity = services
+            .create_activity(&Actor::System, &activity)
+            .await
+            .map_err(err)?
+            .id;
+        let report = CorrectionInput {
+            minutes: 120,
+            reason: "纸质签到表".into(),
+        };
+        let request = services
+            .report_missing(&volunteer, activity, &report)
+            .await
+            .map_err(err)?
+            .id;
+        let approve = DecisionInput {
+            approve: true,
+            note: String::new(),
+        };
+        services
+            .decide_correction(&Actor::System, request, &approve)
+            .await
+            .map_err(err)?;
+    }
+    let number = services
+        .issue_certificate(&volunteer)
+        .await
+        .map_err(err)?
+        .certificate_number;
+    let base = "https://yuncheng.example.org";
+    let runs = 20;
+    let mut ours = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let pdf = services.certificate_pdf(&volunteer, &number, base).await.map_err(err)?;
+        ours.push(started.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(pdf.starts_with(b"%PDF"), "not a PDF");
+    }
+    let font = hongmajia_pdf::CertificateFont::from_environment()?;
+    let line = |n: usize| hongmajia_pdf::Line {
+        title: format!("文明交通劝导第{}场", n + 1),
+        date: "2026-11-01".into(),
+        hours: "2.0".into(),
+        organizer: "稷山县新时代文明实践中心".into(),
+    };
+    let content = hongmajia_pdf::Certificate {
+        number: number.clone(),
+        issued_on: "2026-11-29".into(),
+        issuer: "稷山县新时代文明实践中心".into(),
+        name: "王堃玥".into(),
+        id_type: "居民身份证".into(),
+        id_masked: "140824********0011".into(),
+        volunteer_code: "123456789012".into(),
+        total_hours: format!("{}.0", records * 2),
+        services: (0..records).map(line).collect(),
+        trainings: Vec::new(),
+        verify_url: format!("{base}/verify/{number}"),
+    };
+    let mut bare = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        hongmajia_pdf::render(&font, &content)?;
+        bare.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    remove_sqlite(&services.db, &url).await;
+    ours.sort_by(f64::total_cmp);
+    bare.sort_by(f64::total_cmp);
+    let engine = if url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let (p50, limit) = (percentile(&ours, 0.5), percentile(&bare, 0.5));
+    println!(
+        "| certificate PDF of {records} records ({engine}) | p50 {p50:.1} ms, p99 {:.1} ms | bare rendering of the same content: p50 {limit:.1} ms | {:.1} % |",
+        percentile(&ours, 0.99),
+        100.0 * limit / p50
+    );
+    Ok(())
 }

@@ -11,7 +11,7 @@ use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use std::path::{Path, PathBuf};
 
 /// Where Debian's `fonts-noto-cjk` puts the font, and its Simplified Chinese face.
@@ -26,7 +26,12 @@ const QR_SIZE: f32 = 110.0;
 
 /// The font certificates are written in, loaded once.
 #[derive(Clone)]
-pub struct CertificateFont(Font);
+pub struct CertificateFont {
+    font: Font,
+    /// The font file and face index again, for the shaper.
+    bytes: std::sync::Arc<Vec<u8>>,
+    index: u32,
+}
 
 impl CertificateFont {
     /// Loads the font at `path` (face `index`); a missing file says what to install.
@@ -38,9 +43,11 @@ impl CertificateFont {
                 path.display()
             )
         })?;
-        let font = Font::new(data.into(), index)
+        let bytes = std::sync::Arc::new(data);
+        let shared: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> = bytes.clone();
+        let font = Font::new(shared.into(), index)
             .ok_or_else(|| anyhow::anyhow!("{} (face {index}) is not a usable font", path.display()))?;
-        Ok(Self(font))
+        Ok(Self { font, bytes, index })
     }
 
     /// The font of `HONGMAJIA_CJK_FONT` (a path, optionally `path#index`) or the system default.
@@ -84,7 +91,7 @@ pub struct Certificate {
 /// Writes text onto pages, starting a new page when one is full.
 struct Writer<'a> {
     document: &'a mut Document,
-    font: Font,
+    font: &'a CertificateFont,
     pages: Vec<Vec<(f32, f32, f32, String)>>,
     y: f32,
 }
@@ -136,32 +143,31 @@ impl Writer<'_> {
         }
     }
 
-    fn finish(self, qr: Option<&krilla::geom::Path>) {
+    fn finish(self, qr: Option<&krilla::geom::Path>) -> anyhow::Result<()> {
         let count = self.pages.len();
+        let face = rustybuzz::Face::from_slice(&self.font.bytes, self.font.index)
+            .ok_or_else(|| anyhow::anyhow!("the certificate font cannot be shaped"))?;
+        let upem = self.font.font.units_per_em();
         for (n, items) in self.pages.into_iter().enumerate() {
             let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).expect("A4 is a valid size");
             let mut page = self.document.start_page_with(settings);
             let mut surface = page.surface();
             surface.set_fill(Some(black()));
             for (x, y, size, text) in items {
-                surface.draw_text(
+                let glyphs = shape(&face, upem, &text);
+                surface.draw_glyphs(
                     Point::from_xy(x, y + size),
-                    self.font.clone(),
-                    size,
+                    &glyphs,
+                    self.font.font.clone(),
                     &text,
+                    size,
                     false,
-                    TextDirection::Auto,
                 );
             }
             let footer = format!("第 {} 页 / 共 {} 页", n + 1, count);
-            surface.draw_text(
-                Point::from_xy(MARGIN, PAGE_HEIGHT - MARGIN / 2.0),
-                self.font.clone(),
-                9.0,
-                &footer,
-                false,
-                TextDirection::Auto,
-            );
+            let glyphs = shape(&face, upem, &footer);
+            let at = Point::from_xy(MARGIN, PAGE_HEIGHT - MARGIN / 2.0);
+            surface.draw_glyphs(at, &glyphs, self.font.font.clone(), &footer, 9.0, false);
             if n == 0
                 && let Some(path) = qr
             {
@@ -170,7 +176,38 @@ impl Writer<'_> {
             surface.finish();
             page.finish();
         }
+        Ok(())
     }
+}
+
+/// Left-to-right shaping of one string with the face parsed once per certificate.
+fn shape(face: &rustybuzz::Face<'_>, upem: f32, text: &str) -> Vec<KrillaGlyph> {
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    buffer.guess_segment_properties();
+    let output = rustybuzz::shape(face, &[], buffer);
+    let infos = output.glyph_infos();
+    let positions = output.glyph_positions();
+    (0..output.len())
+        .map(|i| {
+            let start = infos[i].cluster as usize;
+            let end = infos[i + 1..]
+                .iter()
+                .map(|info| info.cluster as usize)
+                .find(|&c| c != start)
+                .unwrap_or(text.len());
+            let p = positions[i];
+            KrillaGlyph::new(
+                GlyphId::new(infos[i].glyph_id),
+                p.x_advance as f32 / upem,
+                p.x_offset as f32 / upem,
+                p.y_offset as f32 / upem,
+                p.y_advance as f32 / upem,
+                start..end,
+                None,
+            )
+        })
+        .collect()
 }
 
 fn black() -> Fill {
@@ -215,7 +252,7 @@ pub fn render(font: &CertificateFont, c: &Certificate) -> anyhow::Result<Vec<u8>
     let mut document = Document::new();
     let mut w = Writer {
         document: &mut document,
-        font: font.0.clone(),
+        font,
         pages: vec![Vec::new()],
         y: MARGIN,
     };
@@ -256,7 +293,7 @@ pub fn render(font: &CertificateFont, c: &Certificate) -> anyhow::Result<Vec<u8>
         (PAGE_WIDTH - MARGIN - QR_SIZE + 20.0, MARGIN + 30.0),
         QR_SIZE,
     )?;
-    w.finish(Some(&qr));
+    w.finish(Some(&qr))?;
     document
         .finish()
         .map_err(|e| anyhow::anyhow!("writing the certificate PDF: {e:?}"))
