@@ -99,6 +99,36 @@ pub struct Activity {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub geofence_m: Option<i64>,
+    /// Why the activity was cancelled.
+    pub state_reason: Option<String>,
+}
+
+/// A change of an activity's time or place, announced to everyone signed up.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityChange {
+    /// RFC 3339; unchanged when absent.
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// An in-app notice: an activity one signed up for changed or was cancelled.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    /// `activity_changed` or `activity_cancelled`.
+    pub kind: String,
+    pub activity_id: i64,
+    pub activity_title: String,
+    /// What changed, or why it was cancelled.
+    pub detail: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
 }
 
 /// One of a volunteer's own sign-ups, with its activity.
@@ -164,6 +194,7 @@ impl Activity {
             latitude: row.latitude,
             longitude: row.longitude,
             geofence_m: row.geofence_m,
+            state_reason: row.state_reason,
         }
     }
 }
@@ -270,6 +301,126 @@ impl Services {
         let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
         authorize(actor, Action::ProjectView, &Target::in_region(region))?;
         Ok(activity)
+    }
+
+    /// Moves an activity that has not started to another time or place; everyone signed up is told.
+    pub async fn change_activity(&self, actor: &Actor, id: i64, change: &ActivityChange) -> ServiceResult<Activity> {
+        let mut tx = self.db.begin().await.doing("starting the change")?;
+        let current = crate::attendance::find_activity(&mut tx, id).await?;
+        let target = crate::attendance::run_target(&mut tx, &current).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        let starts = match &change.starts_at {
+            Some(raw) => instant(raw, "starts_at")?,
+            None => current.starts_at,
+        };
+        let ends = match &change.ends_at {
+            Some(raw) => instant(raw, "ends_at")?,
+            None => current.ends_at,
+        };
+        if ends <= starts {
+            return Err(rule(ErrorCode::InvalidPeriod, "ends_at"));
+        }
+        if starts <= self.now() {
+            return Err(rule(ErrorCode::InvalidPeriod, "starts_at"));
+        }
+        let address = change.address.as_deref().map_or(current.address.as_str(), str::trim);
+        if !activities::reschedule(&mut tx, id, (starts, ends, address), self.now())
+            .await
+            .doing("moving the activity")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let china = hongmajia_domain::calendar::CHINA;
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        let when = |t: OffsetDateTime| t.to_offset(china).format(&format).unwrap_or_default();
+        let detail = format!("{}–{} · {address}", when(starts), when(ends));
+        let holders = activities::holders(&mut tx, id)
+            .await
+            .doing("finding who is signed up")?;
+        activities::notify(&mut tx, &holders, ("activity_changed", id, &detail), self.now())
+            .await
+            .doing("notifying")?;
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "activity",
+            target_id: id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "moved activity {} to {detail}; {} notified",
+                current.title,
+                holders.len()
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let moved = crate::attendance::find_activity(&mut tx, id).await?;
+        tx.commit().await.doing("committing the change")?;
+        Ok(Activity::from_row(moved))
+    }
+
+    /// Cancels an activity with a reason; every sign-up is cancelled and told why.
+    pub async fn cancel_activity(&self, actor: &Actor, id: i64, reason: &str) -> ServiceResult<Activity> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(rule(ErrorCode::ReasonRequired, "reason"));
+        }
+        let mut tx = self.db.begin().await.doing("starting the cancellation")?;
+        let current = crate::attendance::find_activity(&mut tx, id).await?;
+        let target = crate::attendance::run_target(&mut tx, &current).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        if current.ends_at <= self.now() {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        let holders = activities::cancel(&mut tx, id, reason, self.now())
+            .await
+            .doing("cancelling the activity")?
+            .ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
+        activities::notify(&mut tx, &holders, ("activity_cancelled", id, reason), self.now())
+            .await
+            .doing("notifying")?;
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "activity",
+            target_id: id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "cancelled activity {} ({reason}); {} notified",
+                current.title,
+                holders.len()
+            ),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let cancelled = crate::attendance::find_activity(&mut tx, id).await?;
+        tx.commit().await.doing("committing the cancellation")?;
+        Ok(Activity::from_row(cancelled))
+    }
+
+    /// The signed-in volunteer's notices, newest first.
+    pub async fn my_notifications(&self, actor: &Actor) -> ServiceResult<Vec<Notification>> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
+            .await
+            .doing("finding the registration")?
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = activities::notifications(&mut tx, volunteer.id)
+            .await
+            .doing("reading notices")?;
+        Ok(rows
+            .into_iter()
+            .map(|n| Notification {
+                id: n.id,
+                kind: n.kind,
+                activity_id: n.activity_id,
+                activity_title: n.title,
+                detail: n.detail,
+                at: n.created_at,
+            })
+            .collect())
     }
 
     /// Activities still to come under `region` (the volunteer's county when none is given), whose

@@ -9,7 +9,7 @@ macro_rules! activity_columns {
     () => {
         "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
          capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
-         latitude, longitude, geofence_m, checkin_opens_min, kind"
+         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason"
     };
 }
 
@@ -37,6 +37,7 @@ pub struct ActivityRow {
     pub geofence_m: Option<i64>,
     pub checkin_opens_min: i64,
     pub kind: String,
+    pub state_reason: Option<String>,
 }
 
 pub struct NewActivity<'a> {
@@ -394,6 +395,128 @@ pub async fn signups_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<V
             "SELECT s.id AS signup_id, s.state, a.id AS activity_id, a.title, a.address, a.starts_at, a.ends_at
              FROM signups s JOIN activities a ON a.id = s.activity_id
              WHERE s.volunteer_id = $1 ORDER BY a.starts_at DESC, s.id LIMIT 200",
+        )
+        .bind(volunteer)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Moves the time and place of an activity that has not started.
+pub async fn reschedule(
+    tx: &mut Tx,
+    id: i64,
+    (starts, ends, address): (OffsetDateTime, OffsetDateTime, &str),
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE activities SET starts_at = $2, ends_at = $3, address = $4, updated_at = $5,
+                signup_closes_at = CASE WHEN signup_closes_at > $2 THEN $2 ELSE signup_closes_at END
+             WHERE id = $1 AND state = 'published' AND starts_at > $5",
+        )
+        .bind(id)
+        .bind(starts)
+        .bind(ends)
+        .bind(address)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Cancels a published activity with its reason, and every sign-up still holding or awaiting a
+/// place; returns the volunteers who held or awaited one.
+pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<Option<Vec<i64>>> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE activities SET state = 'cancelled', state_reason = $2, updated_at = $3
+             WHERE id = $1 AND state = 'published'",
+        )
+        .bind(id)
+        .bind(reason)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    if done == 0 {
+        return Ok(None);
+    }
+    let holders = holders(tx, id).await?;
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE signups SET state = 'cancelled', updated_at = $2
+             WHERE activity_id = $1 AND state IN ('pending', 'confirmed', 'waitlisted')",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(Some(holders))
+}
+
+/// The volunteers holding or awaiting a place in an activity.
+pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT volunteer_id FROM signups WHERE activity_id = $1 AND state IN ('pending', 'confirmed', 'waitlisted')
+             ORDER BY volunteer_id",
+        )
+        .bind(id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// One notice to each of `volunteers` (one statement per hundred).
+pub async fn notify(
+    tx: &mut Tx,
+    volunteers: &[i64],
+    (kind, activity, detail): (&str, i64, &str),
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    for volunteer in volunteers {
+        on_tx!(tx, |conn| {
+            sqlx::query(
+                "INSERT INTO notifications (id, volunteer_id, kind, activity_id, detail, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(crate::new_id())
+            .bind(volunteer)
+            .bind(kind)
+            .bind(activity)
+            .bind(detail)
+            .bind(at)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub kind: String,
+    pub activity_id: i64,
+    pub title: String,
+    pub detail: String,
+    pub created_at: OffsetDateTime,
+    pub read_at: Option<OffsetDateTime>,
+}
+
+pub async fn notifications(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<NotificationRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, NotificationRow>(
+            "SELECT n.id, n.kind, n.activity_id, a.title, n.detail, n.created_at, n.read_at
+             FROM notifications n JOIN activities a ON a.id = n.activity_id
+             WHERE n.volunteer_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 50",
         )
         .bind(volunteer)
         .fetch_all(conn)

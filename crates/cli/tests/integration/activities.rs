@@ -557,3 +557,96 @@ async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
     let listed: Value = app.get("/api/v1/activities", Some(&token)).await.json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 0, "ended activities are not offered");
 }
+
+#[tokio::test]
+async fn moving_or_cancelling_an_activity_tells_everyone_signed_up_in_the_app() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = app.signed_in(hongmajia_domain::Role::CenterAdmin, Some("140824")).await;
+    let tokens = volunteers(&app, 3, 7060).await;
+    let activity = activity(&app, 1, 1, "").await;
+    for token in &tokens[..2] {
+        let path = format!("/api/v1/activities/{activity}/signups");
+        assert_eq!(
+            app.post_json(&path, Some(token), &json!({})).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let path = format!("/api/v1/activities/{activity}");
+    let by_volunteer = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&tokens[0]),
+            Some(&json!({"address": "别处"})),
+        )
+        .await;
+    assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
+    let backwards = json!({"starts_at": "2026-12-06T12:00:00+08:00"});
+    let backwards = app
+        .request(reqwest::Method::PATCH, &path, organizer.token(), Some(&backwards))
+        .await;
+    assert_eq!(error_code(backwards).await, "invalid_period", "the start after the end");
+    let moved = json!({"starts_at": "2026-12-13T08:00:00+08:00", "ends_at": "2026-12-13T11:00:00+08:00", "address": "稷山县体育场"});
+    let moved = app
+        .request(reqwest::Method::PATCH, &path, organizer.token(), Some(&moved))
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let notices = |token: String| {
+        let app = &app;
+        async move {
+            let body: Value = app
+                .get("/api/v1/me/notifications", Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            body.as_array().unwrap().clone()
+        }
+    };
+    // The confirmed and the waiting volunteer are told; the one who never signed up is not.
+    for token in &tokens[..2] {
+        let mine = notices(token.clone()).await;
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["kind"], "activity_changed");
+        assert!(
+            mine[0]["detail"].as_str().unwrap().contains("2026-12-13 08:00"),
+            "{mine:?}"
+        );
+        assert!(mine[0]["detail"].as_str().unwrap().contains("稷山县体育场"));
+    }
+    assert!(notices(tokens[2].clone()).await.is_empty());
+
+    let cancel = format!("/api/v1/activities/{activity}/cancel");
+    let bare = app.post_json(&cancel, organizer.token(), &json!({"reason": " "})).await;
+    assert_eq!(error_code(bare).await, "reason_required");
+    let done = app
+        .post_json(&cancel, organizer.token(), &json!({"reason": "暴雨预警"}))
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(
+        (done["state"].as_str(), done["state_reason"].as_str()),
+        (Some("cancelled"), Some("暴雨预警"))
+    );
+    let mine = notices(tokens[1].clone()).await;
+    assert_eq!(mine[0]["kind"], "activity_cancelled");
+    assert_eq!(mine[0]["detail"], "暴雨预警");
+    let counts = app.services().signup_counts(activity).await.unwrap().2;
+    assert_eq!(counts, vec![("cancelled".to_owned(), 2)], "every sign-up is cancelled");
+    let again = app
+        .post_json(&cancel, organizer.token(), &json!({"reason": "再取消"}))
+        .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let late = app
+        .post_json(
+            &format!("/api/v1/activities/{activity}/signups"),
+            Some(&tokens[2]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        late.status(),
+        StatusCode::NOT_FOUND,
+        "a cancelled activity takes no sign-ups"
+    );
+}

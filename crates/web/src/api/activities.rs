@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hongmajia_domain::{DomainError, ErrorCode};
-use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup, SignedUp, SignupAnswer};
+use hongmajia_services::activities::{
+    Activity, ActivityChange, ActivityInput, Notification, OwnSignup, SignedUp, SignupAnswer,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -153,4 +155,57 @@ pub async fn my_signups(
     ApiActor(auth): ApiActor,
 ) -> Result<Json<Vec<OwnSignup>>, AppError> {
     Ok(Json(state.services().my_signups(&auth.actor).await?))
+}
+
+/// Move an activity that has not started to another time or place; everyone signed up is
+/// notified in the app.
+#[utoipa::path(patch, path = "/api/v1/activities/{id}", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ActivityChange,
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(change): JsonBody<ActivityChange>,
+) -> Result<Json<Activity>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .change_activity(&auth.actor, parse_id(&id)?, &change)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelActivity {
+    reason: String,
+}
+
+/// Cancel an activity with a reason: every sign-up is cancelled and told why.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/cancel", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = CancelActivity,
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cancel_activity(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CancelActivity>,
+) -> Result<Json<Activity>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .cancel_activity(&auth.actor, parse_id(&id)?, &body.reason)
+            .await?,
+    ))
+}
+
+/// The signed-in volunteer's in-app notices, newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "activities", security(("bearer" = [])),
+    responses((status = 200, body = [Notification])))]
+pub async fn my_notifications(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+) -> Result<Json<Vec<Notification>>, AppError> {
+    Ok(Json(state.services().my_notifications(&auth.actor).await?))
 }

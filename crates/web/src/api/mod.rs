@@ -54,6 +54,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         activities::search,
         activities::of_project,
         activities::my_signups,
+        activities::change,
+        activities::cancel_activity,
+        activities::my_notifications,
         records::checkin_pass,
         records::check_in,
         records::check_out,
@@ -168,7 +171,9 @@ pub fn routes() -> Router<AppState> {
         .route("/activities", post(activities::create).get(activities::search))
         .route("/projects/{id}/activities", get(activities::of_project))
         .route("/me/signups", get(activities::my_signups))
-        .route("/activities/{id}", get(activities::show))
+        .route("/activities/{id}", get(activities::show).patch(activities::change))
+        .route("/activities/{id}/cancel", post(activities::cancel_activity))
+        .route("/me/notifications", get(activities::my_notifications))
         .route("/activities/{id}/signups", post(activities::sign_up))
         .route("/signups/{id}/cancel", post(activities::cancel))
         .route("/activities/{id}/checkin-pass", get(records::checkin_pass))

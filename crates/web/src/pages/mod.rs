@@ -209,6 +209,8 @@ struct HomePage {
     c: Chrome,
     home: Home,
     volunteer: Option<hongmajia_services::volunteers::Volunteer>,
+    /// In-app notices of changed and cancelled activities.
+    notices: Vec<hongmajia_services::activities::Notification>,
     /// A message after a form of the page (the password saved, or why not).
     notice: Option<String>,
 }
@@ -226,10 +228,15 @@ async fn home_page(
 ) -> Result<Response, AppError> {
     let home = state.services().home(&auth.actor).await?;
     let volunteer = state.services().my_volunteer(&auth.actor).await?;
+    let notices = match volunteer {
+        Some(_) => state.services().my_notifications(&auth.actor).await?,
+        None => Vec::new(),
+    };
     let page = HomePage {
         c: Chrome::signed_in(lang.0, auth, "/home"),
         home,
         volunteer,
+        notices,
         notice,
     };
     Ok(html(&page, status))

@@ -188,7 +188,7 @@ pub struct ActivityForm {
 }
 
 /// A `datetime-local` value (`2026-12-06T08:00`) in China time, as RFC 3339.
-fn china_time(raw: &str) -> String {
+pub(crate) fn china_time(raw: &str) -> String {
     let raw = raw.trim();
     if raw.len() == 16 {
         format!("{raw}:00+08:00")

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use hongmajia_services::activities::Activity;
+use hongmajia_services::activities::{Activity, ActivityChange};
 use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::Verification;
 use hongmajia_services::records::{ConfirmInput, CorrectionView, DecisionInput, MyHours};
@@ -297,6 +297,12 @@ pub struct RunForm {
     minutes: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    address: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -350,6 +356,19 @@ pub async fn run_step(
             }
             None => Err(missing()),
         },
+        "change" => {
+            let change = ActivityChange {
+                starts_at: Some(form.starts_at.as_str())
+                    .filter(|t| !t.is_empty())
+                    .map(super::projects::china_time),
+                ends_at: Some(form.ends_at.as_str())
+                    .filter(|t| !t.is_empty())
+                    .map(super::projects::china_time),
+                address: Some(form.address.clone()).filter(|a| !a.trim().is_empty()),
+            };
+            services.change_activity(who, id, &change).await.map(|_| ())
+        }
+        "cancel" => services.cancel_activity(who, id, &form.reason).await.map(|_| ()),
         _ => Err(missing()),
     };
     match outcome {
