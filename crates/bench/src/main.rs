@@ -295,7 +295,7 @@ async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
             let services = services.clone();
             tokio::spawn(async move {
                 let asked = Instant::now();
-                let result = services.sign_up(&actor, activity, false, None).await;
+                let result = services.sign_up(&actor, activity, &Default::default(), None).await;
                 (asked.elapsed().as_secs_f64() * 1000.0, result)
             })
         })

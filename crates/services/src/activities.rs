@@ -52,6 +52,62 @@ pub struct ActivityInput {
     /// When set, a phone must be within this many metres of the point to check in.
     #[serde(default)]
     pub geofence_m: Option<i64>,
+    /// Positions with their own places; their places add up to `capacity` (no waiting list then).
+    #[serde(default)]
+    pub positions: Vec<PositionInput>,
+    /// Sign-ups wait for the organizer's approval (`pending`), holding their place meanwhile.
+    #[serde(default)]
+    pub requires_approval: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionInput {
+    pub name: String,
+    pub capacity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Position {
+    pub id: i64,
+    pub name: String,
+    pub capacity: i64,
+    pub taken: i64,
+}
+
+/// What a sign-up asks (the contract's body).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// Required when the activity has a risk notice.
+    #[serde(default)]
+    pub acknowledge_risk: bool,
+    /// Required when the activity has positions.
+    #[serde(default)]
+    pub position_id: Option<i64>,
+}
+
+/// The positions checked: names given and distinct, places that add up to the activity's.
+fn checked_positions(input: &ActivityInput) -> ServiceResult<Vec<(String, i64)>> {
+    if input.positions.is_empty() {
+        return Ok(Vec::new());
+    }
+    if input.waitlist_size != 0 {
+        return Err(rule(ErrorCode::InvalidCapacity, "waitlist_size"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut positions = Vec::new();
+    for p in &input.positions {
+        let name = RegionName::parse(&p.name).map_err(|e| e.for_field("positions"))?;
+        if p.capacity <= 0 || !seen.insert(name.as_str().to_owned()) {
+            return Err(rule(ErrorCode::InvalidCapacity, "positions"));
+        }
+        positions.push((name.as_str().to_owned(), p.capacity));
+    }
+    if positions.iter().map(|p| p.1).sum::<i64>() != input.capacity {
+        return Err(rule(ErrorCode::InvalidCapacity, "capacity"));
+    }
+    Ok(positions)
 }
 
 pub const ACTIVITY_KINDS: [&str; 4] = ["service", "lecture", "training", "field_class"];
@@ -101,6 +157,8 @@ pub struct Activity {
     pub geofence_m: Option<i64>,
     /// Why the activity was cancelled.
     pub state_reason: Option<String>,
+    pub requires_approval: bool,
+    pub positions: Vec<Position>,
 }
 
 /// A change of an activity's time or place, announced to everyone signed up.
@@ -163,6 +221,27 @@ pub enum SignedUp {
     Replayed { status: u16, body: String },
 }
 
+/// An activity with its positions.
+async fn with_positions(tx: &mut hongmajia_store::Tx, id: i64) -> ServiceResult<Activity> {
+    let row = activities::find(tx, id)
+        .await
+        .doing("finding the activity")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+    let mut activity = Activity::from_row(row);
+    activity.positions = activities::positions(tx, id)
+        .await
+        .doing("reading positions")?
+        .into_iter()
+        .map(|p| Position {
+            id: p.id,
+            name: p.name,
+            capacity: p.capacity,
+            taken: p.taken,
+        })
+        .collect();
+    Ok(activity)
+}
+
 fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
     ServiceError::Rule(DomainError::on(code, field))
 }
@@ -195,6 +274,8 @@ impl Activity {
             longitude: row.longitude,
             geofence_m: row.geofence_m,
             state_reason: row.state_reason,
+            requires_approval: row.requires_approval == 1,
+            positions: Vec::new(),
         }
     }
 }
@@ -250,6 +331,7 @@ impl Services {
             return Err(rule(ErrorCode::InvalidCategory, "kind"));
         }
         let (point, geofence_m) = place_of(input)?;
+        let positions = checked_positions(input)?;
         let id = new_id();
         let row = activities::NewActivity {
             id,
@@ -269,9 +351,15 @@ impl Services {
             point,
             geofence_m,
             kind,
+            requires_approval: input.requires_approval,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
+        for (name, capacity) in &positions {
+            activities::insert_position(&mut tx, new_id(), id, (name, *capacity))
+                .await
+                .doing("storing a position")?;
+        }
         let change = Change {
             action: Action::ProjectEdit,
             target_kind: "activity",
@@ -285,19 +373,14 @@ impl Services {
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        let activity = activities::find(&mut tx, id).await.doing("reading the activity back")?;
+        let activity = with_positions(&mut tx, id).await?;
         tx.commit().await.doing("committing the activity")?;
-        activity
-            .map(Activity::from_row)
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the activity vanished")))
+        Ok(activity)
     }
 
     pub async fn activity(&self, actor: &Actor, id: i64) -> ServiceResult<Activity> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let activity = activities::find(&mut tx, id).await.doing("finding the activity")?;
-        let activity = activity
-            .map(Activity::from_row)
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let activity = with_positions(&mut tx, id).await?;
         let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
         authorize(actor, Action::ProjectView, &Target::in_region(region))?;
         Ok(activity)
@@ -523,7 +606,7 @@ impl Services {
         &self,
         actor: &Actor,
         activity_id: i64,
-        acknowledge_risk: bool,
+        request: &SignupRequest,
         retry: Option<(&str, &str)>,
     ) -> ServiceResult<SignedUp> {
         let account = actor
@@ -558,7 +641,7 @@ impl Services {
         if now < activity.signup_opens_at || now > activity.signup_closes_at {
             return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
         }
-        if !activity.risk_notice.is_empty() && !acknowledge_risk {
+        if !activity.risk_notice.is_empty() && !request.acknowledge_risk {
             return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
         }
         let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
@@ -592,11 +675,20 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::SignupOverlap));
         }
+        let chosen = self.take_position(&mut tx, activity_id, request.position_id).await?;
+        let held = if activity.requires_approval == 1 {
+            "pending"
+        } else {
+            "confirmed"
+        };
         let (state, position, seq) = if activities::take_place(&mut tx, activity_id)
             .await
             .doing("taking a place")?
         {
-            ("confirmed", None, None)
+            (held, None, None)
+        } else if chosen.is_some() {
+            // Positions add up to the activity's places: taking one leaves one here too.
+            return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
         } else if let Some((position, seq)) = activities::take_waitlist_place(&mut tx, activity_id)
             .await
             .doing("taking a waiting place")?
@@ -606,7 +698,7 @@ impl Services {
             // Dropping the transaction writes nothing: a full activity costs no commit.
             return Err(ServiceError::rule(ErrorCode::ActivityFull));
         };
-        let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), state, seq, now)
+        let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), (state, seq, chosen), now)
             .await
             .doing("storing the sign-up")?;
         let answer = SignupAnswer {
@@ -623,6 +715,137 @@ impl Services {
         }
         tx.commit().await.doing("committing the sign-up")?;
         Ok(SignedUp::Fresh(answer))
+    }
+
+    /// The position a sign-up takes a place in: required when the activity has positions, refused
+    /// when it has none; a full position refuses the sign-up (nothing written).
+    async fn take_position(
+        &self,
+        tx: &mut hongmajia_store::Tx,
+        activity: i64,
+        asked: Option<i64>,
+    ) -> ServiceResult<Option<i64>> {
+        let positions = activities::positions(tx, activity).await.doing("reading positions")?;
+        match (positions.is_empty(), asked) {
+            (true, None) => Ok(None),
+            (true, Some(_)) => Err(rule(ErrorCode::NotFound, "position_id")),
+            (false, None) => Err(rule(ErrorCode::MissingField, "position_id")),
+            (false, Some(position)) => {
+                if !positions.iter().any(|p| p.id == position) {
+                    return Err(rule(ErrorCode::NotFound, "position_id"));
+                }
+                if !activities::take_position_place(tx, activity, position)
+                    .await
+                    .doing("taking a place of the position")?
+                {
+                    return Err(rule(ErrorCode::ActivityFull, "position_id"));
+                }
+                Ok(Some(position))
+            }
+        }
+    }
+
+    /// Gives back the place of a sign-up that held one; the first of the waiting list takes it
+    /// (pending again when the organizer approves sign-ups).
+    async fn free_place(
+        &self,
+        tx: &mut hongmajia_store::Tx,
+        activity: &activities::ActivityRow,
+        signup: &activities::SignupRow,
+    ) -> ServiceResult<()> {
+        let now = self.now();
+        if let Some(position) = signup.position_id {
+            activities::give_back_position_place(tx, position)
+                .await
+                .doing("giving the position's place back")?;
+        }
+        activities::give_back_place(tx, activity.id)
+            .await
+            .doing("giving the place back")?;
+        let Some(next) = activities::first_waiting(tx, activity.id)
+            .await
+            .doing("reading the waiting list")?
+        else {
+            return Ok(());
+        };
+        let promoted = if activity.requires_approval == 1 {
+            "pending"
+        } else {
+            "confirmed"
+        };
+        activities::move_signup(tx, next, "waitlisted", promoted, now)
+            .await
+            .doing("promoting")?;
+        activities::give_back_waitlist_place(tx, activity.id)
+            .await
+            .doing("shortening the list")?;
+        if !activities::take_place(tx, activity.id)
+            .await
+            .doing("taking the freed place")?
+        {
+            return Err(ServiceError::Internal(anyhow::anyhow!(
+                "a freed place could not be taken"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The organizer approves a pending sign-up, or rejects it with a reason (its place goes to
+    /// the first of the waiting list).
+    pub async fn decide_signup(
+        &self,
+        actor: &Actor,
+        signup_id: i64,
+        approve: bool,
+        reason: &str,
+    ) -> ServiceResult<SignupAnswer> {
+        let now = self.now();
+        let mut tx = self.db.begin().await.doing("starting the decision")?;
+        let signup = activities::signup(&mut tx, signup_id)
+            .await
+            .doing("finding the sign-up")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let activity = crate::attendance::find_activity(&mut tx, signup.activity_id).await?;
+        let target = crate::attendance::run_target(&mut tx, &activity).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        let reason = reason.trim();
+        if !approve && reason.is_empty() {
+            return Err(rule(ErrorCode::ReasonRequired, "reason"));
+        }
+        let to = if approve { "confirmed" } else { "rejected" };
+        if !activities::move_signup(&mut tx, signup_id, "pending", to, now)
+            .await
+            .doing("deciding")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        if !approve {
+            self.free_place(&mut tx, &activity, &signup).await?;
+        }
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "signup",
+            target_id: signup_id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!(
+                "{to} the sign-up of volunteer {} for {}{}",
+                signup.volunteer_id,
+                activity.title,
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({reason})")
+                }
+            ),
+        };
+        record(&mut tx, actor, now, change).await?;
+        tx.commit().await.doing("committing the decision")?;
+        Ok(SignupAnswer {
+            id: signup_id,
+            activity_id: activity.id,
+            state: to.to_owned(),
+            waitlist_position: None,
+        })
     }
 
     /// The volunteer cancels before the start: a place goes to the first of the waiting list.
@@ -657,30 +880,7 @@ impl Services {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         match signup.state.as_str() {
-            "confirmed" => {
-                activities::give_back_place(&mut tx, activity.id)
-                    .await
-                    .doing("giving the place back")?;
-                if let Some(next) = activities::first_waiting(&mut tx, activity.id)
-                    .await
-                    .doing("reading the waiting list")?
-                {
-                    activities::move_signup(&mut tx, next, "waitlisted", "confirmed", now)
-                        .await
-                        .doing("promoting")?;
-                    activities::give_back_waitlist_place(&mut tx, activity.id)
-                        .await
-                        .doing("shortening the list")?;
-                    if !activities::take_place(&mut tx, activity.id)
-                        .await
-                        .doing("taking the freed place")?
-                    {
-                        return Err(ServiceError::Internal(anyhow::anyhow!(
-                            "a freed place could not be taken"
-                        )));
-                    }
-                }
-            }
+            "confirmed" | "pending" => self.free_place(&mut tx, &activity, &signup).await?,
             "waitlisted" => activities::give_back_waitlist_place(&mut tx, activity.id)
                 .await
                 .doing("leaving the list")?,

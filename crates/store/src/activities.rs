@@ -9,7 +9,7 @@ macro_rules! activity_columns {
     () => {
         "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
          capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
-         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason"
+         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason, requires_approval"
     };
 }
 
@@ -38,6 +38,7 @@ pub struct ActivityRow {
     pub checkin_opens_min: i64,
     pub kind: String,
     pub state_reason: Option<String>,
+    pub requires_approval: i64,
 }
 
 pub struct NewActivity<'a> {
@@ -59,6 +60,7 @@ pub struct NewActivity<'a> {
     pub point: Option<(f64, f64)>,
     pub geofence_m: Option<i64>,
     pub kind: &'a str,
+    pub requires_approval: bool,
     pub at: OffsetDateTime,
 }
 
@@ -67,9 +69,9 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
                 signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
-                min_age, team_only, latitude, longitude, geofence_m, kind)
+                min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
-                $16, $17, $18, $19)",
+                $16, $17, $18, $19, $20)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -90,6 +92,7 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.point.map(|p| p.1))
         .bind(a.geofence_m)
         .bind(a.kind)
+        .bind(i64::from(a.requires_approval))
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -165,12 +168,13 @@ pub struct SignupRow {
     pub volunteer_id: i64,
     pub state: String,
     pub waitlist_seq: Option<i64>,
+    pub position_id: Option<i64>,
 }
 
 pub async fn signup_of(tx: &mut Tx, activity: i64, volunteer: i64) -> sqlx::Result<Option<SignupRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SignupRow>(
-            "SELECT id, activity_id, volunteer_id, state, waitlist_seq FROM signups WHERE activity_id = $1 AND volunteer_id = $2",
+            "SELECT id, activity_id, volunteer_id, state, waitlist_seq, position_id FROM signups WHERE activity_id = $1 AND volunteer_id = $2",
         )
         .bind(activity)
         .bind(volunteer)
@@ -182,7 +186,7 @@ pub async fn signup_of(tx: &mut Tx, activity: i64, volunteer: i64) -> sqlx::Resu
 pub async fn signup(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SignupRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SignupRow>(
-            "SELECT id, activity_id, volunteer_id, state, waitlist_seq FROM signups WHERE id = $1",
+            "SELECT id, activity_id, volunteer_id, state, waitlist_seq, position_id FROM signups WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(conn)
@@ -195,15 +199,15 @@ pub async fn put_signup(
     tx: &mut Tx,
     id: i64,
     (activity, volunteer): (i64, i64),
-    state: &str,
-    waitlist_seq: Option<i64>,
+    (state, waitlist_seq, position): (&str, Option<i64>, Option<i64>),
     at: OffsetDateTime,
 ) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "INSERT INTO signups (id, activity_id, volunteer_id, state, waitlist_seq, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)
-             ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET state = $4, waitlist_seq = $5, updated_at = $6
+            "INSERT INTO signups (id, activity_id, volunteer_id, state, waitlist_seq, created_at, updated_at, position_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+             ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET state = $4, waitlist_seq = $5, updated_at = $6,
+                position_id = $7
              RETURNING id",
         )
         .bind(id)
@@ -212,6 +216,7 @@ pub async fn put_signup(
         .bind(state)
         .bind(waitlist_seq)
         .bind(at)
+        .bind(position)
         .fetch_one(conn)
         .await
     })
@@ -522,4 +527,65 @@ pub async fn notifications(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<Noti
         .fetch_all(conn)
         .await
     })
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PositionRow {
+    pub id: i64,
+    pub name: String,
+    pub capacity: i64,
+    pub taken: i64,
+}
+
+pub async fn insert_position(tx: &mut Tx, id: i64, activity: i64, (name, capacity): (&str, i64)) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO activity_positions (id, activity_id, name, capacity, taken) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(id)
+        .bind(activity)
+        .bind(name)
+        .bind(capacity)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn positions(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<PositionRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, PositionRow>(
+            "SELECT id, name, capacity, taken FROM activity_positions WHERE activity_id = $1 ORDER BY id",
+        )
+        .bind(activity)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Takes a place of one position of the activity if one is left.
+pub async fn take_position_place(tx: &mut Tx, activity: i64, position: i64) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE activity_positions SET taken = taken + 1 WHERE id = $1 AND activity_id = $2 AND taken < capacity",
+        )
+        .bind(position)
+        .bind(activity)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+pub async fn give_back_position_place(tx: &mut Tx, position: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE activity_positions SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+            .bind(position)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }

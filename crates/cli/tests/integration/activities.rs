@@ -650,3 +650,110 @@ async fn moving_or_cancelling_an_activity_tells_everyone_signed_up_in_the_app() 
         "a cancelled activity takes no sign-ups"
     );
 }
+
+#[tokio::test]
+async fn positions_hold_their_own_places_and_approved_activities_hold_pending_places() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = app.signed_in(hongmajia_domain::Role::CenterAdmin, Some("140824")).await;
+    let tokens = volunteers(&app, 5, 7070).await;
+    let positions = json!([{"name": "引导员", "capacity": 1}, {"name": "讲解员", "capacity": 2}]);
+    let activity = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-06T08:00:00+08:00", "ends_at": "2026-12-06T11:00:00+08:00",
+               "capacity": 3, "positions": positions, "requires_approval": true, "waitlist_size": 0}),
+    )
+    .await;
+    let shown: Value = app
+        .get(&format!("/api/v1/activities/{activity}"), Some(&tokens[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let guide = shown["positions"][0]["id"].as_i64().unwrap();
+    let docent = shown["positions"][1]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/activities/{activity}/signups");
+    let unnamed = app.post_json(&path, Some(&tokens[0]), &json!({})).await;
+    assert_eq!(error_code(unnamed).await, "missing_field", "a position must be chosen");
+    let first = app
+        .post_json(&path, Some(&tokens[0]), &json!({"position_id": guide}))
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["state"], "pending", "the organizer approves sign-ups here");
+    let full = app
+        .post_json(&path, Some(&tokens[1]), &json!({"position_id": guide}))
+        .await;
+    assert_eq!(
+        full.status(),
+        StatusCode::CONFLICT,
+        "the guide's one place is held while pending"
+    );
+    assert_eq!(error_code(full).await, "activity_full");
+    let other = app
+        .post_json(&path, Some(&tokens[1]), &json!({"position_id": docent}))
+        .await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+
+    let decide = format!("/api/v1/signups/{}/decision", first["id"]);
+    let by_volunteer = app
+        .post_json(&decide, Some(&tokens[2]), &json!({"approve": true}))
+        .await;
+    assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
+    let bare = app
+        .post_json(&decide, organizer.token(), &json!({"approve": false}))
+        .await;
+    assert_eq!(error_code(bare).await, "reason_required");
+    let rejected = app
+        .post_json(
+            &decide,
+            organizer.token(),
+            &json!({"approve": false, "reason": "岗位要求持证"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), StatusCode::OK);
+    // The guide's place is free again and goes to the next who asks for it.
+    let again = app
+        .post_json(&path, Some(&tokens[2]), &json!({"position_id": guide}))
+        .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    let approve = format!("/api/v1/signups/{}/decision", again["id"]);
+    let approved: Value = app
+        .post_json(&approve, organizer.token(), &json!({"approve": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["state"], "confirmed");
+    let twice = app
+        .post_json(&approve, organizer.token(), &json!({"approve": true}))
+        .await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+    let shown: Value = app
+        .get(&format!("/api/v1/activities/{activity}"), Some(&tokens[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (shown["taken"].as_i64(), shown["positions"][0]["taken"].as_i64()),
+        (Some(2), Some(1))
+    );
+
+    let uneven = json!({"starts_at": "2026-12-07T08:00:00+08:00", "ends_at": "2026-12-07T11:00:00+08:00",
+        "capacity": 5, "positions": [{"name": "引导员", "capacity": 1}]});
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
+        "project_id": shown["project_id"], "title": "岗位不符", "starts_at": uneven["starts_at"],
+        "ends_at": uneven["ends_at"], "capacity": 5, "positions": uneven["positions"]}))
+    .unwrap();
+    let refused = app
+        .services()
+        .create_activity(&Actor::System, &input)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(hongmajia_domain::ErrorCode::InvalidCapacity),
+        "places must add up"
+    );
+}

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hongmajia_domain::{DomainError, ErrorCode};
 use hongmajia_services::activities::{
-    Activity, ActivityChange, ActivityInput, Notification, OwnSignup, SignedUp, SignupAnswer,
+    Activity, ActivityChange, ActivityInput, Notification, OwnSignup, SignedUp, SignupAnswer, SignupRequest,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
@@ -39,17 +39,6 @@ pub async fn show(
     Ok(Json(state.services().activity(&auth.actor, parse_id(&id)?).await?))
 }
 
-#[derive(Deserialize, Serialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SignupRequest {
-    /// Required when the activity has a risk notice.
-    #[serde(default)]
-    acknowledge_risk: bool,
-    /// A position of the activity (positions arrive later; accepted and ignored for now).
-    #[serde(default)]
-    position_id: Option<i64>,
-}
-
 /// Sign the signed-in volunteer up. An `Idempotency-Key` header makes a retry harmless: a
 /// successful answer is stored with its key and returned again; a refusal stores nothing.
 #[utoipa::path(post, path = "/api/v1/activities/{id}/signups", tag = "activities", security(("bearer" = [])),
@@ -58,7 +47,7 @@ pub struct SignupRequest {
     responses(
         (status = 201, body = SignupAnswer),
         (status = 409, description = "activity_full, already_signed_up", body = ErrorBody),
-        (status = 422, description = "outside_signup_window, acknowledgement_required, signup_overlap, idempotency_key_reused, not_registered", body = ErrorBody),
+        (status = 422, description = "outside_signup_window, acknowledgement_required, signup_overlap, idempotency_key_reused, not_registered, missing_field (position_id)", body = ErrorBody),
     ))]
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -78,11 +67,7 @@ pub async fn sign_up(
     let body = serde_json::to_string(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = hex_digest(&format!("{id}:{body}"));
     let retry = key.map(|k| (k, hash.as_str()));
-    match state
-        .services()
-        .sign_up(&auth.actor, id, request.acknowledge_risk, retry)
-        .await?
-    {
+    match state.services().sign_up(&auth.actor, id, &request, retry).await? {
         SignedUp::Fresh(answer) => Ok((StatusCode::CREATED, Json(answer)).into_response()),
         SignedUp::Replayed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
@@ -208,4 +193,30 @@ pub async fn my_notifications(
     ApiActor(auth): ApiActor,
 ) -> Result<Json<Vec<Notification>>, AppError> {
     Ok(Json(state.services().my_notifications(&auth.actor).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupDecision {
+    approve: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The organizer approves a pending sign-up or rejects it with a reason.
+#[utoipa::path(post, path = "/api/v1/signups/{id}/decision", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = SignupDecision,
+    responses((status = 200, body = SignupAnswer), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SignupDecision>,
+) -> Result<Json<SignupAnswer>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .decide_signup(&auth.actor, parse_id(&id)?, body.approve, &body.reason)
+            .await?,
+    ))
 }

@@ -57,6 +57,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         activities::change,
         activities::cancel_activity,
         activities::my_notifications,
+        activities::decide,
         records::checkin_pass,
         records::check_in,
         records::check_out,
@@ -176,6 +177,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/notifications", get(activities::my_notifications))
         .route("/activities/{id}/signups", post(activities::sign_up))
         .route("/signups/{id}/cancel", post(activities::cancel))
+        .route("/signups/{id}/decision", post(activities::decide))
         .route("/activities/{id}/checkin-pass", get(records::checkin_pass))
         .route("/activities/{id}/check-in", post(records::check_in))
         .route("/activities/{id}/check-out", post(records::check_out))

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::project::ProjectEvent;
 use hongmajia_domain::{Action, Decision, RegionCode, Target, TeamId, can};
 use hongmajia_services::ServiceError;
-use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup};
+use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup, SignupRequest};
 use hongmajia_services::attendance::{Direction, PresenceInput};
 use hongmajia_services::auth::Authenticated;
 use hongmajia_services::projects::{Project, ProjectInput};
@@ -229,6 +229,8 @@ pub async fn create_activity(
         latitude: None,
         longitude: None,
         geofence_m: None,
+        positions: Vec::new(),
+        requires_approval: false,
     };
     let result = state
         .services()
@@ -360,6 +362,8 @@ pub async fn activity(
 pub struct SignupForm {
     #[serde(default)]
     acknowledge_risk: Option<String>,
+    #[serde(default)]
+    position_id: Option<i64>,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -373,8 +377,11 @@ pub async fn sign_up(
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let id = parse_id(&id)?;
-    let acknowledged = form.acknowledge_risk.is_some();
-    match state.services().sign_up(&actor.0.actor, id, acknowledged, None).await {
+    let request = SignupRequest {
+        acknowledge_risk: form.acknowledge_risk.is_some(),
+        position_id: form.position_id,
+    };
+    match state.services().sign_up(&actor.0.actor, id, &request, None).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
         Err(error) => {
             let status = crate::error::status_of(error.code());

@@ -294,6 +294,8 @@ pub struct RunForm {
     #[serde(default)]
     request_id: Option<i64>,
     #[serde(default)]
+    signup_id: Option<i64>,
+    #[serde(default)]
     minutes: String,
     #[serde(default)]
     reason: String,
@@ -369,6 +371,16 @@ pub async fn run_step(
             services.change_activity(who, id, &change).await.map(|_| ())
         }
         "cancel" => services.cancel_activity(who, id, &form.reason).await.map(|_| ()),
+        "approve_signup" | "reject_signup" => match form.signup_id {
+            Some(signup) => {
+                let approve = form.action == "approve_signup";
+                services
+                    .decide_signup(who, signup, approve, &form.reason)
+                    .await
+                    .map(|_| ())
+            }
+            None => Err(missing()),
+        },
         _ => Err(missing()),
     };
     match outcome {
