@@ -485,6 +485,7 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::RecordExists));
         }
+        self.flag_record(tx, id).await?;
         Ok(id)
     }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod anomalies;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
@@ -36,12 +37,18 @@ use std::sync::Arc;
 pub struct Settings {
     /// Failed logins counted per client address in one window before it is refused.
     pub ip_attempt_limit: i64,
+    /// More service time than this in one day is flagged (12 hours by default).
+    pub max_daily_minutes: i64,
+    /// More backfills than this entered by one account in 24 hours are flagged.
+    pub backfills_per_day: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             ip_attempt_limit: hongmajia_domain::throttle::DEFAULT_IP_LIMIT,
+            max_daily_minutes: 12 * 60,
+            backfills_per_day: 20,
         }
     }
 }

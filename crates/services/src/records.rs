@@ -119,6 +119,7 @@ pub struct OverdueActivity {
 pub struct RecordReviews {
     pub awaiting_second_approval: Vec<PendingBackfill>,
     pub overdue: Vec<OverdueActivity>,
+    pub anomalies: Vec<crate::anomalies::AnomalyFlag>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -497,11 +498,13 @@ impl Services {
         match request.record_id {
             Some(id) => {
                 let current = find_record(tx, id).await?;
-                self.next_version(tx, &current, &version).await
+                self.next_version(tx, &current, &version).await?;
+                self.flag_record(tx, id).await
             }
             None => {
+                let id = new_id();
                 let row = NewRecord {
-                    id: new_id(),
+                    id,
                     volunteer_id: request.volunteer_id,
                     activity_id: activity.id,
                     region_code: &activity.region_code,
@@ -521,7 +524,7 @@ impl Services {
                 records::add_confirmed_minutes(tx, request.volunteer_id, request.minutes)
                     .await
                     .doing("adding to the total")?;
-                Ok(())
+                self.flag_record(tx, id).await
             }
         }
     }
@@ -596,6 +599,7 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::RecordExists));
         }
+        self.flag_record(&mut tx, id).await?;
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "service_record",
@@ -772,9 +776,11 @@ impl Services {
             })
             .collect();
         let overdue = self.overdue_in(&mut tx, prefix).await?;
+        let anomalies = self.open_flags(&mut tx, prefix).await?;
         Ok(RecordReviews {
             awaiting_second_approval: pending,
             overdue,
+            anomalies,
         })
     }
 

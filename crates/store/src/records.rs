@@ -656,3 +656,157 @@ pub async fn certificate_lines(tx: &mut Tx, number: &str) -> sqlx::Result<Vec<(i
         .await
     })
 }
+
+/// Whether the volunteer has another live record whose activity overlaps `[starts, ends)`.
+pub async fn overlapping_records(
+    tx: &mut Tx,
+    volunteer: i64,
+    activity: i64,
+    (starts, ends): (OffsetDateTime, OffsetDateTime),
+) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM service_records r JOIN activities a ON a.id = r.activity_id
+             WHERE r.volunteer_id = $1 AND r.activity_id <> $2 AND r.state NOT IN ('rejected', 'revoked')
+               AND r.minutes > 0 AND a.starts_at < $4 AND a.ends_at > $3",
+        )
+        .bind(volunteer)
+        .bind(activity)
+        .bind(starts)
+        .bind(ends)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// The minutes of a volunteer's live records of activities starting in `[from, to)`.
+pub async fn minutes_between(
+    tx: &mut Tx,
+    volunteer: i64,
+    (from, to): (OffsetDateTime, OffsetDateTime),
+) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(SUM(r.minutes), 0) FROM service_records r JOIN activities a ON a.id = r.activity_id
+             WHERE r.volunteer_id = $1 AND r.state NOT IN ('rejected', 'revoked') AND a.starts_at >= $2 AND a.starts_at < $3",
+        )
+        .bind(volunteer)
+        .bind(from)
+        .bind(to)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// Backfills one account entered since `since`.
+pub async fn backfills_entered_since(tx: &mut Tx, account: i64, since: OffsetDateTime) -> sqlx::Result<i64> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM service_records WHERE source = 'backfill' AND entered_by = $1 AND created_at >= $2",
+        )
+        .bind(account)
+        .bind(since)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+pub struct NewFlag<'a> {
+    pub kind: &'a str,
+    pub record_id: i64,
+    pub region_code: &'a str,
+    pub volunteer_id: i64,
+    pub detail: &'a str,
+    pub at: OffsetDateTime,
+}
+
+/// Raises a flag, once per kind and record.
+pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (kind, record_id) DO NOTHING",
+        )
+        .bind(crate::new_id())
+        .bind(f.kind)
+        .bind(f.record_id)
+        .bind(f.region_code)
+        .bind(f.volunteer_id)
+        .bind(f.detail)
+        .bind(f.at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FlagRow {
+    pub id: i64,
+    pub kind: String,
+    pub record_id: i64,
+    pub region_code: String,
+    pub volunteer_id: i64,
+    pub detail: String,
+    pub state: String,
+    pub resolved_by: Option<String>,
+    pub resolution_note: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+macro_rules! flag_columns {
+    () => {
+        "id, kind, record_id, region_code, volunteer_id, detail, state, resolved_by, resolution_note, created_at"
+    };
+}
+
+pub async fn open_flags(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<FlagRow>> {
+    let sql = concat!(
+        "SELECT ",
+        flag_columns!(),
+        " FROM anomaly_flags WHERE state = 'open' AND region_code LIKE $1 || '%' ORDER BY created_at, id LIMIT 500"
+    );
+    on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
+        .bind(prefix)
+        .fetch_all(conn)
+        .await)
+}
+
+pub async fn flag(tx: &mut Tx, id: i64) -> sqlx::Result<Option<FlagRow>> {
+    let sql = concat!("SELECT ", flag_columns!(), " FROM anomaly_flags WHERE id = $1");
+    on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await)
+}
+
+pub async fn flags_of_record(tx: &mut Tx, record: i64) -> sqlx::Result<Vec<FlagRow>> {
+    let sql = concat!(
+        "SELECT ",
+        flag_columns!(),
+        " FROM anomaly_flags WHERE record_id = $1 ORDER BY id"
+    );
+    on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
+        .bind(record)
+        .fetch_all(conn)
+        .await)
+}
+
+/// Resolves an open flag with a note; false when it was resolved already.
+pub async fn resolve_flag(tx: &mut Tx, id: i64, (by, note): (&str, &str), at: OffsetDateTime) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE anomaly_flags SET state = 'resolved', resolved_by = $2, resolution_note = $3, resolved_at = $4
+             WHERE id = $1 AND state = 'open'",
+        )
+        .bind(id)
+        .bind(by)
+        .bind(note)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}

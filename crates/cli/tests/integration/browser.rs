@@ -711,3 +711,113 @@ async fn a_project_goes_from_a_team_leader_to_a_volunteer_certificate_that_the_v
         client.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_resolved_with_a_note() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.account(Role::CenterAdmin, Some("140824")).await;
+    let city = app.account(Role::CityAdmin, Some("140800")).await;
+    let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 9100).await;
+    let code = app
+        .services()
+        .volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .await
+        .unwrap()
+        .code;
+    // This morning's activity, run on paper.
+    let site = crate::helpers::site_of(&app, "140824").await;
+    let services = app.services();
+    let project = hongmajia_services::projects::ProjectInput {
+        team_id: None,
+        site_id: Some(site),
+        title: "敬老院慰问".into(),
+        category: "扶贫济困".into(),
+        description: String::new(),
+        starts_on: "2026-11-01".into(),
+        ends_on: "2026-12-31".into(),
+    };
+    let project = services
+        .create_project(&hongmajia_domain::Actor::System, &project)
+        .await
+        .unwrap()
+        .id;
+    for event in [
+        hongmajia_domain::project::ProjectEvent::Submit,
+        hongmajia_domain::project::ProjectEvent::Approve,
+    ] {
+        services
+            .move_project(&hongmajia_domain::Actor::System, project, event, None)
+            .await
+            .unwrap();
+    }
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(serde_json::json!({
+        "project_id": project, "title": "敬老院打扫", "starts_at": "2026-11-29T09:00:00+08:00",
+        "ends_at": "2026-11-29T11:00:00+08:00", "capacity": 10,
+        "signup_opens_at": "2026-11-20T09:00:00+08:00", "signup_closes_at": "2026-11-29T09:00:00+08:00"
+    }))
+    .unwrap();
+    let activity = services
+        .create_activity(&hongmajia_domain::Actor::System, &input)
+        .await
+        .unwrap()
+        .id;
+    let sheet = tempfile::tempdir().unwrap().keep().join("签到表.png");
+    std::fs::write(&sheet, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-sign sheet").unwrap();
+
+    let driver = start_driver().await;
+    let organizer = browser(&driver).await;
+    log_in(&organizer, &app, &county.phone).await;
+    organizer
+        .goto(&app.url(&format!("/activities/{activity}/run")))
+        .await
+        .unwrap();
+    let form = organizer.form(Locator::Id("backfill-form")).await.unwrap();
+    form.set_by_name("volunteer_code", &code).await.unwrap();
+    form.set_by_name("minutes", "90").await.unwrap();
+    form.set_by_name("reason", "纸质签到表").await.unwrap();
+    organizer
+        .find(Locator::Css("#backfill-form input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&sheet.display().to_string())
+        .await
+        .unwrap();
+    click(&organizer, "#backfill-submit").await;
+    let mut entered = false;
+    for _ in 0..100 {
+        let reviews = services
+            .record_reviews(&hongmajia_domain::Actor::System, "140800")
+            .await
+            .unwrap();
+        if !reviews.awaiting_second_approval.is_empty() {
+            entered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        entered,
+        "the backfill reached the city's review: {}",
+        body_text(&organizer).await
+    );
+
+    let reviewer = browser(&driver).await;
+    log_in(&reviewer, &app, &city.phone).await;
+    click(&reviewer, "#nav-reviews").await;
+    assert!(text_of(&reviewer, "#backfills").await.contains("1h30m"));
+    assert_eq!(text_of(&reviewer, "#anomalies .anomaly-kind").await, "无签到记录的时长");
+    click(&reviewer, ".approve-backfill").await;
+    wait_until_gone(&reviewer, ".approve-backfill").await;
+    submit_form(&reviewer, "#anomalies form", &[("note", "已核对签到表原件")]).await;
+    wait_until_gone(&reviewer, ".resolve-flag").await;
+    let hours = services
+        .hours_of_volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .await
+        .unwrap();
+    assert_eq!(hours.confirmed_minutes, 90);
+    assert_eq!(hours.records[0].source, "backfill");
+    for client in [organizer, reviewer] {
+        client.close().await.unwrap();
+    }
+}

@@ -611,3 +611,125 @@ async fn only_the_volunteer_and_staff_in_scope_read_hours_and_only_staff_confirm
     assert_eq!(json_of(response).await["state"], "rejected");
     assert_eq!(my_hours(&app, &tokens[0]).await["confirmed_minutes"], 0);
 }
+
+async fn reviews(app: &TestApp, who: &Login<'_>, region: &str) -> Value {
+    let response = app
+        .get(
+            &format!("/api/v1/regions/{region}/record-reviews"),
+            Some(&who.token().await),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_of(response).await
+}
+
+fn kinds(reviews: &Value) -> Vec<String> {
+    let mut kinds: Vec<String> = reviews["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test]
+async fn suspicious_records_are_flagged_for_review_and_resolved_only_with_a_note() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8300).await.remove(0);
+    // Two activities at the same time, and one of fourteen hours.
+    let first = morning_activity(&app, json!({})).await;
+    let second = morning_activity(&app, json!({})).await;
+    let long = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-07T06:00:00+08:00", "ends_at": "2026-12-07T20:00:00+08:00", "capacity": 5}),
+    )
+    .await;
+    advance_to(&app, "2026-12-08T09:00:00+08:00");
+    for (activity, minutes) in [(first, 180), (second, 120), (long, 13 * 60)] {
+        let path = format!("/api/v1/activities/{activity}/missing-record");
+        let body = json!({"minutes": minutes, "reason": "纸质签到"});
+        let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
+        let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
+        let decided = app
+            .post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
+            .await;
+        assert_eq!(decided.status(), StatusCode::OK);
+    }
+    let found = reviews(&app, &county, "140824").await;
+    assert_eq!(
+        kinds(&found),
+        ["long_day", "no_checkin", "no_checkin", "no_checkin", "two_places"],
+        "{found}"
+    );
+    let elsewhere = staff(&app, Role::CenterAdmin, "140825").await;
+    assert!(kinds(&reviews(&app, &elsewhere, "140825").await).is_empty());
+
+    let flag = found["anomalies"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/anomalies/{flag}/resolve");
+    let silent = app
+        .post_json(&path, Some(&county.token().await), &json!({"note": ""}))
+        .await;
+    assert_eq!(error_code(silent).await, "reason_required", "never resolved silently");
+    let outsider = app
+        .post_json(&path, Some(&elsewhere.token().await), &json!({"note": "看过"}))
+        .await;
+    assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
+    let resolved = app
+        .post_json(
+            &path,
+            Some(&county.token().await),
+            &json!({"note": "已电话核实，确为全天值守"}),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+    let resolved = json_of(resolved).await;
+    assert_eq!(resolved["state"], "resolved");
+    assert_eq!(resolved["resolution_note"], "已电话核实，确为全天值守");
+    assert_eq!(
+        reviews(&app, &county, "140824").await["anomalies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[tokio::test]
+async fn one_person_entering_many_backfills_in_a_day_is_flagged() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.account(Role::CenterAdmin, Some("140824")).await;
+    let mut services = app.fresh_services().await;
+    services.settings.backfills_per_day = 2;
+    let actor = services
+        .actor_of(hongmajia_domain::AccountId(county.account_id))
+        .await
+        .unwrap();
+    let activity = morning_activity(&app, json!({})).await;
+    advance_to(&app, "2026-12-07T09:00:00+08:00");
+    let evidence = hongmajia_services::records::Evidence {
+        file_name: "sheet.png",
+        bytes: PNG,
+    };
+    let mut flagged = Vec::new();
+    for serial in 0..4 {
+        let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 8400 + serial).await;
+        let input = hongmajia_services::records::BackfillInput {
+            activity_id: activity,
+            volunteer_id: volunteer,
+            minutes: 60,
+            reason: "纸质签到表".into(),
+        };
+        let made = services.backfill(&actor, &input, &evidence).await.unwrap();
+        let reviews = services.record_reviews(&Actor::System, "140800").await.unwrap();
+        flagged.push(
+            reviews
+                .anomalies
+                .iter()
+                .any(|f| f.kind == "bulk_backfill" && f.record_id == made.id),
+        );
+    }
+    assert_eq!(flagged, [false, false, true, true], "the third and fourth of the day");
+}

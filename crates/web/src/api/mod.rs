@@ -79,6 +79,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         records::issue_certificate,
         records::certificate_pdf,
         records::verify,
+        records::resolve_anomaly,
         projects::create,
         projects::show,
         projects::change_state,
@@ -202,6 +203,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/certificates", post(records::issue_certificate))
         .route("/certificates/{number}/pdf", get(records::certificate_pdf))
         .route("/verify/{number}", get(records::verify))
+        .route("/anomalies/{id}/resolve", post(records::resolve_anomaly))
         .route("/projects", post(projects::create).get(projects::list))
         .route("/projects/{id}", get(projects::show))
         .route("/projects/{id}/state", post(projects::change_state))

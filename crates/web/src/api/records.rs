@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hongmajia_services::anomalies::AnomalyFlag;
 use hongmajia_services::attendance::{AttendanceView, CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::{IssuedCertificate, Verification};
 use hongmajia_services::records::{
@@ -238,7 +239,11 @@ pub async fn decide_correction(
 #[derive(Deserialize, IntoParams)]
 pub struct BackfillParams {
     activity_id: i64,
-    volunteer_id: i64,
+    /// The volunteer, by id or by volunteer code.
+    #[serde(default)]
+    volunteer_id: Option<i64>,
+    #[serde(default)]
+    volunteer_code: Option<String>,
     minutes: i64,
     reason: String,
     /// The evidence file's name, as the uploader's computer called it.
@@ -257,9 +262,20 @@ pub async fn backfill(
     QueryParams(params): QueryParams<BackfillParams>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<RecordSummary>), AppError> {
+    let volunteer_id = match (params.volunteer_id, params.volunteer_code.as_deref()) {
+        (Some(id), _) => id,
+        (None, Some(code)) => state.services().volunteer_by_code(code.trim()).await?.ok_or_else(|| {
+            hongmajia_domain::DomainError::on(hongmajia_domain::ErrorCode::NotFound, "volunteer_code")
+        })?,
+        (None, None) => {
+            return Err(
+                hongmajia_domain::DomainError::on(hongmajia_domain::ErrorCode::MissingField, "volunteer_id").into(),
+            );
+        }
+    };
     let input = BackfillInput {
         activity_id: params.activity_id,
-        volunteer_id: params.volunteer_id,
+        volunteer_id,
         minutes: params.minutes,
         reason: params.reason,
     };
@@ -400,4 +416,28 @@ pub(crate) fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
     responses((status = 200, body = Verification), (status = 404, body = ErrorBody)))]
 pub async fn verify(State(state): State<AppState>, Path(number): Path<String>) -> Result<Json<Verification>, AppError> {
     Ok(Json(state.services().verify_certificate(&number).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    note: String,
+}
+
+/// Resolve an anomaly flag with a note (admins whose region covers the record's).
+#[utoipa::path(post, path = "/api/v1/anomalies/{id}/resolve", tag = "records", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = NoteInput,
+    responses((status = 200, body = AnomalyFlag), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn resolve_anomaly(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<NoteInput>,
+) -> Result<Json<AnomalyFlag>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .resolve_anomaly(&auth.actor, parse_id(&id)?, &input.note)
+            .await?,
+    ))
 }

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/site", post(regions::save_site))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/import.js", get(import_script))
+        .route("/assets/backfill.js", get(backfill_script))
         .route(
             "/volunteer/register",
             get(volunteers::self_form).post(volunteers::self_submit),
@@ -78,6 +79,11 @@ pub fn routes() -> Router<AppState> {
         .route("/my/certificates/{number}", get(records::certificate_pdf))
         .route("/activities/{id}/qr", get(records::qr_screen))
         .route("/activities/{id}/run", get(records::run).post(records::run_step))
+        .route(
+            "/regions/{code}/records",
+            get(records::reviews).post(records::review_step),
+        )
+        .route("/records/{id}/evidence", get(records::evidence))
 }
 
 /// What every page's frame needs: language, who is signed in, the form token, where we are.
@@ -192,15 +198,23 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-async fn import_script() -> Response {
+async fn backfill_script() -> Response {
+    script(include_str!("../../assets/backfill.js"))
+}
+
+fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/import.js"),
+        body,
     )
         .into_response()
+}
+
+async fn import_script() -> Response {
+    script(include_str!("../../assets/import.js"))
 }
 
 #[derive(Template)]

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_services::activities::{Activity, ActivityChange};
 use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::Verification;
-use hongmajia_services::records::{ConfirmInput, CorrectionView, DecisionInput, MyHours};
+use hongmajia_services::records::{ConfirmInput, CorrectionView, DecisionInput, MyHours, RecordReviews};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -391,4 +391,106 @@ pub async fn run_step(
             run_page(&state, lang, &actor.0, id, (error, status)).await
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "record_reviews.html")]
+struct ReviewPage {
+    c: Chrome,
+    region: String,
+    reviews: RecordReviews,
+    error: Option<&'static str>,
+}
+
+async fn review_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &hongmajia_services::auth::Authenticated,
+    region: &str,
+    (error, status): (Option<&'static str>, StatusCode),
+) -> Result<Response, AppError> {
+    let reviews = state.services().record_reviews(&auth.actor, region).await?;
+    let page = ReviewPage {
+        c: Chrome::signed_in(lang.0, auth, &format!("/regions/{region}/records")),
+        region: region.to_owned(),
+        reviews,
+        error,
+    };
+    Ok(html(&page, status))
+}
+
+/// The review page of a region's admins: backfills awaiting their approval, overdue activities,
+/// anomaly flags.
+pub async fn reviews(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    review_page(&state, lang, &auth, &code, (None, StatusCode::OK)).await
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    /// `approve`, `refuse` (a backfill) or `resolve` (a flag).
+    action: String,
+    id: i64,
+    #[serde(default)]
+    note: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+pub async fn review_step(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(code): Path<String>,
+    FormBody(form): FormBody<ReviewForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let services = state.services();
+    let who = &actor.0.actor;
+    let outcome = match form.action.as_str() {
+        "approve" | "refuse" => {
+            let input = DecisionInput {
+                approve: form.action == "approve",
+                note: form.note.clone(),
+            };
+            services.approve_backfill(who, form.id, &input).await.map(|_| ())
+        }
+        "resolve" => services.resolve_anomaly(who, form.id, &form.note).await.map(|_| ()),
+        _ => Err(hongmajia_services::ServiceError::rule(
+            hongmajia_domain::ErrorCode::InvalidQuery,
+        )),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/regions/{code}/records")).into_response()),
+        Err(e) => {
+            let status = crate::error::status_of(e.code());
+            let error = Some(refusal_in_place(lang.0, e)?);
+            review_page(&state, lang, &actor.0, &code, (error, status)).await
+        }
+    }
+}
+
+/// A backfill's evidence file, for its reviewers and organizers.
+pub async fn evidence(
+    State(state): State<AppState>,
+    PageActor(auth): PageActor,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (name, content_type, bytes) = state.services().evidence(&auth.actor, parse_id(&id)?).await?;
+    let disposition = format!(
+        "inline; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

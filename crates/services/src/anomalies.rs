@@ -1,0 +1,152 @@
+//! Anomaly flags (domain.md §3.3; the CCTV 2025 exposé: hours bought and typed in by an admin):
+//! hours with no check-in, one volunteer in two places at once, more hours in a day than a day
+//! allows, and one person entering many backfills. Raised in the transaction of the write that
+//! made the record look so; shown on the review page of the site admins in scope; resolved with a
+//! note, never deleted.
+
+use crate::audit::{Change, record};
+use crate::error::DbContext;
+use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::calendar::CHINA;
+use hongmajia_domain::hours::hours_text;
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_store::Tx;
+use hongmajia_store::records::{self, NewFlag};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime, Time};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnomalyFlag {
+    pub id: i64,
+    /// `no_checkin`, `two_places`, `long_day` or `bulk_backfill`.
+    pub kind: String,
+    pub record_id: i64,
+    pub region_code: String,
+    pub volunteer_id: i64,
+    pub detail: String,
+    pub state: String,
+    pub resolved_by: Option<String>,
+    pub resolution_note: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+pub(crate) fn flag_view(f: records::FlagRow) -> AnomalyFlag {
+    AnomalyFlag {
+        id: f.id,
+        kind: f.kind,
+        record_id: f.record_id,
+        region_code: f.region_code,
+        volunteer_id: f.volunteer_id,
+        detail: f.detail,
+        state: f.state,
+        resolved_by: f.resolved_by,
+        resolution_note: f.resolution_note,
+        at: f.created_at,
+    }
+}
+
+impl Services {
+    /// Looks at a record just written and raises the flags it deserves.
+    pub(crate) async fn flag_record(&self, tx: &mut Tx, record_id: i64) -> ServiceResult<()> {
+        let Some(r) = records::record(tx, record_id).await.doing("reading the record")? else {
+            return Ok(());
+        };
+        if matches!(r.state.as_str(), "rejected" | "revoked") {
+            return Ok(());
+        }
+        let activity = crate::attendance::find_activity(tx, r.activity_id).await?;
+        let now = self.now();
+        let mut raised: Vec<(&str, String)> = Vec::new();
+        if matches!(r.source.as_str(), "reported" | "backfill") {
+            raised.push(("no_checkin", format!("{} ({})", hours_text(r.minutes), r.source)));
+        }
+        let others = records::overlapping_records(
+            tx,
+            r.volunteer_id,
+            r.activity_id,
+            (activity.starts_at, activity.ends_at),
+        )
+        .await
+        .doing("looking for overlapping records")?;
+        if others > 0 && r.minutes > 0 {
+            raised.push(("two_places", format!("{others} other record(s) at the same time")));
+        }
+        let day = activity.starts_at.to_offset(CHINA).date();
+        let from = day.with_time(Time::MIDNIGHT).assume_offset(CHINA);
+        let in_day = records::minutes_between(tx, r.volunteer_id, (from, from + Duration::days(1)))
+            .await
+            .doing("adding up the day")?;
+        if in_day > self.settings.max_daily_minutes {
+            raised.push(("long_day", format!("{day}: {} h", hours_text(in_day))));
+        }
+        if let (Some(account), "backfill") = (r.entered_by, r.source.as_str()) {
+            let entered = records::backfills_entered_since(tx, account, now - Duration::days(1))
+                .await
+                .doing("counting backfills")?;
+            if entered > self.settings.backfills_per_day {
+                raised.push((
+                    "bulk_backfill",
+                    format!("{entered} backfills in 24 h by account {account}"),
+                ));
+            }
+        }
+        for (kind, detail) in raised {
+            let flag = NewFlag {
+                kind,
+                record_id,
+                region_code: &r.region_code,
+                volunteer_id: r.volunteer_id,
+                detail: &detail,
+                at: now,
+            };
+            records::raise_flag(tx, &flag).await.doing("raising a flag")?;
+        }
+        Ok(())
+    }
+
+    /// Open flags of a region and below.
+    pub(crate) async fn open_flags(&self, tx: &mut Tx, prefix: &str) -> ServiceResult<Vec<AnomalyFlag>> {
+        let rows = records::open_flags(tx, prefix).await.doing("reading flags")?;
+        Ok(rows.into_iter().map(flag_view).collect())
+    }
+
+    /// Resolves a flag with a note (admins whose region covers the record's).
+    pub async fn resolve_anomaly(&self, actor: &Actor, id: i64, note: &str) -> ServiceResult<AnomalyFlag> {
+        let note = note.trim();
+        let mut tx = self.db.begin().await.doing("starting the resolution")?;
+        let flag = records::flag(&mut tx, id)
+            .await
+            .doing("finding the flag")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let region = RegionCode::parse(&flag.region_code).map_err(|e| anyhow::anyhow!("flag region: {e}"))?;
+        authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
+        if note.is_empty() {
+            return Err(ServiceError::Rule(DomainError::on(ErrorCode::ReasonRequired, "note")));
+        }
+        if !records::resolve_flag(&mut tx, id, (actor.label(), note), self.now())
+            .await
+            .doing("resolving")?
+        {
+            return Err(ServiceError::Rule(DomainError::on(
+                ErrorCode::InvalidTransition,
+                "state",
+            )));
+        }
+        let change = Change {
+            action: Action::RecordReview,
+            target_kind: "anomaly_flag",
+            target_id: id.to_string(),
+            region: Some(&region),
+            summary: format!("resolved the {} flag of record {}: {note}", flag.kind, flag.record_id),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let resolved = records::flag(&mut tx, id).await.doing("reading back")?;
+        tx.commit().await.doing("committing the resolution")?;
+        resolved
+            .map(flag_view)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the flag vanished")))
+    }
+}
