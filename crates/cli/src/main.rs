@@ -370,6 +370,8 @@ fn print_demo(summary: &DemoSummary) {
 }
 
 async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<String>) -> anyhow::Result<()> {
+    // A malformed deployment setting stops the start, rather than silently using the defaults.
+    hongmajia_services::configured_star_thresholds()?;
     if demo {
         if demo::is_loaded(&services).await? {
             println!("the demo city is already loaded; serving it (its passwords were printed when it was loaded)");

@@ -43,6 +43,17 @@ pub fn minutes_present(
 }
 
 impl CountingRule {
+    /// A rule as a deployment or an activity sets it: the remainders within an hour, in order,
+    /// and a share of presence in percent.
+    pub fn new(nothing_up_to: i64, half_up_to: i64, min_presence_percent: i64) -> Option<Self> {
+        let ordered = 0 <= nothing_up_to && nothing_up_to <= half_up_to && half_up_to <= 59;
+        (ordered && (0..=100).contains(&min_presence_percent)).then_some(Self {
+            nothing_up_to,
+            half_up_to,
+            min_presence_percent,
+        })
+    }
+
     /// The service time earned, in minutes (a whole number of half hours), for `present` minutes
     /// of an activity lasting `duration` minutes.
     pub fn credited_minutes(&self, present: i64, duration: i64) -> i64 {
@@ -77,6 +88,14 @@ pub fn star_level(confirmed_minutes: i64, thresholds_hours: &[i64; 5]) -> u8 {
 
 pub const DEFAULT_STAR_THRESHOLDS: [i64; 5] = [100, 300, 600, 1000, 1500];
 
+/// Thresholds as a deployment writes them (`100,300,600,1000,1500`): five hours, each above the one
+/// before.
+pub fn parse_star_thresholds(raw: &str) -> Option<[i64; 5]> {
+    let hours: Vec<i64> = raw.split(',').map(|h| h.trim().parse().ok()).collect::<Option<_>>()?;
+    let hours: [i64; 5] = hours.try_into().ok()?;
+    (hours[0] > 0 && hours.windows(2).all(|w| w[0] < w[1])).then_some(hours)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +114,34 @@ mod tests {
         assert_eq!(credited(60), 60);
         assert_eq!(credited(135), 120);
         assert_eq!(credited(136), 150);
+    }
+
+    #[test]
+    fn star_thresholds_are_five_rising_hours() {
+        assert_eq!(
+            parse_star_thresholds("100,300,600,1000,1500"),
+            Some(DEFAULT_STAR_THRESHOLDS)
+        );
+        assert_eq!(
+            parse_star_thresholds(" 50, 100 ,200,400,800"),
+            Some([50, 100, 200, 400, 800])
+        );
+        assert_eq!(parse_star_thresholds("100,300,600,1000"), None);
+        assert_eq!(parse_star_thresholds("100,300,300,1000,1500"), None);
+        assert_eq!(parse_star_thresholds("0,300,600,1000,1500"), None);
+        assert_eq!(parse_star_thresholds("a,b,c,d,e"), None);
+    }
+
+    #[test]
+    fn rules_out_of_order_are_refused() {
+        assert_eq!(CountingRule::new(15, 45, 60), Some(CountingRule::default()));
+        assert!(CountingRule::new(30, 20, 60).is_none());
+        assert!(CountingRule::new(0, 60, 60).is_none());
+        assert!(CountingRule::new(0, 0, 101).is_none());
+        // Exact half hours: anything up to 29 minutes counts nothing, 30 and more a half hour.
+        let strict = CountingRule::new(29, 59, 0).unwrap();
+        assert_eq!(strict.credited_minutes(89, 120), 60);
+        assert_eq!(strict.credited_minutes(90, 120), 90);
     }
 
     #[test]

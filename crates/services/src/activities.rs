@@ -6,6 +6,7 @@
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::hours::CountingRule;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,23 @@ pub struct ActivityInput {
     /// Sign-ups wait for the organizer's approval (`pending`), holding their place meanwhile.
     #[serde(default)]
     pub requires_approval: bool,
+    /// How service time is counted (R-TIME-2/3); the half-hour rule and 60 % presence by default.
+    #[serde(default)]
+    pub counting: Option<CountingInput>,
+    /// The organizer bought accident insurance for the participants (R-REG-6).
+    #[serde(default)]
+    pub insured: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountingInput {
+    /// Minutes of a remainder within an hour that count nothing.
+    pub nothing_up_to: i64,
+    /// Minutes of a remainder up to which it counts half an hour (above: a whole hour).
+    pub half_up_to: i64,
+    /// The least share of the activity, in percent, one must be present for to earn time.
+    pub min_presence_percent: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -159,6 +177,10 @@ pub struct Activity {
     pub state_reason: Option<String>,
     pub requires_approval: bool,
     pub positions: Vec<Position>,
+    pub counting: CountingInput,
+    pub insured: bool,
+    /// A lecture's audience, recorded afterwards.
+    pub audience_count: Option<i64>,
 }
 
 /// A change of an activity's time or place, announced to everyone signed up.
@@ -246,8 +268,11 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
     ServiceError::Rule(DomainError::on(code, field))
 }
 
+/// A time as given (any offset), kept in UTC: SQLite compares stored times as text, which is
+/// right only when every stored time and every bound one has the same offset.
 fn instant(raw: &str, field: &'static str) -> ServiceResult<OffsetDateTime> {
     OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339)
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
         .map_err(|_| rule(ErrorCode::InvalidPeriod, field))
 }
 
@@ -276,6 +301,13 @@ impl Activity {
             state_reason: row.state_reason,
             requires_approval: row.requires_approval == 1,
             positions: Vec::new(),
+            counting: CountingInput {
+                nothing_up_to: row.count_nothing_up_to,
+                half_up_to: row.count_half_up_to,
+                min_presence_percent: row.min_presence_percent,
+            },
+            insured: row.insured == 1,
+            audience_count: row.audience_count,
         }
     }
 }
@@ -332,6 +364,11 @@ impl Services {
         }
         let (point, geofence_m) = place_of(input)?;
         let positions = checked_positions(input)?;
+        let counting = match input.counting {
+            Some(c) => CountingRule::new(c.nothing_up_to, c.half_up_to, c.min_presence_percent)
+                .ok_or_else(|| rule(ErrorCode::InvalidMinutes, "counting"))?,
+            None => CountingRule::default(),
+        };
         let id = new_id();
         let row = activities::NewActivity {
             id,
@@ -352,6 +389,12 @@ impl Services {
             geofence_m,
             kind,
             requires_approval: input.requires_approval,
+            counting: (
+                counting.nothing_up_to,
+                counting.half_up_to,
+                counting.min_presence_percent,
+            ),
+            insured: input.insured,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
@@ -504,6 +547,34 @@ impl Services {
                 at: n.created_at,
             })
             .collect())
+    }
+
+    /// Records the audience of a lecture after it has started (宣讲 counted in sessions and people).
+    pub async fn record_audience(&self, actor: &Actor, id: i64, audience: i64) -> ServiceResult<Activity> {
+        if !(0..=1_000_000).contains(&audience) {
+            return Err(rule(ErrorCode::InvalidCapacity, "audience_count"));
+        }
+        let mut tx = self.db.begin().await.doing("starting the audience")?;
+        let current = crate::attendance::find_activity(&mut tx, id).await?;
+        let target = crate::attendance::run_target(&mut tx, &current).await?;
+        authorize(actor, Action::ActivityRun, &target)?;
+        if !activities::set_audience(&mut tx, id, audience, self.now())
+            .await
+            .doing("recording the audience")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "kind"));
+        }
+        let change = Change {
+            action: Action::ActivityRun,
+            target_kind: "activity",
+            target_id: id.to_string(),
+            region: target.region.as_ref(),
+            summary: format!("lecture {}: audience {audience}", current.title),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let activity = with_positions(&mut tx, id).await?;
+        tx.commit().await.doing("committing the audience")?;
+        Ok(activity)
     }
 
     /// Activities still to come under `region` (the volunteer's county when none is given), whose

@@ -75,7 +75,11 @@ impl Services {
             raised.push(("two_places", format!("{others} other record(s) at the same time")));
         }
         let day = activity.starts_at.to_offset(CHINA).date();
-        let from = day.with_time(Time::MIDNIGHT).assume_offset(CHINA);
+        // Stored times are UTC, and SQLite compares them as text: bind UTC too.
+        let from = day
+            .with_time(Time::MIDNIGHT)
+            .assume_offset(CHINA)
+            .to_offset(time::UtcOffset::UTC);
         let in_day = records::minutes_between(tx, r.volunteer_id, (from, from + Duration::days(1)))
             .await
             .doing("adding up the day")?;

@@ -127,6 +127,16 @@ pub(crate) async fn find_activity(tx: &mut Tx, id: i64) -> ServiceResult<activit
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
+/// The activity's own rule of counting service time.
+fn counting_rule(activity: &activities::ActivityRow) -> CountingRule {
+    CountingRule::new(
+        activity.count_nothing_up_to,
+        activity.count_half_up_to,
+        activity.min_presence_percent,
+    )
+    .unwrap_or_default()
+}
+
 /// The activity's length in minutes, the cap of any record of it (R-TIME-4).
 pub(crate) fn duration_minutes(activity: &activities::ActivityRow) -> i64 {
     (activity.ends_at - activity.starts_at).whole_minutes()
@@ -381,7 +391,7 @@ impl Services {
                     .await
                     .doing("checking out")?;
                 let present = minutes_present(open.checked_in_at, now, activity.starts_at, activity.ends_at);
-                let minutes = CountingRule::default().credited_minutes(present, duration_minutes(activity));
+                let minutes = counting_rule(activity).credited_minutes(present, duration_minutes(activity));
                 let record = self
                     .new_record(tx, activity, volunteer, ("checkin", "pending", minutes), "check-out")
                     .await?;
@@ -437,7 +447,7 @@ impl Services {
             activity.starts_at,
             activity.ends_at,
         );
-        let minutes = CountingRule::default().credited_minutes(present, duration_minutes(&activity));
+        let minutes = counting_rule(&activity).credited_minutes(present, duration_minutes(&activity));
         self.new_record(
             tx,
             &activity,

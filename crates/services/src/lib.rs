@@ -86,6 +86,30 @@ impl Services {
     }
 }
 
+/// The star thresholds of this deployment (`HONGMAJIA_STAR_THRESHOLDS`, hours, e.g.
+/// `100,300,600,1000,1500`, the default); `serve` refuses to start with a malformed value.
+pub fn star_thresholds() -> [i64; 5] {
+    static THRESHOLDS: std::sync::OnceLock<[i64; 5]> = std::sync::OnceLock::new();
+    *THRESHOLDS.get_or_init(|| {
+        configured_star_thresholds()
+            .ok()
+            .flatten()
+            .unwrap_or(hongmajia_domain::hours::DEFAULT_STAR_THRESHOLDS)
+    })
+}
+
+/// The thresholds the environment sets, if any; an error names the malformed value.
+pub fn configured_star_thresholds() -> anyhow::Result<Option<[i64; 5]>> {
+    match std::env::var("HONGMAJIA_STAR_THRESHOLDS") {
+        Ok(raw) if !raw.trim().is_empty() => hongmajia_domain::hours::parse_star_thresholds(&raw)
+            .map(Some)
+            .ok_or_else(|| {
+                anyhow::anyhow!("HONGMAJIA_STAR_THRESHOLDS={raw:?}: give five rising hours, e.g. 100,300,600,1000,1500")
+            }),
+        _ => Ok(None),
+    }
+}
+
 /// Asks the access policy; a refusal becomes "not found" or "forbidden" as the policy says.
 pub fn authorize(actor: &Actor, action: Action, target: &Target) -> ServiceResult<()> {
     match can(actor, action, target) {

@@ -8,7 +8,7 @@ use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
-use hongmajia_domain::hours::{DEFAULT_STAR_THRESHOLDS, hours_text, star_level};
+use hongmajia_domain::hours::{hours_text, star_level};
 use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
@@ -864,7 +864,7 @@ impl Services {
             code: volunteer.code.clone(),
             confirmed_minutes: total,
             confirmed_hours: hours_text(total),
-            star_level: star_level(total, &DEFAULT_STAR_THRESHOLDS),
+            star_level: star_level(total, &crate::star_thresholds()),
             records: views,
         })
     }

@@ -78,6 +78,9 @@ pub struct Volunteer {
     /// Set when this registration was found to be a duplicate: the record kept for the person.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<i64>,
+    /// Confirmed service hours (one decimal) and the star level they give (R-STAR).
+    pub confirmed_hours: String,
+    pub star_level: u8,
 }
 
 /// The unmasked personal data, for a role that covers the volunteer, on an audited request.
@@ -289,6 +292,8 @@ impl Volunteer {
             child_data: row.child_data == 1,
             registered_by: row.registered_by,
             merged_into: None,
+            confirmed_hours: hongmajia_domain::hours::hours_text(row.confirmed_minutes),
+            star_level: hongmajia_domain::hours::star_level(row.confirmed_minutes, &crate::star_thresholds()),
         }
     }
 

@@ -9,7 +9,8 @@ macro_rules! activity_columns {
     () => {
         "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
          capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
-         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason, requires_approval"
+         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason, requires_approval,
+         count_nothing_up_to, count_half_up_to, min_presence_percent, insured, audience_count"
     };
 }
 
@@ -39,6 +40,11 @@ pub struct ActivityRow {
     pub kind: String,
     pub state_reason: Option<String>,
     pub requires_approval: i64,
+    pub count_nothing_up_to: i64,
+    pub count_half_up_to: i64,
+    pub min_presence_percent: i64,
+    pub insured: i64,
+    pub audience_count: Option<i64>,
 }
 
 pub struct NewActivity<'a> {
@@ -61,6 +67,9 @@ pub struct NewActivity<'a> {
     pub geofence_m: Option<i64>,
     pub kind: &'a str,
     pub requires_approval: bool,
+    /// (nothing up to, half an hour up to, least presence in percent)
+    pub counting: (i64, i64, i64),
+    pub insured: bool,
     pub at: OffsetDateTime,
 }
 
@@ -69,9 +78,10 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         sqlx::query(
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
                 signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
-                min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval)
+                min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval,
+                count_nothing_up_to, count_half_up_to, min_presence_percent, insured)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
-                $16, $17, $18, $19, $20)",
+                $16, $17, $18, $19, $20, $21, $22, $23, $24)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -93,6 +103,10 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.geofence_m)
         .bind(a.kind)
         .bind(i64::from(a.requires_approval))
+        .bind(a.counting.0)
+        .bind(a.counting.1)
+        .bind(a.counting.2)
+        .bind(i64::from(a.insured))
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -588,4 +602,21 @@ pub async fn give_back_position_place(tx: &mut Tx, position: i64) -> sqlx::Resul
             .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Records a lecture's audience after it has taken place.
+pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE activities SET audience_count = $2, updated_at = $3
+             WHERE id = $1 AND kind = 'lecture' AND state = 'published' AND starts_at <= $3",
+        )
+        .bind(id)
+        .bind(audience)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
 }

@@ -21,6 +21,8 @@ pub struct VolunteerRow {
     pub child_data: i64,
     pub registered_by: String,
     pub created_at: OffsetDateTime,
+    /// Confirmed service time, kept with every change of a record.
+    pub confirmed_minutes: i64,
 }
 
 /// Everything stored for a new registration.
@@ -92,7 +94,7 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<VolunteerRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VolunteerRow>(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
-                    categories, availability, child_data, registered_by, created_at
+                    categories, availability, child_data, registered_by, created_at, confirmed_minutes
              FROM volunteers WHERE id = $1",
         )
         .bind(id)
@@ -105,7 +107,7 @@ pub async fn find_by_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Optio
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VolunteerRow>(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
-                    categories, availability, child_data, registered_by, created_at
+                    categories, availability, child_data, registered_by, created_at, confirmed_minutes
              FROM volunteers WHERE account_id = $1",
         )
         .bind(account_id)
@@ -156,7 +158,7 @@ pub async fn list(
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VolunteerRow>(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
-                    categories, availability, child_data, registered_by, created_at
+                    categories, availability, child_data, registered_by, created_at, confirmed_minutes
              FROM volunteers
              WHERE region_code LIKE $1 || '%' AND merged_into IS NULL
                AND ($2 = '' OR LOWER(name) LIKE '%' || LOWER($2) || '%' ESCAPE '\\')
@@ -239,6 +241,7 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
         sqlx::query_as::<_, ExportRow>(
             "SELECT v.id, v.account_id, v.code, v.name, v.gender, v.birth_date, v.id_type, v.id_masked, v.phone_masked,
                     v.region_code, v.skills, v.categories, v.availability, v.child_data, v.registered_by, v.created_at,
+                    v.confirmed_minutes,
                     v.id_enc, v.phone_enc
              FROM volunteers v
              WHERE v.region_code LIKE $1 || '%' AND v.merged_into IS NULL

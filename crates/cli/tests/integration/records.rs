@@ -733,3 +733,111 @@ async fn one_person_entering_many_backfills_in_a_day_is_flagged() {
     }
     assert_eq!(flagged, [false, false, true, true], "the third and fourth of the day");
 }
+
+#[tokio::test]
+async fn an_activity_counts_time_by_its_own_rule_and_a_lecture_records_its_audience() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8500).await.remove(0);
+    // Whole half hours only (a remainder under 30 minutes counts nothing), no least presence.
+    let counting = json!({"nothing_up_to": 29, "half_up_to": 59, "min_presence_percent": 0});
+    let activity = morning_activity(&app, json!({"counting": counting, "kind": "lecture", "insured": true})).await;
+    let shown = json_of(
+        app.get(
+            &format!("/api/v1/activities/{activity}"),
+            Some(&volunteer.token().await),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(shown["counting"], counting);
+    assert_eq!(shown["insured"], true);
+    let service = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &organizer, &volunteer, activity).await;
+    let hours = my_hours(&app, &volunteer).await;
+    // Present 08:00–10:20: 140 minutes = 2 h 20 min → 2 h under this rule (2.5 h under the default).
+    assert_eq!(hours["records"][0]["id"], record);
+    assert_eq!(hours["records"][0]["minutes"], 120);
+
+    let path = format!("/api/v1/activities/{activity}/audience");
+    let negative = app
+        .post_json(&path, Some(&organizer.token().await), &json!({"audience_count": -1}))
+        .await;
+    assert_eq!(error_code(negative).await, "invalid_capacity");
+    let done = app
+        .post_json(&path, Some(&organizer.token().await), &json!({"audience_count": 86}))
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(json_of(done).await["audience_count"], 86);
+
+    let bad = json!({"nothing_up_to": 50, "half_up_to": 40, "min_presence_percent": 60});
+    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
+        "project_id": shown["project_id"], "title": "规则颠倒", "starts_at": "2026-12-20T08:00:00+08:00",
+        "ends_at": "2026-12-20T11:00:00+08:00", "capacity": 5, "counting": bad}))
+    .unwrap();
+    let refused = app
+        .services()
+        .create_activity(&Actor::System, &input)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(hongmajia_domain::ErrorCode::InvalidMinutes));
+    let not_a_lecture = format!("/api/v1/activities/{service}/audience");
+    let refused = app
+        .post_json(
+            &not_a_lecture,
+            Some(&organizer.token().await),
+            &json!({"audience_count": 3}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn confirmed_hours_give_the_star_level_shown_on_the_profile_and_in_lists() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8600).await.remove(0);
+    // A five-day relief operation: 99.5 hours are one short of the first star, 100 reach it.
+    let relief = activity_with(
+        &app,
+        json!({"starts_at": "2026-11-30T00:00:00+08:00", "ends_at": "2026-12-05T00:00:00+08:00", "capacity": 50}),
+    )
+    .await;
+    advance_to(&app, "2026-12-06T09:00:00+08:00");
+    let path = format!("/api/v1/activities/{relief}/missing-record");
+    let body = json!({"minutes": 99 * 60 + 30, "reason": "抗洪抢险值守"});
+    let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
+    let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
+    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    let me = json_of(app.get("/api/v1/me/volunteer", Some(&volunteer.token().await)).await).await;
+    assert_eq!(
+        (me["confirmed_hours"].as_str(), me["star_level"].as_i64()),
+        (Some("99.5"), Some(0))
+    );
+
+    let record = my_hours(&app, &volunteer).await["records"][0]["id"].as_i64().unwrap();
+    let ask = format!("/api/v1/records/{record}/corrections");
+    let body = json!({"minutes": 100 * 60, "reason": "交接班半小时漏记"});
+    let asked = json_of(app.post_json(&ask, Some(&volunteer.token().await), &body).await).await;
+    let decide = format!("/api/v1/corrections/{}/decision", asked["id"]);
+    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    let list = json_of(
+        app.get("/api/v1/volunteers?region=140824", Some(&county.token().await))
+            .await,
+    )
+    .await;
+    let listed = list["volunteers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == me["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (listed["confirmed_hours"].as_str(), listed["star_level"].as_i64()),
+        (Some("100.0"), Some(1))
+    );
+    assert_eq!(my_hours(&app, &volunteer).await["star_level"], 1);
+}

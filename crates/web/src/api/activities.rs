@@ -220,3 +220,27 @@ pub async fn decide(
             .await?,
     ))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    audience_count: i64,
+}
+
+/// Record a lecture's audience once it has taken place.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/audience", tag = "activities", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = Audience,
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn audience(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Audience>,
+) -> Result<Json<Activity>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .record_audience(&auth.actor, parse_id(&id)?, body.audience_count)
+            .await?,
+    ))
+}

@@ -58,6 +58,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         activities::cancel_activity,
         activities::my_notifications,
         activities::decide,
+        activities::audience,
         records::checkin_pass,
         records::check_in,
         records::check_out,
@@ -175,6 +176,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/signups", get(activities::my_signups))
         .route("/activities/{id}", get(activities::show).patch(activities::change))
         .route("/activities/{id}/cancel", post(activities::cancel_activity))
+        .route("/activities/{id}/audience", post(activities::audience))
         .route("/me/notifications", get(activities::my_notifications))
         .route("/activities/{id}/signups", post(activities::sign_up))
         .route("/signups/{id}/cancel", post(activities::cancel))

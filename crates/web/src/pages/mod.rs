@@ -113,6 +113,11 @@ impl Chrome {
         self.lang.t(&format!("level.{}", level.as_str()))
     }
 
+    /// A star level as stars (★★★).
+    pub fn stars(&self, level: &u8) -> String {
+        "★".repeat(usize::from(*level))
+    }
+
     /// A time as people in China read it (UTC+8).
     pub fn time(&self, at: &OffsetDateTime) -> String {
         let local = at.to_offset(hongmajia_domain::calendar::CHINA);

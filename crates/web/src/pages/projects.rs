@@ -183,6 +183,10 @@ pub struct ActivityForm {
     waitlist_size: String,
     #[serde(default)]
     risk_notice: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    insured: Option<String>,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -225,12 +229,14 @@ pub async fn create_activity(
         risk_notice: form.risk_notice,
         min_age: 0,
         team_only: false,
-        kind: None,
+        kind: Some(form.kind.clone()).filter(|k| !k.is_empty()),
         latitude: None,
         longitude: None,
         geofence_m: None,
         positions: Vec::new(),
         requires_approval: false,
+        counting: None,
+        insured: form.insured.is_some(),
     };
     let result = state
         .services()

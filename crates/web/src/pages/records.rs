@@ -371,6 +371,11 @@ pub async fn run_step(
             services.change_activity(who, id, &change).await.map(|_| ())
         }
         "cancel" => services.cancel_activity(who, id, &form.reason).await.map(|_| ()),
+        // The audience form reuses the number field.
+        "audience" => match form.minutes.trim().parse() {
+            Ok(count) => services.record_audience(who, id, count).await.map(|_| ()),
+            Err(_) => Err(missing()),
+        },
         "approve_signup" | "reject_signup" => match form.signup_id {
             Some(signup) => {
                 let approve = form.action == "approve_signup";
