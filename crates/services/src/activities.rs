@@ -578,12 +578,14 @@ impl Services {
     }
 
     /// Activities still to come under `region` (the volunteer's county when none is given), whose
-    /// title or category holds `text`: what a volunteer looks through on the phone.
+    /// title, place or category holds `text`, on the day `on` if given: what a volunteer looks
+    /// through on the phone.
     pub async fn upcoming_activities(
         &self,
         actor: &Actor,
         region: Option<&str>,
         text: &str,
+        on: Option<time::Date>,
     ) -> ServiceResult<Vec<Activity>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
@@ -599,11 +601,22 @@ impl Services {
             .map(|(code, _)| *code)
             .collect();
         let literal = hongmajia_store::like_literal(&text.to_lowercase());
+        // One day in China when asked for, else everything still to come.
+        let window = match on {
+            Some(day) => {
+                let start = day
+                    .with_time(time::Time::MIDNIGHT)
+                    .assume_offset(hongmajia_domain::calendar::CHINA)
+                    .to_offset(time::UtcOffset::UTC);
+                (start.max(self.now()), start + time::Duration::days(1))
+            }
+            None => (self.now(), self.now() + time::Duration::days(3660)),
+        };
         let rows = activities::upcoming(
             &mut tx,
             region.scope_prefix(),
             (&literal, &categories.join(",")),
-            self.now(),
+            window,
             100,
         )
         .await

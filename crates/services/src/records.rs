@@ -784,6 +784,18 @@ impl Services {
         })
     }
 
+    /// The deadline an activity's records have passed, if they have (the organizer's banner).
+    pub async fn overdue_deadline(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Option<String>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let activity = find_activity(&mut tx, activity_id).await?;
+        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        let overdue = self.overdue_in(&mut tx, &activity.region_code).await?;
+        Ok(overdue
+            .into_iter()
+            .find(|o| o.activity_id == activity_id)
+            .map(|o| o.deadline))
+    }
+
     async fn overdue_in(&self, tx: &mut Tx, prefix: &str) -> ServiceResult<Vec<OverdueActivity>> {
         let calendar = self.work_calendar(tx).await?;
         let now = self.now();

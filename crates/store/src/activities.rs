@@ -351,21 +351,23 @@ pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<b
     })
 }
 
-/// Published activities under a region that end after `from`, soonest first, whose title holds
-/// `text` (literal, lower-cased; empty matches all) or whose project's category is one of the
-/// comma-separated `categories` codes.
+/// Published activities under a region that end after `from` and start before `until`, soonest
+/// first, whose title or address holds `text` (literal, lower-cased; empty matches all) or whose
+/// project's category is one of the comma-separated `categories` codes.
 pub async fn upcoming(
     tx: &mut Tx,
     prefix: &str,
     (text, categories): (&str, &str),
-    from: OffsetDateTime,
+    (from, until): (OffsetDateTime, OffsetDateTime),
     limit: i64,
 ) -> sqlx::Result<Vec<ActivityRow>> {
     let sql = concat!(
         "SELECT ",
         activity_columns!(),
         " FROM activities a WHERE a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3
+           AND a.starts_at < $6
            AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
+                OR LOWER(a.address) LIKE '%' || $2 || '%' ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id
                            AND ',' || $5 || ',' LIKE '%,' || p.category || ',%'))
          ORDER BY a.starts_at, a.id LIMIT $4"
@@ -377,6 +379,7 @@ pub async fn upcoming(
             .bind(from)
             .bind(limit)
             .bind(categories)
+            .bind(until)
             .fetch_all(conn)
             .await
     })

@@ -533,6 +533,17 @@ async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
     assert!(found("?q=宣讲").await.is_empty());
     assert!(found("?q=%25").await.is_empty(), "a % is a character, not a wildcard");
     assert!(found("?region=140825").await.is_empty(), "another county's list");
+    assert_eq!(found("?date=2026-12-06").await, [activity], "on its day (China time)");
+    assert!(found("?date=2026-12-07").await.is_empty());
+    let malformed = app.get("/api/v1/activities?date=12/06", Some(&token)).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let stadium = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-08T08:00:00+08:00", "ends_at": "2026-12-08T09:00:00+08:00",
+               "capacity": 5, "address": "稷山县体育场"}),
+    )
+    .await;
+    assert_eq!(found("?q=体育").await, [stadium], "by place");
 
     let path = format!("/api/v1/activities/{activity}/signups");
     app.post_json(&path, Some(&token), &json!({})).await;
@@ -540,7 +551,7 @@ async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
     assert_eq!(mine[0]["activity_id"], activity);
     assert_eq!(mine[0]["state"], "confirmed");
 
-    app.clock.advance(time::Duration::days(8));
+    app.clock.advance(time::Duration::days(10));
     let token = {
         let phone = "13700007050";
         app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": phone}))

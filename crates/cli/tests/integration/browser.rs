@@ -707,6 +707,30 @@ async fn a_project_goes_from_a_team_leader_to_a_volunteer_certificate_that_the_v
     anyone.wait().for_element(Locator::Id("verify-genuine")).await.unwrap();
     assert_eq!(text_of(&anyone, "#verify-holder").await, "王*");
     assert_eq!(text_of(&anyone, "#verify-certified").await, "1.0");
+
+    // The volunteer asks for a correction from the phone; the leader approves it on the roster
+    // page, and the volunteer sees the new version beside the old one.
+    phone.goto(&app.url("/my/hours")).await.unwrap();
+    click(&phone, "#my-records details summary").await;
+    submit_form(
+        &phone,
+        ".correction-form",
+        &[("minutes", "45"), ("reason", "中途离开一刻钟，如实更正")],
+    )
+    .await;
+    phone.wait().for_element(Locator::Id("my-total")).await.unwrap();
+    assert!(
+        phone.find_all(Locator::Id("form-error")).await.unwrap().is_empty(),
+        "{}",
+        body_text(&phone).await
+    );
+    organizer.goto(run_url.as_str()).await.unwrap();
+    assert!(text_of(&organizer, "#corrections").await.contains("中途离开一刻钟"));
+    submit_form(&organizer, "#corrections form", &[("reason", "核实属实")]).await;
+    wait_until_gone(&organizer, "#corrections form").await;
+    phone.goto(&app.url("/my/hours")).await.unwrap();
+    assert_eq!(text_of(&phone, "#my-total").await, "0.7");
+    assert!(text_of(&phone, "#my-records").await.contains("历次版本（3）"));
     for client in [organizer, reviewer, phone, anyone] {
         client.close().await.unwrap();
     }

@@ -102,6 +102,19 @@ pub struct ActivitySearch {
     /// A region code; the volunteer's county (or a staff role's region) by default.
     #[serde(default)]
     region: Option<String>,
+    /// Only activities on this day (YYYY-MM-DD, China time).
+    #[serde(default)]
+    date: Option<String>,
+}
+
+/// A `YYYY-MM-DD` query value; a malformed one is a 400.
+pub(crate) fn day_of(raw: Option<&str>) -> Result<Option<time::Date>, AppError> {
+    match raw.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(day) => time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]"))
+            .map(Some)
+            .map_err(|_| DomainError::on(ErrorCode::InvalidQuery, "date").into()),
+        None => Ok(None),
+    }
 }
 
 /// Activities still to come near the caller, soonest first (at most 100).
@@ -114,7 +127,12 @@ pub async fn search(
 ) -> Result<Json<Vec<Activity>>, AppError> {
     let found = state
         .services()
-        .upcoming_activities(&auth.actor, query.region.as_deref(), &query.q)
+        .upcoming_activities(
+            &auth.actor,
+            query.region.as_deref(),
+            &query.q,
+            day_of(query.date.as_deref())?,
+        )
         .await?;
     Ok(Json(found))
 }

@@ -8,6 +8,7 @@ mod imports;
 mod projects;
 mod records;
 
+pub(crate) use activities::day_of;
 pub(crate) use records::pdf_response;
 mod regions;
 mod sites;

@@ -73,6 +73,10 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}", get(projects::activity))
         .route("/activities/{id}/signup", post(projects::sign_up))
         .route("/activities/{id}/code", post(projects::code_attendance))
+        .route("/activities/{id}/cancel-signup", post(projects::cancel_signup))
+        .route("/activities/{id}/missing", post(projects::report_missing))
+        .route("/my/records/{id}/correction", post(records::request_correction))
+        .route("/assets/checkin.js", get(checkin_script))
         .route("/checkin", get(records::checkin_page).post(records::checkin_submit))
         .route("/my/hours", get(records::my_hours))
         .route("/my/certificates", post(records::issue_certificate))
@@ -216,6 +220,10 @@ fn script(body: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+async fn checkin_script() -> Response {
+    script(include_str!("../../assets/checkin.js"))
 }
 
 async fn import_script() -> Response {

@@ -187,6 +187,12 @@ pub struct ActivityForm {
     kind: String,
     #[serde(default)]
     insured: Option<String>,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    geofence_m: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -230,9 +236,11 @@ pub async fn create_activity(
         min_age: 0,
         team_only: false,
         kind: Some(form.kind.clone()).filter(|k| !k.is_empty()),
-        latitude: None,
-        longitude: None,
-        geofence_m: None,
+        latitude: form.latitude.trim().parse().ok(),
+        longitude: form.longitude.trim().parse().ok(),
+        geofence_m: Some(form.geofence_m.trim())
+            .filter(|g| !g.is_empty())
+            .map(|g| g.parse().unwrap_or(-1)),
         positions: Vec::new(),
         requires_approval: false,
         counting: None,
@@ -288,6 +296,7 @@ struct ActivitiesPage {
     activities: Vec<Activity>,
     mine: Vec<OwnSignup>,
     q: String,
+    date: String,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +305,8 @@ pub struct ActivitiesQuery {
     q: String,
     #[serde(default)]
     region: String,
+    #[serde(default)]
+    date: String,
 }
 
 /// Activities near me (my county), searchable by one or two characters, and my sign-ups.
@@ -307,13 +318,15 @@ pub async fn browse(
 ) -> Result<Response, AppError> {
     let services = state.services();
     let region = Some(query.region.as_str()).filter(|r| !r.is_empty());
-    let activities = services.upcoming_activities(&auth.actor, region, &query.q).await?;
+    let day = crate::api::day_of(Some(&query.date))?;
+    let activities = services.upcoming_activities(&auth.actor, region, &query.q, day).await?;
     let mine = services.my_signups(&auth.actor).await.unwrap_or_default();
     let page = ActivitiesPage {
         c: Chrome::signed_in(lang.0, &auth, "/activities"),
         activities,
         mine,
         q: query.q,
+        date: query.date,
     };
     Ok(html(&page, StatusCode::OK))
 }
@@ -440,6 +453,68 @@ pub async fn code_attendance(
                 (Some(lang.0.t(notice)), None, StatusCode::OK),
             )
             .await
+        }
+        Err(error) => {
+            let status = crate::error::status_of(error.code());
+            let message = refusal_in_place(lang.0, error)?;
+            activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    signup_id: i64,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// The volunteer gives their place back before the start.
+pub async fn cancel_signup(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<CancelForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    match state.services().cancel_signup(&actor.0.actor, form.signup_id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
+        Err(error) => {
+            let status = crate::error::status_of(error.code());
+            let message = refusal_in_place(lang.0, error)?;
+            activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MissingForm {
+    minutes: String,
+    reason: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// The volunteer reports service in this activity that has no record.
+pub async fn report_missing(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<MissingForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let input = hongmajia_services::records::CorrectionInput {
+        minutes: form.minutes.trim().parse().unwrap_or(-1),
+        reason: form.reason,
+    };
+    match state.services().report_missing(&actor.0.actor, id, &input).await {
+        Ok(_) => {
+            let notice = Some(lang.0.t("missing.sent"));
+            activity_page(&state, lang, &actor.0, id, (notice, None, StatusCode::OK)).await
         }
         Err(error) => {
             let status = crate::error::status_of(error.code());

@@ -86,6 +86,11 @@ pub async fn checkin_page(
 pub struct CheckinForm {
     t: String,
     direction: String,
+    /// Filled by the page's script, with the volunteer's consent, for a geofenced activity.
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -106,6 +111,8 @@ pub async fn checkin_submit(
     };
     let proof = PresenceInput {
         token: Some(form.t.clone()),
+        latitude: form.latitude.trim().parse().ok(),
+        longitude: form.longitude.trim().parse().ok(),
         ..PresenceInput::default()
     };
     let activity_id = services.activity_of_token(&form.t).ok();
@@ -195,6 +202,47 @@ pub async fn issue_certificate(
     }
 }
 
+#[derive(Deserialize)]
+pub struct CorrectionForm {
+    minutes: String,
+    reason: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// The volunteer asks for one of their confirmed records to be corrected.
+pub async fn request_correction(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<CorrectionForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let services = state.services();
+    let input = hongmajia_services::records::CorrectionInput {
+        minutes: form.minutes.trim().parse().unwrap_or(-1),
+        reason: form.reason,
+    };
+    match services
+        .request_correction(&actor.0.actor, parse_id(&id)?, &input)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/my/hours").into_response()),
+        Err(e) => {
+            let status = crate::error::status_of(e.code());
+            let error = Some(refusal_in_place(lang.0, e)?);
+            let hours = services.my_hours(&actor.0.actor).await?;
+            let page = MyHoursPage {
+                c: Chrome::signed_in(lang.0, &actor.0, "/my/hours"),
+                hours,
+                error,
+            };
+            Ok(html(&page, status))
+        }
+    }
+}
+
 pub async fn certificate_pdf(
     State(state): State<AppState>,
     PageActor(auth): PageActor,
@@ -247,6 +295,8 @@ pub async fn qr_screen(
 struct RunPage {
     c: Chrome,
     activity: Activity,
+    /// The deadline of R-REC-7 when it has passed with records unconfirmed.
+    overdue: Option<String>,
     roster: Vec<RosterLine>,
     corrections: Vec<CorrectionView>,
     error: Option<&'static str>,
@@ -263,9 +313,11 @@ async fn run_page(
     let roster = services.roster(&auth.actor, id).await?;
     let activity = services.activity(&auth.actor, id).await?;
     let corrections = services.corrections(&auth.actor, id).await?;
+    let overdue = services.overdue_deadline(&auth.actor, id).await?;
     let page = RunPage {
         c: Chrome::signed_in(lang.0, auth, &format!("/activities/{id}/run")),
         activity,
+        overdue,
         roster,
         corrections,
         error,
