@@ -86,6 +86,29 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The holiday table that working days are counted by (records are due 10 working days
+    /// after an activity ends).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Marks days (YYYY-MM-DD) as public holidays, or as weekend days worked instead (调休).
+    Set {
+        #[arg(value_enum)]
+        kind: DayKind,
+        #[arg(required = true)]
+        days: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DayKind {
+    Holiday,
+    Workday,
 }
 
 #[derive(Subcommand)]
@@ -209,6 +232,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Volunteers { file, team, json, lang },
         } => import_volunteers(&services, &file, team, json, &lang).await,
+        Command::Calendar {
+            command: CalendarCommand::Set { kind, days },
+        } => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let parsed = days
+                .iter()
+                .map(|d| {
+                    time::Date::parse(d.trim(), &format)
+                        .map_err(|_| anyhow::anyhow!("{d:?} is not a date (YYYY-MM-DD)"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let holiday = matches!(kind, DayKind::Holiday);
+            for day in &parsed {
+                services
+                    .set_calendar_day(&Actor::System, *day, holiday)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            }
+            println!("{} day(s) set", parsed.len());
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {
@@ -393,8 +437,8 @@ async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<St
     Ok(())
 }
 
-/// Retries queued SMS whose time has come and closes projects whose period has ended, every five
-/// seconds, for as long as the server runs.
+/// Retries queued SMS whose time has come, closes projects whose period has ended and marks the
+/// no-shows of activities that ended, every five seconds, for as long as the server runs.
 async fn retry_outbox(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
@@ -404,6 +448,9 @@ async fn retry_outbox(state: AppState) {
         }
         if let Err(error) = state.services().close_ended_projects().await {
             tracing::error!(error = %error, "closing ended projects");
+        }
+        if let Err(error) = state.services().mark_no_shows().await {
+            tracing::error!(error = %error, "marking no-shows");
         }
     }
 }

@@ -86,6 +86,7 @@ pub enum ErrorCode {
     RecordExists,
     ActivityNotEnded,
     NoConfirmedHours,
+    SkillRequired,
 }
 
 impl ErrorCode {
@@ -171,6 +172,7 @@ impl ErrorCode {
             Self::RecordExists => "record_exists",
             Self::ActivityNotEnded => "activity_not_ended",
             Self::NoConfirmedHours => "no_confirmed_hours",
+            Self::SkillRequired => "skill_required",
         }
     }
 
@@ -256,6 +258,7 @@ impl ErrorCode {
         Self::RecordExists,
         Self::ActivityNotEnded,
         Self::NoConfirmedHours,
+        Self::SkillRequired,
     ];
 }
 

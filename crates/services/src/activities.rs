@@ -65,6 +65,9 @@ pub struct ActivityInput {
     /// The organizer bought accident insurance for the participants (R-REG-6).
     #[serde(default)]
     pub insured: bool,
+    /// Skills every volunteer who signs up must have registered (e.g. 急救).
+    #[serde(default)]
+    pub required_skills: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -103,6 +106,20 @@ pub struct SignupRequest {
     /// Required when the activity has positions.
     #[serde(default)]
     pub position_id: Option<i64>,
+}
+
+/// A list kept as one text joined by 、 (as volunteers' skills are).
+fn split_list(text: &str) -> Vec<String> {
+    text.split('、').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The required skills, trimmed, each a short name without the separator.
+fn required_skills(skills: &[String]) -> ServiceResult<String> {
+    let names: Vec<&str> = skills.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    if names.iter().any(|n| n.contains('、') || n.chars().count() > 20) || names.len() > 10 {
+        return Err(rule(ErrorCode::InvalidSpecialty, "required_skills"));
+    }
+    Ok(names.join("、"))
 }
 
 /// The positions checked: names given and distinct, places that add up to the activity's.
@@ -181,6 +198,7 @@ pub struct Activity {
     pub insured: bool,
     /// A lecture's audience, recorded afterwards.
     pub audience_count: Option<i64>,
+    pub required_skills: Vec<String>,
 }
 
 /// A change of an activity's time or place, announced to everyone signed up.
@@ -308,6 +326,7 @@ impl Activity {
             },
             insured: row.insured == 1,
             audience_count: row.audience_count,
+            required_skills: split_list(&row.required_skills),
         }
     }
 }
@@ -364,6 +383,7 @@ impl Services {
         }
         let (point, geofence_m) = place_of(input)?;
         let positions = checked_positions(input)?;
+        let skills = required_skills(&input.required_skills)?;
         let counting = match input.counting {
             Some(c) => CountingRule::new(c.nothing_up_to, c.half_up_to, c.min_presence_percent)
                 .ok_or_else(|| rule(ErrorCode::InvalidMinutes, "counting"))?,
@@ -395,6 +415,7 @@ impl Services {
                 counting.min_presence_percent,
             ),
             insured: input.insured,
+            required_skills: &skills,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
@@ -577,6 +598,18 @@ impl Services {
         Ok(activity)
     }
 
+    /// Confirmed sign-ups of activities that ended in the last week with no check-in become
+    /// no-shows (the server runs this every few seconds; a week covers any downtime worth having).
+    pub async fn mark_no_shows(&self) -> ServiceResult<u64> {
+        let mut tx = self.db.begin().await.doing("starting the no-shows")?;
+        let now = self.now();
+        let marked = activities::mark_no_shows(&mut tx, now - time::Duration::days(7), now)
+            .await
+            .doing("marking no-shows")?;
+        tx.commit().await.doing("committing the no-shows")?;
+        Ok(marked)
+    }
+
     /// Activities still to come under `region` (the volunteer's county when none is given), whose
     /// title, place or category holds `text`, on the day `on` if given: what a volunteer looks
     /// through on the phone.
@@ -731,6 +764,13 @@ impl Services {
         let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
         if i64::from(age) < activity.min_age {
             return Err(ServiceError::rule(ErrorCode::TooYoung));
+        }
+        let has = split_list(&registration.skills);
+        if split_list(&activity.required_skills)
+            .iter()
+            .any(|needed| !has.contains(needed))
+        {
+            return Err(ServiceError::rule(ErrorCode::SkillRequired));
         }
         if activity.team_only == 1 {
             let team = projects::find(&mut tx, activity.project_id)

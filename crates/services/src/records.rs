@@ -734,6 +734,12 @@ impl Services {
         Ok(WorkCalendar::new(parsed))
     }
 
+    /// The holiday table: each listed day, and whether it is a holiday (else a worked weekend day).
+    pub async fn calendar(&self) -> ServiceResult<Vec<(String, bool)>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        Ok(records::calendar_days(&mut tx).await.doing("reading the calendar")?)
+    }
+
     /// Sets a day of the holiday table: a public holiday, or a weekend day worked (调休).
     pub async fn set_calendar_day(&self, actor: &Actor, day: Date, holiday: bool) -> ServiceResult<()> {
         if !matches!(actor, Actor::System) {

@@ -10,7 +10,7 @@ macro_rules! activity_columns {
         "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
          capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
          latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason, requires_approval,
-         count_nothing_up_to, count_half_up_to, min_presence_percent, insured, audience_count"
+         count_nothing_up_to, count_half_up_to, min_presence_percent, insured, audience_count, required_skills"
     };
 }
 
@@ -45,6 +45,7 @@ pub struct ActivityRow {
     pub min_presence_percent: i64,
     pub insured: i64,
     pub audience_count: Option<i64>,
+    pub required_skills: String,
 }
 
 pub struct NewActivity<'a> {
@@ -70,6 +71,7 @@ pub struct NewActivity<'a> {
     /// (nothing up to, half an hour up to, least presence in percent)
     pub counting: (i64, i64, i64),
     pub insured: bool,
+    pub required_skills: &'a str,
     pub at: OffsetDateTime,
 }
 
@@ -79,9 +81,9 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
                 signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
                 min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval,
-                count_nothing_up_to, count_half_up_to, min_presence_percent, insured)
+                count_nothing_up_to, count_half_up_to, min_presence_percent, insured, required_skills)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
-                $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+                $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -107,6 +109,7 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.counting.1)
         .bind(a.counting.2)
         .bind(i64::from(a.insured))
+        .bind(a.required_skills)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -622,4 +625,22 @@ pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTim
         .map(|done| done.rows_affected())
     })?;
     Ok(done == 1)
+}
+
+/// Confirmed sign-ups of activities that ended in `[since, now)` with no check-in become
+/// `no_show` (domain.md §3.2); returns how many.
+pub async fn mark_no_shows(tx: &mut Tx, since: OffsetDateTime, now: OffsetDateTime) -> sqlx::Result<u64> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE signups SET state = 'no_show', updated_at = $1
+             WHERE state = 'confirmed'
+               AND activity_id IN (SELECT id FROM activities WHERE ends_at < $1 AND ends_at >= $2 AND state = 'published')
+               AND NOT EXISTS (SELECT 1 FROM attendances t WHERE t.signup_id = signups.id)",
+        )
+        .bind(now)
+        .bind(since)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })
 }

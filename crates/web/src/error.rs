@@ -135,6 +135,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | InvalidCapacity
             | TooYoung
             | TeamMembersOnly
+            | SkillRequired
             | OutsideCheckinWindow
             | InvalidCheckinToken
             | InvalidCheckinCode

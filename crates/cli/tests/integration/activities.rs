@@ -768,3 +768,39 @@ async fn positions_hold_their_own_places_and_approved_activities_hold_pending_pl
         "places must add up"
     );
 }
+
+#[tokio::test]
+async fn an_activity_that_asks_for_a_skill_takes_only_volunteers_who_registered_it() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let tokens = volunteers(&app, 1, 7080).await;
+    let first_aid = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-06T08:00:00+08:00", "ends_at": "2026-12-06T11:00:00+08:00",
+               "capacity": 5, "required_skills": ["急救"]}),
+    )
+    .await;
+    let signing = activity_with(
+        &app,
+        json!({"starts_at": "2026-12-07T08:00:00+08:00", "ends_at": "2026-12-07T11:00:00+08:00",
+               "capacity": 5, "required_skills": ["手语"]}),
+    )
+    .await;
+    // The test registrations list 急救 and 摄影.
+    let ok = app
+        .post_json(
+            &format!("/api/v1/activities/{first_aid}/signups"),
+            Some(&tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let refused = app
+        .post_json(
+            &format!("/api/v1/activities/{signing}/signups"),
+            Some(&tokens[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_code(refused).await, "skill_required");
+}

@@ -279,3 +279,37 @@ async fn a_missing_key_file_is_made_beside_a_sqlite_database_and_refused_for_pos
         .unwrap();
     assert!(again.status.success(), "the generated keys are read back");
 }
+
+#[tokio::test]
+async fn calendar_set_fills_the_holiday_table_and_refuses_a_malformed_day_whole() {
+    let target = fresh_target().await;
+    assert!(hongmajia(&target, &["migrate"], "").status.success());
+    let refused = hongmajia(&target, &["calendar", "set", "holiday", "2026-10-01", "10/02"], "");
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("10/02"), "{}", text(&refused.stderr));
+    let set = hongmajia(&target, &["calendar", "set", "holiday", "2026-10-01", "2026-10-02"], "");
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert!(text(&set.stdout).contains("2 day(s) set"));
+    assert!(
+        hongmajia(&target, &["calendar", "set", "workday", "2026-10-10"], "")
+            .status
+            .success()
+    );
+    let db = hongmajia_services::Db::open(&target.url).await.unwrap();
+    let vault = hongmajia_services::vault::Vault::load(&target.keys).unwrap();
+    let services = hongmajia_services::Services::new(
+        db,
+        vault,
+        std::sync::Arc::new(hongmajia_services::SystemClock),
+        hongmajia_services::Settings::default(),
+    );
+    let days = services.calendar().await.unwrap();
+    assert_eq!(
+        days,
+        [
+            ("2026-10-01".to_owned(), true),
+            ("2026-10-02".to_owned(), true),
+            ("2026-10-10".to_owned(), false)
+        ]
+    );
+}

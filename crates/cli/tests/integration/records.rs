@@ -841,3 +841,21 @@ async fn confirmed_hours_give_the_star_level_shown_on_the_profile_and_in_lists()
     );
     assert_eq!(my_hours(&app, &volunteer).await["star_level"], 1);
 }
+
+#[tokio::test]
+async fn confirmed_sign_ups_with_no_check_in_become_no_shows_after_the_end() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let people = logins(&app, 2, 8700).await;
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &people[1], activity).await;
+    attended_record(&app, &organizer, &people[0], activity).await;
+    assert_eq!(app.services().mark_no_shows().await.unwrap(), 0, "not before the end");
+    advance_to(&app, "2026-12-06T11:30:00+08:00");
+    assert_eq!(app.services().mark_no_shows().await.unwrap(), 1);
+    let counts = app.services().signup_counts(activity).await.unwrap().2;
+    let mut counts = counts;
+    counts.sort();
+    assert_eq!(counts, [("attended".to_owned(), 1), ("no_show".to_owned(), 1)]);
+    assert_eq!(app.services().mark_no_shows().await.unwrap(), 0, "once");
+}

@@ -193,6 +193,8 @@ pub struct ActivityForm {
     longitude: String,
     #[serde(default)]
     geofence_m: String,
+    #[serde(default)]
+    required_skills: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -245,6 +247,11 @@ pub async fn create_activity(
         requires_approval: false,
         counting: None,
         insured: form.insured.is_some(),
+        required_skills: form
+            .required_skills
+            .split(['、', ',', '，'])
+            .map(str::to_owned)
+            .collect(),
     };
     let result = state
         .services()
