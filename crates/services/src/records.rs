@@ -737,7 +737,7 @@ impl Services {
     /// The holiday table: each listed day, and whether it is a holiday (else a worked weekend day).
     pub async fn calendar(&self) -> ServiceResult<Vec<(String, bool)>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        Ok(records::calendar_days(&mut tx).await.doing("reading the calendar")?)
+        records::calendar_days(&mut tx).await.doing("reading the calendar")
     }
 
     /// Sets a day of the holiday table: a public holiday, or a weekend day worked (调休).
