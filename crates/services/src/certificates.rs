@@ -7,7 +7,7 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::certificate::CertificateNumber;
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::person::mask_name;
-use hongmajia_domain::{AccountId, Action, Actor, ErrorCode, RegionCode, RegionLevel, Target};
+use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel, Target};
 use hongmajia_pdf::{Certificate, CertificateFont, Line};
 use hongmajia_store::{Tx, records, sites, volunteers};
 use serde::Serialize;
@@ -64,6 +64,23 @@ async fn issuer_of(tx: &mut Tx, region: &str) -> ServiceResult<String> {
     Ok("新时代文明实践志愿服务平台".to_owned())
 }
 
+/// A certificate by its number (malformed or unknown: not found) and its holder.
+async fn certificate_and_holder(
+    tx: &mut Tx,
+    number: &str,
+) -> ServiceResult<(CertificateNumber, records::CertificateRow, volunteers::VolunteerRow)> {
+    let number = CertificateNumber::parse(number)?;
+    let certificate = records::certificate(tx, number.as_str())
+        .await
+        .doing("finding the certificate")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+    let volunteer = volunteers::find(tx, certificate.volunteer_id)
+        .await
+        .doing("finding the holder")?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+    Ok((number, certificate, volunteer))
+}
+
 impl Services {
     fn certificate_font(&self) -> ServiceResult<CertificateFont> {
         let font = self
@@ -116,23 +133,13 @@ impl Services {
     /// The PDF of a certificate, for its holder and the staff whose region covers the holder.
     /// `verify_base` is the public URL the QR code points under.
     pub async fn certificate_pdf(&self, actor: &Actor, number: &str, verify_base: &str) -> ServiceResult<Vec<u8>> {
-        let number = CertificateNumber::parse(number)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let certificate = records::certificate(&mut tx, number.as_str())
-            .await
-            .doing("finding the certificate")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let volunteer = volunteers::find(&mut tx, certificate.volunteer_id)
-            .await
-            .doing("finding the holder")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let region = RegionCode::parse(&volunteer.region_code).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let target = Target {
-            region: Some(region),
-            owner: volunteer.account_id.map(AccountId),
-            team: None,
-        };
-        authorize(actor, Action::VolunteerView, &target)?;
+        let (number, certificate, volunteer) = certificate_and_holder(&mut tx, number).await?;
+        authorize(
+            actor,
+            Action::VolunteerView,
+            &crate::volunteers::holder_target(&volunteer)?,
+        )?;
         let certified = records::certificate_lines(&mut tx, number.as_str())
             .await
             .doing("reading the lines")?;
@@ -181,16 +188,8 @@ impl Services {
 
     /// The public check of a certificate number; unknown or malformed numbers are "not found".
     pub async fn verify_certificate(&self, number: &str) -> ServiceResult<Verification> {
-        let number = CertificateNumber::parse(number)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let certificate = records::certificate(&mut tx, number.as_str())
-            .await
-            .doing("finding the certificate")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let volunteer = volunteers::find(&mut tx, certificate.volunteer_id)
-            .await
-            .doing("finding the holder")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let (number, certificate, volunteer) = certificate_and_holder(&mut tx, number).await?;
         let current = records::confirmed_minutes(&mut tx, volunteer.id)
             .await
             .doing("reading the total")?;

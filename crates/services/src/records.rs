@@ -9,7 +9,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
-use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
 use serde::{Deserialize, Serialize};
@@ -268,6 +268,37 @@ impl Services {
         Ok(())
     }
 
+    /// A staff decision on a record: the next version, asked and approved by the actor, its flags,
+    /// and the audit entry, in the caller's transaction.
+    async fn decide_version(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_row: &RecordRow,
+        (state, minutes, reason): (&str, i64, &str),
+        (action, region, summary): (Action, Option<&RegionCode>, String),
+    ) -> ServiceResult<RecordSummary> {
+        let version = Version {
+            state,
+            minutes,
+            reason,
+            requested_by: actor.label(),
+            approved_by: Some(actor.label()),
+            at: self.now(),
+        };
+        self.next_version(tx, record_row, &version).await?;
+        self.flag_record(tx, record_row.id).await?;
+        let change = Change {
+            action,
+            target_kind: "service_record",
+            target_id: record_row.id.to_string(),
+            region,
+            summary,
+        };
+        record(tx, actor, self.now(), change).await?;
+        Ok(find_record(tx, record_row.id).await?.into())
+    }
+
     /// The organizer confirms a pending record, with other minutes and a reason if need be.
     pub async fn confirm_record(
         &self,
@@ -287,28 +318,20 @@ impl Services {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
         };
-        let version = Version {
-            state: "confirmed",
-            minutes,
-            reason: if reason.is_empty() { "confirmed" } else { &reason },
-            requested_by: actor.label(),
-            approved_by: Some(actor.label()),
-            at: self.now(),
+        let reason = if reason.is_empty() {
+            "confirmed".to_owned()
+        } else {
+            reason
         };
-        self.next_version(&mut tx, &record_row, &version).await?;
-        let change = Change {
-            action: Action::ActivityRun,
-            target_kind: "service_record",
-            target_id: record_id.to_string(),
-            region: target.region.as_ref(),
-            summary: format!(
-                "confirmed {} of volunteer {}",
-                hours_text(minutes),
-                record_row.volunteer_id
-            ),
-        };
-        record(&mut tx, actor, self.now(), change).await?;
-        let stored = find_record(&mut tx, record_id).await?.into();
+        let summary = format!(
+            "confirmed {} of volunteer {}",
+            hours_text(minutes),
+            record_row.volunteer_id
+        );
+        let step = (Action::ActivityRun, target.region.as_ref(), summary);
+        let stored = self
+            .decide_version(&mut tx, actor, &record_row, ("confirmed", minutes, &reason), step)
+            .await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
     }
@@ -324,24 +347,17 @@ impl Services {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         let reason = reason_of(reason, "reason")?;
-        let version = Version {
-            state: "rejected",
-            minutes: record_row.minutes,
-            reason: &reason,
-            requested_by: actor.label(),
-            approved_by: Some(actor.label()),
-            at: self.now(),
-        };
-        self.next_version(&mut tx, &record_row, &version).await?;
-        let change = Change {
-            action: Action::ActivityRun,
-            target_kind: "service_record",
-            target_id: record_id.to_string(),
-            region: target.region.as_ref(),
-            summary: format!("rejected the record of volunteer {}: {reason}", record_row.volunteer_id),
-        };
-        record(&mut tx, actor, self.now(), change).await?;
-        let stored = find_record(&mut tx, record_id).await?.into();
+        let summary = format!("rejected the record of volunteer {}: {reason}", record_row.volunteer_id);
+        let step = (Action::ActivityRun, target.region.as_ref(), summary);
+        let stored = self
+            .decide_version(
+                &mut tx,
+                actor,
+                &record_row,
+                ("rejected", record_row.minutes, &reason),
+                step,
+            )
+            .await?;
         tx.commit().await.doing("committing the rejection")?;
         Ok(stored)
     }
@@ -640,29 +656,21 @@ impl Services {
         if !input.approve && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
         }
-        let version = Version {
-            state: if input.approve { "confirmed" } else { "rejected" },
-            minutes: record_row.minutes,
-            reason: if note.is_empty() { "second approval" } else { note },
-            requested_by: actor.label(),
-            approved_by: Some(actor.label()),
-            at: self.now(),
+        let (state, verb) = if input.approve {
+            ("confirmed", "approved")
+        } else {
+            ("rejected", "refused")
         };
-        self.next_version(&mut tx, &record_row, &version).await?;
-        let change = Change {
-            action: Action::RecordReview,
-            target_kind: "service_record",
-            target_id: record_id.to_string(),
-            region: Some(&above),
-            summary: format!(
-                "{} the backfill of {} for volunteer {}",
-                if input.approve { "approved" } else { "refused" },
-                hours_text(record_row.minutes),
-                record_row.volunteer_id
-            ),
-        };
-        record(&mut tx, actor, self.now(), change).await?;
-        let stored = find_record(&mut tx, record_id).await?.into();
+        let reason = if note.is_empty() { "second approval" } else { note };
+        let summary = format!(
+            "{verb} the backfill of {} for volunteer {}",
+            hours_text(record_row.minutes),
+            record_row.volunteer_id
+        );
+        let step = (Action::RecordReview, Some(&above), summary);
+        let stored = self
+            .decide_version(&mut tx, actor, &record_row, (state, record_row.minutes, reason), step)
+            .await?;
         tx.commit().await.doing("committing the approval")?;
         Ok(stored)
     }
@@ -678,28 +686,21 @@ impl Services {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         let reason = reason_of(reason, "reason")?;
-        let version = Version {
-            state: "revoked",
-            minutes: record_row.minutes,
-            reason: &reason,
-            requested_by: actor.label(),
-            approved_by: Some(actor.label()),
-            at: self.now(),
-        };
-        self.next_version(&mut tx, &record_row, &version).await?;
-        let change = Change {
-            action: Action::RecordReview,
-            target_kind: "service_record",
-            target_id: record_id.to_string(),
-            region: Some(&region),
-            summary: format!(
-                "revoked {} of volunteer {}: {reason}",
-                hours_text(record_row.minutes),
-                record_row.volunteer_id
-            ),
-        };
-        record(&mut tx, actor, self.now(), change).await?;
-        let stored = find_record(&mut tx, record_id).await?.into();
+        let summary = format!(
+            "revoked {} of volunteer {}: {reason}",
+            hours_text(record_row.minutes),
+            record_row.volunteer_id
+        );
+        let step = (Action::RecordReview, Some(&region), summary);
+        let stored = self
+            .decide_version(
+                &mut tx,
+                actor,
+                &record_row,
+                ("revoked", record_row.minutes, &reason),
+                step,
+            )
+            .await?;
         tx.commit().await.doing("committing the revocation")?;
         Ok(stored)
     }
@@ -842,13 +843,11 @@ impl Services {
             .await
             .doing("finding the volunteer")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let region = RegionCode::parse(&volunteer.region_code).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let target = Target {
-            region: Some(region),
-            owner: volunteer.account_id.map(AccountId),
-            team: None,
-        };
-        authorize(actor, Action::VolunteerView, &target)?;
+        authorize(
+            actor,
+            Action::VolunteerView,
+            &crate::volunteers::holder_target(&volunteer)?,
+        )?;
         self.hours_of(&mut tx, &volunteer).await
     }
 

@@ -737,6 +737,17 @@ impl Services {
     }
 }
 
+/// A registration as the policy sees it: in its region, owned by its account.
+pub(crate) fn holder_target(volunteer: &volunteers::VolunteerRow) -> ServiceResult<Target> {
+    let region = RegionCode::parse(&volunteer.region_code)
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored volunteer has an invalid region: {e}")))?;
+    Ok(Target {
+        region: Some(region),
+        owner: volunteer.account_id.map(hongmajia_domain::AccountId),
+        team: None,
+    })
+}
+
 impl Services {
     /// The registration a public volunteer code names (to invite someone who told their code).
     pub async fn volunteer_by_code(&self, code: &str) -> ServiceResult<Option<i64>> {

@@ -157,18 +157,39 @@ struct MyHoursPage {
     error: Option<&'static str>,
 }
 
+async fn my_hours_page(
+    state: &AppState,
+    lang: LangOf,
+    auth: &hongmajia_services::auth::Authenticated,
+    (error, status): (Option<&'static str>, StatusCode),
+) -> Result<Response, AppError> {
+    let hours = state.services().my_hours(&auth.actor).await?;
+    let page = MyHoursPage {
+        c: Chrome::signed_in(lang.0, auth, "/my/hours"),
+        hours,
+        error,
+    };
+    Ok(html(&page, status))
+}
+
+/// A form of the my-hours page refused: the page again with the reason.
+async fn my_hours_refused(
+    state: &AppState,
+    lang: LangOf,
+    auth: &hongmajia_services::auth::Authenticated,
+    refusal: hongmajia_services::ServiceError,
+) -> Result<Response, AppError> {
+    let status = crate::error::status_of(refusal.code());
+    let error = Some(refusal_in_place(lang.0, refusal)?);
+    my_hours_page(state, lang, auth, (error, status)).await
+}
+
 pub async fn my_hours(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
 ) -> Result<Response, AppError> {
-    let hours = state.services().my_hours(&auth.actor).await?;
-    let page = MyHoursPage {
-        c: Chrome::signed_in(lang.0, &auth, "/my/hours"),
-        hours,
-        error: None,
-    };
-    Ok(html(&page, StatusCode::OK))
+    my_hours_page(&state, lang, &auth, (None, StatusCode::OK)).await
 }
 
 #[derive(Deserialize)]
@@ -188,17 +209,7 @@ pub async fn issue_certificate(
     let services = state.services();
     match services.issue_certificate(&actor.0.actor).await {
         Ok(issued) => Ok(Redirect::to(&format!("/my/certificates/{}", issued.certificate_number)).into_response()),
-        Err(e) => {
-            let status = crate::error::status_of(e.code());
-            let error = Some(refusal_in_place(lang.0, e)?);
-            let hours = services.my_hours(&actor.0.actor).await?;
-            let page = MyHoursPage {
-                c: Chrome::signed_in(lang.0, &actor.0, "/my/hours"),
-                hours,
-                error,
-            };
-            Ok(html(&page, status))
-        }
+        Err(e) => my_hours_refused(&state, lang, &actor.0, e).await,
     }
 }
 
@@ -229,17 +240,7 @@ pub async fn request_correction(
         .await
     {
         Ok(_) => Ok(Redirect::to("/my/hours").into_response()),
-        Err(e) => {
-            let status = crate::error::status_of(e.code());
-            let error = Some(refusal_in_place(lang.0, e)?);
-            let hours = services.my_hours(&actor.0.actor).await?;
-            let page = MyHoursPage {
-                c: Chrome::signed_in(lang.0, &actor.0, "/my/hours"),
-                hours,
-                error,
-            };
-            Ok(html(&page, status))
-        }
+        Err(e) => my_hours_refused(&state, lang, &actor.0, e).await,
     }
 }
 
