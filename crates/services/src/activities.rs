@@ -453,9 +453,7 @@ impl Services {
     /// Moves an activity that has not started to another time or place; everyone signed up is told.
     pub async fn change_activity(&self, actor: &Actor, id: i64, change: &ActivityChange) -> ServiceResult<Activity> {
         let mut tx = self.db.begin().await.doing("starting the change")?;
-        let current = crate::attendance::find_activity(&mut tx, id).await?;
-        let target = crate::attendance::run_target(&mut tx, &current).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
         let starts = match &change.starts_at {
             Some(raw) => instant(raw, "starts_at")?,
             None => current.starts_at,
@@ -511,9 +509,7 @@ impl Services {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));
         }
         let mut tx = self.db.begin().await.doing("starting the cancellation")?;
-        let current = crate::attendance::find_activity(&mut tx, id).await?;
-        let target = crate::attendance::run_target(&mut tx, &current).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
         if current.ends_at <= self.now() {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
@@ -576,9 +572,7 @@ impl Services {
             return Err(rule(ErrorCode::InvalidCapacity, "audience_count"));
         }
         let mut tx = self.db.begin().await.doing("starting the audience")?;
-        let current = crate::attendance::find_activity(&mut tx, id).await?;
-        let target = crate::attendance::run_target(&mut tx, &current).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
         if !activities::set_audience(&mut tx, id, audience, self.now())
             .await
             .doing("recording the audience")?
@@ -929,9 +923,7 @@ impl Services {
             .await
             .doing("finding the sign-up")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let activity = crate::attendance::find_activity(&mut tx, signup.activity_id).await?;
-        let target = crate::attendance::run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (activity, target) = crate::attendance::run_by(&mut tx, actor, signup.activity_id).await?;
         let reason = reason.trim();
         if !approve && reason.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));

@@ -120,6 +120,15 @@ pub(crate) async fn run_target(tx: &mut Tx, activity: &activities::ActivityRow) 
     })
 }
 
+/// An activity that `actor` runs (staff of its region, runners of its team), with the target the
+/// policy checked: what every organizer's call starts with.
+pub(crate) async fn run_by(tx: &mut Tx, actor: &Actor, id: i64) -> ServiceResult<(activities::ActivityRow, Target)> {
+    let activity = find_activity(tx, id).await?;
+    let target = run_target(tx, &activity).await?;
+    authorize(actor, Action::ActivityRun, &target)?;
+    Ok((activity, target))
+}
+
 pub(crate) async fn find_activity(tx: &mut Tx, id: i64) -> ServiceResult<activities::ActivityRow> {
     activities::find(tx, id)
         .await
@@ -176,8 +185,7 @@ impl Services {
     /// The token and code the organizer's screen shows now.
     pub async fn checkin_pass(&self, actor: &Actor, activity_id: i64) -> ServiceResult<CheckinPass> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let activity = find_activity(&mut tx, activity_id).await?;
-        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        run_by(&mut tx, actor, activity_id).await?;
         let now = self.now();
         let expires = now.unix_timestamp() + TOKEN_SECONDS;
         Ok(CheckinPass {
@@ -313,9 +321,7 @@ impl Services {
         direction: Direction,
     ) -> ServiceResult<AttendanceView> {
         let mut tx = self.db.begin().await.doing("starting the check-in")?;
-        let activity = find_activity(&mut tx, activity_id).await?;
-        let target = run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (activity, target) = run_by(&mut tx, actor, activity_id).await?;
         let view = self
             .mark(&mut tx, &activity, volunteer_id, (direction, "manual"), None)
             .await?;
@@ -502,8 +508,7 @@ impl Services {
     /// The activity's roster with attendance and records, for its organizer.
     pub async fn roster(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<RosterLine>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let activity = find_activity(&mut tx, activity_id).await?;
-        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        run_by(&mut tx, actor, activity_id).await?;
         let rows = records::roster(&mut tx, activity_id)
             .await
             .doing("reading the roster")?;

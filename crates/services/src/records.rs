@@ -3,7 +3,7 @@
 //! overdue list, and the volunteer's own hours with every version. A record is never changed in
 //! place: each change is a new version with its reason, who asked and who approved.
 
-use crate::attendance::{duration_minutes, find_activity, run_target};
+use crate::attendance::{duration_minutes, find_activity, run_by, run_target};
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
@@ -308,9 +308,7 @@ impl Services {
     ) -> ServiceResult<RecordSummary> {
         let mut tx = self.db.begin().await.doing("starting the confirmation")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let activity = find_activity(&mut tx, record_row.activity_id).await?;
-        let target = run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
         if record_row.state != "pending" {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
@@ -340,9 +338,7 @@ impl Services {
     pub async fn reject_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let activity = find_activity(&mut tx, record_row.activity_id).await?;
-        let target = run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
         if record_row.state != "pending" {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
@@ -460,9 +456,7 @@ impl Services {
             .await
             .doing("finding the request")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let activity = find_activity(&mut tx, request.activity_id).await?;
-        let target = run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (activity, target) = run_by(&mut tx, actor, request.activity_id).await?;
         let note = input.note.trim();
         if !input.approve && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
@@ -548,8 +542,7 @@ impl Services {
     /// Correction requests of an activity, for its organizer.
     pub async fn corrections(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<CorrectionView>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let activity = find_activity(&mut tx, activity_id).await?;
-        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        run_by(&mut tx, actor, activity_id).await?;
         let rows = records::corrections_of_activity(&mut tx, activity_id)
             .await
             .doing("reading requests")?;
@@ -565,9 +558,7 @@ impl Services {
     ) -> ServiceResult<RecordSummary> {
         let content_type = evidence_type(evidence.bytes)?;
         let mut tx = self.db.begin().await.doing("starting the backfill")?;
-        let activity = find_activity(&mut tx, input.activity_id).await?;
-        let target = run_target(&mut tx, &activity).await?;
-        authorize(actor, Action::ActivityRun, &target)?;
+        let (activity, target) = run_by(&mut tx, actor, input.activity_id).await?;
         if self.now() < activity.starts_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
         }
@@ -794,8 +785,7 @@ impl Services {
     /// The deadline an activity's records have passed, if they have (the organizer's banner).
     pub async fn overdue_deadline(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Option<String>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let activity = find_activity(&mut tx, activity_id).await?;
-        authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?)?;
+        let (activity, _) = run_by(&mut tx, actor, activity_id).await?;
         let overdue = self.overdue_in(&mut tx, &activity.region_code).await?;
         Ok(overdue
             .into_iter()
