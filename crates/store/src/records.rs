@@ -687,7 +687,7 @@ pub async fn minutes_between(
 ) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COALESCE(SUM(r.minutes), 0) FROM service_records r JOIN activities a ON a.id = r.activity_id
+            "SELECT CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT) FROM service_records r JOIN activities a ON a.id = r.activity_id
              WHERE r.volunteer_id = $1 AND r.state NOT IN ('rejected', 'revoked') AND a.starts_at >= $2 AND a.starts_at < $3",
         )
         .bind(volunteer)
