@@ -68,6 +68,9 @@ pub struct ActivityInput {
     /// Skills every volunteer who signs up must have registered (e.g. 急救).
     #[serde(default)]
     pub required_skills: Vec<String>,
+    /// Minutes before the start from which check-in opens (30 by default, at most 240).
+    #[serde(default)]
+    pub checkin_opens_before_min: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -199,6 +202,7 @@ pub struct Activity {
     /// A lecture's audience, recorded afterwards.
     pub audience_count: Option<i64>,
     pub required_skills: Vec<String>,
+    pub checkin_opens_before_min: i64,
 }
 
 /// A change of an activity's time or place, announced to everyone signed up.
@@ -327,6 +331,7 @@ impl Activity {
             insured: row.insured == 1,
             audience_count: row.audience_count,
             required_skills: split_list(&row.required_skills),
+            checkin_opens_before_min: row.checkin_opens_min,
         }
     }
 }
@@ -384,6 +389,12 @@ impl Services {
         let (point, geofence_m) = place_of(input)?;
         let positions = checked_positions(input)?;
         let skills = required_skills(&input.required_skills)?;
+        let opens_before = input
+            .checkin_opens_before_min
+            .unwrap_or(hongmajia_domain::attendance::DEFAULT_CHECKIN_OPENS_MIN);
+        if !(0..=240).contains(&opens_before) {
+            return Err(rule(ErrorCode::InvalidPeriod, "checkin_opens_before_min"));
+        }
         let counting = match input.counting {
             Some(c) => CountingRule::new(c.nothing_up_to, c.half_up_to, c.min_presence_percent)
                 .ok_or_else(|| rule(ErrorCode::InvalidMinutes, "counting"))?,
@@ -416,6 +427,7 @@ impl Services {
             ),
             insured: input.insured,
             required_skills: &skills,
+            checkin_opens_min: opens_before,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;

@@ -72,6 +72,7 @@ pub struct NewActivity<'a> {
     pub counting: (i64, i64, i64),
     pub insured: bool,
     pub required_skills: &'a str,
+    pub checkin_opens_min: i64,
     pub at: OffsetDateTime,
 }
 
@@ -81,9 +82,9 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
             "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
                 signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
                 min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval,
-                count_nothing_up_to, count_half_up_to, min_presence_percent, insured, required_skills)
+                count_nothing_up_to, count_half_up_to, min_presence_percent, insured, required_skills, checkin_opens_min)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
-                $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
+                $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
         )
         .bind(a.id)
         .bind(a.project_id)
@@ -110,6 +111,7 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .bind(a.counting.2)
         .bind(i64::from(a.insured))
         .bind(a.required_skills)
+        .bind(a.checkin_opens_min)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

@@ -741,7 +741,11 @@ async fn an_activity_counts_time_by_its_own_rule_and_a_lecture_records_its_audie
     let volunteer = logins(&app, 1, 8500).await.remove(0);
     // Whole half hours only (a remainder under 30 minutes counts nothing), no least presence.
     let counting = json!({"nothing_up_to": 29, "half_up_to": 59, "min_presence_percent": 0});
-    let activity = morning_activity(&app, json!({"counting": counting, "kind": "lecture", "insured": true})).await;
+    let activity = morning_activity(
+        &app,
+        json!({"counting": counting, "kind": "lecture", "insured": true, "checkin_opens_before_min": 45}),
+    )
+    .await;
     let shown = json_of(
         app.get(
             &format!("/api/v1/activities/{activity}"),
@@ -752,6 +756,7 @@ async fn an_activity_counts_time_by_its_own_rule_and_a_lecture_records_its_audie
     .await;
     assert_eq!(shown["counting"], counting);
     assert_eq!(shown["insured"], true);
+    assert_eq!(shown["checkin_opens_before_min"], 45);
     let service = morning_activity(&app, json!({})).await;
     let record = attended_record(&app, &organizer, &volunteer, activity).await;
     let hours = my_hours(&app, &volunteer).await;
@@ -858,4 +863,22 @@ async fn confirmed_sign_ups_with_no_check_in_become_no_shows_after_the_end() {
     counts.sort();
     assert_eq!(counts, [("attended".to_owned(), 1), ("no_show".to_owned(), 1)]);
     assert_eq!(app.services().mark_no_shows().await.unwrap(), 0, "once");
+}
+
+#[tokio::test]
+async fn an_activity_may_open_check_in_earlier_than_thirty_minutes_before() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let people = logins(&app, 2, 8800).await;
+    let early = morning_activity(&app, json!({"checkin_opens_before_min": 45})).await;
+    let usual = morning_activity(&app, json!({})).await;
+    sign_up(&app, &people[0], early).await;
+    sign_up(&app, &people[1], usual).await;
+    advance_to(&app, "2026-12-06T07:20:00+08:00");
+    let token = pass(&app, &organizer, early).await["token"].clone();
+    let ok = attend(&app, &people[0], early, "check-in", json!({"token": token})).await;
+    assert_eq!(ok.status(), StatusCode::OK, "40 minutes before, within its 45");
+    let token = pass(&app, &organizer, usual).await["token"].clone();
+    let shut = attend(&app, &people[1], usual, "check-in", json!({"token": token})).await;
+    assert_eq!(error_code(shut).await, "outside_checkin_window");
 }

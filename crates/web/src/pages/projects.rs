@@ -252,6 +252,7 @@ pub async fn create_activity(
             .split(['、', ',', '，'])
             .map(str::to_owned)
             .collect(),
+        checkin_opens_before_min: None,
     };
     let result = state
         .services()
