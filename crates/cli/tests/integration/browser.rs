@@ -835,6 +835,24 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
     wait_until_gone(&reviewer, ".approve-backfill").await;
     submit_form(&reviewer, "#anomalies form", &[("note", "已核对签到表原件")]).await;
     wait_until_gone(&reviewer, ".resolve-flag").await;
+    // Staff in scope see the volunteer's hours and every version, marked as backfilled.
+    reviewer
+        .goto(&app.url(&format!("/volunteers/{volunteer}/hours")))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&reviewer, "#my-total").await, "1.5");
+    let records = text_of(&reviewer, "#my-records").await;
+    assert!(
+        records.contains("补录") && records.contains("历次版本（2）"),
+        "{records}"
+    );
+    assert!(
+        reviewer
+            .find_all(Locator::Id("certificate-submit"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let hours = services
         .hours_of_volunteer(&hongmajia_domain::Actor::System, volunteer)
         .await

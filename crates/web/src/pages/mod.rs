@@ -79,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/checkin.js", get(checkin_script))
         .route("/checkin", get(records::checkin_page).post(records::checkin_submit))
         .route("/my/hours", get(records::my_hours))
+        .route("/volunteers/{id}/hours", get(records::volunteer_hours))
         .route("/my/certificates", post(records::issue_certificate))
         .route("/my/certificates/{number}", get(records::certificate_pdf))
         .route("/activities/{id}/qr", get(records::qr_screen))

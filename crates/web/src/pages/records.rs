@@ -155,6 +155,8 @@ struct MyHoursPage {
     c: Chrome,
     hours: MyHours,
     error: Option<&'static str>,
+    /// The volunteer's own page (with the certificate and correction forms), not staff's view.
+    own: bool,
 }
 
 async fn my_hours_page(
@@ -168,8 +170,27 @@ async fn my_hours_page(
         c: Chrome::signed_in(lang.0, auth, "/my/hours"),
         hours,
         error,
+        own: true,
     };
     Ok(html(&page, status))
+}
+
+/// A volunteer's hours and every version of their records, for staff whose region covers them.
+pub async fn volunteer_hours(
+    State(state): State<AppState>,
+    lang: LangOf,
+    PageActor(auth): PageActor,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let hours = state.services().hours_of_volunteer(&auth.actor, id).await?;
+    let page = MyHoursPage {
+        c: Chrome::signed_in(lang.0, &auth, &format!("/volunteers/{id}/hours")),
+        hours,
+        error: None,
+        own: false,
+    };
+    Ok(html(&page, StatusCode::OK))
 }
 
 /// A form of the my-hours page refused: the page again with the reason.
