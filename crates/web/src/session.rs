@@ -61,6 +61,26 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
+/// The login page, asked to come back to the page a GET wanted (a scanned check-in QR code, a
+/// bookmarked page); a refused POST comes back nowhere in particular.
+fn login_then_back(parts: &Parts) -> String {
+    if parts.method != axum::http::Method::GET {
+        return "/login".to_owned();
+    }
+    let wanted = parts.uri.path_and_query().map_or("/home", |p| p.as_str());
+    let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+    format!("/login?next={next}")
+}
+
+/// A path of this site to go to after a form, or `/home`: never an open redirect.
+pub fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/home"
+    }
+}
+
 /// The signed-in actor of a page; without one the browser is sent to the login page. Forms
 /// check the session's CSRF token themselves (`PageActor::check_form`).
 pub struct PageActor(pub Authenticated);
@@ -79,12 +99,13 @@ impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let login = login_then_back(parts);
         let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-            return Err(Redirect::to("/login").into_response());
+            return Err(Redirect::to(&login).into_response());
         };
         match state.services().authenticate(&token).await {
             Ok(auth) => Ok(Self(auth)),
-            Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => Err(Redirect::to("/login").into_response()),
+            Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => Err(Redirect::to(&login).into_response()),
             Err(e) => Err(AppError::from(e).into_response()),
         }
     }

@@ -343,7 +343,8 @@ async fn pages_need_a_session_and_send_the_anonymous_to_the_login_page() {
     for path in ["/home", "/regions/140824", "/audit"] {
         let response = app.get(path, None).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()[LOCATION], "/login");
+        let back = path.replace('/', "%2F");
+        assert_eq!(response.headers()[LOCATION], format!("/login?next={back}").as_str());
     }
 }
 
@@ -733,4 +734,50 @@ async fn anyone_signed_in_sets_their_password_on_the_home_page() {
         )
         .await;
     assert_eq!(login.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_signed_out_phone_that_opens_a_check_in_link_comes_back_to_it_after_logging_in() {
+    let app = TestApp::spawn().await;
+    let user = app.account(Role::Citizen, None).await;
+    let client = app.browser_client();
+    let scanned = client.get(app.url("/checkin?t=1.2.abc")).send().await.unwrap();
+    assert_eq!(scanned.status(), StatusCode::SEE_OTHER);
+    let login = scanned.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(login, "/login?next=%2Fcheckin%3Ft%3D1.2.abc");
+    let page = client.get(app.url(&login)).send().await.unwrap().text().await.unwrap();
+    let form = &page[page.find("id=\"login-form\"").unwrap()..];
+    assert_eq!(hidden_value(form, "next"), "/checkin?t=1.2.abc");
+    let token = hidden_value(&page, "_csrf");
+    let back = client
+        .post(app.url("/login"))
+        .form(&[
+            ("phone", user.phone.as_str()),
+            ("password", PASSWORD),
+            ("_csrf", &token),
+            ("next", "/checkin?t=1.2.abc"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = back.status();
+    assert_eq!(back.headers()[LOCATION], "/checkin?t=1.2.abc", "{status}");
+
+    // Only this site's paths: anything else lands on the home page.
+    for elsewhere in ["https://evil.example/", "//evil.example/", "/\\evil.example"] {
+        let client = app.browser_client();
+        let token = login_form_token(&client, &app).await;
+        let response = client
+            .post(app.url("/login"))
+            .form(&[
+                ("phone", user.phone.as_str()),
+                ("password", PASSWORD),
+                ("_csrf", &token),
+                ("next", elsewhere),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[LOCATION], "/home", "{elsewhere}");
+    }
 }

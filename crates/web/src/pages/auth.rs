@@ -25,6 +25,8 @@ struct LoginPage {
     phone: String,
     error: Option<&'static str>,
     code_sent: bool,
+    /// Where to go once logged in.
+    next: String,
 }
 
 /// A cookie with the attributes every one of ours has: HttpOnly, a SameSite mode, Path=/,
@@ -57,11 +59,26 @@ struct LoginState {
     phone: String,
     error: Option<&'static str>,
     code_sent: bool,
+    next: String,
 }
 
 /// The login form, with a fresh double-submit token in a cookie and in the form.
-pub async fn login_page(State(state): State<AppState>, lang: LangOf) -> Result<Response, AppError> {
-    login_form(&state, lang.0, LoginState::default(), StatusCode::OK)
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    lang: LangOf,
+    crate::api::QueryParams(query): crate::api::QueryParams<LoginQuery>,
+) -> Result<Response, AppError> {
+    let shown = LoginState {
+        next: query.next,
+        ..LoginState::default()
+    };
+    login_form(&state, lang.0, shown, StatusCode::OK)
 }
 
 fn login_form(state: &AppState, lang: Lang, shown: LoginState, status: StatusCode) -> Result<Response, AppError> {
@@ -72,6 +89,7 @@ fn login_form(state: &AppState, lang: Lang, shown: LoginState, status: StatusCod
         phone: shown.phone,
         error: shown.error,
         code_sent: shown.code_sent,
+        next: crate::session::local_path(&shown.next).to_owned(),
     };
     let mut response = html(&page, status);
     response.headers_mut().append(header::SET_COOKIE, set);
@@ -108,6 +126,8 @@ pub struct LoginForm {
     password: Option<String>,
     #[serde(default)]
     code: Option<String>,
+    #[serde(default)]
+    next: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -134,7 +154,7 @@ pub async fn login_submit(
     };
     match result {
         Ok(session) => {
-            let mut response = Redirect::to("/home").into_response();
+            let mut response = Redirect::to(crate::session::local_path(&form.next)).into_response();
             let headers = response.headers_mut();
             headers.append(
                 header::SET_COOKIE,
@@ -147,6 +167,7 @@ pub async fn login_submit(
             let shown = LoginState {
                 phone: form.phone,
                 code_sent: by_code,
+                next: form.next,
                 ..LoginState::default()
             };
             refused(&state, lang.0, error, shown)
@@ -157,6 +178,8 @@ pub async fn login_submit(
 #[derive(Deserialize)]
 pub struct CodeForm {
     phone: String,
+    #[serde(default)]
+    next: String,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -175,6 +198,7 @@ pub async fn request_code(
             let shown = LoginState {
                 phone: form.phone,
                 code_sent: true,
+                next: form.next,
                 ..LoginState::default()
             };
             login_form(&state, lang.0, shown, StatusCode::OK)
@@ -182,6 +206,7 @@ pub async fn request_code(
         Err(error) => {
             let shown = LoginState {
                 phone: form.phone,
+                next: form.next,
                 ..LoginState::default()
             };
             refused(&state, lang.0, error, shown)
@@ -223,13 +248,7 @@ pub struct LanguageForm {
 /// cross-site check of every POST still applies.
 pub async fn switch_language(State(state): State<AppState>, FormBody(form): FormBody<LanguageForm>) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::ZhCn);
-    // Only a local path: never an open redirect.
-    let next = if form.next.starts_with('/') && !form.next.starts_with("//") {
-        form.next.as_str()
-    } else {
-        "/"
-    };
-    let mut response = Redirect::to(next).into_response();
+    let mut response = Redirect::to(crate::session::local_path(&form.next)).into_response();
     let remembered = cookie(
         &state,
         LANG_COOKIE,
