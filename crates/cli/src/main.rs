@@ -86,11 +86,26 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The kept figures of every region (volunteers, teams, projects, hours, …).
+    Rollups {
+        #[command(subcommand)]
+        command: RollupsCommand,
+    },
     /// The holiday table that working days are counted by (records are due 10 working days
     /// after an activity ends).
     Calendar {
         #[command(subcommand)]
         command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RollupsCommand {
+    /// Recounts them from the base tables and keeps the recount; with --check only compares and
+    /// exits non-zero on any difference.
+    Rebuild {
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -232,6 +247,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Volunteers { file, team, json, lang },
         } => import_volunteers(&services, &file, team, json, &lang).await,
+        Command::Rollups {
+            command: RollupsCommand::Rebuild { check },
+        } => {
+            let differences = services
+                .rebuild_figures(check)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            for difference in &differences {
+                println!("{difference}");
+            }
+            match (check, differences.len()) {
+                (true, 0) => println!("the figures equal a recount"),
+                (true, n) => anyhow::bail!("{n} region(s) differ from a recount"),
+                (false, n) => println!("figures rebuilt ({n} region(s) corrected)"),
+            }
+            Ok(())
+        }
         Command::Calendar {
             command: CalendarCommand::Set { kind, days },
         } => {

@@ -13,6 +13,7 @@ mod clock;
 pub mod demo;
 mod error;
 pub mod exports;
+pub mod figures;
 pub mod home;
 pub mod keys;
 pub mod projects;

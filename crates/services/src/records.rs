@@ -531,7 +531,7 @@ impl Services {
                 {
                     return Err(ServiceError::rule(ErrorCode::RecordExists));
                 }
-                records::add_confirmed_minutes(tx, request.volunteer_id, request.minutes)
+                records::add_confirmed_minutes(tx, request.volunteer_id, &activity.region_code, request.minutes)
                     .await
                     .doing("adding to the total")?;
                 self.flag_record(tx, id).await

@@ -116,6 +116,7 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
         .await
         .map(|done| done.rows_affected())
     })?;
+    crate::figures::bump(tx, a.region_code, &crate::figures::Figures::activity(a.kind, 0, 1)).await?;
     Ok(())
 }
 
@@ -472,6 +473,16 @@ pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> s
     if done == 0 {
         return Ok(None);
     }
+    let (region, kind, audience) = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String, Option<i64>)>(
+            "SELECT region_code, kind, audience_count FROM activities WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await
+    })?;
+    let gone = crate::figures::Figures::activity(&kind, audience.unwrap_or(0), -1);
+    crate::figures::bump(tx, &region, &gone).await?;
     let holders = holders(tx, id).await?;
     on_tx!(tx, |conn| {
         sqlx::query(
@@ -614,6 +625,12 @@ pub async fn give_back_position_place(tx: &mut Tx, position: i64) -> sqlx::Resul
 
 /// Records a lecture's audience after it has taken place.
 pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let before = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, Option<i64>)>("SELECT region_code, audience_count FROM activities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+    })?;
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE activities SET audience_count = $2, updated_at = $3
@@ -626,6 +643,13 @@ pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTim
         .await
         .map(|done| done.rows_affected())
     })?;
+    if let (1, Some((region, previous))) = (done, before) {
+        let delta = crate::figures::Figures {
+            lecture_audience: audience - previous.unwrap_or(0),
+            ..Default::default()
+        };
+        crate::figures::bump(tx, &region, &delta).await?;
+    }
     Ok(done == 1)
 }
 

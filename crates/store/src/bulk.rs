@@ -169,6 +169,17 @@ pub async fn insert_volunteers(tx: &mut Tx, volunteers: &[NewVolunteer<'_>]) -> 
             query.build().execute(conn).await.map(|done| done.rows_affected())
         })?;
     }
+    let mut per_region: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for v in volunteers {
+        *per_region.entry(v.region_code).or_default() += 1;
+    }
+    for (region, n) in per_region {
+        let added = crate::figures::Figures {
+            volunteers: n,
+            ..Default::default()
+        };
+        crate::figures::bump(tx, region, &added).await?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod activities;
 pub mod audit;
 pub mod bulk;
 mod db;
+pub mod figures;
 pub mod projects;
 pub mod records;
 pub mod regions;

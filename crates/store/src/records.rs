@@ -259,14 +259,7 @@ pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sq
     let counted = |state: &str, minutes: i64| if state == "confirmed" { minutes } else { 0 };
     let delta = counted(v.state, v.minutes) - counted(&record.state, record.minutes);
     if delta != 0 {
-        on_tx!(tx, |conn| {
-            sqlx::query("UPDATE volunteers SET confirmed_minutes = confirmed_minutes + $2 WHERE id = $1")
-                .bind(record.volunteer_id)
-                .bind(delta)
-                .execute(conn)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
+        add_confirmed_minutes(tx, record.volunteer_id, &record.region_code, delta).await?;
     }
     Ok(true)
 }
@@ -362,8 +355,9 @@ pub async fn confirmed_minutes(tx: &mut Tx, volunteer: i64) -> sqlx::Result<i64>
     })
 }
 
-/// Adds confirmed minutes for a record confirmed at its creation (approved reports, backfills).
-pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, minutes: i64) -> sqlx::Result<()> {
+/// Adds confirmed minutes to the volunteer's total and to the figures of the region the service
+/// was done in (a record confirmed at its creation, or the difference a new version makes).
+pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, region: &str, minutes: i64) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query("UPDATE volunteers SET confirmed_minutes = confirmed_minutes + $2 WHERE id = $1")
             .bind(volunteer)
@@ -372,7 +366,11 @@ pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, minutes: i64) ->
             .await
             .map(|done| done.rows_affected())
     })?;
-    Ok(())
+    let delta = crate::figures::Figures {
+        service_minutes: minutes,
+        ..Default::default()
+    };
+    crate::figures::bump(tx, region, &delta).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

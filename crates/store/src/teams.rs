@@ -54,6 +54,9 @@ pub async fn insert(tx: &mut Tx, t: &NewTeam<'_>) -> sqlx::Result<()> {
         .await
         .map(|done| done.rows_affected())
     })?;
+    if t.state == "active" {
+        crate::figures::bump(tx, t.region_code, &crate::figures::Figures::team(t.kind, 1)).await?;
+    }
     Ok(())
 }
 

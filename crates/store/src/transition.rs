@@ -45,5 +45,45 @@ pub async fn move_state(
             .await
             .map(|done| done.rows_affected())
     })?;
+    if done == 1 {
+        count_transition(tx, table, id, (from, to)).await?;
+    }
     Ok(done == 1)
+}
+
+/// Keeps the figures: active teams, and projects ever published (published or closed).
+async fn count_transition(tx: &mut Tx, table: Lifecycle, id: i64, (from, to): (&str, &str)) -> sqlx::Result<()> {
+    let counted = |state: &str| match table {
+        Lifecycle::Teams => state == "active",
+        Lifecycle::Projects => matches!(state, "published" | "closed"),
+    };
+    let sign = i64::from(counted(to)) - i64::from(counted(from));
+    if sign == 0 {
+        return Ok(());
+    }
+    let (region, delta) = match table {
+        Lifecycle::Teams => {
+            let (region, kind) = on_tx!(tx, |conn| {
+                sqlx::query_as::<_, (String, String)>("SELECT region_code, kind FROM teams WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(conn)
+                    .await
+            })?;
+            (region, crate::figures::Figures::team(&kind, sign))
+        }
+        Lifecycle::Projects => {
+            let region = on_tx!(tx, |conn| {
+                sqlx::query_scalar::<_, String>("SELECT region_code FROM projects WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(conn)
+                    .await
+            })?;
+            let delta = crate::figures::Figures {
+                projects: sign,
+                ..Default::default()
+            };
+            (region, delta)
+        }
+    };
+    crate::figures::bump(tx, &region, &delta).await
 }

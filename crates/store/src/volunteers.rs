@@ -87,6 +87,11 @@ pub async fn insert(tx: &mut Tx, v: &NewVolunteer<'_>) -> sqlx::Result<()> {
         .await
         .map(|done| done.rows_affected())
     })?;
+    let one = crate::figures::Figures {
+        volunteers: 1,
+        ..Default::default()
+    };
+    crate::figures::bump(tx, v.region_code, &one).await?;
     Ok(())
 }
 
@@ -259,15 +264,22 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
 
 /// Marks `duplicate` as merged into `kept`, moving its account link when `kept` has none.
 pub async fn merge(tx: &mut Tx, duplicate: i64, kept: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
-    let account: Option<Option<i64>> = on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, Option<i64>>("SELECT account_id FROM volunteers WHERE id = $1 AND merged_into IS NULL")
-            .bind(duplicate)
-            .fetch_optional(conn)
-            .await
+    let found: Option<(Option<i64>, String)> = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (Option<i64>, String)>(
+            "SELECT account_id, region_code FROM volunteers WHERE id = $1 AND merged_into IS NULL",
+        )
+        .bind(duplicate)
+        .fetch_optional(conn)
+        .await
     })?;
-    let Some(account) = account else {
+    let Some((account, region)) = found else {
         return Ok(false);
     };
+    let gone = crate::figures::Figures {
+        volunteers: -1,
+        ..Default::default()
+    };
+    crate::figures::bump(tx, &region, &gone).await?;
     on_tx!(tx, |conn| {
         sqlx::query("UPDATE volunteers SET merged_into = $2, merged_at = $3, merge_reason = $4, account_id = NULL WHERE id = $1")
             .bind(duplicate)

@@ -313,3 +313,32 @@ async fn calendar_set_fills_the_holiday_table_and_refuses_a_malformed_day_whole(
         ]
     );
 }
+
+#[tokio::test]
+async fn rollups_rebuild_check_fails_on_a_difference_and_rebuild_repairs_it() {
+    let target = fresh_target().await;
+    assert!(hongmajia(&target, &["demo", "--scale", "small"], "").status.success());
+    let check = hongmajia(&target, &["rollups", "rebuild", "--check"], "");
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+    assert!(text(&check.stdout).contains("equal a recount"));
+    // A figure that drifted (as a bug or a hand edit would make it).
+    let db = hongmajia_store::Db::open(&target.url).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let delta = hongmajia_store::figures::Figures {
+        volunteers: 7,
+        ..Default::default()
+    };
+    hongmajia_store::figures::bump(&mut tx, "140824", &delta).await.unwrap();
+    tx.commit().await.unwrap();
+    db.close().await;
+    let drifted = hongmajia(&target, &["rollups", "rebuild", "--check"], "");
+    assert!(!drifted.status.success());
+    assert!(text(&drifted.stdout).contains("140824") && text(&drifted.stdout).contains("140800"));
+    let rebuilt = hongmajia(&target, &["rollups", "rebuild"], "");
+    assert!(rebuilt.status.success(), "{}", text(&rebuilt.stderr));
+    assert!(
+        hongmajia(&target, &["rollups", "rebuild", "--check"], "")
+            .status
+            .success()
+    );
+}

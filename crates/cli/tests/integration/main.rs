@@ -12,6 +12,7 @@ mod browser;
 mod certificates;
 mod cli;
 mod exports;
+mod figures;
 mod imports;
 mod keys;
 mod privacy;

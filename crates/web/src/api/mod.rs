@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         regions::create,
         regions::rename,
         regions::coverage,
+        regions::figures,
         sites::show,
         sites::create,
         sites::update,
@@ -158,6 +159,7 @@ pub fn routes() -> Router<AppState> {
         .route("/regions", post(regions::create))
         .route("/regions/{code}", get(regions::show).patch(regions::rename))
         .route("/regions/{code}/coverage", get(regions::coverage))
+        .route("/regions/{code}/figures", get(regions::figures))
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))

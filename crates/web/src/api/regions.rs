@@ -78,3 +78,14 @@ pub async fn coverage(
 ) -> Result<Json<Coverage>, AppError> {
     Ok(Json(state.services().coverage(&auth.actor, &code).await?))
 }
+
+/// The headline figures of a region and everything below it, with the same figures for each
+/// region one level below: aggregates only, readable without login.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/figures", tag = "regions", params(("code" = String, Path)),
+    responses((status = 200, body = hongmajia_services::figures::RegionFigures), (status = 404, body = super::ErrorBody)))]
+pub async fn figures(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<axum::Json<hongmajia_services::figures::RegionFigures>, crate::error::AppError> {
+    Ok(axum::Json(state.services().region_figures(&code).await?))
+}
