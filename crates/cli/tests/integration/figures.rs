@@ -85,6 +85,23 @@ async fn the_figures_follow_every_write_and_equal_a_recount() {
     );
 
     assert_eq!(services.rebuild_figures(true).await.unwrap(), Vec::<String>::new());
+
+    // The county admin's home page shows the county's figures.
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let browser = app.browser_client();
+    crate::web::page_login(&app, &browser, &admin.phone).await;
+    let home = browser
+        .get(app.url("/home"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("id=\"fig-volunteers\">3<") && home.contains("id=\"fig-hours\">2.5<"),
+        "{home}"
+    );
     let unknown = app.get("/api/v1/regions/149999/figures", None).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }

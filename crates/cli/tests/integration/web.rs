@@ -26,7 +26,7 @@ fn hidden_value(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn page_login(app: &TestApp, client: &reqwest::Client, phone: &str) -> reqwest::Response {
+pub(crate) async fn page_login(app: &TestApp, client: &reqwest::Client, phone: &str) -> reqwest::Response {
     let token = login_form_token(client, app).await;
     client
         .post(app.url("/login"))

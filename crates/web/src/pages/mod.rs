@@ -239,6 +239,8 @@ struct HomePage {
     volunteer: Option<hongmajia_services::volunteers::Volunteer>,
     /// In-app notices of changed and cancelled activities.
     notices: Vec<hongmajia_services::activities::Notification>,
+    /// The headline figures of a staff role's region.
+    figures: Option<hongmajia_services::figures::RegionFigures>,
     /// A message after a form of the page (the password saved, or why not).
     notice: Option<String>,
 }
@@ -260,11 +262,16 @@ async fn home_page(
         Some(_) => state.services().my_notifications(&auth.actor).await?,
         None => Vec::new(),
     };
+    let figures = match auth.actor.home_region() {
+        Some(region) => Some(state.services().region_figures(region.as_str()).await?),
+        None => None,
+    };
     let page = HomePage {
         c: Chrome::signed_in(lang.0, auth, "/home"),
         home,
         volunteer,
         notices,
+        figures,
         notice,
     };
     Ok(html(&page, status))
