@@ -56,7 +56,7 @@ pub struct ActivityInput {
     /// Positions with their own places; their places add up to `capacity` (no waiting list then).
     #[serde(default)]
     pub positions: Vec<PositionInput>,
-    /// Sign-ups wait for the organizer's approval (`pending`), holding their place meanwhile.
+    /// Sign-ups wait for the organizer's approval (`pending`); the place is taken on approval.
     #[serde(default)]
     pub requires_approval: bool,
     /// How service time is counted (R-TIME-2/3); the half-hour rule and 60 % presence by default.
@@ -805,28 +805,33 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::SignupOverlap));
         }
-        let chosen = self.take_position(&mut tx, activity_id, request.position_id).await?;
-        let held = if activity.requires_approval == 1 {
-            "pending"
+        let (state, position, seq, chosen) = if activity.requires_approval == 1 {
+            // An application holds no place (quality bar S2): the place is taken on approval.
+            let chosen = self
+                .position_of(&mut tx, activity_id, request.position_id, false)
+                .await?;
+            ("pending", None, None, chosen)
         } else {
-            "confirmed"
-        };
-        let (state, position, seq) = if activities::take_place(&mut tx, activity_id)
-            .await
-            .doing("taking a place")?
-        {
-            (held, None, None)
-        } else if chosen.is_some() {
-            // Positions add up to the activity's places: taking one leaves one here too.
-            return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
-        } else if let Some((position, seq)) = activities::take_waitlist_place(&mut tx, activity_id)
-            .await
-            .doing("taking a waiting place")?
-        {
-            ("waitlisted", Some(position), Some(seq))
-        } else {
-            // Dropping the transaction writes nothing: a full activity costs no commit.
-            return Err(ServiceError::rule(ErrorCode::ActivityFull));
+            let chosen = self
+                .position_of(&mut tx, activity_id, request.position_id, true)
+                .await?;
+            if activities::take_place(&mut tx, activity_id)
+                .await
+                .doing("taking a place")?
+            {
+                ("confirmed", None, None, chosen)
+            } else if chosen.is_some() {
+                // Positions add up to the activity's places: taking one leaves one here too.
+                return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
+            } else if let Some((position, seq)) = activities::take_waitlist_place(&mut tx, activity_id)
+                .await
+                .doing("taking a waiting place")?
+            {
+                ("waitlisted", Some(position), Some(seq), None)
+            } else {
+                // Dropping the transaction writes nothing: a full activity costs no commit.
+                return Err(ServiceError::rule(ErrorCode::ActivityFull));
+            }
         };
         let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), (state, seq, chosen), now)
             .await
@@ -847,13 +852,15 @@ impl Services {
         Ok(SignedUp::Fresh(answer))
     }
 
-    /// The position a sign-up takes a place in: required when the activity has positions, refused
-    /// when it has none; a full position refuses the sign-up (nothing written).
-    async fn take_position(
+    /// The position a sign-up asks for: required when the activity has positions, refused when it
+    /// has none; with `take`, a place of it is taken, and a full position refuses the sign-up
+    /// (nothing written).
+    async fn position_of(
         &self,
         tx: &mut hongmajia_store::Tx,
         activity: i64,
         asked: Option<i64>,
+        take: bool,
     ) -> ServiceResult<Option<i64>> {
         let positions = activities::positions(tx, activity).await.doing("reading positions")?;
         match (positions.is_empty(), asked) {
@@ -864,9 +871,10 @@ impl Services {
                 if !positions.iter().any(|p| p.id == position) {
                     return Err(rule(ErrorCode::NotFound, "position_id"));
                 }
-                if !activities::take_position_place(tx, activity, position)
-                    .await
-                    .doing("taking a place of the position")?
+                if take
+                    && !activities::take_position_place(tx, activity, position)
+                        .await
+                        .doing("taking a place of the position")?
                 {
                     return Err(rule(ErrorCode::ActivityFull, "position_id"));
                 }
@@ -875,8 +883,7 @@ impl Services {
         }
     }
 
-    /// Gives back the place of a sign-up that held one; the first of the waiting list takes it
-    /// (pending again when the organizer approves sign-ups).
+    /// Gives back the place of a sign-up that held one; the first of the waiting list takes it.
     async fn free_place(
         &self,
         tx: &mut hongmajia_store::Tx,
@@ -898,12 +905,7 @@ impl Services {
         else {
             return Ok(());
         };
-        let promoted = if activity.requires_approval == 1 {
-            "pending"
-        } else {
-            "confirmed"
-        };
-        activities::move_signup(tx, next, "waitlisted", promoted, now)
+        activities::move_signup(tx, next, "waitlisted", "confirmed", now)
             .await
             .doing("promoting")?;
         activities::give_back_waitlist_place(tx, activity.id)
@@ -920,8 +922,8 @@ impl Services {
         Ok(())
     }
 
-    /// The organizer approves a pending sign-up, or rejects it with a reason (its place goes to
-    /// the first of the waiting list).
+    /// The organizer approves a pending sign-up (taking its place then, or refused as full), or
+    /// rejects it with a reason.
     pub async fn decide_signup(
         &self,
         actor: &Actor,
@@ -947,8 +949,17 @@ impl Services {
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
-        if !approve {
-            self.free_place(&mut tx, &activity, &signup).await?;
+        // Approval takes the place (of the position too); a full activity refuses it, unchanged.
+        if approve {
+            if let Some(position) = signup.position_id {
+                self.position_of(&mut tx, activity.id, Some(position), true).await?;
+            }
+            if !activities::take_place(&mut tx, activity.id)
+                .await
+                .doing("taking a place")?
+            {
+                return Err(ServiceError::rule(ErrorCode::ActivityFull));
+            }
         }
         let change = Change {
             action: Action::ActivityRun,
@@ -1008,7 +1019,9 @@ impl Services {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         match signup.state.as_str() {
-            "confirmed" | "pending" => self.free_place(&mut tx, &activity, &signup).await?,
+            "confirmed" => self.free_place(&mut tx, &activity, &signup).await?,
+            // An application held no place.
+            "pending" => {}
             "waitlisted" => activities::give_back_waitlist_place(&mut tx, activity.id)
                 .await
                 .doing("leaving the list")?,

@@ -662,8 +662,13 @@ async fn moving_or_cancelling_an_activity_tells_everyone_signed_up_in_the_app() 
     );
 }
 
+async fn activity_json(app: &TestApp, activity: i64, token: &str) -> Value {
+    let path = format!("/api/v1/activities/{activity}");
+    app.get(&path, Some(token)).await.json().await.unwrap()
+}
+
 #[tokio::test]
-async fn positions_hold_their_own_places_and_approved_activities_hold_pending_places() {
+async fn positions_hold_their_own_places_and_approval_takes_the_place_of_an_application() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let organizer = app.signed_in(hongmajia_domain::Role::CenterAdmin, Some("140824")).await;
     let tokens = volunteers(&app, 5, 7070).await;
@@ -674,82 +679,69 @@ async fn positions_hold_their_own_places_and_approved_activities_hold_pending_pl
                "capacity": 3, "positions": positions, "requires_approval": true, "waitlist_size": 0}),
     )
     .await;
-    let shown: Value = app
-        .get(&format!("/api/v1/activities/{activity}"), Some(&tokens[0]))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let guide = shown["positions"][0]["id"].as_i64().unwrap();
-    let docent = shown["positions"][1]["id"].as_i64().unwrap();
+    let before = activity_json(&app, activity, &tokens[0]).await;
+    let guide = before["positions"][0]["id"].as_i64().unwrap();
+    let docent = before["positions"][1]["id"].as_i64().unwrap();
     let path = format!("/api/v1/activities/{activity}/signups");
     let unnamed = app.post_json(&path, Some(&tokens[0]), &json!({})).await;
     assert_eq!(error_code(unnamed).await, "missing_field", "a position must be chosen");
-    let first = app
-        .post_json(&path, Some(&tokens[0]), &json!({"position_id": guide}))
+    // Two apply for the one guide's place: applications hold no place (quality bar S2).
+    let mut applications = Vec::new();
+    for token in &tokens[..2] {
+        let applied = app.post_json(&path, Some(token), &json!({"position_id": guide})).await;
+        assert_eq!(applied.status(), StatusCode::CREATED);
+        let applied: Value = applied.json().await.unwrap();
+        assert_eq!(applied["state"], "pending");
+        applications.push(applied["id"].as_i64().unwrap());
+    }
+    let docent_application = app
+        .post_json(&path, Some(&tokens[2]), &json!({"position_id": docent}))
         .await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
-    assert_eq!(first["state"], "pending", "the organizer approves sign-ups here");
-    let full = app
-        .post_json(&path, Some(&tokens[1]), &json!({"position_id": guide}))
-        .await;
-    assert_eq!(
-        full.status(),
-        StatusCode::CONFLICT,
-        "the guide's one place is held while pending"
-    );
-    assert_eq!(error_code(full).await, "activity_full");
-    let other = app
-        .post_json(&path, Some(&tokens[1]), &json!({"position_id": docent}))
-        .await;
-    assert_eq!(other.status(), StatusCode::CREATED);
+    assert_eq!(docent_application.status(), StatusCode::CREATED);
+    assert_eq!(activity_json(&app, activity, &tokens[0]).await["taken"], 0);
 
-    let decide = format!("/api/v1/signups/{}/decision", first["id"]);
+    let decide = |id: i64| format!("/api/v1/signups/{id}/decision");
     let by_volunteer = app
-        .post_json(&decide, Some(&tokens[2]), &json!({"approve": true}))
+        .post_json(&decide(applications[0]), Some(&tokens[3]), &json!({"approve": true}))
         .await;
     assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
-    let bare = app
-        .post_json(&decide, organizer.token(), &json!({"approve": false}))
-        .await;
-    assert_eq!(error_code(bare).await, "reason_required");
-    let rejected = app
-        .post_json(
-            &decide,
-            organizer.token(),
-            &json!({"approve": false, "reason": "岗位要求持证"}),
-        )
-        .await;
-    assert_eq!(rejected.status(), StatusCode::OK);
-    // The guide's place is free again and goes to the next who asks for it.
-    let again = app
-        .post_json(&path, Some(&tokens[2]), &json!({"position_id": guide}))
-        .await;
-    assert_eq!(again.status(), StatusCode::CREATED);
-    let again: Value = again.json().await.unwrap();
-    let approve = format!("/api/v1/signups/{}/decision", again["id"]);
     let approved: Value = app
-        .post_json(&approve, organizer.token(), &json!({"approve": true}))
+        .post_json(&decide(applications[0]), organizer.token(), &json!({"approve": true}))
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(approved["state"], "confirmed");
-    let twice = app
-        .post_json(&approve, organizer.token(), &json!({"approve": true}))
+    let second = app
+        .post_json(&decide(applications[1]), organizer.token(), &json!({"approve": true}))
         .await;
-    assert_eq!(twice.status(), StatusCode::CONFLICT);
-    let shown: Value = app
-        .get(&format!("/api/v1/activities/{activity}"), Some(&tokens[0]))
+    assert_eq!(second.status(), StatusCode::CONFLICT, "the guide's one place is taken");
+    assert_eq!(error_code(second).await, "activity_full");
+    let bare = app
+        .post_json(&decide(applications[1]), organizer.token(), &json!({"approve": false}))
+        .await;
+    assert_eq!(error_code(bare).await, "reason_required");
+    let rejected: Value = app
+        .post_json(
+            &decide(applications[1]),
+            organizer.token(),
+            &json!({"approve": false, "reason": "岗位已满"}),
+        )
         .await
         .json()
         .await
         .unwrap();
+    assert_eq!(rejected["state"], "rejected");
+    let twice = app
+        .post_json(&decide(applications[0]), organizer.token(), &json!({"approve": true}))
+        .await;
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+    let after = activity_json(&app, activity, &tokens[0]).await;
     assert_eq!(
-        (shown["taken"].as_i64(), shown["positions"][0]["taken"].as_i64()),
-        (Some(2), Some(1))
+        (after["taken"].as_i64(), after["positions"][0]["taken"].as_i64()),
+        (Some(1), Some(1))
     );
+    let shown = after;
 
     let uneven = json!({"starts_at": "2026-12-07T08:00:00+08:00", "ends_at": "2026-12-07T11:00:00+08:00",
         "capacity": 5, "positions": [{"name": "引导员", "capacity": 1}]});
