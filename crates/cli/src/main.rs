@@ -422,10 +422,11 @@ fn read_password() -> anyhow::Result<Option<String>> {
 
 fn print_demo(summary: &DemoSummary) {
     println!(
-        "demo city loaded: {} regions, {} practice sites, {} admin accounts",
+        "demo city loaded: {} regions, {} practice sites, {} admin accounts, {} activities to sign up for (稷山县)",
         summary.regions,
         summary.sites,
-        summary.accounts.len()
+        summary.accounts.len(),
+        summary.activities
     );
     println!("passwords are shown this once; store them now");
     println!(

@@ -68,6 +68,8 @@ pub struct DemoSummary {
     pub regions: usize,
     pub sites: usize,
     pub accounts: Vec<DemoAccount>,
+    /// Upcoming activities of a published project of Jishan's center.
+    pub activities: usize,
 }
 
 /// A region to be made, with the admin role its site gets.
@@ -228,8 +230,72 @@ pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::R
             .with_context(|| format!("creating the admin of {}", region.code))?;
         summary.accounts.push(account);
     }
-    let _ = options.as_of; // Dated demo objects (activities, records) arrive with later issues.
+    summary.activities = demo_activities(services, options.as_of).await?;
     Ok(summary)
+}
+
+/// A published project of Jishan's center with a few activities in the days after `as_of`, so
+/// the activity pages have something to sign up for (the dated city-scale data is issue 5's).
+async fn demo_activities(services: &Services, as_of: time::Date) -> anyhow::Result<usize> {
+    use hongmajia_domain::project::ProjectEvent;
+    let system = Actor::System;
+    let site = services
+        .region(&system, "140824")
+        .await
+        .context("finding Jishan")?
+        .site
+        .context("Jishan has its center")?
+        .id;
+    let project = crate::projects::ProjectInput {
+        team_id: None,
+        site_id: Some(site),
+        title: "文明交通劝导".into(),
+        category: "traffic_guidance".into(),
+        description: "节假日在县城主要路口劝导文明出行。".into(),
+        starts_on: as_of.to_string(),
+        ends_on: (as_of + time::Duration::days(180)).to_string(),
+    };
+    let project = services
+        .create_project(&system, &project)
+        .await
+        .context("the demo project")?
+        .id;
+    for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
+        services
+            .move_project(&system, project, event, None)
+            .await
+            .context("publishing the demo project")?;
+    }
+    let plans = [
+        (2, "十字路口文明劝导", "service", 20, ""),
+        (5, "文明交通进校园宣讲", "lecture", 10, ""),
+        (
+            9,
+            "国道路口安全值守",
+            "service",
+            30,
+            "路口车流量大，请穿反光背心，听从交警指挥。",
+        ),
+    ];
+    let format = time::format_description::well_known::Rfc3339;
+    for (days, title, kind, capacity, risk) in plans {
+        let starts = (as_of + time::Duration::days(days))
+            .with_time(time::macros::time!(09:00))
+            .assume_offset(hongmajia_domain::calendar::CHINA);
+        let at = |t: time::OffsetDateTime| t.format(&format).unwrap_or_default();
+        let input: crate::activities::ActivityInput = serde_json::from_value(serde_json::json!({
+            "project_id": project, "title": title, "kind": kind, "capacity": capacity, "risk_notice": risk,
+            "address": "稷山县城稷峰路与育才街交叉口",
+            "starts_at": at(starts), "ends_at": at(starts + time::Duration::hours(2)),
+            "signup_opens_at": at(starts - time::Duration::days(14)), "signup_closes_at": at(starts),
+        }))
+        .context("a demo activity")?;
+        services
+            .create_activity(&system, &input)
+            .await
+            .with_context(|| format!("the demo activity {title}"))?;
+    }
+    Ok(plans.len())
 }
 
 #[cfg(test)]

@@ -321,6 +321,16 @@ async fn rollups_rebuild_check_fails_on_a_difference_and_rebuild_repairs_it() {
     let check = hongmajia(&target, &["rollups", "rebuild", "--check"], "");
     assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
     assert!(text(&check.stdout).contains("equal a recount"));
+    // The demo's project of Jishan's center has its three activities, one a lecture.
+    let services = hongmajia_services::Services::new(
+        hongmajia_services::Db::open(&target.url).await.unwrap(),
+        hongmajia_services::vault::Vault::load(&target.keys).unwrap(),
+        std::sync::Arc::new(hongmajia_services::SystemClock),
+        hongmajia_services::Settings::default(),
+    );
+    let jishan = services.region_figures("140824").await.unwrap();
+    assert_eq!((jishan.projects, jishan.activities, jishan.lecture_sessions), (1, 3, 1));
+    services.db.close().await;
     // A figure that drifted (as a bug or a hand edit would make it).
     let db = hongmajia_store::Db::open(&target.url).await.unwrap();
     let mut tx = db.begin().await.unwrap();
