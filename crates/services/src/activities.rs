@@ -551,15 +551,8 @@ impl Services {
 
     /// The signed-in volunteer's notices, newest first.
     pub async fn my_notifications(&self, actor: &Actor) -> ServiceResult<Vec<Notification>> {
-        let account = actor
-            .account_id()
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
-        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
-            .await
-            .doing("finding the registration")?
-        else {
+        let Some(volunteer) = crate::volunteers::own_registration(&mut tx, actor).await? else {
             return Ok(Vec::new());
         };
         let rows = activities::notifications(&mut tx, volunteer.id)
@@ -695,15 +688,8 @@ impl Services {
 
     /// The signed-in volunteer's sign-ups.
     pub async fn my_signups(&self, actor: &Actor) -> ServiceResult<Vec<OwnSignup>> {
-        let account = actor
-            .account_id()
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
-        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
-            .await
-            .doing("finding the registration")?
-        else {
+        let Some(volunteer) = crate::volunteers::own_registration(&mut tx, actor).await? else {
             return Ok(Vec::new());
         };
         let rows = activities::signups_of_volunteer(&mut tx, volunteer.id)

@@ -7,7 +7,7 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::certificate::CertificateNumber;
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::person::mask_name;
-use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel, Target};
+use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel};
 use hongmajia_pdf::{Certificate, CertificateFont, Line};
 use hongmajia_store::{Tx, records, sites, volunteers};
 use serde::Serialize;
@@ -91,15 +91,8 @@ impl Services {
 
     /// Issues the signed-in volunteer a certificate of all their confirmed records.
     pub async fn issue_certificate(&self, actor: &Actor) -> ServiceResult<IssuedCertificate> {
-        let account = actor
-            .account_id()
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
-        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         let mut tx = self.db.begin().await.doing("starting the certificate")?;
-        let volunteer = volunteers::find_by_account(&mut tx, account.0)
-            .await
-            .doing("finding the registration")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         let lines: Vec<(i64, i64, i64)> = records::records_of_volunteer(&mut tx, volunteer.id)
             .await
             .doing("reading the records")?
@@ -147,9 +140,10 @@ impl Services {
             .await
             .doing("reading the records")?;
         drop(tx);
+        let by_id: std::collections::HashMap<i64, &records::RecordLine> = all.iter().map(|r| (r.id, r)).collect();
         let (mut services, mut trainings) = (Vec::new(), Vec::new());
         for (record_id, _, minutes, _, _) in &certified {
-            let Some(r) = all.iter().find(|r| r.id == *record_id) else {
+            let Some(r) = by_id.get(record_id) else {
                 continue;
             };
             let line = Line {
@@ -190,9 +184,7 @@ impl Services {
     pub async fn verify_certificate(&self, number: &str) -> ServiceResult<Verification> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let (number, certificate, volunteer) = certificate_and_holder(&mut tx, number).await?;
-        let current = records::confirmed_minutes(&mut tx, volunteer.id)
-            .await
-            .doing("reading the total")?;
+        let current = volunteer.confirmed_minutes;
         let lines = records::certificate_lines(&mut tx, number.as_str())
             .await
             .doing("reading the lines")?;

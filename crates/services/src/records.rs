@@ -244,18 +244,6 @@ async fn find_record(tx: &mut Tx, id: i64) -> ServiceResult<RecordRow> {
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
-/// The registered volunteer of the signed-in account.
-async fn own_volunteer(tx: &mut Tx, actor: &Actor) -> ServiceResult<volunteers::VolunteerRow> {
-    let account = actor
-        .account_id()
-        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
-    authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
-    volunteers::find_by_account(tx, account.0)
-        .await
-        .doing("finding the registration")?
-        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))
-}
-
 impl Services {
     /// Writes the next version of a record; a change that lost a race is refused, not merged.
     async fn next_version(&self, tx: &mut Tx, record: &RecordRow, version: &Version<'_>) -> ServiceResult<()> {
@@ -366,7 +354,7 @@ impl Services {
         input: &CorrectionInput,
     ) -> ServiceResult<CorrectionView> {
         let mut tx = self.db.begin().await.doing("starting the request")?;
-        let volunteer = own_volunteer(&mut tx, actor).await?;
+        let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         let record_row = Some(find_record(&mut tx, record_id).await?)
             .filter(|r| r.volunteer_id == volunteer.id)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
@@ -389,7 +377,7 @@ impl Services {
         input: &CorrectionInput,
     ) -> ServiceResult<CorrectionView> {
         let mut tx = self.db.begin().await.doing("starting the report")?;
-        let volunteer = own_volunteer(&mut tx, actor).await?;
+        let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         let activity = find_activity(&mut tx, activity_id).await?;
         if self.now() < activity.starts_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
@@ -822,7 +810,7 @@ impl Services {
     /// The signed-in volunteer's hours, star level and records with every version.
     pub async fn my_hours(&self, actor: &Actor) -> ServiceResult<MyHours> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let volunteer = own_volunteer(&mut tx, actor).await?;
+        let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         self.hours_of(&mut tx, &volunteer).await
     }
 
@@ -842,15 +830,21 @@ impl Services {
     }
 
     async fn hours_of(&self, tx: &mut Tx, volunteer: &volunteers::VolunteerRow) -> ServiceResult<MyHours> {
-        let total = records::confirmed_minutes(tx, volunteer.id)
-            .await
-            .doing("reading the total")?;
+        let total = volunteer.confirmed_minutes;
         let lines = records::records_of_volunteer(tx, volunteer.id)
             .await
             .doing("reading the records")?;
+        // One read for every version of every record, not one per record.
+        let mut versions_of: std::collections::HashMap<i64, Vec<VersionView>> = std::collections::HashMap::new();
+        for v in records::versions_of_volunteer(tx, volunteer.id)
+            .await
+            .doing("reading versions")?
+        {
+            versions_of.entry(v.record_id).or_default().push(version_view(v));
+        }
         let mut views = Vec::with_capacity(lines.len());
         for line in lines {
-            let versions = records::versions(tx, line.id).await.doing("reading versions")?;
+            let versions = versions_of.remove(&line.id).unwrap_or_default();
             views.push(RecordView {
                 id: line.id,
                 activity_id: line.activity_id,
@@ -862,7 +856,7 @@ impl Services {
                 state: line.state,
                 minutes: line.minutes,
                 hours: hours_text(line.minutes),
-                versions: versions.into_iter().map(version_view).collect(),
+                versions,
             });
         }
         Ok(MyHours {

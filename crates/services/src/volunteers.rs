@@ -737,6 +737,25 @@ impl Services {
     }
 }
 
+/// The registration of the signed-in account, if it has one: what a volunteer's own calls act on
+/// (the owner rule of `ActivitySignUp`).
+pub(crate) async fn own_registration(tx: &mut Tx, actor: &Actor) -> ServiceResult<Option<volunteers::VolunteerRow>> {
+    let account = actor
+        .account_id()
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+    authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+    volunteers::find_by_account(tx, account.0)
+        .await
+        .doing("finding the registration")
+}
+
+/// The same, refused as not registered when there is none.
+pub(crate) async fn own_volunteer(tx: &mut Tx, actor: &Actor) -> ServiceResult<volunteers::VolunteerRow> {
+    own_registration(tx, actor)
+        .await?
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))
+}
+
 /// A registration as the policy sees it: in its region, owned by its account.
 pub(crate) fn holder_target(volunteer: &volunteers::VolunteerRow) -> ServiceResult<Target> {
     let region = RegionCode::parse(&volunteer.region_code)

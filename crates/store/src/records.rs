@@ -333,25 +333,17 @@ pub struct VersionRow {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn versions(tx: &mut Tx, record: i64) -> sqlx::Result<Vec<VersionRow>> {
+/// Every version of every record of a volunteer, by record and version.
+pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<VersionRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VersionRow>(
-            "SELECT record_id, version, state, minutes, reason, requested_by, approved_by, created_at
-             FROM record_versions WHERE record_id = $1 ORDER BY version",
+            "SELECT v.record_id, v.version, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at
+             FROM record_versions v JOIN service_records r ON r.id = v.record_id
+             WHERE r.volunteer_id = $1 ORDER BY v.record_id, v.version",
         )
-        .bind(record)
+        .bind(volunteer)
         .fetch_all(conn)
         .await
-    })
-}
-
-/// The volunteer's confirmed service time, as kept with every change of a record.
-pub async fn confirmed_minutes(tx: &mut Tx, volunteer: i64) -> sqlx::Result<i64> {
-    on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>("SELECT confirmed_minutes FROM volunteers WHERE id = $1")
-            .bind(volunteer)
-            .fetch_one(conn)
-            .await
     })
 }
 

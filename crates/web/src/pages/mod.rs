@@ -311,8 +311,7 @@ async fn set_password(
             .await
         }
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let text = refusal_in_place(lang.0, error)?;
+            let (text, status) = refusal_and_status(lang.0, error)?;
             home_page(&state, lang, &actor.0, Some(text.to_owned()), status).await
         }
     }
@@ -400,6 +399,15 @@ pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> 
         }
         _ => Err(error.into()),
     }
+}
+
+/// A refusal to show in place, with the status its page is answered with.
+pub fn refusal_and_status(
+    lang: Lang,
+    error: hongmajia_services::ServiceError,
+) -> Result<(&'static str, StatusCode), AppError> {
+    let status = crate::error::status_of(error.code());
+    Ok((refusal_in_place(lang, error)?, status))
 }
 
 /// An id in a page's path: one that is not a number names nothing (404).

@@ -2,7 +2,7 @@
 //! approves or returns it, the team publishes activities; volunteers look for activities near
 //! them, sign up, and check in with the 6-digit code when the QR code is not at hand.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
+use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_and_status, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::PageActor;
@@ -80,8 +80,7 @@ async fn after(
     match result {
         Ok(next) => Ok(Redirect::to(&next).into_response()),
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let message = refusal_in_place(lang.0, error)?;
+            let (message, status) = refusal_and_status(lang.0, error)?;
             project_page(state, lang, auth, id, (Some(message), status)).await
         }
     }
@@ -411,8 +410,7 @@ pub async fn sign_up(
     match state.services().sign_up(&actor.0.actor, id, &request, None).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let message = refusal_in_place(lang.0, error)?;
+            let (message, status) = refusal_and_status(lang.0, error)?;
             activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
         }
     }
@@ -463,8 +461,7 @@ pub async fn code_attendance(
             .await
         }
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let message = refusal_in_place(lang.0, error)?;
+            let (message, status) = refusal_and_status(lang.0, error)?;
             activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
         }
     }
@@ -490,8 +487,7 @@ pub async fn cancel_signup(
     match state.services().cancel_signup(&actor.0.actor, form.signup_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let message = refusal_in_place(lang.0, error)?;
+            let (message, status) = refusal_and_status(lang.0, error)?;
             activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
         }
     }
@@ -525,8 +521,7 @@ pub async fn report_missing(
             activity_page(&state, lang, &actor.0, id, (notice, None, StatusCode::OK)).await
         }
         Err(error) => {
-            let status = crate::error::status_of(error.code());
-            let message = refusal_in_place(lang.0, error)?;
+            let (message, status) = refusal_and_status(lang.0, error)?;
             activity_page(&state, lang, &actor.0, id, (None, Some(message), status)).await
         }
     }

@@ -1,7 +1,7 @@
 //! Pages of attendance and hours: the public certificate check, the QR check-in confirm page, the
 //! volunteer's hours with their certificate, and the organizer's QR screen and roster.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
+use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_and_status, refusal_in_place};
 use crate::error::AppError;
 use crate::session::PageActor;
 use crate::{AppState, base_url};
@@ -126,8 +126,8 @@ pub async fn checkin_submit(
         Ok(_) if direction == Direction::CheckOut => (Some("checkin.done_out"), None, StatusCode::OK),
         Ok(_) => (Some("checkin.done_in"), None, StatusCode::OK),
         Err(e) => {
-            let status = crate::error::status_of(e.code());
-            (None, Some(refusal_in_place(lang.0, e)?), status)
+            let (message, status) = refusal_and_status(lang.0, e)?;
+            (None, Some(message), status)
         }
     };
     let activity = match activity_id {
@@ -200,9 +200,8 @@ async fn my_hours_refused(
     auth: &hongmajia_services::auth::Authenticated,
     refusal: hongmajia_services::ServiceError,
 ) -> Result<Response, AppError> {
-    let status = crate::error::status_of(refusal.code());
-    let error = Some(refusal_in_place(lang.0, refusal)?);
-    my_hours_page(state, lang, auth, (error, status)).await
+    let (message, status) = refusal_and_status(lang.0, refusal)?;
+    my_hours_page(state, lang, auth, (Some(message), status)).await
 }
 
 pub async fn my_hours(
@@ -465,9 +464,8 @@ pub async fn run_step(
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/activities/{id}/run")).into_response()),
         Err(e) => {
-            let status = crate::error::status_of(e.code());
-            let error = Some(refusal_in_place(lang.0, e)?);
-            run_page(&state, lang, &actor.0, id, (error, status)).await
+            let (message, status) = refusal_and_status(lang.0, e)?;
+            run_page(&state, lang, &actor.0, id, (Some(message), status)).await
         }
     }
 }
@@ -546,9 +544,8 @@ pub async fn review_step(
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/regions/{code}/records")).into_response()),
         Err(e) => {
-            let status = crate::error::status_of(e.code());
-            let error = Some(refusal_in_place(lang.0, e)?);
-            review_page(&state, lang, &actor.0, &code, (error, status)).await
+            let (message, status) = refusal_and_status(lang.0, e)?;
+            review_page(&state, lang, &actor.0, &code, (Some(message), status)).await
         }
     }
 }
