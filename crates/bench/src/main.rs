@@ -6,6 +6,8 @@
 //! same column count, in one transaction, into a scratch table of the same engine. The figures
 //! are printed as a Markdown row for BENCHMARKS.md.
 
+mod city;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hongmajia_domain::Actor;
@@ -41,6 +43,29 @@ enum Bench {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Everything against a city-scale database (`hongmajia demo --scale city` made it, with
+    /// its key file): figures, list/search over HTTP beside /livez, my hours and certificate, the
+    /// sign-up storm over HTTP, a roster import, the server's peak memory.
+    City {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+        /// The `hongmajia` binary to serve with (the one beside this benchmark by default).
+        #[arg(long)]
+        server: Option<std::path::PathBuf>,
+        /// Seconds of each timed load.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Volunteers in the sign-up storm (places for half of them).
+        #[arg(long, default_value_t = 2000)]
+        storm: usize,
+        /// Rows of the roster import.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
@@ -57,16 +82,37 @@ async fn main() -> anyhow::Result<()> {
         Bench::Import { rows, database } => import(rows, database).await,
         Bench::Signups { volunteers, database } => signups(volunteers, database).await,
         Bench::Certificate { records, database } => certificate(records, database).await,
+        Bench::City {
+            database,
+            key_file,
+            server,
+            seconds,
+            connections,
+            storm,
+            rows,
+        } => {
+            city::run(city::CityArgs {
+                database,
+                key_file,
+                server,
+                seconds,
+                connections,
+                storm,
+                rows,
+            })
+            .await
+        }
     }
 }
 
-/// A valid resident ID of Jishan, different for every `n` (birth date and sequence vary).
-fn resident_id(n: usize) -> String {
+/// A valid resident ID of someone born in `birthplace`, different for every `n` (birth date and
+/// sequence vary).
+fn resident_id(birthplace: &str, n: usize) -> String {
     let day = 1 + n % 28;
     let month = 1 + (n / 28) % 12;
     let year = 1950 + (n / 336) % 50;
     let sequence = (n / 16_800) % 1000;
-    let first17 = format!("140824{year:04}{month:02}{day:02}{sequence:03}");
+    let first17 = format!("{birthplace}{year:04}{month:02}{day:02}{sequence:03}");
     format!(
         "{first17}{}",
         hongmajia_domain::identity::check_char(first17.as_bytes())
@@ -76,13 +122,14 @@ fn resident_id(n: usize) -> String {
 const SURNAMES: [&str; 10] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
 const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "堃", "玥", "珺", "强", "磊"];
 
-fn roster_csv(rows: usize) -> String {
+/// A roster of Jishan's village 姚村 (140824001001), people born in `birthplace`.
+fn roster_csv(rows: usize, birthplace: &str) -> String {
     let mut csv = String::from("姓名,证件号码,手机号码,所属区域,技能特长,服务类别\n");
     for n in 0..rows {
         let name = format!("{}{}{}", SURNAMES[n % 10], GIVEN[(n / 10) % 10], GIVEN[(n / 100) % 10]);
         csv.push_str(&format!(
             "{name},{},139{:08},140824001001,急救、摄影,医疗卫生\n",
-            resident_id(n),
+            resident_id(birthplace, n),
             n
         ));
     }
@@ -119,9 +166,24 @@ async fn import(rows: usize, database: Option<String>) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let csv = roster_csv(rows);
-    let limit = bare_insert(&services.db, rows).await?;
+    let row = import_rows(&services, rows, "140824", engine_name(&url)).await?;
+    println!("{row}");
+    Ok(())
+}
 
+fn engine_name(url: &str) -> &'static str {
+    if url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    }
+}
+
+/// A roster of `rows` people born in `birthplace` through the real import, beside a bare
+/// batched insert of as many rows; the table row for BENCHMARKS.md.
+async fn import_rows(services: &Services, rows: usize, birthplace: &str, engine: &str) -> anyhow::Result<String> {
+    let csv = roster_csv(rows, birthplace);
+    let limit = bare_insert(&services.db, rows).await?;
     let started = Instant::now();
     let outcome = services
         .import_volunteers(&Actor::System, csv.as_bytes(), &ImportOptions::default(), &|_, _| {})
@@ -135,16 +197,10 @@ async fn import(rows: usize, database: Option<String>) -> anyhow::Result<()> {
         outcome.issues.first()
     );
     let ours = rows as f64 / seconds;
-    let engine = if url.starts_with("sqlite") {
-        "SQLite"
-    } else {
-        "PostgreSQL"
-    };
-    println!(
+    Ok(format!(
         "| roster import, {rows} rows ({engine}) | {ours:.0} rows/s ({seconds:.1} s) | bare batched insert: {limit:.0} rows/s | {:.1} % |",
         100.0 * ours / limit
-    );
-    Ok(())
+    ))
 }
 
 /// The machine's limit: the same number of rows of as many columns, inserted in one transaction
@@ -175,6 +231,7 @@ async fn bare_insert(db: &Db, rows: usize) -> anyhow::Result<f64> {
                 query.build().execute(&mut *tx).await?;
             }
             tx.commit().await.context("committing the bare insert")?;
+            sqlx::query("DROP TABLE bench_rows").execute($pool).await?;
         }};
     }
     let started = Instant::now();
@@ -258,7 +315,7 @@ async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
     services
         .import_volunteers(
             &Actor::System,
-            roster_csv(count).as_bytes(),
+            roster_csv(count, "140824").as_bytes(),
             &ImportOptions::default(),
             &|_, _| {},
         )
@@ -318,11 +375,7 @@ async fn signups(count: usize, database: Option<String>) -> anyhow::Result<()> {
         taken == capacity && accepted as i64 == capacity && failed == 0,
         "taken {taken}, accepted {accepted}, failed {failed}"
     );
-    let engine = if url.starts_with("sqlite") {
-        "SQLite"
-    } else {
-        "PostgreSQL"
-    };
+    let engine = engine_name(&url);
     let rate = accepted as f64 / seconds;
     println!(
         "| sign-up storm, {} at once for {capacity} places ({engine}) | {rate:.0} accepted/s; p50 {:.1} ms, p99 {:.1} ms; {full} full, 0 overbooked, 0 errors | bare conditional update of one hot row, same concurrency: {limit:.0}/s | {:.1} % |",
@@ -367,7 +420,9 @@ async fn hot_row_updates(db: &Db, count: usize) -> anyhow::Result<f64> {
             for task in tasks {
                 task.await??;
             }
-            count as f64 / started.elapsed().as_secs_f64()
+            let rate = count as f64 / started.elapsed().as_secs_f64();
+            sqlx::query("DROP TABLE bench_hot").execute($pool).await?;
+            rate
         }};
     }
     Ok(match db {
@@ -386,6 +441,30 @@ async fn remove_sqlite(db: &Db, url: &str) {
     }
 }
 
+/// What a certificate of `records` two-hour services prints, for rendering it bare.
+fn certificate_content(number: &str, records: usize) -> hongmajia_pdf::Certificate {
+    let base = "https://yuncheng.example.org";
+    let line = |n: usize| hongmajia_pdf::Line {
+        title: format!("文明交通劝导第{}场", n + 1),
+        date: "2026-11-01".into(),
+        hours: "2.0".into(),
+        organizer: "稷山县新时代文明实践中心".into(),
+    };
+    hongmajia_pdf::Certificate {
+        number: number.to_owned(),
+        issued_on: "2026-11-29".into(),
+        issuer: "稷山县新时代文明实践中心".into(),
+        name: "王堃玥".into(),
+        id_type: "居民身份证".into(),
+        id_masked: "140824********0011".into(),
+        volunteer_code: "123456789012".into(),
+        total_hours: format!("{}.0", records * 2),
+        services: (0..records).map(line).collect(),
+        trainings: Vec::new(),
+        verify_url: format!("{base}/verify/{number}"),
+    }
+}
+
 /// `records` confirmed records of one volunteer (past activities reported and approved), then
 /// its certificate rendered again and again.
 async fn certificate(records: usize, database: Option<String>) -> anyhow::Result<()> {
@@ -397,7 +476,7 @@ async fn certificate(records: usize, database: Option<String>) -> anyhow::Result
     services
         .import_volunteers(
             &Actor::System,
-            roster_csv(1).as_bytes(),
+            roster_csv(1, "140824").as_bytes(),
             &ImportOptions::default(),
             &|_, _| {},
         )
@@ -467,25 +546,7 @@ async fn certificate(records: usize, database: Option<String>) -> anyhow::Result
         anyhow::ensure!(pdf.starts_with(b"%PDF"), "not a PDF");
     }
     let font = hongmajia_pdf::CertificateFont::from_environment()?;
-    let line = |n: usize| hongmajia_pdf::Line {
-        title: format!("文明交通劝导第{}场", n + 1),
-        date: "2026-11-01".into(),
-        hours: "2.0".into(),
-        organizer: "稷山县新时代文明实践中心".into(),
-    };
-    let content = hongmajia_pdf::Certificate {
-        number: number.clone(),
-        issued_on: "2026-11-29".into(),
-        issuer: "稷山县新时代文明实践中心".into(),
-        name: "王堃玥".into(),
-        id_type: "居民身份证".into(),
-        id_masked: "140824********0011".into(),
-        volunteer_code: "123456789012".into(),
-        total_hours: format!("{}.0", records * 2),
-        services: (0..records).map(line).collect(),
-        trainings: Vec::new(),
-        verify_url: format!("{base}/verify/{number}"),
-    };
+    let content = certificate_content(&number, records);
     let mut bare = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
@@ -495,11 +556,7 @@ async fn certificate(records: usize, database: Option<String>) -> anyhow::Result
     remove_sqlite(&services.db, &url).await;
     ours.sort_by(f64::total_cmp);
     bare.sort_by(f64::total_cmp);
-    let engine = if url.starts_with("sqlite") {
-        "SQLite"
-    } else {
-        "PostgreSQL"
-    };
+    let engine = engine_name(&url);
     let (p50, limit) = (percentile(&ours, 0.5), percentile(&bare, 0.5));
     println!(
         "| certificate PDF of {records} records ({engine}) | p50 {p50:.1} ms, p99 {:.1} ms | bare rendering of the same content: p50 {limit:.1} ms | {:.1} % |",

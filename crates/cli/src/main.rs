@@ -2,7 +2,7 @@
 //! Every command opens (creating and migrating) the database named by `--database` or
 //! `HONGMAJIA_DATABASE_URL`, and acts as the audited operator `system`.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use hongmajia_domain::Actor;
 use hongmajia_services::accounts::GrantInput;
@@ -222,13 +222,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scale,
             seed,
             as_of,
-            county: _,
+            county,
         } => {
-            if !matches!(scale, Scale::Small) {
-                bail!("--scale county and --scale city are not available yet; use --scale small");
-            }
-            let summary = demo::load_small(&services, &demo_options(seed, as_of.as_deref())?).await?;
-            print_demo(&summary);
+            let options = demo_options(seed, as_of.as_deref())?;
+            let scope = match scale {
+                Scale::Small => {
+                    let summary = demo::load_small(&services, &options).await?;
+                    print_demo(&summary);
+                    return Ok(());
+                }
+                Scale::County => demo::city::Scope::County(county),
+                Scale::City => demo::city::Scope::City,
+            };
+            let options = demo::city::ScaleOptions {
+                seed,
+                as_of: options.as_of,
+                scope,
+                targets: demo::city::Targets::YUNCHENG,
+            };
+            let started = std::time::Instant::now();
+            let summary = services.load_scaled_demo(&options, &StageBars::default()).await?;
+            print_scaled_demo(&summary, started.elapsed());
             Ok(())
         }
         Command::Keys {
@@ -420,6 +434,68 @@ fn read_password() -> anyhow::Result<Option<String>> {
     Ok(Some(raw).filter(|p| !p.is_empty()))
 }
 
+/// One progress bar per stage of the scaled demo.
+#[derive(Default)]
+struct StageBars {
+    current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl demo::city::Progress for StageBars {
+    fn stage(&self, name: &str, total: u64) {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:<26} {bar:40} {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(name.to_owned());
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some(bar);
+        }
+    }
+
+    fn advance(&self, done: u64) {
+        if let Ok(current) = self.current.lock()
+            && let Some(bar) = current.as_ref()
+        {
+            bar.inc(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut current) = self.current.lock()
+            && let Some(bar) = current.take()
+        {
+            bar.finish();
+        }
+    }
+}
+
+/// The totals as the platform's own figures give them, and the staff accounts made.
+fn print_scaled_demo(summary: &demo::city::ScaleSummary, took: std::time::Duration) {
+    let f = &summary.figures;
+    println!(
+        "{} {} loaded in {:.0} s: {} regions, {} volunteers, {} teams ({} professional, {} characteristic), {} projects, \
+         {} activities, {} sign-ups, {} records, {} service hours, {} lecture sessions ({} listeners), {} trainings",
+        f.region.name,
+        f.region.code,
+        took.as_secs_f64(),
+        summary.regions,
+        f.volunteers,
+        f.teams.total,
+        f.teams.professional,
+        f.teams.characteristic,
+        f.projects,
+        f.activities,
+        summary.signups,
+        summary.records,
+        f.service_hours,
+        f.lecture_sessions,
+        f.lecture_audience,
+        f.trainings
+    );
+    print_accounts(&summary.accounts);
+}
+
 fn print_demo(summary: &DemoSummary) {
     println!(
         "demo city loaded: {} regions, {} practice sites, {} admin accounts, {} activities to sign up for (稷山县)",
@@ -428,12 +504,16 @@ fn print_demo(summary: &DemoSummary) {
         summary.accounts.len(),
         summary.activities
     );
+    print_accounts(&summary.accounts);
+}
+
+fn print_accounts(accounts: &[demo::DemoAccount]) {
     println!("passwords are shown this once; store them now");
     println!(
         "{:<16} {:<13} {:<16} {:<8} {:<12} password",
         "role", "region", "region name", "name", "phone"
     );
-    for account in &summary.accounts {
+    for account in accounts {
         println!(
             "{:<16} {:<13} {:<16} {:<8} {:<12} {}",
             account.role.as_str(),

@@ -237,6 +237,13 @@ pub(crate) struct RegistrationRow {
 }
 
 impl RegistrationRow {
+    /// The same registration made at `at` (generated history: consent and creation then).
+    pub(crate) fn registered_at(mut self, at: OffsetDateTime) -> Self {
+        self.guardian_consent_at = self.guardian_consent_at.map(|_| at);
+        self.at = at;
+        self
+    }
+
     pub(crate) fn as_new(&self) -> volunteers::NewVolunteer<'_> {
         volunteers::NewVolunteer {
             id: self.id,

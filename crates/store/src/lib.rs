@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 mod db;
 pub mod figures;
+pub mod load;
 pub mod projects;
 pub mod records;
 pub mod regions;

@@ -85,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         // A bug that panics answers 500 (logged, localized), never a dropped connection.
@@ -114,6 +115,12 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 async fn not_found() -> error::AppError {
     error::AppError::code(hongmajia_domain::ErrorCode::NotFound)
+}
+
+/// The process answers (a liveness probe): no database, no session, the least a route can do.
+/// Benchmarks load it beside real routes as the server's own limit.
+async fn livez() -> &'static str {
+    "ok"
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -353,6 +353,9 @@ async fn health_metrics_and_the_api_document_are_served() {
     let app = TestApp::spawn().await;
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status(), StatusCode::OK);
+    let live = app.get("/livez", None).await;
+    assert_eq!(live.status(), StatusCode::OK);
+    assert_eq!(live.text().await.unwrap(), "ok");
     app.get("/login", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
     assert!(metrics.contains("hongmajia_http_requests_total"), "{metrics}");

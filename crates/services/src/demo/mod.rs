@@ -3,6 +3,8 @@
 //! through the same service calls as the API, as the operator `system`, so it is audited.
 //! Same seed → same regions, names and phones; passwords are random and printed once.
 
+pub mod city;
+
 use crate::{ServiceResult, Services};
 use anyhow::Context;
 use hongmajia_domain::{Actor, Password, RegionLevel, Role};
