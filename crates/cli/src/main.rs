@@ -58,7 +58,9 @@ enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
-    /// Load demo data (the small city: regions, sites and admin accounts).
+    /// Load demo data: the small city (regions, sites, admins, a few activities), or Yuncheng at
+    /// scale (`--scale city`: 859,000 volunteers, 3,189 teams, 20,000 projects, 12.43 million
+    /// hours) or one county's share of it (`--scale county`).
     Demo {
         #[arg(long, value_enum, default_value_t = Scale::Small)]
         scale: Scale,
@@ -70,6 +72,10 @@ enum Command {
         /// The county of `--scale county`.
         #[arg(long, default_value = "140824")]
         county: String,
+        /// Generate 1/N of the city's sizes (volunteers, teams, projects, hours), for quick
+        /// runs and tests of `--scale county|city`.
+        #[arg(long, default_value_t = 1)]
+        shrink: u64,
     },
     /// The keys of personal data.
     Keys {
@@ -223,6 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             as_of,
             county,
+            shrink,
         } => {
             let options = demo_options(seed, as_of.as_deref())?;
             let scope = match scale {
@@ -238,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 as_of: options.as_of,
                 scope,
-                targets: demo::city::Targets::YUNCHENG,
+                targets: demo::city::Targets::YUNCHENG.divided_by(shrink),
             };
             let started = std::time::Instant::now();
             let summary = services.load_scaled_demo(&options, &StageBars::default()).await?;

@@ -6,12 +6,12 @@ use std::process::{Command, Output, Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A fresh database and its own key file, as the binary and the test both use them.
-struct Target {
-    url: String,
-    keys: std::path::PathBuf,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) keys: std::path::PathBuf,
 }
 
-async fn fresh_target() -> Target {
+pub(crate) async fn fresh_target() -> Target {
     let keys = tempfile::tempdir().unwrap().keep().join("keys.json");
     hongmajia_services::vault::Vault::generate_file(&keys).unwrap();
     Target {
@@ -20,7 +20,7 @@ async fn fresh_target() -> Target {
     }
 }
 
-fn hongmajia(target: &Target, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn hongmajia(target: &Target, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hongmajia"))
         .args(args)
         .env("HONGMAJIA_DATABASE_URL", &target.url)
@@ -35,7 +35,7 @@ fn hongmajia(target: &Target, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -19,6 +19,7 @@ mod privacy;
 mod projects;
 mod records;
 mod regions;
+mod scaled_demo;
 mod sms;
 mod teams;
 mod volunteers;
