@@ -183,14 +183,23 @@ async fn load(client: &reqwest::Client, requests: &[(String, String)], connectio
 /// API tokens of up to `count` volunteers whose region starts with `prefix`, logged in by SMS
 /// code; spread over the city by ordering on their (random) volunteer codes.
 async fn log_in(services: &Services, sms: &KeptSms, prefix: &str, count: usize) -> anyhow::Result<Vec<String>> {
-    let sql = "SELECT phone_enc FROM volunteers WHERE region_code LIKE $1 AND account_id IS NOT NULL
+    // Nobody who already holds a place (a rerun's storm), so no sign-up overlaps another; from
+    // a random point of the (random) volunteer codes, so a rerun logs other people in (SMS
+    // codes are limited per phone and hour).
+    let sql = "SELECT phone_enc FROM volunteers WHERE region_code LIKE $1 AND account_id IS NOT NULL AND code >= $3
+               AND NOT EXISTS (SELECT 1 FROM signups s WHERE s.volunteer_id = volunteers.id AND s.state = 'confirmed')
                ORDER BY code LIMIT $2";
     let pattern = format!("{prefix}%");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .subsec_nanos();
+    let from = format!("{:011}", u64::from(nanos) * 50);
     let sealed: Vec<String> = match &services.db {
         Db::Sqlite(pool, _) => {
             sqlx::query_scalar(sql)
                 .bind(&pattern)
                 .bind(count as i64)
+                .bind(&from)
                 .fetch_all(pool)
                 .await?
         }
@@ -198,6 +207,7 @@ async fn log_in(services: &Services, sms: &KeptSms, prefix: &str, count: usize) 
             sqlx::query_scalar(sql)
                 .bind(&pattern)
                 .bind(count as i64)
+                .bind(&from)
                 .fetch_all(pool)
                 .await?
         }
@@ -303,7 +313,10 @@ pub async fn run(args: CityArgs) -> anyhow::Result<()> {
         "{}",
         http_storm(&services, &sms, &client, &server, args.storm, engine).await?
     );
-    println!("{}", import_rows(&services, args.rows, "110101", engine).await?);
+    // Born in Beijing's Dongcheng (110101), so no number is one of the generated city's.
+    if args.rows > 0 {
+        println!("{}", import_rows(&services, args.rows, "110101", engine).await?);
+    }
     println!(
         "| server peak memory (VmHWM) during all of the above ({engine}) | {:.0} MiB | target: under 300 MiB | |",
         server.peak_rss_mib()?

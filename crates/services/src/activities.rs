@@ -619,7 +619,8 @@ impl Services {
         text: &str,
         on: Option<time::Date>,
     ) -> ServiceResult<Vec<Activity>> {
-        let mut tx = self.db.read().await.doing("starting a read")?;
+        // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
+        let mut tx = self.db.autocommit().await.doing("starting a read")?;
         let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
             Some(code) => RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?,
             None => self.home_area(&mut tx, actor).await?,

@@ -80,21 +80,12 @@ impl Services {
         let own = figures::of_region(&mut tx, code.as_str())
             .await
             .doing("reading the figures")?;
-        let mut children = Vec::new();
-        for child in regions::children(&mut tx, code.as_str())
+        let children = figures::of_children(&mut tx, code.as_str())
             .await
-            .doing("listing the regions below")?
-        {
-            let f = figures::of_region(&mut tx, &child.code)
-                .await
-                .doing("reading the figures")?;
-            let r = RegionRef {
-                code: child.code,
-                name: child.name,
-                level: child.level,
-            };
-            children.push(shaped(r, f, None));
-        }
+            .doing("reading the figures below")?
+            .into_iter()
+            .map(|(code, name, level, f)| shaped(RegionRef { code, name, level }, f, None))
+            .collect();
         let r = RegionRef {
             code: region.code,
             name: region.name,

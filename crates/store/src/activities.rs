@@ -367,25 +367,40 @@ pub async fn upcoming(
     (from, until): (OffsetDateTime, OffsetDateTime),
     limit: i64,
 ) -> sqlx::Result<Vec<ActivityRow>> {
-    let sql = concat!(
-        "SELECT ",
-        activity_columns!(),
-        " FROM activities a WHERE a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3
-           AND a.starts_at < $6
-           AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
-                OR LOWER(a.address) LIKE '%' || $2 || '%' ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id
-                           AND ',' || $5 || ',' LIKE '%,' || p.category || ',%'))
-         ORDER BY a.starts_at, a.id LIMIT $4"
-    );
+    // The project is joined (not an EXISTS) so both engines look it up by key for the few
+    // activities found, rather than scan every project for the category.
+    macro_rules! upcoming_sql {
+        ($where:literal) => {
+            concat!(
+                "SELECT ",
+                activity_columns!(),
+                " FROM (SELECT a.* FROM activities a JOIN projects p ON p.id = a.project_id WHERE ",
+                $where,
+                " a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3 AND a.starts_at < $6
+                   AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
+                        OR LOWER(a.address) LIKE '%' || $2 || '%' ESCAPE '\\'
+                        OR ',' || $5 || ',' LIKE '%,' || p.category || ',%')) AS a
+                 ORDER BY a.starts_at, a.id LIMIT $4"
+            )
+        };
+    }
+    // In a county or below (what volunteers look through), the county index reads only that
+    // county's coming activities. Across the city, the end-time index; planned with its values
+    // each time, since a cached generic plan cannot see how few activities are still to come.
+    let (sql, county, persistent) = match prefix.get(..6) {
+        Some(county) => (upcoming_sql!("substr(a.region_code, 1, 6) = $7 AND"), county, true),
+        None => (upcoming_sql!("$7 = $7 AND"), "", false),
+    };
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, ActivityRow>(sql)
+            .persistent(persistent)
             .bind(prefix)
             .bind(text)
             .bind(from)
             .bind(limit)
             .bind(categories)
             .bind(until)
+            .bind(county)
             .fetch_all(conn)
             .await
     })
@@ -663,6 +678,8 @@ pub async fn mark_no_shows(tx: &mut Tx, since: OffsetDateTime, now: OffsetDateTi
                AND activity_id IN (SELECT id FROM activities WHERE ends_at < $1 AND ends_at >= $2 AND state = 'published')
                AND NOT EXISTS (SELECT 1 FROM attendances t WHERE t.signup_id = signups.id)",
         )
+        // Planned with its values (the last week is a sliver of all activities), see `upcoming`.
+        .persistent(false)
         .bind(now)
         .bind(since)
         .execute(conn)

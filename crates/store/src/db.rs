@@ -1,5 +1,6 @@
 use anyhow::{Context, bail};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::str::FromStr;
@@ -30,6 +31,9 @@ pub type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedMutexGuard<()>>),
     Pg(Transaction<'static, Postgres>),
+    /// A connection without a transaction: each statement sees the database as it is then.
+    SqliteAutocommit(PoolConnection<Sqlite>),
+    PgAutocommit(PoolConnection<Postgres>),
 }
 
 /// Runs one query body against the connection of a transaction, compiled once per engine.
@@ -41,6 +45,14 @@ macro_rules! on_tx {
                 $body
             }
             $crate::Tx::Pg(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::Tx::SqliteAutocommit(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::Tx::PgAutocommit(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -94,10 +106,18 @@ impl Db {
     }
 
     async fn open_postgres(url: &str) -> anyhow::Result<Self> {
+        // No JIT: it compiles expressions for 10–15 ms when a plan looks expensive, which a
+        // query answered in a millisecond never repays (measured on the activity list). Cached
+        // statements keep one generic plan instead of being planned again on most executions;
+        // the few whose best plan depends on their values run unprepared (`persistent(false)`),
+        // planned with those values every time.
+        let options = PgConnectOptions::from_str(url)
+            .context("parsing the PostgreSQL URL")?
+            .options([("jit", "off"), ("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .context("connecting to PostgreSQL")?;
         Ok(Self::Pg(pool))
@@ -134,6 +154,16 @@ impl Db {
         })
     }
 
+    /// Reads that need no snapshot across statements (each is one read, or they may see writes
+    /// made between them), without the round trips of BEGIN and COMMIT: a session lookup, a
+    /// public list. Anything that writes, or reads to decide a write, takes `begin` or `read`.
+    pub async fn autocommit(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool, _) => Tx::SqliteAutocommit(pool.acquire().await?),
+            Self::Pg(pool) => Tx::PgAutocommit(pool.acquire().await?),
+        })
+    }
+
     /// Cheap round trip for `/healthz`.
     pub async fn ping(&self) -> sqlx::Result<()> {
         on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
@@ -155,6 +185,7 @@ impl Tx {
         match self {
             Self::Sqlite(tx, _turn) => tx.commit().await,
             Self::Pg(tx) => tx.commit().await,
+            Self::SqliteAutocommit(_) | Self::PgAutocommit(_) => Ok(()),
         }
     }
 }

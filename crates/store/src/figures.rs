@@ -126,6 +126,31 @@ pub async fn of_region(tx: &mut Tx, region: &str) -> sqlx::Result<Figures> {
     Ok(row.unwrap_or_default())
 }
 
+/// The regions one level below `parent` (code, name, level) with their figures, in one read.
+pub async fn of_children(tx: &mut Tx, parent: &str) -> sqlx::Result<Vec<(String, String, String, Figures)>> {
+    let sql = "SELECT r.code, r.name, r.level, COALESCE(f.volunteers, 0) AS volunteers, COALESCE(f.teams, 0) AS teams,
+            COALESCE(f.teams_professional, 0) AS teams_professional,
+            COALESCE(f.teams_characteristic, 0) AS teams_characteristic, COALESCE(f.projects, 0) AS projects,
+            COALESCE(f.activities, 0) AS activities, COALESCE(f.service_minutes, 0) AS service_minutes,
+            COALESCE(f.lecture_sessions, 0) AS lecture_sessions, COALESCE(f.lecture_audience, 0) AS lecture_audience,
+            COALESCE(f.trainings, 0) AS trainings
+         FROM regions r LEFT JOIN region_figures f ON f.region_code = r.code
+         WHERE r.parent_code = $1 ORDER BY r.code";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        code: String,
+        name: String,
+        level: String,
+        #[sqlx(flatten)]
+        figures: Figures,
+    }
+    let rows = on_tx!(tx, |conn| sqlx::query_as::<_, Row>(sql)
+        .bind(parent)
+        .fetch_all(conn)
+        .await)?;
+    Ok(rows.into_iter().map(|r| (r.code, r.name, r.level, r.figures)).collect())
+}
+
 /// Every stored row.
 pub async fn all(tx: &mut Tx) -> sqlx::Result<BTreeMap<String, Figures>> {
     let sql = concat!("SELECT region_code, ", figure_columns!(), " FROM region_figures");
