@@ -610,14 +610,15 @@ impl Services {
     }
 
     /// Activities still to come under `region` (the volunteer's county when none is given), whose
-    /// title, place or category holds `text`, on the day `on` if given: what a volunteer looks
-    /// through on the phone.
+    /// title, place or category holds `text`, on the day `on` if given, soonest first, `limit`
+    /// (at most 100) from `offset`: what a volunteer looks through on the phone.
     pub async fn upcoming_activities(
         &self,
         actor: &Actor,
         region: Option<&str>,
         text: &str,
         on: Option<time::Date>,
+        (limit, offset): (i64, i64),
     ) -> ServiceResult<Vec<Activity>> {
         // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
@@ -650,7 +651,7 @@ impl Services {
             region.scope_prefix(),
             (&literal, &categories.join(",")),
             window,
-            100,
+            (limit.clamp(1, 100), offset.max(0)),
         )
         .await
         .doing("listing activities")?;

@@ -192,12 +192,12 @@ impl Services {
         let hash = token_hash(token);
         // Every request starts here: plain reads, without the round trips of a transaction.
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
-        let session = sessions::find(&mut tx, &hash)
+        let (session, label) = sessions::find_with_label(&mut tx, &hash)
             .await
             .doing("finding the session")?
-            .filter(|s| s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now))
+            .filter(|(s, _)| s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now))
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-        let actor = load_actor(&mut tx, AccountId(session.account_id)).await?;
+        let actor = actor_with_roles(&mut tx, AccountId(session.account_id), label).await?;
         drop(tx);
         if now - session.last_seen_at > time::Duration::minutes(1) {
             let mut tx = self.db.begin().await.doing("starting the session touch")?;
@@ -235,24 +235,26 @@ pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Acto
         .await
         .doing("finding the account")?
         .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-    let rows = accounts::roles(tx, id.0).await.doing("reading the roles")?;
-    let grants = rows
-        .into_iter()
-        .filter_map(|row| {
-            let role = Role::parse(&row.role)?;
-            let region = row.region_code.as_deref().map(RegionCode::parse).transpose().ok()?;
-            Grant::new(role, region).ok()
-        })
-        .collect();
-    let teams = hongmajia_store::teams::roles_of_account(tx, id.0)
-        .await
-        .doing("reading the team roles")?
-        .into_iter()
-        .filter_map(|(team, role)| Some((hongmajia_domain::TeamId(team), TeamRole::parse(&role)?)))
-        .collect();
+    actor_with_roles(tx, id, account.phone_masked).await
+}
+
+/// The account's grants (staff and volunteer roles in their regions) and team roles; a stored
+/// role this build does not know is skipped, never widened.
+async fn actor_with_roles(tx: &mut Tx, id: AccountId, label: String) -> ServiceResult<Actor> {
+    let rows = accounts::grants(tx, id.0).await.doing("reading the roles")?;
+    let (mut grants, mut teams) = (Vec::new(), Vec::new());
+    for row in rows {
+        match row.team_id {
+            Some(team) => teams.extend(TeamRole::parse(&row.role).map(|role| (hongmajia_domain::TeamId(team), role))),
+            None => grants.extend(Role::parse(&row.role).and_then(|role| {
+                let region = row.region_code.as_deref().map(RegionCode::parse).transpose().ok()?;
+                Grant::new(role, region).ok()
+            })),
+        }
+    }
     Ok(Actor::Account {
         id,
-        label: account.phone_masked,
+        label,
         grants,
         teams,
     })

@@ -96,6 +96,30 @@ pub async fn set_password_hash(tx: &mut Tx, id: i64, password_hash: &str) -> sql
     Ok(())
 }
 
+/// A role of an account: a staff or volunteer role in a region (`team_id` empty), or its role in
+/// an active team it is a member of.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub role: String,
+    pub region_code: Option<String>,
+    pub team_id: Option<i64>,
+}
+
+/// Every role of an account, its teams' included, in one statement (each request reads them).
+pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(
+        "SELECT role, region_code, CAST(NULL AS BIGINT) AS team_id FROM account_roles WHERE account_id = $1
+         UNION ALL
+         SELECT m.role, CAST(NULL AS TEXT), m.team_id FROM team_members m
+         JOIN volunteers v ON v.id = m.volunteer_id JOIN teams t ON t.id = m.team_id
+         WHERE v.account_id = $1 AND m.state = 'member' AND t.state = 'active'
+         ORDER BY 3, 1"
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await)
+}
+
 pub async fn roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
         "SELECT role, region_code FROM account_roles WHERE account_id = $1 ORDER BY role"

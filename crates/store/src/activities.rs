@@ -365,7 +365,7 @@ pub async fn upcoming(
     prefix: &str,
     (text, categories): (&str, &str),
     (from, until): (OffsetDateTime, OffsetDateTime),
-    limit: i64,
+    (limit, offset): (i64, i64),
 ) -> sqlx::Result<Vec<ActivityRow>> {
     // The project is joined (not an EXISTS) so both engines look it up by key for the few
     // activities found, rather than scan every project for the category.
@@ -380,7 +380,7 @@ pub async fn upcoming(
                    AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
                         OR LOWER(a.address) LIKE '%' || $2 || '%' ESCAPE '\\'
                         OR ',' || $5 || ',' LIKE '%,' || p.category || ',%')) AS a
-                 ORDER BY a.starts_at, a.id LIMIT $4"
+                 ORDER BY a.starts_at, a.id LIMIT $4 OFFSET $8"
             )
         };
     }
@@ -401,6 +401,7 @@ pub async fn upcoming(
             .bind(categories)
             .bind(until)
             .bind(county)
+            .bind(offset)
             .fetch_all(conn)
             .await
     })

@@ -41,15 +41,24 @@ pub async fn insert(tx: &mut Tx, session: &NewSession<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn find(tx: &mut Tx, token_hash: &str) -> sqlx::Result<Option<SessionRow>> {
-    on_tx!(tx, |conn| {
-        sqlx::query_as::<_, SessionRow>(
-        "SELECT id, account_id, kind, csrf_token, created_at, last_seen_at, revoked_at FROM sessions WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await
-    })
+/// The session of a token hash with its account's masked phone (the actor's label), in one read.
+pub async fn find_with_label(tx: &mut Tx, token_hash: &str) -> sqlx::Result<Option<(SessionRow, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        session: SessionRow,
+        phone_masked: String,
+    }
+    let row = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, Row>(
+            "SELECT s.id, s.account_id, s.kind, s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.phone_masked
+             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await
+    })?;
+    Ok(row.map(|r| (r.session, r.phone_masked)))
 }
 
 pub async fn touch(tx: &mut Tx, id: i64, at: OffsetDateTime) -> sqlx::Result<()> {

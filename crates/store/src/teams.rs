@@ -152,21 +152,6 @@ pub async fn put_membership(
     Ok(())
 }
 
-/// The teams an account's volunteer runs or belongs to (active memberships of active teams).
-pub async fn roles_of_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (i64, String)>(
-            "SELECT m.team_id, m.role FROM team_members m
-             JOIN volunteers v ON v.id = m.volunteer_id
-             JOIN teams t ON t.id = m.team_id
-             WHERE v.account_id = $1 AND m.state = 'member' AND t.state = 'active'",
-        )
-        .bind(account_id)
-        .fetch_all(conn)
-        .await
-    })
-}
-
 /// Active teams per site kind and team kind under a scope prefix: the county's "8+N".
 pub async fn count_by_site_and_kind(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<(String, String, i64)>> {
     on_tx!(tx, |conn| {

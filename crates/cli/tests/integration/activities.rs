@@ -545,6 +545,20 @@ async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
     .await;
     assert_eq!(found("?q=体育").await, [stadium], "by place");
 
+    // Twenty a page, soonest first; page 2 goes on where page 1 stopped.
+    let mut later = Vec::new();
+    for day in 10..30 {
+        let starts = format!("2026-12-{day}T08:00:00+08:00");
+        let ends = format!("2026-12-{day}T09:00:00+08:00");
+        later.push(activity_with(&app, json!({"starts_at": starts, "ends_at": ends, "capacity": 5})).await);
+    }
+    let first = found("").await;
+    assert_eq!(first.len(), 20);
+    assert_eq!(first[..2], [activity, stadium]);
+    assert_eq!(first[2..], later[..18]);
+    assert_eq!(found("?page=2").await, later[18..]);
+    assert!(found("?page=3").await.is_empty());
+
     let path = format!("/api/v1/activities/{activity}/signups");
     app.post_json(&path, Some(&token), &json!({})).await;
     let mine: Value = app.get("/api/v1/me/signups", Some(&token)).await.json().await.unwrap();
@@ -566,7 +580,13 @@ async fn volunteers_find_activities_near_them_by_one_or_two_characters() {
         body["token"].as_str().unwrap().to_owned()
     };
     let listed: Value = app.get("/api/v1/activities", Some(&token)).await.json().await.unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 0, "ended activities are not offered");
+    let ids: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_i64())
+        .collect();
+    assert_eq!(ids, later, "ended activities are not offered, those to come are");
 }
 
 #[tokio::test]

@@ -105,7 +105,13 @@ pub struct ActivitySearch {
     /// Only activities on this day (YYYY-MM-DD, China time).
     #[serde(default)]
     date: Option<String>,
+    /// Page of 20, from 1 (the default).
+    #[serde(default)]
+    page: Option<u32>,
 }
+
+/// Activities in a page of the search API: a phone's screenful or two.
+const ACTIVITIES_PER_PAGE: i64 = 20;
 
 /// A `YYYY-MM-DD` query value; a malformed one is a 400.
 pub(crate) fn day_of(raw: Option<&str>) -> Result<Option<time::Date>, AppError> {
@@ -117,7 +123,7 @@ pub(crate) fn day_of(raw: Option<&str>) -> Result<Option<time::Date>, AppError> 
     }
 }
 
-/// Activities still to come near the caller, soonest first (at most 100).
+/// Activities still to come near the caller, soonest first, 20 a page.
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), params(ActivitySearch),
     responses((status = 200, body = [Activity]), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
@@ -132,6 +138,10 @@ pub async fn search(
             query.region.as_deref(),
             &query.q,
             day_of(query.date.as_deref())?,
+            (
+                ACTIVITIES_PER_PAGE,
+                (i64::from(query.page.unwrap_or(1).max(1)) - 1) * ACTIVITIES_PER_PAGE,
+            ),
         )
         .await?;
     Ok(Json(found))

@@ -326,7 +326,9 @@ pub async fn browse(
     let services = state.services();
     let region = Some(query.region.as_str()).filter(|r| !r.is_empty());
     let day = crate::api::day_of(Some(&query.date))?;
-    let activities = services.upcoming_activities(&auth.actor, region, &query.q, day).await?;
+    let activities = services
+        .upcoming_activities(&auth.actor, region, &query.q, day, (100, 0))
+        .await?;
     let mine = services.my_signups(&auth.actor).await.unwrap_or_default();
     let page = ActivitiesPage {
         c: Chrome::signed_in(lang.0, &auth, "/activities"),
