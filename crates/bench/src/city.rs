@@ -17,14 +17,25 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args)]
 pub struct CityArgs {
+    #[arg(long)]
     pub database: String,
+    #[arg(long)]
     pub key_file: PathBuf,
-    /// The `hongmajia` binary; beside this one by default.
+    /// The `hongmajia` binary to serve with (the one beside this benchmark by default).
+    #[arg(long)]
     pub server: Option<PathBuf>,
+    /// Seconds of each timed load.
+    #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
+    #[arg(long, default_value_t = 32)]
     pub connections: usize,
+    /// Volunteers in the sign-up storm (places for half of them).
+    #[arg(long, default_value_t = 2000)]
     pub storm: usize,
+    /// Rows of the roster import into the city (0: none).
+    #[arg(long, default_value_t = 100_000)]
     pub rows: usize,
 }
 
@@ -551,7 +562,6 @@ async fn http_storm(
 
 /// A new published project of Jishan's center with one activity six weeks ahead.
 async fn popular_activity(services: &Services, capacity: i64) -> anyhow::Result<i64> {
-    use hongmajia_domain::project::ProjectEvent;
     let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
     let site = services
         .region(&Actor::System, "140824")
@@ -570,13 +580,7 @@ async fn popular_activity(services: &Services, capacity: i64) -> anyhow::Result<
         starts_on: today.to_string(),
         ends_on: (today + time::Duration::days(90)).to_string(),
     };
-    let project = services.create_project(&Actor::System, &project).await.map_err(err)?.id;
-    for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
-        services
-            .move_project(&Actor::System, project, event, None)
-            .await
-            .map_err(err)?;
-    }
+    let project = crate::publish(services, &project).await?;
     let starts = time::OffsetDateTime::now_utc() + time::Duration::days(42);
     let format = &time::format_description::well_known::Rfc3339;
     let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(serde_json::json!({

@@ -46,26 +46,7 @@ enum Bench {
     /// Everything against a city-scale database (`hongmajia demo --scale city` made it, with
     /// its key file): figures, list/search over HTTP beside /livez, my hours and certificate, the
     /// sign-up storm over HTTP, a roster import, the server's peak memory.
-    City {
-        #[arg(long)]
-        database: String,
-        #[arg(long)]
-        key_file: std::path::PathBuf,
-        /// The `hongmajia` binary to serve with (the one beside this benchmark by default).
-        #[arg(long)]
-        server: Option<std::path::PathBuf>,
-        /// Seconds of each timed load.
-        #[arg(long, default_value_t = 10.0)]
-        seconds: f64,
-        #[arg(long, default_value_t = 32)]
-        connections: usize,
-        /// Volunteers in the sign-up storm (places for half of them).
-        #[arg(long, default_value_t = 2000)]
-        storm: usize,
-        /// Rows of the roster import.
-        #[arg(long, default_value_t = 100_000)]
-        rows: usize,
-    },
+    City(city::CityArgs),
     Import {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
@@ -82,26 +63,7 @@ async fn main() -> anyhow::Result<()> {
         Bench::Import { rows, database } => import(rows, database).await,
         Bench::Signups { volunteers, database } => signups(volunteers, database).await,
         Bench::Certificate { records, database } => certificate(records, database).await,
-        Bench::City {
-            database,
-            key_file,
-            server,
-            seconds,
-            connections,
-            storm,
-            rows,
-        } => {
-            city::run(city::CityArgs {
-                database,
-                key_file,
-                server,
-                seconds,
-                connections,
-                storm,
-                rows,
-            })
-            .await
-        }
+        Bench::City(args) => city::run(args).await,
     }
 }
 
@@ -260,8 +222,6 @@ async fn regions(services: &Services) -> anyhow::Result<()> {
 
 /// Jishan's center and a published project of it.
 async fn published_project(services: &Services) -> anyhow::Result<i64> {
-    use hongmajia_domain::project::ProjectEvent;
-    let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
     let site = hongmajia_services::sites::SiteInput {
         name: "稷山县新时代文明实践中心".into(),
         ..Default::default()
@@ -269,7 +229,7 @@ async fn published_project(services: &Services) -> anyhow::Result<i64> {
     let site = services
         .create_site(&Actor::System, "140824", &site)
         .await
-        .map_err(err)?
+        .map_err(|e| anyhow::anyhow!("{e}"))?
         .id;
     let project = hongmajia_services::projects::ProjectInput {
         team_id: None,
@@ -280,7 +240,14 @@ async fn published_project(services: &Services) -> anyhow::Result<i64> {
         starts_on: "2026-01-01".into(),
         ends_on: "2099-12-31".into(),
     };
-    let project = services.create_project(&Actor::System, &project).await.map_err(err)?.id;
+    publish(services, &project).await
+}
+
+/// Creates `project` and takes it through review to published, as the operator `system`.
+async fn publish(services: &Services, project: &hongmajia_services::projects::ProjectInput) -> anyhow::Result<i64> {
+    use hongmajia_domain::project::ProjectEvent;
+    let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
+    let project = services.create_project(&Actor::System, project).await.map_err(err)?.id;
     for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
         services
             .move_project(&Actor::System, project, event, None)

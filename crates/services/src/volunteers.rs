@@ -280,6 +280,17 @@ pub(crate) struct SealedPhone {
     pub(crate) masked: String,
 }
 
+impl SealedPhone {
+    /// As the accounts table stores it.
+    pub(crate) fn stored(&self) -> hongmajia_store::accounts::StoredPhone<'_> {
+        hongmajia_store::accounts::StoredPhone {
+            lookup: &self.lookup,
+            sealed: &self.sealed,
+            masked: &self.masked,
+        }
+    }
+}
+
 impl Volunteer {
     fn from_row(row: volunteers::VolunteerRow) -> Self {
         let split = |s: &str| s.split('、').filter(|i| !i.is_empty()).map(str::to_owned).collect();
@@ -402,12 +413,7 @@ impl Services {
             }
             None => {
                 let id = new_id();
-                let stored = accounts::StoredPhone {
-                    lookup: &phone.lookup,
-                    sealed: &phone.sealed,
-                    masked: &phone.masked,
-                };
-                accounts::insert(tx, id, &stored, "", None, self.now())
+                accounts::insert(tx, id, &phone.stored(), "", None, self.now())
                     .await
                     .doing("creating the volunteer's account")?;
                 tracing::debug!(account = id, actor = actor.label(), "account made for a registration");

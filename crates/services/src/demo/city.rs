@@ -15,7 +15,7 @@
 //! volunteer codes are bijections of the index too. Volunteers' hours are spread the way real
 //! ones are: most give a little, a long tail gives a lot (activity weights from a clipped Pareto).
 
-use super::{CITY_CODE, CITY_NAME, COUNTIES, DemoAccount, GIVEN, SURNAMES, admin_role, person_name};
+use super::{CITY_CODE, CITY_NAME, COUNTIES, DemoAccount, GIVEN, SURNAMES, person_name};
 use crate::Services;
 use crate::audit::{self, Change};
 use crate::figures::RegionFigures;
@@ -878,25 +878,8 @@ impl Services {
         let mut phones = HashSet::new();
         for (code, _, name, _) in new_regions.iter().filter(|r| r.3 != "village") {
             let level = RegionCode::parse(code).map(|c| c.level()).unwrap_or(RegionLevel::City);
-            let account = DemoAccount {
-                role: admin_role(level),
-                region_code: code.clone(),
-                region_name: name.clone(),
-                display_name: person_name(&mut people),
-                phone: super::unique_phone(&mut people, &mut phones),
-                password: super::random_password()?,
-            };
-            let grant = crate::accounts::GrantInput {
-                phone: account.phone.clone(),
-                role: account.role.as_str().to_owned(),
-                region_code: Some(account.region_code.clone()),
-                display_name: Some(account.display_name.clone()),
-                password: Some(account.password.clone()),
-            };
-            self.grant_role(&Actor::System, &grant)
-                .await
-                .map_err(|e| anyhow::anyhow!("creating the admin of {code}: {e:?}"))?;
-            accounts.push(account);
+            let region = (code.as_str(), name.as_str(), level);
+            accounts.push(super::make_admin(self, region, &mut people, &mut phones).await?);
         }
         progress.finish();
         Ok((new_regions.len(), accounts))
@@ -952,19 +935,7 @@ impl Services {
                 rows.push(row);
                 phones.push((account, sealed));
             }
-            let stored: Vec<(i64, StoredPhone<'_>)> = phones
-                .iter()
-                .map(|(id, p)| {
-                    (
-                        *id,
-                        StoredPhone {
-                            lookup: &p.lookup,
-                            sealed: &p.sealed,
-                            masked: &p.masked,
-                        },
-                    )
-                })
-                .collect();
+            let stored: Vec<(i64, StoredPhone<'_>)> = phones.iter().map(|(id, p)| (*id, p.stored())).collect();
             let account_ids: Vec<i64> = phones.iter().map(|(id, _)| *id).collect();
             let new_rows: Vec<_> = rows.iter().map(|r| r.as_new()).collect();
             let mut tx = self.db.begin().await.context("starting volunteers")?;

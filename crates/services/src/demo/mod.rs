@@ -184,6 +184,36 @@ fn admin_role(level: RegionLevel) -> Role {
     }
 }
 
+/// The admin of a region (code, name, level): a generated name and phone, a random password,
+/// granted as the operator `system` (audited).
+async fn make_admin(
+    services: &Services,
+    (code, name, level): (&str, &str, RegionLevel),
+    people: &mut StdRng,
+    phones: &mut HashSet<String>,
+) -> anyhow::Result<DemoAccount> {
+    let account = DemoAccount {
+        role: admin_role(level),
+        region_code: code.to_owned(),
+        region_name: name.to_owned(),
+        display_name: person_name(people),
+        phone: unique_phone(people, phones),
+        password: random_password()?,
+    };
+    let grant = crate::accounts::GrantInput {
+        phone: account.phone.clone(),
+        role: account.role.as_str().to_owned(),
+        region_code: Some(account.region_code.clone()),
+        display_name: Some(account.display_name.clone()),
+        password: Some(account.password.clone()),
+    };
+    services
+        .grant_role(&Actor::System, &grant)
+        .await
+        .with_context(|| format!("creating the admin of {code}"))?;
+    Ok(account)
+}
+
 /// Loads the small demo city. Refuses when the city is already there.
 pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::Result<DemoSummary> {
     if is_loaded(services).await? {
@@ -211,25 +241,8 @@ pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::R
                 .with_context(|| format!("founding the site of {}", region.code))?;
             summary.sites += 1;
         }
-        let account = DemoAccount {
-            role: admin_role(created.level),
-            region_code: region.code.clone(),
-            region_name: region.name.clone(),
-            display_name: person_name(&mut people),
-            phone: unique_phone(&mut people, &mut phones),
-            password: random_password()?,
-        };
-        let grant = crate::accounts::GrantInput {
-            phone: account.phone.clone(),
-            role: account.role.as_str().to_owned(),
-            region_code: Some(account.region_code.clone()),
-            display_name: Some(account.display_name.clone()),
-            password: Some(account.password.clone()),
-        };
-        services
-            .grant_role(&system, &grant)
-            .await
-            .with_context(|| format!("creating the admin of {}", region.code))?;
+        let region = (region.code.as_str(), region.name.as_str(), created.level);
+        let account = make_admin(services, region, &mut people, &mut phones).await?;
         summary.accounts.push(account);
     }
     summary.activities = demo_activities(services, options.as_of).await?;

@@ -440,19 +440,7 @@ impl Services {
             };
             accounts.push(account);
         }
-        let stored: Vec<(i64, StoredPhone<'_>)> = new_accounts
-            .iter()
-            .map(|(id, p)| {
-                (
-                    *id,
-                    StoredPhone {
-                        lookup: &p.lookup,
-                        sealed: &p.sealed,
-                        masked: &p.masked,
-                    },
-                )
-            })
-            .collect();
+        let stored: Vec<(i64, StoredPhone<'_>)> = new_accounts.iter().map(|(id, p)| (*id, p.stored())).collect();
         bulk::insert_accounts(tx, &stored, now)
             .await
             .doing("creating accounts")?;
