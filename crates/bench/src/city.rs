@@ -340,7 +340,7 @@ pub async fn run(args: CityArgs) -> anyhow::Result<()> {
 async fn figures(services: &Services, engine: &str, code: &str) -> anyhow::Result<String> {
     const RUNS: usize = 2000;
     let mut ours = Vec::with_capacity(RUNS);
-    let mut name = String::new();
+    let mut last = None;
     for _ in 0..RUNS {
         let started = Instant::now();
         let f = services
@@ -348,8 +348,10 @@ async fn figures(services: &Services, engine: &str, code: &str) -> anyhow::Resul
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         ours.push(started.elapsed().as_secs_f64() * 1000.0);
-        name = format!("{} ({} volunteers, {} h)", f.region.name, f.volunteers, f.service_hours);
+        last = Some(f);
     }
+    let f = last.context("no run")?;
+    let name = format!("{} ({} volunteers, {} h)", f.region.name, f.volunteers, f.service_hours);
     let sql = "SELECT name FROM regions WHERE code = $1";
     let mut limit = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {

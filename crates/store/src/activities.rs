@@ -48,6 +48,7 @@ pub struct ActivityRow {
     pub required_skills: String,
 }
 
+#[derive(Clone, Copy)]
 pub struct NewActivity<'a> {
     pub id: i64,
     pub project_id: i64,
@@ -77,45 +78,7 @@ pub struct NewActivity<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO activities (id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at,
-                signup_closes_at, capacity, taken, waitlist_size, waitlisted, waitlist_next, risk_notice, state, created_at, updated_at,
-                min_age, team_only, latitude, longitude, geofence_m, kind, requires_approval,
-                count_nothing_up_to, count_half_up_to, min_presence_percent, insured, required_skills, checkin_opens_min)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, 0, 0, $12, 'published', $13, $13, $14, $15,
-                $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
-        )
-        .bind(a.id)
-        .bind(a.project_id)
-        .bind(a.region_code)
-        .bind(a.title)
-        .bind(a.address)
-        .bind(a.starts_at)
-        .bind(a.ends_at)
-        .bind(a.signup_opens_at)
-        .bind(a.signup_closes_at)
-        .bind(a.capacity)
-        .bind(a.waitlist_size)
-        .bind(a.risk_notice)
-        .bind(a.at)
-        .bind(a.min_age)
-        .bind(i64::from(a.team_only))
-        .bind(a.point.map(|p| p.0))
-        .bind(a.point.map(|p| p.1))
-        .bind(a.geofence_m)
-        .bind(a.kind)
-        .bind(i64::from(a.requires_approval))
-        .bind(a.counting.0)
-        .bind(a.counting.1)
-        .bind(a.counting.2)
-        .bind(i64::from(a.insured))
-        .bind(a.required_skills)
-        .bind(a.checkin_opens_min)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected())
-    })?;
+    crate::load::insert_activities(tx, &[(*a, 0, None)]).await?;
     crate::figures::bump(tx, a.region_code, &crate::figures::Figures::activity(a.kind, 0, 1)).await?;
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! Bulk loading of generated data (`hongmajia demo --scale county|city`): many rows per
-//! `INSERT` (sqlx's `QueryBuilder`, every value bound), for the tables the generator fills
-//! beyond the importer's. The rows are the same structs the one-row writes take. Figures and
-//! volunteers' confirmed totals are not bumped row by row here: the generator recounts both once
-//! at the end (`confirmed_minutes_recount`, `figures::recount`), which is what a bulk load wants.
+//! Multi-row inserts (sqlx's `QueryBuilder`, every value bound, as many rows per statement as
+//! the parameter bound allows): the one place each of these tables' columns is listed. The
+//! one-row writes (`activities::insert`, `teams::insert`, …) call them with one row and keep
+//! the figures in their transaction; the generator (`hongmajia demo --scale county|city`) calls
+//! them with many and recounts the figures and volunteers' confirmed totals once at the end
+//! (`confirmed_minutes_recount`, `figures::recount`), which is what a bulk load wants.
 
 use crate::Tx;
 use crate::activities::NewActivity;

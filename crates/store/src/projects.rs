@@ -17,6 +17,7 @@ pub struct ProjectRow {
     pub state_reason: Option<String>,
 }
 
+#[derive(Clone, Copy)]
 pub struct NewProject<'a> {
     pub id: i64,
     pub site_id: i64,
@@ -32,28 +33,7 @@ pub struct NewProject<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO projects (id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state,
-                created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11, $11)",
-        )
-        .bind(p.id)
-        .bind(p.site_id)
-        .bind(p.team_id)
-        .bind(p.region_code)
-        .bind(p.title)
-        .bind(p.category)
-        .bind(p.description)
-        .bind(p.starts_on)
-        .bind(p.ends_on)
-        .bind(p.created_by)
-        .bind(p.at)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected())
-    })?;
-    Ok(())
+    crate::load::insert_projects(tx, &[(*p, "draft")]).await
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {

@@ -30,6 +30,7 @@ pub struct LevelCoverageRow {
     pub with_site: i64,
 }
 
+#[derive(Clone, Copy)]
 pub struct NewRegion<'a> {
     pub code: &'a str,
     pub parent_code: Option<&'a str>,
@@ -39,20 +40,7 @@ pub struct NewRegion<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, region: &NewRegion<'_>) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-        "INSERT INTO regions (code, parent_code, name, level, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)"
-    )
-    .bind(region.code)
-    .bind(region.parent_code)
-    .bind(region.name)
-    .bind(region.level)
-    .bind(region.at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
-    })?;
-    Ok(())
+    crate::load::insert_regions(tx, &[*region]).await
 }
 
 pub async fn rename(tx: &mut Tx, code: &str, name: &str, at: OffsetDateTime) -> sqlx::Result<bool> {

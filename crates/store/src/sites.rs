@@ -28,23 +28,8 @@ pub async fn insert(
     fields: &SiteFields<'_>,
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO sites (id, region_code, kind, name, address, secretary, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        )
-        .bind(id)
-        .bind(region_code)
-        .bind(kind)
-        .bind(fields.name)
-        .bind(fields.address)
-        .bind(fields.secretary)
-        .bind(at)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected())
-    })?;
-    Ok(())
+    let site = (id, region_code, kind, fields.name, fields.address, fields.secretary, at);
+    crate::load::insert_sites(tx, &[site]).await
 }
 
 pub async fn update(tx: &mut Tx, id: i64, fields: &SiteFields<'_>, at: OffsetDateTime) -> sqlx::Result<()> {

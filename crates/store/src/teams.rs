@@ -18,6 +18,7 @@ pub struct TeamRow {
     pub created_at: OffsetDateTime,
 }
 
+#[derive(Clone, Copy)]
 pub struct NewTeam<'a> {
     pub id: i64,
     pub site_id: i64,
@@ -33,27 +34,7 @@ pub struct NewTeam<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, t: &NewTeam<'_>) -> sqlx::Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO teams (id, site_id, region_code, name, kind, specialty, categories, description, state, applied_by,
-                created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(t.id)
-        .bind(t.site_id)
-        .bind(t.region_code)
-        .bind(t.name)
-        .bind(t.kind)
-        .bind(t.specialty)
-        .bind(t.categories)
-        .bind(t.description)
-        .bind(t.state)
-        .bind(t.applied_by)
-        .bind(t.at)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected())
-    })?;
+    crate::load::insert_teams(tx, &[*t]).await?;
     if t.state == "active" {
         crate::figures::bump(tx, t.region_code, &crate::figures::Figures::team(t.kind, 1)).await?;
     }

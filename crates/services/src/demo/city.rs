@@ -813,10 +813,15 @@ impl Services {
                 .and_then(|c| c.parent())
                 .map_or_else(String::new, |p| p.as_str().to_owned())
         };
-        let mut new_regions = vec![(CITY_CODE.to_owned(), String::new(), CITY_NAME.to_owned(), "city")];
+        let mut new_regions = vec![(
+            CITY_CODE.to_owned(),
+            String::new(),
+            CITY_NAME.to_owned(),
+            RegionLevel::City,
+        )];
         for plan in plans {
             for r in &plan.regions {
-                new_regions.push((r.code.clone(), parent_of(&r.code), r.name.clone(), level_name(r.level)));
+                new_regions.push((r.code.clone(), parent_of(&r.code), r.name.clone(), r.level));
             }
         }
         let rows: Vec<NewRegion<'_>> = new_regions
@@ -825,7 +830,7 @@ impl Services {
                 code,
                 parent_code: Some(parent.as_str()).filter(|p| !p.is_empty()),
                 name,
-                level,
+                level: level.as_str(),
                 at: now,
             })
             .collect();
@@ -837,9 +842,9 @@ impl Services {
                 site_rows.push((
                     *id,
                     r.code.clone(),
-                    site_kind(r.level),
+                    r.level.site_kind().map_or("station", |k| k.as_str()),
                     super::site_name(&r.code, &r.name),
-                    format!("{}党群服务中心", r.name),
+                    super::site_address(&r.name),
                     person_name(&mut people),
                 ));
             }
@@ -876,9 +881,8 @@ impl Services {
         progress.advance(total as u64);
         let mut accounts = Vec::new();
         let mut phones = HashSet::new();
-        for (code, _, name, _) in new_regions.iter().filter(|r| r.3 != "village") {
-            let level = RegionCode::parse(code).map(|c| c.level()).unwrap_or(RegionLevel::City);
-            let region = (code.as_str(), name.as_str(), level);
+        for (code, _, name, level) in new_regions.iter().filter(|r| r.3 != RegionLevel::Village) {
+            let region = (code.as_str(), name.as_str(), *level);
             accounts.push(super::make_admin(self, region, &mut people, &mut phones).await?);
         }
         progress.finish();
@@ -1070,7 +1074,7 @@ impl Services {
         progress.advance(rows.len() as u64);
 
         let activity_ids: Vec<i64> = plan.activities.iter().map(|_| new_id()).collect();
-        let addresses: Vec<String> = plan.regions.iter().map(|r| format!("{}党群服务中心", r.name)).collect();
+        let addresses: Vec<String> = plan.regions.iter().map(|r| super::site_address(&r.name)).collect();
         for (chunk, ids) in plan
             .activities
             .chunks(ROWS_PER_TX / 2)
@@ -1261,23 +1265,6 @@ fn version<'a>(
         requested_by: "system",
         approved_by,
         at,
-    }
-}
-
-fn level_name(level: RegionLevel) -> &'static str {
-    match level {
-        RegionLevel::City => "city",
-        RegionLevel::County => "county",
-        RegionLevel::Township => "township",
-        RegionLevel::Village => "village",
-    }
-}
-
-fn site_kind(level: RegionLevel) -> &'static str {
-    match level {
-        RegionLevel::County => "center",
-        RegionLevel::Township => "institute",
-        _ => "station",
     }
 }
 

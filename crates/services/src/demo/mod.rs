@@ -175,6 +175,11 @@ fn site_name(code: &str, region_name: &str) -> String {
     format!("{region_name}{kind}")
 }
 
+/// Where a region's practice site is: its Party-and-people service center.
+fn site_address(region_name: &str) -> String {
+    format!("{region_name}党群服务中心")
+}
+
 fn admin_role(level: RegionLevel) -> Role {
     match level {
         RegionLevel::City => Role::CityAdmin,
@@ -232,7 +237,7 @@ pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::R
         if created.level != RegionLevel::City {
             let input = crate::sites::SiteInput {
                 name: site_name(&region.code, &region.name),
-                address: format!("{}{}", region.name, "党群服务中心"),
+                address: site_address(&region.name),
                 secretary: person_name(&mut people),
             };
             services
