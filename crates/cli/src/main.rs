@@ -55,6 +55,11 @@ enum Command {
         /// development gateway only records messages (shown at /dev/sms to this machine).
         #[arg(long, env = "HONGMAJIA_SMS_WEBHOOK_URL")]
         sms_webhook_url: Option<String>,
+        /// Seconds a session with its roles, and a page of coming activities, are answered from
+        /// memory before being read again. Writes end them at once: this server's own, and on
+        /// PostgreSQL every server's; others (the CLI on SQLite) are seen after this long. 0: off.
+        #[arg(long, env = "HONGMAJIA_CACHE_SECONDS", default_value_t = 2)]
+        cache_seconds: u64,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -214,7 +219,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             public_url,
             sms_webhook_url,
+            cache_seconds,
         } => {
+            let services = services.with_cache_ttl(std::time::Duration::from_secs(cache_seconds));
             let services = match sms_webhook_url {
                 Some(url) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
                 None => {
@@ -551,8 +558,10 @@ async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<St
     println!("hongmajia serving on http://{address}");
     let state = AppState::new(services, WebConfig { public_url });
     let outbox = tokio::spawn(retry_outbox(state.clone()));
+    let follower = tokio::spawn(follow_changes(state.clone()));
     hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;
     outbox.abort();
+    follower.abort();
     state.services().db.close().await;
     Ok(())
 }
@@ -572,6 +581,14 @@ async fn retry_outbox(state: AppState) {
         if let Err(error) = state.services().mark_no_shows().await {
             tracing::error!(error = %error, "marking no-shows");
         }
+    }
+}
+
+/// Hears the writes of the other servers on the same PostgreSQL database, for as long as this
+/// one runs (nothing to hear on SQLite).
+async fn follow_changes(state: AppState) {
+    if let Err(error) = state.services().follow_changes().await {
+        tracing::error!(error = %error, "following the other servers' changes: caches now trust only their time to live");
     }
 }
 

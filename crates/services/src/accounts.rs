@@ -159,7 +159,8 @@ impl Services {
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        tx.commit().await.doing("committing the role grant")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the role grant")
+            .await?;
         Ok(Granted {
             account_id: id,
             created,

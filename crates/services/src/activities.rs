@@ -10,6 +10,7 @@ use hongmajia_domain::hours::CountingRule;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -166,6 +167,15 @@ fn place_of(input: &ActivityInput) -> ServiceResult<Place> {
         }
         radius => Ok((point, radius)),
     }
+}
+
+/// What a page of coming activities is cached by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ListingKey {
+    prefix: String,
+    text: String,
+    on: Option<time::Date>,
+    page: (i64, i64),
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -450,7 +460,8 @@ impl Services {
         };
         record(&mut tx, actor, self.now(), change).await?;
         let activity = with_positions(&mut tx, id).await?;
-        tx.commit().await.doing("committing the activity")?;
+        self.commit_changing(tx, &crate::cache::LISTINGS, "committing the activity")
+            .await?;
         Ok(activity)
     }
 
@@ -510,7 +521,8 @@ impl Services {
         };
         record(&mut tx, actor, self.now(), change).await?;
         let moved = crate::attendance::find_activity(&mut tx, id).await?;
-        tx.commit().await.doing("committing the change")?;
+        self.commit_changing(tx, &crate::cache::LISTINGS, "committing the change")
+            .await?;
         Ok(Activity::from_row(moved))
     }
 
@@ -545,7 +557,8 @@ impl Services {
         };
         record(&mut tx, actor, self.now(), change).await?;
         let cancelled = crate::attendance::find_activity(&mut tx, id).await?;
-        tx.commit().await.doing("committing the cancellation")?;
+        self.commit_changing(tx, &crate::cache::LISTINGS, "committing the cancellation")
+            .await?;
         Ok(Activity::from_row(cancelled))
     }
 
@@ -620,14 +633,25 @@ impl Services {
         on: Option<time::Date>,
         (limit, offset): (i64, i64),
     ) -> ServiceResult<Vec<Activity>> {
-        // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
-        let mut tx = self.db.autocommit().await.doing("starting a read")?;
         let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
             Some(code) => RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?,
-            None => self.home_area(&mut tx, actor).await?,
+            None => self.home_area(actor).await?,
         };
         authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
         let text = text.trim();
+        let (limit, offset) = (limit.clamp(1, 100), offset.max(0));
+        let key = ListingKey {
+            prefix: region.scope_prefix().to_owned(),
+            text: text.to_owned(),
+            on,
+            page: (limit, offset),
+        };
+        if let Some(kept) = self.caches.listings.get(&key, self.now()) {
+            return Ok(kept.as_ref().clone());
+        }
+        let started = self.caches.listings.start_read(self.now());
+        // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
+        let mut tx = self.db.autocommit().await.doing("starting a read")?;
         // Categories are stored as codes: a query matches those whose Chinese name holds it.
         let categories: Vec<&str> = hongmajia_domain::project::CATEGORIES
             .iter()
@@ -648,34 +672,43 @@ impl Services {
         };
         let rows = activities::upcoming(
             &mut tx,
-            region.scope_prefix(),
+            &key.prefix,
             (&literal, &categories.join(",")),
             window,
-            (limit.clamp(1, 100), offset.max(0)),
+            key.page,
         )
         .await
         .doing("listing activities")?;
-        Ok(rows.into_iter().map(Activity::from_row).collect())
+        let found: Vec<Activity> = rows.into_iter().map(Activity::from_row).collect();
+        self.caches.listings.keep(key, started, Arc::new(found.clone()));
+        Ok(found)
     }
 
     /// Where "near me" is: the county of the volunteer's registration, or a staff role's region.
-    async fn home_area(&self, tx: &mut hongmajia_store::Tx, actor: &Actor) -> ServiceResult<RegionCode> {
+    async fn home_area(&self, actor: &Actor) -> ServiceResult<RegionCode> {
         if let Some(region) = actor.home_region() {
             return Ok(region.clone());
         }
         let account = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-        let registered = volunteers::find_by_account(tx, account.0)
+        if let Some(kept) = self.caches.homes.get(&account.0, self.now()) {
+            return Ok(kept);
+        }
+        let started = self.caches.homes.start_read(self.now());
+        let mut tx = self.db.autocommit().await.doing("starting a read")?;
+        let registered = volunteers::find_by_account(&mut tx, account.0)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
         let code = RegionCode::parse(&registered.region_code).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(code
+        let county = code
             .lineage()
             .into_iter()
             .find(|c| c.level() == hongmajia_domain::RegionLevel::County)
-            .unwrap_or(code))
+            .unwrap_or(code);
+        self.caches.homes.keep(account.0, started, county.clone());
+        Ok(county)
     }
 
     /// The activities of a project.

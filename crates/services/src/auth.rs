@@ -3,6 +3,7 @@
 //! Built so that a second step for admin roles can be added: `login` checks the password and
 //! throttling, then `open_session` makes the session; a second factor would sit between them.
 
+use crate::cache;
 use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services};
@@ -42,6 +43,18 @@ pub struct Authenticated {
     pub actor: Actor,
     pub kind: SessionKind,
     pub csrf_token: String,
+}
+
+/// How often a session's use is written down; also how long a cached session goes unchecked
+/// against its idle timeout at most (it is then read again).
+const SESSION_TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
+
+/// A session as the cache keeps it: enough to check it is still live without reading it.
+#[derive(Clone)]
+pub(crate) struct KeptSession {
+    authenticated: Authenticated,
+    created_at: time::OffsetDateTime,
+    last_seen_at: time::OffsetDateTime,
 }
 
 /// A fresh random token: 32 bytes (256 bits) from the operating system's CSPRNG, hex-encoded.
@@ -186,36 +199,53 @@ impl Services {
     }
 
     /// The actor behind a session token, if the session is live. Use is recorded at most once a
-    /// minute, so reading pages does not turn every request into a write.
+    /// minute, so reading pages does not turn every request into a write. A session read in the
+    /// last seconds is answered from the cache, unless its account's access changed since.
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Authenticated> {
         let now = self.now();
         let hash = token_hash(token);
-        // Every request starts here: plain reads, without the round trips of a transaction.
+        if let Some(kept) = self.caches.sessions.get(&hash, now)
+            && session::is_live(kept.created_at, kept.last_seen_at, now)
+            && now - kept.last_seen_at <= SESSION_TOUCH_EVERY
+        {
+            return Ok(kept.authenticated);
+        }
+        let started = self.caches.sessions.start_read(now);
+        // Every request not cached starts here: plain reads, without the round trips of a
+        // transaction.
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
-        let (session, label) = sessions::find_with_label(&mut tx, &hash)
+        let (mut session, label) = sessions::find_with_label(&mut tx, &hash)
             .await
             .doing("finding the session")?
             .filter(|(s, _)| s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now))
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         let actor = actor_with_roles(&mut tx, AccountId(session.account_id), label).await?;
         drop(tx);
-        if now - session.last_seen_at > time::Duration::minutes(1) {
+        if now - session.last_seen_at > SESSION_TOUCH_EVERY {
             let mut tx = self.db.begin().await.doing("starting the session touch")?;
             sessions::touch(&mut tx, session.id, now)
                 .await
                 .doing("recording session use")?;
             tx.commit().await.doing("committing the session touch")?;
+            session.last_seen_at = now;
         }
         let kind = if session.kind == "api" {
             SessionKind::Api
         } else {
             SessionKind::Cookie
         };
-        Ok(Authenticated {
+        let authenticated = Authenticated {
             actor,
             kind,
             csrf_token: session.csrf_token,
-        })
+        };
+        let kept = KeptSession {
+            authenticated: authenticated.clone(),
+            created_at: session.created_at,
+            last_seen_at: session.last_seen_at,
+        };
+        self.caches.sessions.keep(hash, started, kept);
+        Ok(authenticated)
     }
 
     /// Ends a session on the server: the token is refused from now on.
@@ -224,8 +254,7 @@ impl Services {
         sessions::revoke(&mut tx, &token_hash(token), self.now())
             .await
             .doing("revoking the session")?;
-        tx.commit().await.doing("committing the logout")?;
-        Ok(())
+        self.commit_changing(tx, &cache::ACCESS, "committing the logout").await
     }
 }
 

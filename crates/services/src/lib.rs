@@ -8,6 +8,7 @@ pub mod anomalies;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+mod cache;
 pub mod certificates;
 mod clock;
 pub mod demo;
@@ -62,6 +63,7 @@ pub struct Services {
     sms: Arc<dyn sms::SmsGateway>,
     /// The CJK font of certificates, loaded at the first certificate (or the reason it cannot be).
     certificate_font: std::sync::OnceLock<Result<hongmajia_pdf::CertificateFont, String>>,
+    caches: cache::Caches,
 }
 
 impl Services {
@@ -73,7 +75,14 @@ impl Services {
             vault,
             sms: Arc::new(sms::DevelopmentGateway),
             certificate_font: std::sync::OnceLock::new(),
+            caches: cache::Caches::new(cache::DEFAULT_TTL),
         }
+    }
+
+    /// Trusts cached sessions and activity pages for `ttl` (see `cache`); zero turns them off.
+    pub fn with_cache_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.caches = cache::Caches::new(ttl);
+        self
     }
 
     /// Sends SMS through `gateway` instead of the development gateway.

@@ -244,7 +244,8 @@ impl Services {
         )
         .await?;
         let team = self.load_team(&mut tx, id).await?;
-        tx.commit().await.doing("committing the team")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the team")
+            .await?;
         Ok(team)
     }
 
@@ -273,7 +274,8 @@ impl Services {
         )
         .await?;
         let team = self.load_team(&mut tx, id).await?;
-        tx.commit().await.doing("committing the application")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the application")
+            .await?;
         Ok(team)
     }
 
@@ -350,7 +352,8 @@ impl Services {
         );
         self.audit_team(&mut tx, actor, action, id, &region, summary).await?;
         let team = self.load_team(&mut tx, id).await?;
-        tx.commit().await.doing("committing the team change")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the team change")
+            .await?;
         Ok(team)
     }
 
@@ -490,7 +493,8 @@ impl Services {
             .await
             .doing("storing the membership")?;
         let member = self.member_of(&mut tx, team_id, volunteer).await?;
-        tx.commit().await.doing("committing the membership")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the membership")
+            .await?;
         Ok(member)
     }
 
@@ -528,7 +532,8 @@ impl Services {
         self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
             .await?;
         let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
-        tx.commit().await.doing("committing the invitation")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the invitation")
+            .await?;
         Ok(member)
     }
 
@@ -572,7 +577,8 @@ impl Services {
         self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
             .await?;
         let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
-        tx.commit().await.doing("committing the decision")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the decision")
+            .await?;
         Ok(member)
     }
 

@@ -354,7 +354,8 @@ impl Services {
         let volunteer = self
             .insert_registration(&mut tx, actor, &checked, &sealed, account, "staff")
             .await?;
-        tx.commit().await.doing("committing the registration")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the registration")
+            .await?;
         Ok(volunteer)
     }
 
@@ -386,7 +387,8 @@ impl Services {
         let volunteer = self
             .insert_registration(&mut tx, actor, &checked, &phone, Some(account.0), "self")
             .await?;
-        tx.commit().await.doing("committing the registration")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the registration")
+            .await?;
         Ok(volunteer)
     }
 
@@ -654,7 +656,8 @@ impl Services {
             ),
         };
         record(&mut tx, actor, now, change).await?;
-        tx.commit().await.doing("committing the merge")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the merge")
+            .await?;
         self.volunteer(actor, kept).await
     }
 

@@ -170,6 +170,27 @@ impl Db {
         Ok(())
     }
 
+    /// Calls `heard` with the channel of every notification on `channels`, and with `None`
+    /// whenever the listening connection was lost (notifications may have been missed then),
+    /// until the pool closes. SQLite has no notifications: it returns at once.
+    pub async fn follow(&self, channels: &[&str], heard: impl Fn(Option<&str>)) -> sqlx::Result<()> {
+        let Self::Pg(pool) = self else { return Ok(()) };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen_all(channels.iter().copied()).await?;
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => heard(Some(notification.channel())),
+                Ok(None) => heard(None),
+                Err(sqlx::Error::PoolClosed) => return Ok(()),
+                Err(error) => {
+                    heard(None);
+                    tracing::warn!(event = "listen_failed", error = %error);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
     /// Connections open and idle, for `/metrics`.
     pub fn pool_stats(&self) -> (u32, usize) {
         on_pool!(self, |pool| (pool.size(), pool.num_idle()))
@@ -181,6 +202,21 @@ impl Db {
 }
 
 impl Tx {
+    /// Tells the other instances on the database, when this transaction commits, that something
+    /// on `channel` changed (PostgreSQL `NOTIFY`; nothing on SQLite, which one process serves).
+    pub async fn announce(&mut self, channel: &str) -> sqlx::Result<()> {
+        let conn: &mut sqlx::PgConnection = match self {
+            Self::Pg(tx) => tx,
+            Self::PgAutocommit(conn) => conn,
+            Self::Sqlite(..) | Self::SqliteAutocommit(_) => return Ok(()),
+        };
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(channel)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn commit(self) -> sqlx::Result<()> {
         match self {
             Self::Sqlite(tx, _turn) => tx.commit().await,

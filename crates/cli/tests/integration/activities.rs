@@ -1,7 +1,7 @@
 //! Sign-ups that never overbook (quality-bars S1–S3, S5, S6): storms of simultaneous sign-ups
 //! with retries on one activity, on both engines; and the sign-up rules one by one.
 
-use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id, site_of};
+use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id, site_of, start_server};
 use hongmajia_domain::Actor;
 use hongmajia_domain::project::ProjectEvent;
 use reqwest::StatusCode;
@@ -310,28 +310,6 @@ async fn each_sign_up_rule_answers_with_its_own_code() {
     assert_eq!(error_code(late).await, "outside_signup_window");
 }
 
-/// Starts the real binary on this app's database; returns the process and its address.
-async fn start_server(app: &TestApp) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let (url, keys) = app.database();
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("HONGMAJIA_DATABASE_URL", &url)
-        .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(address) = line.strip_prefix("hongmajia serving on ") {
-            return (server, address.to_owned());
-        }
-    }
-    panic!("the server did not start");
-}
-
 /// S4: every sign-up answered 201 before the server is killed with SIGKILL is still there after
 /// a restart, and the counters still equal the rows.
 #[tokio::test]
@@ -350,7 +328,7 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
     )
     .await;
     let tokens = volunteers(&app, 150, 3000).await;
-    let (mut server, address) = start_server(&app).await;
+    let (mut server, address) = start_server(&app, &[]).await;
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
         .build()
@@ -400,7 +378,7 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
         tokens.len()
     );
     assert!(!acknowledged.is_empty(), "the kill came after some acknowledgements");
-    let (mut restarted, _) = start_server(&app).await;
+    let (mut restarted, _) = start_server(&app, &[]).await;
     let services = app.fresh_services().await;
     let (taken, waitlisted, counts) = services.signup_counts(id).await.unwrap();
     let rows = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);

@@ -1,6 +1,6 @@
 //! Logins, throttling, sessions and tokens (ASVS 2.2.1, 3.2.1, 3.3.1, 3.3.2, 3.4).
 
-use crate::helpers::{PASSWORD, TestApp, error_code};
+use crate::helpers::{PASSWORD, TestApp, engine_name, error_code, start_server};
 use hongmajia_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -226,4 +226,74 @@ async fn one_address_trying_many_phones_is_throttled_too() {
         StatusCode::TOO_MANY_REQUESTS,
         "the address is throttled for every account"
     );
+}
+
+fn grant(phone: &str, role: Role, region: &str) -> hongmajia_services::accounts::GrantInput {
+    hongmajia_services::accounts::GrantInput {
+        phone: phone.to_owned(),
+        role: role.as_str().to_owned(),
+        region_code: Some(region.to_owned()),
+        display_name: None,
+        password: None,
+    }
+}
+
+/// Sessions are answered from memory for a while: a role granted or a session ended by another
+/// `Services` of the process still counts at the very next request.
+#[tokio::test]
+async fn a_cached_session_follows_a_new_role_and_a_logout_at_once() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::InstituteAdmin, Some("140824001")).await;
+    let county_staff = "/api/v1/regions/140824/staff";
+    for _ in 0..2 {
+        assert_ne!(app.get(county_staff, admin.token()).await.status(), StatusCode::OK);
+    }
+    let other = app.fresh_services().await;
+    other
+        .grant_role(
+            &hongmajia_domain::Actor::System,
+            &grant(&admin.phone, Role::CenterAdmin, "140824"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.get(county_staff, admin.token()).await.status(), StatusCode::OK);
+    other.logout(admin.token().unwrap()).await.unwrap();
+    assert_eq!(
+        app.get(county_staff, admin.token()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Another process's writes reach a running server's cache: on PostgreSQL by NOTIFY (its cache
+/// would otherwise trust a session for an hour here), on SQLite within the time to live.
+#[tokio::test]
+async fn a_running_server_hears_of_a_logout_made_by_another_process() {
+    let app = TestApp::builder().real_time().spawn().await.with_region_tree().await;
+    let ttl = if engine_name() == "postgres" { "3600" } else { "1" };
+    let (_server, address) = start_server(&app, &[("HONGMAJIA_CACHE_SECONDS", ttl)]).await;
+    let admin = app.account(Role::CenterAdmin, Some("140824")).await;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/token"))
+        .json(&json!({"phone": admin.phone, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let me = || client.get(format!("{address}/api/v1/me")).bearer_auth(&token).send();
+    assert_eq!(me().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(me().await.unwrap().status(), StatusCode::OK);
+    app.services().logout(&token).await.unwrap();
+    let mut refused = false;
+    for _ in 0..200 {
+        if me().await.unwrap().status() == StatusCode::UNAUTHORIZED {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the server still takes a token another process revoked");
 }

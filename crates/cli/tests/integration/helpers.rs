@@ -424,3 +424,27 @@ pub fn team_input(site: i64, name: &str, kind: &str, specialty: &str) -> hongmaj
         leader_volunteer_id: None,
     }
 }
+
+/// Starts the real binary on this app's database, with more environment; returns the process
+/// and its address.
+pub async fn start_server(app: &TestApp, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let (url, keys) = app.database();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("HONGMAJIA_DATABASE_URL", &url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(address) = line.strip_prefix("hongmajia serving on ") {
+            return (server, address.to_owned());
+        }
+    }
+    panic!("the server did not start");
+}

@@ -257,7 +257,8 @@ impl Services {
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        tx.commit().await.doing("committing the import")?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the import")
+            .await?;
         Ok(outcome)
     }
 
