@@ -14,6 +14,7 @@ use hongmajia_domain::team::TeamState;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Role, Target};
 use hongmajia_store::accounts::StoredPhone;
 use hongmajia_store::{Tx, bulk, regions, teams};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,17 +209,23 @@ impl Services {
         let mut seen = HashSet::new();
         let mut candidates = Vec::new();
         let total = table.rows.len();
-        for (done, (row_number, cells)) in table.rows.iter().enumerate() {
-            match self.judge(&layout, &scope, *row_number, cells, &mut seen)? {
-                Ok(good) => candidates.push((*row_number, cells, good)),
-                Err(issue) => outcome.reject(cells, issue),
+        // Rows are checked, and their ID numbers keyed, on every core, a thousand at a time.
+        for (chunk_index, chunk) in table.rows.chunks(1000).enumerate() {
+            let judged: Vec<_> = chunk
+                .par_iter()
+                .map(|(row, cells)| self.judge(&layout, &scope, *row, cells))
+                .collect::<ServiceResult<_>>()?;
+            for ((row, cells), verdict) in chunk.iter().zip(judged) {
+                match verdict.and_then(|good| first_in_file(good, &mut seen, *row, &layout)) {
+                    Ok(good) => candidates.push((*row, cells, good)),
+                    Err(issue) => outcome.reject(cells, issue),
+                }
             }
-            if done % 1000 == 999 || done + 1 == total {
-                progress(done + 1, total);
-            }
+            progress((chunk_index * 1000 + chunk.len()).min(total), total);
         }
-        // Who is registered already, asked for the whole file at once.
-        let lookups: Vec<String> = candidates.iter().map(|(_, _, good)| good.id_lookup.clone()).collect();
+        // Who is registered already, asked for the whole file at once, in the index's order.
+        let mut lookups: Vec<String> = candidates.iter().map(|(_, _, good)| good.id_lookup.clone()).collect();
+        lookups.sort_unstable();
         let registered: HashMap<String, String> = bulk::registrations_by_lookup(&mut tx, &lookups)
             .await
             .doing("checking for registrations")?
@@ -290,7 +297,6 @@ impl Services {
         scope: &Scope,
         row: usize,
         cells: &[Cell],
-        seen: &mut HashSet<String>,
     ) -> ServiceResult<Result<Box<GoodRow>, RowIssue>> {
         let issue = |column: Column, code: ErrorCode| {
             Ok(Err(RowIssue {
@@ -349,9 +355,6 @@ impl Services {
             Err(_) => return issue(Column::Phone, ErrorCode::InvalidPhone),
         };
         let id_lookup = self.id_lookup(&checked.id);
-        if !seen.insert(id_lookup.clone()) {
-            return issue(Column::IdNumber, ErrorCode::DuplicateInFile);
-        }
         Ok(Ok(Box::new(GoodRow {
             checked,
             phone,
@@ -403,14 +406,15 @@ impl Services {
     /// codes, the registrations, and team memberships.
     async fn write_rows(&self, tx: &mut Tx, actor: &Actor, rows: &[GoodRow], team: Option<i64>) -> ServiceResult<()> {
         let now = self.now();
+        // Encryption on every core: it is most of the import's own work.
         let phones: Vec<SealedPhone> = rows
-            .iter()
+            .par_iter()
             .map(|row| self.seal_phone(&row.phone))
             .collect::<ServiceResult<_>>()?;
         let phone_lookups: Vec<String> = phones
             .iter()
             .map(|p| p.lookup.clone())
-            .collect::<HashSet<_>>()
+            .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         let existing: HashMap<String, i64> = bulk::accounts_by_phone(tx, &phone_lookups)
@@ -441,7 +445,10 @@ impl Services {
             };
             accounts.push(account);
         }
-        let stored: Vec<(i64, StoredPhone<'_>)> = new_accounts.iter().map(|(id, p)| (*id, p.stored())).collect();
+        let mut stored: Vec<(i64, StoredPhone<'_>)> = new_accounts.iter().map(|(id, p)| (*id, p.stored())).collect();
+        // Written in the order of their random keys: the pages of a big index are then visited
+        // once each, in order, not once per row at random.
+        stored.sort_unstable_by_key(|(_, phone)| phone.lookup);
         bulk::insert_accounts(tx, &stored, now)
             .await
             .doing("creating accounts")?;
@@ -457,17 +464,26 @@ impl Services {
             .await
             .doing("giving the volunteer role")?;
 
-        let codes = self.unused_codes(tx, rows.len()).await?;
+        // The codes are random and sorted; given in the order of the ID numbers' keys, both
+        // unique indexes of the registrations are written in order.
+        let mut codes = self.unused_codes(tx, rows.len()).await?;
+        let mut by_id_key: Vec<usize> = (0..rows.len()).collect();
+        by_id_key.sort_unstable_by_key(|&i| &rows[i].id_lookup);
+        let mut code_of = vec![String::new(); rows.len()];
+        for (rank, &i) in by_id_key.iter().enumerate() {
+            code_of[i] = std::mem::take(&mut codes[rank]);
+        }
         let registrations: Vec<RegistrationRow> = rows
-            .iter()
+            .par_iter()
             .zip(&phones)
             .zip(accounts)
-            .zip(codes)
+            .zip(code_of)
             .map(|(((row, phone), account), code)| {
                 self.registration_row(&row.checked, phone, &row.id_lookup, account, "import", code)
             })
             .collect::<ServiceResult<_>>()?;
-        let new_rows: Vec<_> = registrations.iter().map(RegistrationRow::as_new).collect();
+        let mut new_rows: Vec<_> = registrations.iter().map(RegistrationRow::as_new).collect();
+        new_rows.sort_unstable_by_key(|row| row.id_lookup);
         bulk::insert_volunteers(tx, &new_rows).await.unique_or(
             ErrorCode::AlreadyRegistered,
             "id_number",
@@ -489,10 +505,11 @@ impl Services {
         Ok(())
     }
 
-    /// `count` volunteer codes, none in use and none twice.
+    /// `count` volunteer codes, none in use and none twice, in order.
     async fn unused_codes(&self, tx: &mut Tx, count: usize) -> ServiceResult<Vec<String>> {
         let mut codes: Vec<String> = (0..count).map(|_| random_code()).collect::<ServiceResult<_>>()?;
         loop {
+            codes.sort_unstable();
             let taken: HashSet<String> = bulk::codes_taken(tx, &codes)
                 .await
                 .doing("checking volunteer codes")?
@@ -510,6 +527,24 @@ impl Services {
                 return Ok(codes);
             }
         }
+    }
+}
+
+/// The row unless an earlier row of the file has the same ID number.
+fn first_in_file(
+    good: Box<GoodRow>,
+    seen: &mut HashSet<String>,
+    row: usize,
+    layout: &Layout,
+) -> Result<Box<GoodRow>, RowIssue> {
+    if seen.insert(good.id_lookup.clone()) {
+        Ok(good)
+    } else {
+        Err(RowIssue {
+            row,
+            column: layout.header(Column::IdNumber),
+            code: ErrorCode::DuplicateInFile,
+        })
     }
 }
 
