@@ -454,7 +454,10 @@ impl Services {
             .doing("creating accounts")?;
         let linked: Vec<i64> = accounts.iter().flatten().copied().collect();
         let volunteer_role = Role::Volunteer.as_str();
-        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &linked, volunteer_role)
+        // Only accounts that existed before may have the role already.
+        let existed: HashSet<i64> = existing_ids.iter().copied().collect();
+        let linked_existing: Vec<i64> = linked.iter().copied().filter(|id| existed.contains(id)).collect();
+        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &linked_existing, volunteer_role)
             .await
             .doing("reading roles")?
             .into_iter()

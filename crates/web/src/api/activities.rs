@@ -123,7 +123,9 @@ pub(crate) fn day_of(raw: Option<&str>) -> Result<Option<time::Date>, AppError> 
     }
 }
 
-/// Activities still to come near the caller, soonest first, 20 a page.
+/// Activities still to come near the caller, soonest first, 20 a page. A page may be answered
+/// from memory: its places taken can be up to `--cache-seconds` (2 s) old; a sign-up always counts
+/// the live places.
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), params(ActivitySearch),
     responses((status = 200, body = [Activity]), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
