@@ -169,6 +169,102 @@ fn place_of(input: &ActivityInput) -> ServiceResult<Place> {
     }
 }
 
+/// The answer already given to a sign-up with this idempotency key, when it is a retry; the
+/// same key with another request is refused.
+async fn replayed_signup(
+    tx: &mut hongmajia_store::Tx,
+    account: hongmajia_domain::AccountId,
+    retry: Option<(&str, &str)>,
+) -> ServiceResult<Option<SignedUp>> {
+    let Some((key, hash)) = retry else { return Ok(None) };
+    let Some((stored_hash, status, body)) = activities::remembered(tx, account.0, key)
+        .await
+        .doing("reading the idempotency key")?
+    else {
+        return Ok(None);
+    };
+    if stored_hash != hash {
+        return Err(rule(ErrorCode::IdempotencyKeyReused, "Idempotency-Key"));
+    }
+    Ok(Some(SignedUp::Replayed {
+        status: u16::try_from(status).unwrap_or(201),
+        body,
+    }))
+}
+
+/// The rules of a sign-up that places do not decide: a published activity open for sign-up, the
+/// risk acknowledged, old enough, the skills asked for, the team's own members where it says so.
+async fn signup_allowed(
+    tx: &mut hongmajia_store::Tx,
+    registration: &volunteers::VolunteerRow,
+    activity_id: i64,
+    request: &SignupRequest,
+    now: OffsetDateTime,
+) -> ServiceResult<activities::ActivityRow> {
+    let activity = activities::find(tx, activity_id)
+        .await
+        .doing("finding the activity")?
+        .filter(|a| a.state == "published")
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+    if now < activity.signup_opens_at || now > activity.signup_closes_at {
+        return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
+    }
+    if !activity.risk_notice.is_empty() && !request.acknowledge_risk {
+        return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
+    }
+    let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
+    if i64::from(age) < activity.min_age {
+        return Err(ServiceError::rule(ErrorCode::TooYoung));
+    }
+    let has = split_list(&registration.skills);
+    if split_list(&activity.required_skills)
+        .iter()
+        .any(|needed| !has.contains(needed))
+    {
+        return Err(ServiceError::rule(ErrorCode::SkillRequired));
+    }
+    if activity.team_only == 1 {
+        let team = projects::find(tx, activity.project_id)
+            .await
+            .doing("finding the project")?
+            .and_then(|p| p.team_id);
+        let member = match team {
+            Some(team) => activities::is_member(tx, team, registration.id)
+                .await
+                .doing("checking the membership")?,
+            None => false,
+        };
+        if !member {
+            return Err(ServiceError::rule(ErrorCode::TeamMembersOnly));
+        }
+    }
+    Ok(activity)
+}
+
+/// The position a sign-up asks for: required when the activity has positions, refused when it
+/// has none or when it is not one of them.
+fn chosen_position(positions: &[activities::PositionRow], asked: Option<i64>) -> ServiceResult<Option<i64>> {
+    match (positions.is_empty(), asked) {
+        (true, None) => Ok(None),
+        (true, Some(_)) => Err(rule(ErrorCode::NotFound, "position_id")),
+        (false, None) => Err(rule(ErrorCode::MissingField, "position_id")),
+        (false, Some(position)) if positions.iter().any(|p| p.id == position) => Ok(Some(position)),
+        (false, Some(_)) => Err(rule(ErrorCode::NotFound, "position_id")),
+    }
+}
+
+/// Takes a place of the position; a full position refuses the sign-up (nothing written).
+async fn take_position_place(tx: &mut hongmajia_store::Tx, activity: i64, position: i64) -> ServiceResult<()> {
+    if activities::take_position_place(tx, activity, position)
+        .await
+        .doing("taking a place of the position")?
+    {
+        Ok(())
+    } else {
+        Err(rule(ErrorCode::ActivityFull, "position_id"))
+    }
+}
+
 /// What a page of coming activities is cached by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ListingKey {
@@ -758,89 +854,52 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
         authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         let now = self.now();
-        let mut tx = self.db.begin().await.doing("starting the sign-up")?;
-        if let Some((key, hash)) = retry
-            && let Some((stored_hash, status, body)) = activities::remembered(&mut tx, account.0, key)
-                .await
-                .doing("reading the idempotency key")?
-        {
-            if stored_hash != hash {
-                return Err(rule(ErrorCode::IdempotencyKeyReused, "Idempotency-Key"));
-            }
-            return Ok(SignedUp::Replayed {
-                status: u16::try_from(status).unwrap_or(201),
-                body,
-            });
+        // What a storm does not change (the registration, the activity's positions) is read
+        // before the write lock, so that sign-ups queue only for what must be decided in turn.
+        // The activity itself is read under the lock: a change or a cancellation is either
+        // before this sign-up (and judged by it) or after it (and announced to it).
+        let mut read = self.db.autocommit().await.doing("starting a read")?;
+        if let Some(replayed) = replayed_signup(&mut read, account, retry).await? {
+            return Ok(replayed);
         }
-        let registration = volunteers::find_by_account(&mut tx, account.0)
+        let registration = volunteers::find_by_account(&mut read, account.0)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        let positions = activities::positions(&mut read, activity_id)
+            .await
+            .doing("reading positions")?;
+        drop(read);
         let volunteer = registration.id;
-        let activity = activities::find(&mut tx, activity_id)
-            .await
-            .doing("finding the activity")?
-            .filter(|a| a.state == "published")
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        if now < activity.signup_opens_at || now > activity.signup_closes_at {
-            return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
+        let mut tx = self.db.begin().await.doing("starting the sign-up")?;
+        // A retry that raced its own first attempt finds that attempt's answer here.
+        if let Some(replayed) = replayed_signup(&mut tx, account, retry).await? {
+            return Ok(replayed);
         }
-        if !activity.risk_notice.is_empty() && !request.acknowledge_risk {
-            return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
-        }
-        let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
-        if i64::from(age) < activity.min_age {
-            return Err(ServiceError::rule(ErrorCode::TooYoung));
-        }
-        let has = split_list(&registration.skills);
-        if split_list(&activity.required_skills)
-            .iter()
-            .any(|needed| !has.contains(needed))
-        {
-            return Err(ServiceError::rule(ErrorCode::SkillRequired));
-        }
-        if activity.team_only == 1 {
-            let team = projects::find(&mut tx, activity.project_id)
+        let activity = signup_allowed(&mut tx, &registration, activity_id, request, now).await?;
+        let chosen = chosen_position(&positions, request.position_id)?;
+        let (existing, overlapping) =
+            activities::standing(&mut tx, volunteer, activity_id, activity.starts_at, activity.ends_at)
                 .await
-                .doing("finding the project")?
-                .and_then(|p| p.team_id);
-            let member = match team {
-                Some(team) => activities::is_member(&mut tx, team, volunteer)
-                    .await
-                    .doing("checking the membership")?,
-                None => false,
-            };
-            if !member {
-                return Err(ServiceError::rule(ErrorCode::TeamMembersOnly));
-            }
-        }
-        let existing = activities::signup_of(&mut tx, activity_id, volunteer)
-            .await
-            .doing("reading the sign-up")?;
-        if existing.is_some_and(|s| matches!(s.state.as_str(), "pending" | "confirmed" | "waitlisted" | "attended")) {
+                .doing("reading the volunteer's sign-ups")?;
+        if existing.is_some_and(|state| matches!(state.as_str(), "pending" | "confirmed" | "waitlisted" | "attended")) {
             return Err(ServiceError::rule(ErrorCode::AlreadySignedUp));
         }
-        if activities::overlapping(&mut tx, volunteer, activity_id, activity.starts_at, activity.ends_at)
-            .await
-            .doing("checking overlaps")?
-        {
+        if overlapping {
             return Err(ServiceError::rule(ErrorCode::SignupOverlap));
         }
-        let (state, position, seq, chosen) = if activity.requires_approval == 1 {
+        let (state, position, seq) = if activity.requires_approval == 1 {
             // An application holds no place (quality bar S2): the place is taken on approval.
-            let chosen = self
-                .position_of(&mut tx, activity_id, request.position_id, false)
-                .await?;
-            ("pending", None, None, chosen)
+            ("pending", None, None)
         } else {
-            let chosen = self
-                .position_of(&mut tx, activity_id, request.position_id, true)
-                .await?;
+            if let Some(position) = chosen {
+                take_position_place(&mut tx, activity_id, position).await?;
+            }
             if activities::take_place(&mut tx, activity_id)
                 .await
                 .doing("taking a place")?
             {
-                ("confirmed", None, None, chosen)
+                ("confirmed", None, None)
             } else if chosen.is_some() {
                 // Positions add up to the activity's places: taking one leaves one here too.
                 return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
@@ -848,9 +907,10 @@ impl Services {
                 .await
                 .doing("taking a waiting place")?
             {
-                ("waitlisted", Some(position), Some(seq), None)
+                ("waitlisted", Some(position), Some(seq))
             } else {
-                // Dropping the transaction writes nothing: a full activity costs no commit.
+                // Dropping the transaction writes nothing: a full activity costs no commit. One
+                // cancelled since it was read has no places either.
                 return Err(ServiceError::rule(ErrorCode::ActivityFull));
             }
         };
@@ -871,37 +931,6 @@ impl Services {
         }
         tx.commit().await.doing("committing the sign-up")?;
         Ok(SignedUp::Fresh(answer))
-    }
-
-    /// The position a sign-up asks for: required when the activity has positions, refused when it
-    /// has none; with `take`, a place of it is taken, and a full position refuses the sign-up
-    /// (nothing written).
-    async fn position_of(
-        &self,
-        tx: &mut hongmajia_store::Tx,
-        activity: i64,
-        asked: Option<i64>,
-        take: bool,
-    ) -> ServiceResult<Option<i64>> {
-        let positions = activities::positions(tx, activity).await.doing("reading positions")?;
-        match (positions.is_empty(), asked) {
-            (true, None) => Ok(None),
-            (true, Some(_)) => Err(rule(ErrorCode::NotFound, "position_id")),
-            (false, None) => Err(rule(ErrorCode::MissingField, "position_id")),
-            (false, Some(position)) => {
-                if !positions.iter().any(|p| p.id == position) {
-                    return Err(rule(ErrorCode::NotFound, "position_id"));
-                }
-                if take
-                    && !activities::take_position_place(tx, activity, position)
-                        .await
-                        .doing("taking a place of the position")?
-                {
-                    return Err(rule(ErrorCode::ActivityFull, "position_id"));
-                }
-                Ok(Some(position))
-            }
-        }
     }
 
     /// Gives back the place of a sign-up that held one; the first of the waiting list takes it.
@@ -973,7 +1002,7 @@ impl Services {
         // Approval takes the place (of the position too); a full activity refuses it, unchanged.
         if approve {
             if let Some(position) = signup.position_id {
-                self.position_of(&mut tx, activity.id, Some(position), true).await?;
+                take_position_place(&mut tx, activity.id, position).await?;
             }
             if !activities::take_place(&mut tx, activity.id)
                 .await

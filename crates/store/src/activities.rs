@@ -96,14 +96,17 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
     })
 }
 
-/// Takes one place if one is left: the one statement that decides.
+/// Takes one place if one is left: the one statement that decides. A cancelled activity has none
+/// (a sign-up judged before the write lock may meet one cancelled since).
 pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
-        sqlx::query("UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity")
-            .bind(id)
-            .execute(conn)
-            .await
-            .map(|done| done.rows_affected())
+        sqlx::query(
+            "UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity AND state = 'published'",
+        )
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(done == 1)
 }
@@ -114,7 +117,7 @@ pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE activities SET waitlisted = waitlisted + 1, waitlist_next = waitlist_next + 1
-             WHERE id = $1 AND waitlisted < waitlist_size RETURNING waitlisted, waitlist_next",
+             WHERE id = $1 AND waitlisted < waitlist_size AND state = 'published' RETURNING waitlisted, waitlist_next",
         )
         .bind(id)
         .fetch_optional(conn)
@@ -233,18 +236,21 @@ pub async fn first_waiting(tx: &mut Tx, activity: i64) -> sqlx::Result<Option<i6
 }
 
 /// Whether the volunteer holds a place in another activity that overlaps `[starts, ends)`.
-pub async fn overlapping(
+/// Where a volunteer stands before signing up for an activity, in one statement: the state of
+/// their sign-up for it, if any, and whether a live sign-up of theirs overlaps its time.
+pub async fn standing(
     tx: &mut Tx,
     volunteer: i64,
     activity: i64,
     starts: OffsetDateTime,
     ends: OffsetDateTime,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<(Option<String>, bool)> {
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM signups s JOIN activities a ON a.id = s.activity_id
-             WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ('confirmed', 'pending', 'waitlisted')
-               AND a.starts_at < $4 AND a.ends_at > $3",
+        sqlx::query_as::<_, (Option<String>, i64)>(
+            "SELECT (SELECT state FROM signups WHERE activity_id = $2 AND volunteer_id = $1),
+                    (SELECT COUNT(*) FROM signups s JOIN activities a ON a.id = s.activity_id
+                     WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ('confirmed', 'pending', 'waitlisted')
+                       AND a.starts_at < $4 AND a.ends_at > $3)",
         )
         .bind(volunteer)
         .bind(activity)
@@ -252,7 +258,7 @@ pub async fn overlapping(
         .bind(ends)
         .fetch_one(conn)
         .await
-        .map(|n| n > 0)
+        .map(|(state, overlapping)| (state, overlapping > 0))
     })
 }
 
