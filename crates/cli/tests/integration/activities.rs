@@ -794,3 +794,39 @@ async fn an_activity_that_asks_for_a_skill_takes_only_volunteers_who_registered_
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(refused).await, "skill_required");
 }
+
+/// Pages of coming activities are answered from memory for a while: a move or a cancellation by
+/// the organizer shows at the volunteer's very next search all the same.
+#[tokio::test]
+async fn the_activity_list_shows_a_move_and_a_cancellation_at_once() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = app.signed_in(hongmajia_domain::Role::CenterAdmin, Some("140824")).await;
+    let token = volunteers(&app, 1, 7080).await.remove(0);
+    let activity = activity(&app, 5, 0, "").await;
+    let listed = || async {
+        let body: Value = app.get("/api/v1/activities", Some(&token)).await.json().await.unwrap();
+        body.as_array().unwrap().clone()
+    };
+    for _ in 0..2 {
+        let page = listed().await;
+        assert_eq!((page.len(), page[0]["id"].as_i64()), (1, Some(activity)));
+        assert_ne!(page[0]["address"], "稷山县体育场");
+    }
+    let path = format!("/api/v1/activities/{activity}");
+    let moved = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            organizer.token(),
+            Some(&json!({"address": "稷山县体育场"})),
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(listed().await[0]["address"], "稷山县体育场");
+    let cancel = format!("/api/v1/activities/{activity}/cancel");
+    let done = app
+        .post_json(&cancel, organizer.token(), &json!({"reason": "暴雨预警"}))
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(listed().await.is_empty(), "a cancelled activity is no longer offered");
+}
