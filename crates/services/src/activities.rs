@@ -10,7 +10,6 @@ use hongmajia_domain::hours::CountingRule;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -734,6 +733,7 @@ impl Services {
             None => self.home_area(actor).await?,
         };
         authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
+        let now = self.now();
         let text = text.trim();
         let (limit, offset) = (limit.clamp(1, 100), offset.max(0));
         let key = ListingKey {
@@ -742,10 +742,10 @@ impl Services {
             on,
             page: (limit, offset),
         };
-        if let Some(kept) = self.caches.listings.get(&key, self.now()) {
-            return Ok(kept.as_ref().clone());
+        if let Some(kept) = self.caches.listings.get(&key, now) {
+            return Ok(kept);
         }
-        let started = self.caches.listings.start_read(self.now());
+        let started = self.caches.listings.start_read(now);
         // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
         // Categories are stored as codes: a query matches those whose Chinese name holds it.
@@ -762,9 +762,9 @@ impl Services {
                     .with_time(time::Time::MIDNIGHT)
                     .assume_offset(hongmajia_domain::calendar::CHINA)
                     .to_offset(time::UtcOffset::UTC);
-                (start.max(self.now()), start + time::Duration::days(1))
+                (start.max(now), start + time::Duration::days(1))
             }
-            None => (self.now(), self.now() + time::Duration::days(3660)),
+            None => (now, now + time::Duration::days(3660)),
         };
         let rows = activities::upcoming(
             &mut tx,
@@ -776,7 +776,7 @@ impl Services {
         .await
         .doing("listing activities")?;
         let found: Vec<Activity> = rows.into_iter().map(Activity::from_row).collect();
-        self.caches.listings.keep(key, started, Arc::new(found.clone()));
+        self.caches.listings.keep(key, started, found.clone());
         Ok(found)
     }
 
@@ -788,10 +788,11 @@ impl Services {
         let account = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-        if let Some(kept) = self.caches.homes.get(&account.0, self.now()) {
+        let now = self.now();
+        if let Some(kept) = self.caches.homes.get(&account.0, now) {
             return Ok(kept);
         }
-        let started = self.caches.homes.start_read(self.now());
+        let started = self.caches.homes.start_read(now);
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
         let registered = volunteers::find_by_account(&mut tx, account.0)
             .await
@@ -909,8 +910,7 @@ impl Services {
             {
                 ("waitlisted", Some(position), Some(seq))
             } else {
-                // Dropping the transaction writes nothing: a full activity costs no commit. One
-                // cancelled since it was read has no places either.
+                // Dropping the transaction writes nothing: a full activity costs no commit.
                 return Err(ServiceError::rule(ErrorCode::ActivityFull));
             }
         };

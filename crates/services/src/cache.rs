@@ -6,7 +6,7 @@
 //! they commit (`Epoch::bump`); an entry read under an older epoch is a miss. The epochs are
 //! process-wide, so every `Services` of a process sees each other's writes at once; other
 //! instances on the same PostgreSQL database hear of them through `LISTEN`/`NOTIFY`
-//! (`Services::follow_access_changes`). A writer the epochs cannot hear (another process on the
+//! (`Services::follow_changes`). A writer the epochs cannot hear (another process on the
 //! same SQLite file, such as the CLI) is seen within the time to live.
 
 use crate::error::DbContext;
@@ -57,7 +57,7 @@ pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(2);
 pub(crate) struct Caches {
     pub sessions: Fresh<String, crate::auth::KeptSession>,
     pub homes: Fresh<i64, RegionCode>,
-    pub listings: Fresh<crate::activities::ListingKey, Arc<Vec<crate::activities::Activity>>>,
+    pub listings: Fresh<crate::activities::ListingKey, Vec<crate::activities::Activity>>,
 }
 
 impl Caches {

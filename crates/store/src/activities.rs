@@ -96,8 +96,8 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
     })
 }
 
-/// Takes one place if one is left: the one statement that decides. A cancelled activity has none
-/// (a sign-up judged before the write lock may meet one cancelled since).
+/// Takes one place if one is left: the one statement that decides. Only of a published activity:
+/// on PostgreSQL another transaction may cancel it between a sign-up's read and this update.
 pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(

@@ -430,13 +430,18 @@ impl Services {
             .collect();
         let mut linked_phones = HashSet::new();
         let mut new_accounts = Vec::new();
+        // Only accounts that existed before may have the volunteer role already.
+        let mut reused = Vec::new();
         let mut accounts = Vec::with_capacity(rows.len());
         for phone in &phones {
             let first_of_phone = linked_phones.insert(phone.lookup.clone());
             let account = match existing.get(&phone.lookup) {
                 _ if !first_of_phone => None,
                 Some(id) if taken.contains(id) => None,
-                Some(id) => Some(*id),
+                Some(id) => {
+                    reused.push(*id);
+                    Some(*id)
+                }
                 None => {
                     let id = hongmajia_store::new_id();
                     new_accounts.push((id, phone));
@@ -454,10 +459,7 @@ impl Services {
             .doing("creating accounts")?;
         let linked: Vec<i64> = accounts.iter().flatten().copied().collect();
         let volunteer_role = Role::Volunteer.as_str();
-        // Only accounts that existed before may have the role already.
-        let existed: HashSet<i64> = existing_ids.iter().copied().collect();
-        let linked_existing: Vec<i64> = linked.iter().copied().filter(|id| existed.contains(id)).collect();
-        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &linked_existing, volunteer_role)
+        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &reused, volunteer_role)
             .await
             .doing("reading roles")?
             .into_iter()
