@@ -264,6 +264,38 @@ async fn take_position_place(tx: &mut hongmajia_store::Tx, activity: i64, positi
     }
 }
 
+/// Where a sign-up got in.
+enum Placed {
+    Place,
+    Waiting { position: i64, seq: i64 },
+}
+
+/// A place if one is left, else one on the waiting list while the activity is full; none when
+/// both are full. On PostgreSQL a cancellation may free a place between the two updates: the
+/// waiting list then refuses (it takes only a full activity's) and the place is tried again, so
+/// nobody waits while a place stands empty.
+async fn place_or_wait(tx: &mut hongmajia_store::Tx, activity: i64) -> ServiceResult<Option<Placed>> {
+    // Each turn after the first follows another transaction's cancellation: a few suffice.
+    for _ in 0..3 {
+        if activities::take_place(tx, activity).await.doing("taking a place")? {
+            return Ok(Some(Placed::Place));
+        }
+        if let Some((position, seq)) = activities::take_waitlist_place(tx, activity)
+            .await
+            .doing("taking a waiting place")?
+        {
+            return Ok(Some(Placed::Waiting { position, seq }));
+        }
+        if !activities::has_free_place(tx, activity)
+            .await
+            .doing("looking for a freed place")?
+        {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
+
 /// What a page of coming activities is cached by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ListingKey {
@@ -896,22 +928,15 @@ impl Services {
             if let Some(position) = chosen {
                 take_position_place(&mut tx, activity_id, position).await?;
             }
-            if activities::take_place(&mut tx, activity_id)
-                .await
-                .doing("taking a place")?
-            {
-                ("confirmed", None, None)
-            } else if chosen.is_some() {
-                // Positions add up to the activity's places: taking one leaves one here too.
-                return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
-            } else if let Some((position, seq)) = activities::take_waitlist_place(&mut tx, activity_id)
-                .await
-                .doing("taking a waiting place")?
-            {
-                ("waitlisted", Some(position), Some(seq))
-            } else {
+            match place_or_wait(&mut tx, activity_id).await? {
+                Some(Placed::Place) => ("confirmed", None, None),
+                Some(Placed::Waiting { .. }) | None if chosen.is_some() => {
+                    // Positions add up to the activity's places: taking one leaves one here too.
+                    return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
+                }
+                Some(Placed::Waiting { position, seq }) => ("waitlisted", Some(position), Some(seq)),
                 // Dropping the transaction writes nothing: a full activity costs no commit.
-                return Err(ServiceError::rule(ErrorCode::ActivityFull));
+                None => return Err(ServiceError::rule(ErrorCode::ActivityFull)),
             }
         };
         let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), (state, seq, chosen), now)

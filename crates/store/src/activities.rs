@@ -111,18 +111,33 @@ pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     Ok(done == 1)
 }
 
-/// Takes one waiting-list place if one is left; returns the place in the queue now and the
-/// sequence number that orders the queue.
+/// Takes one waiting-list place if one is left and the activity is still full (a place freed
+/// since is to be taken instead); returns the place in the queue now and the sequence number
+/// that orders the queue.
 pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i64, i64)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE activities SET waitlisted = waitlisted + 1, waitlist_next = waitlist_next + 1
-             WHERE id = $1 AND waitlisted < waitlist_size AND state = 'published' RETURNING waitlisted, waitlist_next",
+             WHERE id = $1 AND waitlisted < waitlist_size AND taken >= capacity AND state = 'published'
+             RETURNING waitlisted, waitlist_next",
         )
         .bind(id)
         .fetch_optional(conn)
         .await
     })
+}
+
+/// The published activity has a place left.
+pub async fn has_free_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
+    let free = on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM activities WHERE id = $1 AND taken < capacity AND state = 'published'",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await
+    })?;
+    Ok(free > 0)
 }
 
 pub async fn give_back_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
