@@ -87,7 +87,7 @@ impl Server {
         let child = command
             .args(["--database", &args.database, "--secret-key-file"])
             .arg(&args.key_file)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--dev", "--bind", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

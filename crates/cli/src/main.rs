@@ -9,7 +9,7 @@ use hongmajia_services::accounts::GrantInput;
 use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
 use hongmajia_services::roster::FileProblem;
 use hongmajia_services::roster::volunteers::{ImportFailure, ImportOptions};
-use hongmajia_services::sms::WebhookGateway;
+use hongmajia_services::sms::{DevelopmentGateway, WebhookGateway};
 use hongmajia_services::vault::Vault;
 use hongmajia_services::{Db, Services, Settings, SystemClock};
 use hongmajia_web::{AppState, Lang, WebConfig, import_report};
@@ -45,14 +45,19 @@ enum Command {
     Serve {
         #[arg(long, env = "HONGMAJIA_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Load the small demo city first if the database does not hold it yet.
+        /// Load the small demo city into an empty database and serve it; serve a database the demo
+        /// made; refuse any other. Implies --dev (on the demo's own database only).
         #[arg(long)]
         demo: bool,
+        /// Development mode: SMS go to the development gateway, whose outbox `/dev/sms` shows to
+        /// browsers on this machine. Never on a real deployment: it shows every login code.
+        #[arg(long)]
+        dev: bool,
         /// Base URL used in links and QR codes; https makes cookies Secure.
         #[arg(long, env = "HONGMAJIA_PUBLIC_URL")]
         public_url: Option<String>,
-        /// Where SMS go: a URL that takes POSTed JSON {"phone", "message"}. Without it, the
-        /// development gateway only records messages (shown at /dev/sms to this machine).
+        /// Where SMS go: a URL that takes POSTed JSON {"phone", "message"} (see README). Without
+        /// it and without --dev, SMS-code login answers `sms_not_configured`.
         #[arg(long, env = "HONGMAJIA_SMS_WEBHOOK_URL")]
         sms_webhook_url: Option<String>,
         /// Seconds a session with its roles, and a page of coming activities, are answered from
@@ -217,19 +222,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             bind,
             demo,
+            dev,
             public_url,
             sms_webhook_url,
             cache_seconds,
         } => {
+            // A malformed deployment setting stops the start, rather than silently using the defaults.
+            hongmajia_services::configured_star_thresholds()?;
+            let dev = dev || (demo && prepare_demo(&services).await?);
             let services = services.with_cache_ttl(std::time::Duration::from_secs(cache_seconds));
-            let services = match sms_webhook_url {
-                Some(url) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
-                None => {
-                    tracing::warn!("no HONGMAJIA_SMS_WEBHOOK_URL: SMS are only recorded (development gateway)");
+            let services = match (sms_webhook_url, dev) {
+                (Some(url), _) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
+                (None, true) => {
+                    tracing::warn!("development mode: SMS are only recorded, and shown at /dev/sms to this machine");
+                    services.with_sms(Arc::new(DevelopmentGateway))
+                }
+                (None, false) => {
+                    tracing::warn!("no HONGMAJIA_SMS_WEBHOOK_URL: SMS-code login answers sms_not_configured");
                     services
                 }
             };
-            serve(services, &bind, demo, public_url).await
+            serve(services, &bind, public_url).await
         }
         Command::Demo {
             scale,
@@ -540,17 +553,25 @@ fn print_accounts(accounts: &[demo::DemoAccount]) {
     }
 }
 
-async fn serve(services: Services, bind: &str, demo: bool, public_url: Option<String>) -> anyhow::Result<()> {
-    // A malformed deployment setting stops the start, rather than silently using the defaults.
-    hongmajia_services::configured_star_thresholds()?;
-    if demo {
-        if demo::is_loaded(&services).await? {
-            println!("the demo city is already loaded; serving it (its passwords were printed when it was loaded)");
-        } else {
-            let summary = demo::load_small(&services, &demo_options(1, None)?).await?;
-            print_demo(&summary);
-        }
+/// `serve --demo`: loads the small demo city into an empty database, or finds the demo's own
+/// database; either way the server runs in development mode (true). Any other database is
+/// refused: development mode would show its login codes.
+async fn prepare_demo(services: &Services) -> anyhow::Result<bool> {
+    if demo::is_loaded(services).await? {
+        println!("the demo city is already loaded; serving it (its passwords were printed when it was loaded)");
+    } else if demo::is_empty(services).await? {
+        let summary = demo::load_small(services, &demo_options(1, None)?).await?;
+        print_demo(&summary);
+    } else {
+        anyhow::bail!(
+            "--demo serves only a database the demo made, and this one holds other data; \
+             serve it without --demo, or give --database a new file for the demo"
+        );
     }
+    Ok(true)
+}
+
+async fn serve(services: Services, bind: &str, public_url: Option<String>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;

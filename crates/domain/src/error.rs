@@ -87,6 +87,7 @@ pub enum ErrorCode {
     ActivityNotEnded,
     NoConfirmedHours,
     SkillRequired,
+    SmsNotConfigured,
 }
 
 impl ErrorCode {
@@ -173,6 +174,7 @@ impl ErrorCode {
             Self::ActivityNotEnded => "activity_not_ended",
             Self::NoConfirmedHours => "no_confirmed_hours",
             Self::SkillRequired => "skill_required",
+            Self::SmsNotConfigured => "sms_not_configured",
         }
     }
 
@@ -259,6 +261,7 @@ impl ErrorCode {
         Self::ActivityNotEnded,
         Self::NoConfirmedHours,
         Self::SkillRequired,
+        Self::SmsNotConfigured,
     ];
 }
 

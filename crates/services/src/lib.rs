@@ -60,7 +60,8 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub vault: vault::Vault,
-    sms: Arc<dyn sms::SmsGateway>,
+    /// Where SMS go; none configured: SMS-code login answers `sms_not_configured`.
+    sms: Option<Arc<dyn sms::SmsGateway>>,
     /// The CJK font of certificates, loaded at the first certificate (or the reason it cannot be).
     certificate_font: std::sync::OnceLock<Result<hongmajia_pdf::CertificateFont, String>>,
     caches: cache::Caches,
@@ -73,7 +74,7 @@ impl Services {
             clock,
             settings,
             vault,
-            sms: Arc::new(sms::DevelopmentGateway),
+            sms: None,
             certificate_font: std::sync::OnceLock::new(),
             caches: cache::Caches::new(cache::DEFAULT_TTL),
         }
@@ -85,9 +86,9 @@ impl Services {
         self
     }
 
-    /// Sends SMS through `gateway` instead of the development gateway.
+    /// Sends SMS through `gateway` (the development gateway only in development mode).
     pub fn with_sms(mut self, gateway: Arc<dyn sms::SmsGateway>) -> Self {
-        self.sms = gateway;
+        self.sms = Some(gateway);
         self
     }
 

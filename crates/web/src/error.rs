@@ -151,6 +151,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists) => {
             StatusCode::CONFLICT
         }
+        Some(SmsNotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
         Some(EvidenceTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
         Some(InvalidEvidenceType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     }

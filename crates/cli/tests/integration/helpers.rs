@@ -108,6 +108,7 @@ impl TestApp {
             .await
             .expect("aligning the keys");
         Services::new(db, vault, self.clock.clone(), Settings::default())
+            .with_sms(Arc::new(hongmajia_services::sms::DevelopmentGateway))
     }
 
     /// The URL of this app's database and its key file, for the binary to open the same data.
@@ -306,10 +307,11 @@ impl Builder {
         let vault = hongmajia_services::keys::align_vault(&db, vault)
             .await
             .expect("aligning the keys");
-        let mut services = Services::new(db, vault, clock.clone(), Settings::default());
-        if let Some(gateway) = self.sms {
-            services = services.with_sms(gateway);
-        }
+        // Development mode, as `serve --dev`: codes are read from the outbox.
+        let gateway = self
+            .sms
+            .unwrap_or_else(|| Arc::new(hongmajia_services::sms::DevelopmentGateway));
+        let services = Services::new(db, vault, clock.clone(), Settings::default()).with_sms(gateway);
         let state = AppState::new(services, self.config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
@@ -425,13 +427,18 @@ pub fn team_input(site: i64, name: &str, kind: &str, specialty: &str) -> hongmaj
     }
 }
 
-/// Starts the real binary on this app's database, with more environment; returns the process
-/// and its address.
+/// Starts the real binary in development mode on this app's database, with more environment;
+/// returns the process and its address.
 pub async fn start_server(app: &TestApp, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
+    start_server_with(app, &["--dev"], env).await
+}
+
+/// Starts `hongmajia serve` with these flags on this app's database, with more environment.
+pub async fn start_server_with(app: &TestApp, flags: &[&str], env: &[(&str, &str)]) -> (tokio::process::Child, String) {
     let (url, keys) = app.database();
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(flags)
         .env("HONGMAJIA_DATABASE_URL", &url)
         .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
         .env("RUST_LOG", "warn")
@@ -440,10 +447,17 @@ pub async fn start_server(app: &TestApp, env: &[(&str, &str)]) -> (tokio::proces
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let address = serving_address(&mut server).await;
+    (server, address)
+}
+
+/// Reads a starting server's standard output up to the line that says where it serves.
+pub async fn serving_address(server: &mut tokio::process::Child) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(server.stdout.take().expect("stdout is piped")).lines();
     while let Some(line) = lines.next_line().await.unwrap() {
         if let Some(address) = line.strip_prefix("hongmajia serving on ") {
-            return (server, address.to_owned());
+            return address.to_owned();
         }
     }
     panic!("the server did not start");

@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod certificates;
 mod cli;
+mod dev_mode;
 mod exports;
 mod figures;
 mod imports;

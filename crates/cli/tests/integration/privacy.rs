@@ -94,7 +94,7 @@ async fn the_logs_hold_no_id_number_phone_or_password_even_at_debug_level() {
     let admin = app.account(Role::CenterAdmin, Some("140824")).await;
     let (url, keys) = app.database();
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0"])
         .env("HONGMAJIA_DATABASE_URL", &url)
         .env("HONGMAJIA_SECRET_KEY_FILE", &keys)
         .env("RUST_LOG", "debug")

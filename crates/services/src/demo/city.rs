@@ -734,9 +734,7 @@ impl Services {
         options: &ScaleOptions,
         progress: &dyn Progress,
     ) -> anyhow::Result<ScaleSummary> {
-        if super::is_loaded(self).await? {
-            anyhow::bail!("this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed");
-        }
+        super::refuse_unless_empty(self).await?;
         progress.stage("planning", 1);
         let plans = plan(options)?;
         progress.advance(1);
@@ -776,6 +774,7 @@ impl Services {
         progress.finish();
         progress.stage("totals and figures", 1);
         self.recount_after_load(options).await?;
+        super::mark_loaded(self).await?;
         progress.advance(1);
         progress.finish();
         let top = match &options.scope {

@@ -8,7 +8,7 @@ pub mod city;
 use crate::{ServiceResult, Services};
 use anyhow::Context;
 use hongmajia_domain::{Actor, Password, RegionLevel, Role};
-use hongmajia_store::{Tx, regions};
+use hongmajia_store::{Tx, marks};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -80,12 +80,43 @@ struct PlannedRegion {
     name: String,
 }
 
+/// The mark the demo leaves in the database it made.
+const DEMO_MARK: &str = "demo";
+
+/// Whether this database was made by the demo (its mark, written when a demo finished loading).
 pub async fn is_loaded(services: &Services) -> ServiceResult<bool> {
     let mut tx: Tx = services.db.read().await.context("starting a read")?;
-    Ok(regions::find(&mut tx, CITY_CODE)
+    Ok(marks::has(&mut tx, DEMO_MARK)
         .await
-        .context("looking for the demo city")?
-        .is_some())
+        .context("looking for the demo's mark")?)
+}
+
+/// Whether the database holds nothing yet (no region, no account).
+pub async fn is_empty(services: &Services) -> ServiceResult<bool> {
+    let mut tx: Tx = services.db.read().await.context("starting a read")?;
+    Ok(marks::is_empty(&mut tx).await.context("looking for any data")?)
+}
+
+/// Refuses to load a demo into a database that holds the demo, or anything else.
+async fn refuse_unless_empty(services: &Services) -> anyhow::Result<()> {
+    if is_loaded(services).await? {
+        anyhow::bail!("this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed");
+    }
+    if !is_empty(services).await? {
+        anyhow::bail!(
+            "this database already holds data that is not the demo's; the demo loads only into an empty database; nothing was changed"
+        );
+    }
+    Ok(())
+}
+
+/// Marks the database as the demo's, once everything is loaded.
+async fn mark_loaded(services: &Services) -> anyhow::Result<()> {
+    let mut tx: Tx = services.db.begin().await.context("starting the demo's mark")?;
+    marks::set(&mut tx, DEMO_MARK, services.now())
+        .await
+        .context("writing the demo's mark")?;
+    tx.commit().await.context("committing the demo's mark")
 }
 
 /// Plans the tree from the seed alone, so the same seed always gives the same tree.
@@ -221,9 +252,7 @@ async fn make_admin(
 
 /// Loads the small demo city. Refuses when the city is already there.
 pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::Result<DemoSummary> {
-    if is_loaded(services).await? {
-        anyhow::bail!("this database already holds the demo city ({CITY_NAME} {CITY_CODE}); nothing was changed");
-    }
+    refuse_unless_empty(services).await?;
     let system = Actor::System;
     let mut people = StdRng::seed_from_u64(options.seed ^ 0x5eed_cafe);
     let mut phones = HashSet::new();
@@ -251,6 +280,7 @@ pub async fn load_small(services: &Services, options: &DemoOptions) -> anyhow::R
         summary.accounts.push(account);
     }
     summary.activities = demo_activities(services, options.as_of).await?;
+    mark_loaded(services).await?;
     Ok(summary)
 }
 

@@ -43,6 +43,7 @@ pub struct CodeSent {
         (status = 202, body = CodeSent),
         (status = 422, description = "invalid_phone", body = ErrorBody),
         (status = 429, description = "too_many_codes", body = ErrorBody),
+        (status = 503, description = "sms_not_configured: the server has no SMS gateway", body = ErrorBody),
     ))]
 pub async fn request_code(
     State(state): State<AppState>,

@@ -436,14 +436,19 @@ struct OutboxPage {
     messages: Vec<hongmajia_services::sms::OutboxMessage>,
 }
 
-/// The development gateway's outbox, so a demo can log in by SMS: only with the development
-/// gateway and only to a browser on the server's own machine; 404 otherwise.
+/// The development gateway's outbox, so a demo can log in by SMS: only in development mode
+/// (`serve --dev`) and only to a browser on the server's own machine; 404 otherwise. A request
+/// that came through a proxy is never "on this machine", whatever its peer address.
 async fn development_outbox(
     State(state): State<AppState>,
     lang: LangOf,
+    headers: axum::http::HeaderMap,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
 ) -> Result<Response, AppError> {
-    if !peer.ip().is_loopback() {
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|name| headers.contains_key(*name));
+    if forwarded || !peer.ip().is_loopback() {
         return Err(AppError::code(ErrorCode::NotFound));
     }
     let messages = state.services().development_outbox(20).await?;
