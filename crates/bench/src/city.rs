@@ -5,7 +5,7 @@
 //! the way they do, by SMS code: the codes go to a gateway here that keeps them (the one fake,
 //! at the true outside boundary). Prints one Markdown table row per figure.
 
-use crate::{Roster, engine_name, hot_row_updates, import_rows, percentile};
+use crate::{Roster, engine_name, hot_row_updates, import_rows, import_xlsx_row, percentile};
 use anyhow::Context;
 use hongmajia_domain::Actor;
 use hongmajia_services::auth::SessionKind;
@@ -347,6 +347,8 @@ pub async fn run(args: CityArgs) -> anyhow::Result<()> {
             Roster::new("110105", "198"),
         ];
         println!("{}", import_rows(&services, args.rows, &rosters, engine).await?);
+        let xlsx_roster = Roster::new("110106", "197");
+        println!("{}", import_xlsx_row(&services, args.rows, &xlsx_roster, engine).await?);
     }
     println!(
         "| server peak memory (VmHWM) during all of the above ({engine}) | {:.0} MiB | target: under 300 MiB | |",

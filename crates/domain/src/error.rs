@@ -88,6 +88,9 @@ pub enum ErrorCode {
     NoConfirmedHours,
     SkillRequired,
     SmsNotConfigured,
+    RosterTooLarge,
+    FileExpandsTooMuch,
+    LegacySpreadsheet,
 }
 
 impl ErrorCode {
@@ -175,6 +178,9 @@ impl ErrorCode {
             Self::NoConfirmedHours => "no_confirmed_hours",
             Self::SkillRequired => "skill_required",
             Self::SmsNotConfigured => "sms_not_configured",
+            Self::RosterTooLarge => "roster_too_large",
+            Self::FileExpandsTooMuch => "file_expands_too_much",
+            Self::LegacySpreadsheet => "legacy_spreadsheet",
         }
     }
 
@@ -262,6 +268,9 @@ impl ErrorCode {
         Self::NoConfirmedHours,
         Self::SkillRequired,
         Self::SmsNotConfigured,
+        Self::RosterTooLarge,
+        Self::FileExpandsTooMuch,
+        Self::LegacySpreadsheet,
     ];
 }
 

@@ -146,7 +146,10 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | EvidenceRequired
             | SameApprover
             | ActivityNotEnded
-            | NoConfirmedHours,
+            | NoConfirmedHours
+            | RosterTooLarge
+            | FileExpandsTooMuch
+            | LegacySpreadsheet,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
         Some(NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists) => {
             StatusCode::CONFLICT

@@ -23,5 +23,6 @@ mod regions;
 mod scaled_demo;
 mod sms;
 mod teams;
+mod uploads;
 mod volunteers;
 mod web;

@@ -1,12 +1,25 @@
-//! Rosters as counties keep them: .xlsx (and .xls) workbooks and CSV files, the latter in UTF-8
-//! with or without a BOM or in GBK/GB18030 as Chinese Excel saves them. A file is read into a
-//! `Table` of cells whose row numbers are Excel's (the header is row 1).
+//! Rosters as counties keep them: .xlsx workbooks and CSV files, the latter in UTF-8 with or
+//! without a BOM or in GBK/GB18030 as Chinese Excel saves them. A file is read into a `Table` of
+//! cells whose row numbers are Excel's (the header is row 1), within caps that keep a crafted
+//! file from exhausting the server, off the async threads and a few at a time.
 
 mod read;
 pub mod volunteers;
 mod workbook;
 
-pub use read::read_table;
+pub use read::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, read_table};
+
+/// Files parsed at once: parsing is CPU and memory work, kept off the async threads so that a
+/// large upload never stalls other requests, and bounded so that many cannot add up.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `read_table` on a blocking thread, at most two files at a time.
+pub async fn read_table_off_thread(bytes: Vec<u8>) -> Result<Table, FileProblem> {
+    let _permit = PARSING.acquire().await.map_err(|_| FileProblem::Unreadable)?;
+    tokio::task::spawn_blocking(move || read_table(&bytes))
+        .await
+        .map_err(|_| FileProblem::Unreadable)?
+}
 pub use workbook::{error_report, volunteer_template};
 
 /// One cell as the roster holds it. A number is kept as a number: an ID number typed into a
@@ -50,6 +63,12 @@ pub enum FileProblem {
     WrongHeaders,
     /// A header and no data.
     NoRows,
+    /// More rows, columns or cells than a roster may have.
+    TooLarge,
+    /// An archive that unpacks to far more than a roster can hold (a zip bomb).
+    Expands,
+    /// An old binary Excel file (.xls).
+    LegacyFormat,
 }
 
 impl FileProblem {
@@ -58,6 +77,9 @@ impl FileProblem {
             Self::Unreadable => hongmajia_domain::ErrorCode::UnreadableFile,
             Self::WrongHeaders => hongmajia_domain::ErrorCode::WrongHeaders,
             Self::NoRows => hongmajia_domain::ErrorCode::EmptyRoster,
+            Self::TooLarge => hongmajia_domain::ErrorCode::RosterTooLarge,
+            Self::Expands => hongmajia_domain::ErrorCode::FileExpandsTooMuch,
+            Self::LegacyFormat => hongmajia_domain::ErrorCode::LegacySpreadsheet,
         }
     }
 }

@@ -1,34 +1,95 @@
 use super::{Cell, FileProblem, Table};
-use calamine::{Data, Reader};
-use std::io::Cursor;
+use calamine::{DataRef, Reader};
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
-/// Reads a workbook (by its magic bytes) or else a CSV file.
+/// What a roster may hold: more is refused before it is read into memory (a 1.5 KB file can
+/// name cell XFD1048576, and a sheet's XML compresses a thousandfold).
+pub const MAX_ROWS: u32 = 200_000;
+pub const MAX_COLUMNS: u32 = 64;
+pub const MAX_CELLS: usize = 3_000_000;
+/// What the parts of a workbook may unpack to, each and together, and how many parts it may have.
+const MAX_PART_BYTES: u64 = 256 << 20;
+const MAX_UNPACKED_BYTES: u64 = 512 << 20;
+const MAX_PARTS: usize = 1_000;
+
+/// Reads a workbook (.xlsx, by its magic bytes) or else a CSV file.
 pub fn read_table(bytes: &[u8]) -> Result<Table, FileProblem> {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
+    // .xls: calamine reads it whole into a grid of its used rectangle, which the file cannot be
+    // checked for first (a tiny file can claim 65,536 × 256 cells): not accepted.
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    let table = if is_zip || is_ole {
+    let table = if is_zip {
         read_workbook(bytes)?
+    } else if is_ole {
+        return Err(FileProblem::LegacyFormat);
     } else {
         read_csv(bytes)?
     };
     Ok(without_blank_rows(table))
 }
 
+/// Unpacks every part of the archive into nothing, counting: a part or a whole that unpacks to
+/// more than its cap is refused, whatever sizes the archive declares.
+fn check_unpacked_sizes(bytes: &[u8]) -> Result<(), FileProblem> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| FileProblem::Unreadable)?;
+    if archive.len() > MAX_PARTS {
+        return Err(FileProblem::Expands);
+    }
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let part = archive.by_index(index).map_err(|_| FileProblem::Unreadable)?;
+        let unpacked = std::io::copy(&mut part.take(MAX_PART_BYTES + 1), &mut std::io::sink())
+            .map_err(|_| FileProblem::Unreadable)?;
+        total += unpacked;
+        if unpacked > MAX_PART_BYTES || total > MAX_UNPACKED_BYTES {
+            return Err(FileProblem::Expands);
+        }
+    }
+    Ok(())
+}
+
+fn beyond_caps((row, column): (u32, u32)) -> bool {
+    row >= MAX_ROWS || column >= MAX_COLUMNS
+}
+
+/// The first sheet, cell by cell (calamine's streaming reader), into rows of the cells that
+/// hold something; the sheet's declared dimension and every cell reference are checked against
+/// the caps before anything is kept.
 fn read_workbook(bytes: &[u8]) -> Result<Table, FileProblem> {
-    let mut book =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| FileProblem::Unreadable)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(FileProblem::NoRows)?
+    check_unpacked_sizes(bytes)?;
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| FileProblem::Unreadable)?;
+    let first = book.sheet_names().first().cloned().ok_or(FileProblem::NoRows)?;
+    let mut reader = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| FileProblem::Unreadable)?;
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let first_col = range.start().map_or(0, |(_, col)| col as usize);
-    let mut rows = range.rows().enumerate().map(|(index, cells)| {
-        // Columns left of the used range are empty: keep positions as Excel shows them.
-        let mut row: Vec<Cell> = vec![Cell::Empty; first_col];
-        row.extend(cells.iter().map(cell_of));
-        (first_row + index + 1, row)
-    });
+    if beyond_caps(reader.dimensions().end) {
+        return Err(FileProblem::TooLarge);
+    }
+    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
+    let mut kept = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(|_| FileProblem::Unreadable)? {
+        let (row, column) = cell.get_position();
+        if beyond_caps((row, column)) {
+            return Err(FileProblem::TooLarge);
+        }
+        let value = cell_of(cell.get_value());
+        if value == Cell::Empty {
+            continue;
+        }
+        kept += 1;
+        if kept > MAX_CELLS {
+            return Err(FileProblem::TooLarge);
+        }
+        let cells = rows.entry(row).or_default();
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, Cell::Empty);
+        }
+        cells[column] = value;
+    }
+    // Excel numbers rows from 1; the first row holding anything is the header.
+    let mut rows = rows.into_iter().map(|(row, cells)| (row as usize + 1, cells));
     let (_, header_cells) = rows.next().ok_or(FileProblem::NoRows)?;
     Ok(Table {
         headers: header_cells.iter().map(Cell::text).collect(),
@@ -36,14 +97,15 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, FileProblem> {
     })
 }
 
-fn cell_of(data: &Data) -> Cell {
+fn cell_of(data: &DataRef<'_>) -> Cell {
     match data {
-        Data::Int(n) => Cell::Number(*n as f64),
-        Data::Float(n) => Cell::Number(*n),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::DateTime(d) => Cell::Text(excel_date(d.as_f64())),
-        Data::Error(_) | Data::Empty => Cell::Empty,
+        DataRef::Int(n) => Cell::Number(*n as f64),
+        DataRef::Float(n) => Cell::Number(*n),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
+        DataRef::Bool(b) => Cell::Text(b.to_string()),
+        DataRef::DateTime(d) => Cell::Text(excel_date(d.as_f64())),
+        DataRef::Error(_) | DataRef::Empty => Cell::Empty,
     }
 }
 

@@ -4,7 +4,7 @@
 //! is one transaction, so a failure leaves nothing half-written, and importing the same file
 //! again changes nothing.
 
-use super::{Cell, FileProblem, read_table};
+use super::{Cell, FileProblem, read_table_off_thread};
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::volunteers::{RegistrationInput, RegistrationRow, SealedPhone, Source, check};
@@ -190,7 +190,9 @@ impl Services {
         if let Some(region) = &scope_region {
             authorize(actor, Action::VolunteerRegister, &Target::in_region(region.clone()))?;
         }
-        let table = read_table(bytes).map_err(ImportFailure::File)?;
+        let table = read_table_off_thread(bytes.to_vec())
+            .await
+            .map_err(ImportFailure::File)?;
         let layout = Layout::of(&table.headers).map_err(ImportFailure::File)?;
         if table.rows.is_empty() {
             return Err(ImportFailure::File(FileProblem::NoRows));

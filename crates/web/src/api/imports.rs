@@ -60,7 +60,7 @@ fn refused(failure: &ImportFailure, lang: Lang) -> Response {
 #[utoipa::path(post, path = "/api/v1/imports/volunteers", tag = "imports", security(("bearer" = [])), params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the roster file"),
     responses((status = 200, description = "the import ran; see `rejected` and `errors`"),
-        (status = 422, description = "unreadable_file, wrong_headers, empty_roster, unknown_team", body = ErrorBody)))]
+        (status = 422, description = "unreadable_file, wrong_headers, empty_roster, unknown_team, roster_too_large, file_expands_too_much, legacy_spreadsheet", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     lang: LangOf,
