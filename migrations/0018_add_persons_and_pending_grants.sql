@@ -39,3 +39,6 @@ CREATE TABLE platform_marks (
     name TEXT NOT NULL PRIMARY KEY,
     created_at TIMESTAMPTZ NOT NULL
 );
+
+-- A disabled account logs in no more (its sessions end when it is disabled); enabling undoes it.
+ALTER TABLE accounts ADD COLUMN disabled_at TIMESTAMPTZ;

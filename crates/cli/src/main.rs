@@ -5,8 +5,9 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use hongmajia_domain::Actor;
-use hongmajia_services::accounts::GrantInput;
+use hongmajia_services::accounts::UserInput;
 use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
+use hongmajia_services::grants::{AccountMove, RevokeInput};
 use hongmajia_services::roster::FileProblem;
 use hongmajia_services::roster::volunteers::{ImportFailure, ImportOptions};
 use hongmajia_services::sms::{DevelopmentGateway, WebhookGateway};
@@ -175,8 +176,10 @@ enum Scale {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create an account, or add a role to the account of an existing phone. The password is
-    /// read from standard input (prompted on a terminal); it is required for staff roles.
+    /// Create an account, or add a role to the account of an existing phone. A new account's
+    /// password is read from standard input (prompted on a terminal); it is required for staff
+    /// roles. An existing account keeps its holder's password: give none (a staff role needs
+    /// the holder to have set one first).
     Create {
         #[arg(long)]
         phone: String,
@@ -188,6 +191,30 @@ enum UserCommand {
         region: Option<String>,
         #[arg(long)]
         name: Option<String>,
+        /// The holder's resident ID number: ties the account to its person. Required with a
+        /// staff role on an account not tied to one yet.
+        #[arg(long)]
+        id_number: Option<String>,
+    },
+    /// Take a staff role back from the account of a phone; its sessions end at once.
+    Revoke {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        role: String,
+        /// The role's region (by default the one the account holds the role for).
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Disable the account of a phone: it logs in no more and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        phone: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        phone: String,
     },
 }
 
@@ -326,36 +353,75 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{} day(s) set", parsed.len());
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Create {
-                    phone,
-                    role,
-                    region,
-                    name,
-                },
+        Command::User { command } => user(&services, command).await,
+    }
+}
+
+async fn user(services: &Services, command: UserCommand) -> anyhow::Result<()> {
+    let refused = |e: hongmajia_services::ServiceError| anyhow::anyhow!(describe(&e));
+    match command {
+        UserCommand::Create {
+            phone,
+            role,
+            region,
+            name,
+            id_number,
         } => {
-            let password = read_password()?;
-            let input = GrantInput {
+            let input = UserInput {
                 phone,
                 role,
                 region_code: region,
                 display_name: name,
-                password,
+                password: read_password()?,
+                id_number,
             };
-            let granted = services
-                .grant_role(&Actor::System, &input)
-                .await
-                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            let verb = if granted.created {
+            let created = services.create_user(&input).await.map_err(refused)?;
+            let verb = if created.created {
                 "created account"
             } else {
                 "added role to account"
             };
-            println!("{verb} {} ({})", granted.account_id, granted.role);
-            Ok(())
+            println!("{verb} {} ({})", created.account_id, created.role.as_str());
         }
+        UserCommand::Revoke { phone, role, region } => {
+            let account = services.account_by_phone(&phone).await.map_err(refused)?;
+            let region = match region {
+                Some(region) => region,
+                None => services
+                    .role_region(account, &role)
+                    .await
+                    .map_err(refused)?
+                    .ok_or_else(|| anyhow::anyhow!("the account of {phone} holds no {role} role"))?,
+            };
+            let input = RevokeInput {
+                role: role.clone(),
+                region_code: region.clone(),
+            };
+            services
+                .revoke_role(&Actor::System, account, &input)
+                .await
+                .map_err(refused)?;
+            println!("revoked {role} in {region} from account {account}; its sessions ended");
+        }
+        UserCommand::Disable { phone } => move_account(services, &phone, AccountMove::Disable).await?,
+        UserCommand::Enable { phone } => move_account(services, &phone, AccountMove::Enable).await?,
     }
+    Ok(())
+}
+
+async fn move_account(services: &Services, phone: &str, step: AccountMove) -> anyhow::Result<()> {
+    let refused = |e: hongmajia_services::ServiceError| anyhow::anyhow!(describe(&e));
+    let account = services.account_by_phone(phone).await.map_err(refused)?;
+    services
+        .move_account(&Actor::System, account, step)
+        .await
+        .map_err(refused)?;
+    match step {
+        AccountMove::Disable => println!("disabled account {account}; its sessions ended"),
+        AccountMove::Enable => println!("enabled account {account}"),
+        AccountMove::Reset => println!("reset account {account}; its sessions ended"),
+    }
+    Ok(())
 }
 
 /// Imports a roster and reports as the contract says: exit 0 when the import ran, whatever it

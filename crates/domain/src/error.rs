@@ -91,6 +91,11 @@ pub enum ErrorCode {
     RosterTooLarge,
     FileExpandsTooMuch,
     LegacySpreadsheet,
+    InvalidRole,
+    RoleNotGrantable,
+    PasswordNotSettable,
+    IdNumberMismatch,
+    AccountDisabled,
 }
 
 impl ErrorCode {
@@ -181,6 +186,11 @@ impl ErrorCode {
             Self::RosterTooLarge => "roster_too_large",
             Self::FileExpandsTooMuch => "file_expands_too_much",
             Self::LegacySpreadsheet => "legacy_spreadsheet",
+            Self::InvalidRole => "invalid_role",
+            Self::RoleNotGrantable => "role_not_grantable",
+            Self::PasswordNotSettable => "password_not_settable",
+            Self::IdNumberMismatch => "id_number_mismatch",
+            Self::AccountDisabled => "account_disabled",
         }
     }
 
@@ -271,6 +281,11 @@ impl ErrorCode {
         Self::RosterTooLarge,
         Self::FileExpandsTooMuch,
         Self::LegacySpreadsheet,
+        Self::InvalidRole,
+        Self::RoleNotGrantable,
+        Self::PasswordNotSettable,
+        Self::IdNumberMismatch,
+        Self::AccountDisabled,
     ];
 }
 

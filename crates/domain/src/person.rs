@@ -111,6 +111,32 @@ fn mod11_2(digits: &[u8]) -> char {
     }
 }
 
+/// Who is behind an account, as far as the platform knows it: the keyed hash of the person's ID
+/// number (decisions.md D2), from the account's own tie or its volunteer registration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PersonKey(pub String);
+
+/// One side of a two-person rule: the account that acted, and its person when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    pub account: crate::AccountId,
+    pub person: Option<PersonKey>,
+}
+
+/// The one test of every two-person rule (second approver, reviewer of a flag, approver of a
+/// request): the same account, or two accounts of the same person, are one person. Two accounts
+/// of which either has no known person are told apart by their accounts alone (staff accounts
+/// always have a person: their roles take effect only then).
+pub fn distinct_persons(a: &Party, b: &Party) -> bool {
+    if a.account == b.account {
+        return false;
+    }
+    match (&a.person, &b.person) {
+        (Some(x), Some(y)) => x != y,
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +201,42 @@ mod tests {
             prop_assume!(bytes[position] != b'0' + digit);
             bytes[position] = b'0' + digit;
             prop_assert!(!is_volunteer_code(&String::from_utf8(bytes).unwrap()));
+        }
+    }
+
+    fn party(account: i64, person: Option<&str>) -> Party {
+        Party {
+            account: crate::AccountId(account),
+            person: person.map(|p| PersonKey(p.to_owned())),
+        }
+    }
+
+    #[test]
+    fn two_accounts_of_one_person_are_one_person() {
+        assert!(!distinct_persons(&party(1, Some("p")), &party(1, Some("p"))));
+        assert!(
+            !distinct_persons(&party(1, None), &party(1, None)),
+            "one account is one person"
+        );
+        assert!(
+            !distinct_persons(&party(1, Some("p")), &party(2, Some("p"))),
+            "a sock puppet"
+        );
+        assert!(distinct_persons(&party(1, Some("p")), &party(2, Some("q"))));
+        assert!(distinct_persons(&party(1, None), &party(2, Some("q"))));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn distinct_persons_is_symmetric_and_never_true_for_one_person(
+            a in 0i64..4, b in 0i64..4, pa in proptest::option::of(0u8..3), pb in proptest::option::of(0u8..3)
+        ) {
+            let left = party(a, pa.map(|p| p.to_string()).as_deref());
+            let right = party(b, pb.map(|p| p.to_string()).as_deref());
+            proptest::prop_assert_eq!(distinct_persons(&left, &right), distinct_persons(&right, &left));
+            if pa.is_some() && pa == pb {
+                proptest::prop_assert!(!distinct_persons(&left, &right));
+            }
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum Action {
     AuditView,
     AccountList,
     AccountGrant,
+    AccountRevoke,
+    AccountDisable,
+    AccountReset,
+    GrantDecide,
     ProfileView,
     VolunteerRegister,
     VolunteerSelfRegister,
@@ -46,7 +50,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 35] = [
         Self::RegionView,
         Self::RegionCreate,
         Self::RegionEdit,
@@ -57,6 +61,10 @@ impl Action {
         Self::AuditView,
         Self::AccountList,
         Self::AccountGrant,
+        Self::AccountRevoke,
+        Self::AccountDisable,
+        Self::AccountReset,
+        Self::GrantDecide,
         Self::ProfileView,
         Self::VolunteerRegister,
         Self::VolunteerSelfRegister,
@@ -93,6 +101,10 @@ impl Action {
             Self::AuditView => "audit.view",
             Self::AccountList => "account.list",
             Self::AccountGrant => "account.grant",
+            Self::AccountRevoke => "account.revoke",
+            Self::AccountDisable => "account.disable",
+            Self::AccountReset => "account.reset",
+            Self::GrantDecide => "account.grant_decide",
             Self::ProfileView => "profile.view",
             Self::VolunteerRegister => "volunteer.register",
             Self::VolunteerSelfRegister => "volunteer.self_register",
@@ -129,7 +141,6 @@ impl Action {
             | Self::CoverageView
             | Self::AuditView
             | Self::AccountList
-            | Self::AccountGrant
             | Self::VolunteerRegister
             | Self::VolunteerList
             | Self::TeamCreate
@@ -140,7 +151,14 @@ impl Action {
             | Self::ProjectReview
             // The second approval of a backfill and the anomaly flags: admins of the site above.
             | Self::RecordReview => Rule::StaffInRegion,
-            Self::ProfileView
+            // Naming, removing, disabling and resetting admins: admins of a level that has any
+            // below it (the service then asks for a level strictly above the role's).
+            Self::AccountGrant | Self::AccountRevoke | Self::AccountDisable | Self::AccountReset => {
+                Rule::GrantorInRegion
+            }
+            // The holder's answer to a role granted to their phone.
+            Self::GrantDecide
+            | Self::ProfileView
             | Self::VolunteerSelfRegister
             | Self::TeamApply
             | Self::TeamJoin
@@ -162,6 +180,9 @@ impl Action {
 enum Rule {
     /// Admin roles whose region covers the target's region.
     StaffInRegion,
+    /// Admin roles of a level above the village (that can name someone below them) whose region
+    /// covers the target's.
+    GrantorInRegion,
     /// Only the account that owns the target.
     Owner,
     /// Either of the two.
@@ -282,6 +303,7 @@ pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
     let runs_any_team = teams.iter().any(|(_, role)| role.runs_team());
     let (capable, in_scope) = match action.rule() {
         Rule::StaffInRegion => (!staff.is_empty(), staff_in_scope),
+        Rule::GrantorInRegion => (crate::role::grants_any(grants), staff_in_scope),
         Rule::Owner => (true, owner),
         Rule::StaffInRegionOrOwner => (true, staff_in_scope || owner),
         Rule::StaffInRegionOrTeamRunner => (!staff.is_empty() || runs_any_team, staff_in_scope || runner),
@@ -325,27 +347,31 @@ mod tests {
             Action::AuditView => 7,
             Action::AccountList => 8,
             Action::AccountGrant => 9,
-            Action::ProfileView => 10,
-            Action::VolunteerRegister => 11,
-            Action::VolunteerSelfRegister => 12,
-            Action::VolunteerView => 13,
-            Action::VolunteerList => 14,
-            Action::VolunteerReveal => 15,
-            Action::TeamCreate => 16,
-            Action::TeamApply => 17,
-            Action::TeamReview => 18,
-            Action::TeamManage => 19,
-            Action::TeamView => 20,
-            Action::TeamMembersManage => 21,
-            Action::TeamJoin => 22,
-            Action::RosterExport => 23,
-            Action::VolunteerMerge => 24,
-            Action::ProjectEdit => 25,
-            Action::ProjectReview => 26,
-            Action::ProjectView => 27,
-            Action::ActivitySignUp => 28,
-            Action::ActivityRun => 29,
-            Action::RecordReview => 30,
+            Action::AccountRevoke => 10,
+            Action::AccountDisable => 11,
+            Action::AccountReset => 12,
+            Action::GrantDecide => 13,
+            Action::ProfileView => 14,
+            Action::VolunteerRegister => 15,
+            Action::VolunteerSelfRegister => 16,
+            Action::VolunteerView => 17,
+            Action::VolunteerList => 18,
+            Action::VolunteerReveal => 19,
+            Action::TeamCreate => 20,
+            Action::TeamApply => 21,
+            Action::TeamReview => 22,
+            Action::TeamManage => 23,
+            Action::TeamView => 24,
+            Action::TeamMembersManage => 25,
+            Action::TeamJoin => 26,
+            Action::RosterExport => 27,
+            Action::VolunteerMerge => 28,
+            Action::ProjectEdit => 29,
+            Action::ProjectReview => 30,
+            Action::ProjectView => 31,
+            Action::ActivitySignUp => 32,
+            Action::ActivityRun => 33,
+            Action::RecordReview => 34,
         };
         for (index, action) in Action::ALL.into_iter().enumerate() {
             assert_eq!(position(action), index);

@@ -77,6 +77,31 @@ impl Grant {
     }
 }
 
+/// Whether holders of `grants` may give (or take back) `role` in `region`: only a staff role,
+/// only strictly below the level of a role of theirs whose region covers it (a county's center
+/// admin names institute and station admins of the county, never another center admin nor
+/// itself). The operator `system` is not asked: it may do anything.
+pub fn may_grant(grants: &[Grant], role: Role, region: &RegionCode) -> bool {
+    let Some(level) = role.region_level() else {
+        return false;
+    };
+    grants
+        .iter()
+        .any(|held| match (&held.region, held.role.region_level()) {
+            (Some(own), Some(own_level)) => own_level < level && own.covers(region),
+            _ => false,
+        })
+}
+
+/// Whether any of `grants` could grant some role somewhere (the grant action is theirs at all).
+pub fn grants_any(grants: &[Grant]) -> bool {
+    grants.iter().any(|held| {
+        held.role
+            .region_level()
+            .is_some_and(|level| level < RegionLevel::Village)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +136,55 @@ mod tests {
             );
         }
         assert!(Grant::new(Role::Citizen, None).is_ok());
+    }
+
+    fn held(role: Role, region: &str) -> Vec<Grant> {
+        vec![Grant::new(role, code(region)).unwrap()]
+    }
+
+    #[test]
+    fn an_admin_grants_only_strictly_below_its_own_level_and_inside_its_region() {
+        let county = held(Role::CenterAdmin, "140824");
+        let township = RegionCode::parse("140824001").unwrap();
+        let village = RegionCode::parse("140824001001").unwrap();
+        assert!(may_grant(&county, Role::InstituteAdmin, &township));
+        assert!(may_grant(&county, Role::StationAdmin, &village));
+        assert!(!may_grant(
+            &county,
+            Role::CenterAdmin,
+            &RegionCode::parse("140824").unwrap()
+        ));
+        assert!(!may_grant(
+            &county,
+            Role::CenterAdmin,
+            &RegionCode::parse("140825").unwrap()
+        ));
+        assert!(!may_grant(
+            &county,
+            Role::StationAdmin,
+            &RegionCode::parse("140825001001").unwrap()
+        ));
+        assert!(
+            !may_grant(&county, Role::Volunteer, &village),
+            "volunteers come from registration"
+        );
+        let station = held(Role::StationAdmin, "140824001001");
+        assert!(
+            !may_grant(&station, Role::StationAdmin, &village),
+            "a station admin names no one"
+        );
+        assert!(!grants_any(&station));
+        assert!(grants_any(&county));
+        let city = held(Role::CityAdmin, "140800");
+        assert!(may_grant(
+            &city,
+            Role::CenterAdmin,
+            &RegionCode::parse("140824").unwrap()
+        ));
+        assert!(!may_grant(
+            &city,
+            Role::CityAdmin,
+            &RegionCode::parse("140800").unwrap()
+        ));
     }
 }

@@ -1,5 +1,7 @@
-//! Accounts and their roles. One phone is one account; granting a role to an existing phone adds
-//! the role to that account.
+//! Accounts, the people behind them, and their roles. One phone is one account; an account may
+//! hold several roles. Staff roles take effect only on an account tied to a person (decisions.md
+//! D2): the operator `system` makes such accounts at once (`user create --id-number`); an admin's
+//! grant waits for its holder (see `grants`). Nobody sets or sees another person's password.
 
 use crate::audit::{Change, record};
 use crate::auth::{hash_password, load_actor};
@@ -7,35 +9,35 @@ use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::identity::{IdNumber, IdType};
+use hongmajia_domain::person::{Party, PersonKey, distinct_persons};
 use hongmajia_domain::{AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target};
-use hongmajia_store::{accounts, new_id};
-use serde::{Deserialize, Serialize};
+use hongmajia_store::{Tx, accounts, new_id, sessions};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A role to give to the account of a phone number (created when the phone is new).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GrantInput {
+/// An account made, or a role added to one, by the operator `system` (CLI, demo, tests).
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
     pub phone: String,
     /// `city-admin`, `center-admin`, `institute-admin`, `station-admin`, `volunteer` or `citizen`.
     pub role: String,
     /// Required for admin roles: a region of the role's level.
-    #[serde(default)]
     pub region_code: Option<String>,
-    #[serde(default)]
     pub display_name: Option<String>,
-    /// Required when a staff role is given to an account that has no password yet.
-    #[serde(default)]
+    /// Only for a new account (required with a staff role); an existing account keeps its own.
     pub password: Option<String>,
+    /// The person's resident ID number: required with a staff role on an account not yet tied
+    /// to a person.
+    pub id_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Granted {
+#[derive(Debug, Clone)]
+pub struct Created {
     pub account_id: i64,
     /// True when the phone was new and an account was made for it.
     pub created: bool,
-    pub role: String,
-    pub region_code: Option<String>,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -53,68 +55,76 @@ pub struct Profile {
     pub roles: Vec<RoleView>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StaffEntry {
-    pub account_id: i64,
-    pub phone: String,
-    pub display_name: String,
-    pub role: String,
-    pub region_code: String,
+/// A person's ID number as an account stores it: the keyed hash and the sealed number.
+pub(crate) struct CheckedPerson {
+    id_type: IdType,
+    lookup: String,
+    sealed: String,
+}
+
+impl CheckedPerson {
+    fn stored(&self) -> accounts::StoredPerson<'_> {
+        accounts::StoredPerson {
+            id_type: self.id_type.as_str(),
+            lookup: &self.lookup,
+            sealed: &self.sealed,
+        }
+    }
+}
+
+/// The role named in an input (`invalid_role` for anything else).
+pub(crate) fn parse_role(raw: &str) -> ServiceResult<Role> {
+    Role::parse(raw.trim()).ok_or_else(|| ServiceError::on(ErrorCode::InvalidRole, "role"))
+}
+
+fn given(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl Services {
-    pub async fn grant_role(&self, actor: &Actor, input: &GrantInput) -> ServiceResult<Granted> {
+    /// Makes an account, or adds a role to an existing one, as the operator `system`, at once.
+    /// A staff role on a new account needs a password and the person's ID number; on an existing
+    /// account, a password of its holder's own (else the holder sets one first) and a person
+    /// (its registration, an earlier tie, or the ID number given now). An existing account's
+    /// password is never set or changed here.
+    pub async fn create_user(&self, input: &UserInput) -> ServiceResult<Created> {
         let phone = Phone::parse(&input.phone)?;
-        let role = Role::parse(&input.role).ok_or_else(|| ServiceError::on(ErrorCode::InvalidQuery, "role"))?;
-        let region = input
-            .region_code
-            .as_deref()
-            .filter(|r| !r.trim().is_empty())
+        let role = parse_role(&input.role)?;
+        let region = given(input.region_code.as_deref())
             .map(|r| parse_code(r, "region_code"))
             .transpose()?;
         let grant = Grant::new(role, region).map_err(|e| e.for_field("region_code"))?;
-        // Volunteers and citizens have no region; staff may add them from their own region.
-        let scope = grant.region.clone().or_else(|| actor.home_region().cloned());
-        let target = Target {
-            region: scope.clone(),
-            owner: None,
-            team: None,
-        };
-        authorize(actor, Action::AccountGrant, &target)?;
-        let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
-            Some(raw) => Some(Password::parse(raw)?),
-            None => None,
-        };
+        let password = given(input.password.as_deref()).map(Password::parse).transpose()?;
+        let person = given(input.id_number.as_deref())
+            .map(|raw| self.checked_person(None, raw))
+            .transpose()?;
+        let display_name = display_name(input.display_name.as_deref())?;
         let password_hash = match &password {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let display_name = input.display_name.as_deref().unwrap_or("").trim().to_owned();
-        if display_name.chars().count() > 60 {
-            return Err(ServiceError::on(ErrorCode::InvalidName, "display_name"));
-        }
 
-        let mut tx = self.db.begin().await.doing("starting the role grant")?;
+        let mut tx = self.db.begin().await.doing("starting the account")?;
         if let Some(region) = &grant.region {
             existing(&mut tx, region)
                 .await
                 .map_err(|_| ServiceError::on(ErrorCode::ParentRegionMissing, "region_code"))?;
         }
-        let phone_lookup = self.vault.lookup(Field::Phone, phone.as_str());
-        let found = accounts::find_by_phone(&mut tx, &phone_lookup)
+        let sealed_phone = self.seal_phone(&phone)?;
+        let found = accounts::find_by_phone(&mut tx, &sealed_phone.lookup)
             .await
             .doing("finding the account")?;
         let created = found.is_none();
-        let (id, has_password) = match found {
-            Some(account) => (account.id, account.password_hash.is_some()),
+        let id = match found {
             None => {
+                if role.is_staff() && password_hash.is_none() {
+                    return Err(ServiceError::on(ErrorCode::PasswordRequired, "password"));
+                }
+                if role.is_staff() && person.is_none() {
+                    return Err(ServiceError::on(ErrorCode::MissingField, "id_number"));
+                }
                 let id = new_id();
-                let sealed = self.vault.encrypt(Field::Phone, phone.as_str())?;
-                let stored = accounts::StoredPhone {
-                    lookup: &phone_lookup,
-                    sealed: &sealed,
-                    masked: &phone.masked(),
-                };
+                let stored = sealed_phone.stored();
                 accounts::insert(
                     &mut tx,
                     id,
@@ -125,16 +135,23 @@ impl Services {
                 )
                 .await
                 .doing("creating the account")?;
-                (id, password_hash.is_some())
+                id
+            }
+            Some(account) => {
+                if password.is_some() {
+                    return Err(ServiceError::on(ErrorCode::PasswordNotSettable, "password"));
+                }
+                if role.is_staff() && account.password_hash.is_none() {
+                    return Err(ServiceError::on(ErrorCode::PasswordRequired, "password"));
+                }
+                if role.is_staff() && person.is_none() && account.person_lookup.is_none() {
+                    return Err(ServiceError::on(ErrorCode::MissingField, "id_number"));
+                }
+                account.id
             }
         };
-        if role.is_staff() && !has_password {
-            let hash = password_hash
-                .as_deref()
-                .ok_or_else(|| ServiceError::on(ErrorCode::PasswordRequired, "password"))?;
-            accounts::set_password_hash(&mut tx, id, hash)
-                .await
-                .doing("setting the password")?;
+        if let Some(person) = &person {
+            self.tie_person(&mut tx, id, person).await?;
         }
         accounts::insert_role(
             &mut tx,
@@ -149,7 +166,7 @@ impl Services {
             action: Action::AccountGrant,
             target_kind: "account",
             target_id: id.to_string(),
-            region: scope.as_ref(),
+            region: grant.region.as_ref(),
             summary: format!(
                 "{} {} role {}{}",
                 if created { "created account" } else { "account" },
@@ -158,15 +175,62 @@ impl Services {
                 grant.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
             ),
         };
-        record(&mut tx, actor, self.now(), change).await?;
-        self.commit_changing(tx, &crate::cache::ACCESS, "committing the role grant")
+        record(&mut tx, &Actor::System, self.now(), change).await?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the account")
             .await?;
-        Ok(Granted {
+        Ok(Created {
             account_id: id,
             created,
-            role: role.as_str().to_owned(),
-            region_code: grant.region.map(String::from),
+            role,
         })
+    }
+
+    /// An ID number given to tie an account to its person, checked and keyed like a
+    /// registration's (`id_type` defaults to the resident ID card).
+    pub(crate) fn checked_person(&self, id_type: Option<&str>, raw: &str) -> ServiceResult<CheckedPerson> {
+        let id_type = match given(id_type) {
+            Some(t) => IdType::parse(t).ok_or_else(|| ServiceError::on(ErrorCode::InvalidIdType, "id_type"))?,
+            None => IdType::ResidentId,
+        };
+        let number = IdNumber::parse(id_type, raw, self.now().date())
+            .map_err(|e| ServiceError::Rule(e.for_field("id_number")))?;
+        Ok(CheckedPerson {
+            id_type,
+            lookup: self.id_lookup(&number),
+            sealed: self.vault.encrypt(Field::IdNumber, number.as_str())?,
+        })
+    }
+
+    /// Ties an account to a person: refused when the account already belongs to another person
+    /// (its tie or its registration), or the person's registration belongs to another account.
+    pub(crate) async fn tie_person(&self, tx: &mut Tx, account: i64, person: &CheckedPerson) -> ServiceResult<()> {
+        let known = accounts::person_of(tx, account)
+            .await
+            .doing("reading the account's person")?;
+        if known.as_ref().is_some_and(|p| *p != person.lookup) {
+            return Err(ServiceError::on(ErrorCode::IdNumberMismatch, "id_number"));
+        }
+        let registered_to = accounts::registration_of_person(tx, &person.lookup)
+            .await
+            .doing("finding the person's registration")?;
+        if registered_to.is_some_and(|owner| owner.is_some_and(|owner| owner != account)) {
+            return Err(ServiceError::on(ErrorCode::IdNumberMismatch, "id_number"));
+        }
+        accounts::set_person(tx, account, &person.stored())
+            .await
+            .doing("tying the account to its person")?;
+        Ok(())
+    }
+
+    /// Whether two accounts' acts were done by two different persons (every two-person rule).
+    pub(crate) async fn distinct_persons(&self, tx: &mut Tx, a: AccountId, b: AccountId) -> ServiceResult<bool> {
+        let party = |account: AccountId, person: Option<String>| Party {
+            account,
+            person: person.map(PersonKey),
+        };
+        let first = accounts::person_of(tx, a.0).await.doing("reading a person")?;
+        let second = accounts::person_of(tx, b.0).await.doing("reading a person")?;
+        Ok(distinct_persons(&party(a, first), &party(b, second)))
     }
 
     /// The signed-in account itself.
@@ -199,39 +263,52 @@ impl Services {
         })
     }
 
-    /// Staff roles held for a region and everything below it.
-    pub async fn staff(&self, actor: &Actor, region_code: &str, page: u32) -> ServiceResult<Vec<StaffEntry>> {
-        let code = RegionCode::parse(region_code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
-        authorize(actor, Action::AccountList, &Target::in_region(code.clone()))?;
-        let per_page = 100;
-        let offset = i64::from(page.max(1) - 1) * per_page;
-        let mut tx = self.db.read().await.doing("starting a read")?;
-        let rows = accounts::staff_in_scope(&mut tx, code.scope_prefix(), per_page, offset)
-            .await
-            .doing("listing staff")?;
-        Ok(rows
-            .into_iter()
-            .map(|row| StaffEntry {
-                account_id: row.id,
-                phone: row.phone_masked,
-                display_name: row.display_name,
-                role: row.role,
-                region_code: row.region_code,
-            })
-            .collect())
-    }
-
     /// The actor of an account id, as a session would load it (CLI and tests).
     pub async fn actor_of(&self, id: AccountId) -> ServiceResult<Actor> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         load_actor(&mut tx, id).await
     }
+
+    /// The region an account holds a role for, if it holds it (the CLI's default for revoke).
+    pub async fn role_region(&self, account: AccountId, role: &str) -> ServiceResult<Option<String>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let roles = accounts::roles(&mut tx, account.0).await.doing("reading the roles")?;
+        Ok(roles.into_iter().find(|r| r.role == role).and_then(|r| r.region_code))
+    }
+
+    /// The account of a phone, for the CLI (`user revoke|disable|enable --phone`).
+    pub async fn account_by_phone(&self, raw: &str) -> ServiceResult<AccountId> {
+        let phone = Phone::parse(raw)?;
+        let lookup = self.vault.lookup(Field::Phone, phone.as_str());
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        accounts::find_by_phone(&mut tx, &lookup)
+            .await
+            .doing("finding the account")?
+            .map(|a| AccountId(a.id))
+            .ok_or_else(|| ServiceError::on(ErrorCode::NotFound, "phone"))
+    }
+}
+
+/// A display name as given (trimmed, at most 60 characters).
+pub(crate) fn display_name(raw: Option<&str>) -> ServiceResult<String> {
+    let name = raw.unwrap_or("").trim().to_owned();
+    if name.chars().count() > 60 {
+        return Err(ServiceError::on(ErrorCode::InvalidName, "display_name"));
+    }
+    Ok(name)
 }
 
 impl Services {
     /// Sets the signed-in account's password (same rules as staff). An account that has one
-    /// must give it again; one that logs in by SMS code only may set a first one. Audited.
-    pub async fn set_own_password(&self, actor: &Actor, current: Option<&str>, new: &str) -> ServiceResult<()> {
+    /// must give it again; one without (SMS login only, or after a reset) may set one. Every
+    /// other session of the account ends. Audited.
+    pub async fn set_own_password(
+        &self,
+        actor: &Actor,
+        current_session: Option<i64>,
+        current: Option<&str>,
+        new: &str,
+    ) -> ServiceResult<()> {
         let id = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
@@ -259,6 +336,9 @@ impl Services {
         accounts::set_password_hash(&mut tx, id.0, &hash)
             .await
             .doing("storing the password")?;
+        sessions::revoke_all(&mut tx, id.0, current_session, self.now())
+            .await
+            .doing("ending the other sessions")?;
         let change = Change {
             action: Action::ProfileView,
             target_kind: "account",
@@ -267,11 +347,34 @@ impl Services {
             summary: if has_password {
                 "changed the password".to_owned()
             } else {
-                "set a first password".to_owned()
+                "set a password".to_owned()
             },
         };
         record(&mut tx, actor, self.now(), change).await?;
-        tx.commit().await.doing("committing the password change")?;
-        Ok(())
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the password change")
+            .await
+    }
+
+    /// Ends every session of the signed-in account, this one included ("log out everywhere").
+    pub async fn logout_everywhere(&self, actor: &Actor) -> ServiceResult<u64> {
+        let id = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
+        authorize(actor, Action::ProfileView, &Target::owned_by(id))?;
+        let mut tx = self.db.begin().await.doing("starting the logout")?;
+        let ended = sessions::revoke_all(&mut tx, id.0, None, self.now())
+            .await
+            .doing("ending the sessions")?;
+        let change = Change {
+            action: Action::ProfileView,
+            target_kind: "account",
+            target_id: id.to_string(),
+            region: None,
+            summary: format!("logged out everywhere ({ended} sessions)"),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the logout")
+            .await?;
+        Ok(ended)
     }
 }

@@ -43,6 +43,8 @@ pub struct Authenticated {
     pub actor: Actor,
     pub kind: SessionKind,
     pub csrf_token: String,
+    /// The session's id, so that acts ending the account's other sessions keep this one.
+    pub session_id: i64,
 }
 
 /// How often a session's use is written down; also how long a cached session goes unchecked
@@ -147,6 +149,15 @@ impl Services {
         let Some(account) = account else {
             return Err(ServiceError::rule(ErrorCode::InvalidCredentials));
         };
+        if account.disabled_at.is_some() {
+            tracing::warn!(
+                event = "login_refused",
+                reason = "disabled",
+                account = account.id,
+                ip = client_ip
+            );
+            return Err(ServiceError::rule(ErrorCode::AccountDisabled));
+        }
         let mut tx = self.db.begin().await.doing("starting the login")?;
         throttle::release(&mut tx, &account_key)
             .await
@@ -238,6 +249,7 @@ impl Services {
             actor,
             kind,
             csrf_token: session.csrf_token,
+            session_id: session.id,
         };
         let kept = KeptSession {
             authenticated: authenticated.clone(),

@@ -4,7 +4,7 @@
 use crate::error::DbContext;
 use crate::vault::{Field, Vault};
 use crate::{ServiceResult, Services};
-use hongmajia_store::{Db, sealed};
+use hongmajia_store::{Db, grants, sealed};
 use std::path::Path;
 
 /// How many values a rotation re-sealed.
@@ -68,6 +68,24 @@ impl Services {
                 .await
                 .doing("re-sealing a volunteer")?;
             rotated.volunteers += 1;
+        }
+        for (id, id_type, person_enc) in sealed::account_persons(&mut tx).await.doing("reading the persons")? {
+            let number = self.vault.decrypt(Field::IdNumber, &person_enc)?;
+            let lookup = next.lookup(Field::IdNumber, &format!("{id_type}:{number}"));
+            sealed::reseal_account_person(&mut tx, id, &next.encrypt(Field::IdNumber, &number)?, &lookup)
+                .await
+                .doing("re-sealing an account's person")?;
+        }
+        for (id, phone_enc) in grants::sealed_phones(&mut tx).await.doing("reading the grants")? {
+            let phone = self.vault.decrypt(Field::Phone, &phone_enc)?;
+            grants::reseal(
+                &mut tx,
+                id,
+                &next.encrypt(Field::Phone, &phone)?,
+                &next.lookup(Field::Phone, &phone),
+            )
+            .await
+            .doing("re-sealing a grant")?;
         }
         for (id, phone_enc, body_enc) in sealed::outbox_secrets(&mut tx).await.doing("reading the outbox")? {
             let phone = next.encrypt(Field::Phone, &self.vault.decrypt(Field::Phone, &phone_enc)?)?;

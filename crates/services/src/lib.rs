@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 pub mod exports;
 pub mod figures;
+pub mod grants;
 pub mod home;
 pub mod keys;
 pub mod projects;

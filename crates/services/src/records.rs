@@ -9,7 +9,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
-use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
 use serde::{Deserialize, Serialize};
@@ -628,7 +628,11 @@ impl Services {
         if record_row.state != "awaiting_second" {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
-        if record_row.entered_by.is_some() && record_row.entered_by == actor.account_id().map(|a| a.0) {
+        // Two persons, not two accounts: a second account of the one who entered it is no
+        // second approver (decisions.md D2).
+        if let (Some(entered), Some(approver)) = (record_row.entered_by, actor.account_id())
+            && !self.distinct_persons(&mut tx, AccountId(entered), approver).await?
+        {
             return Err(ServiceError::rule(ErrorCode::SameApprover));
         }
         let note = input.note.trim();

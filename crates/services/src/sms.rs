@@ -269,10 +269,17 @@ impl Services {
             return Err(ServiceError::rule(ErrorCode::InvalidCode));
         }
         let account = self.citizen_account(&mut tx, &phone, &lookup).await?;
-        let roles = accounts::roles(&mut tx, account).await.doing("reading the roles")?;
-        if roles.iter().any(|r| Role::parse(&r.role).is_some_and(Role::is_staff)) {
+        if account.disabled_at.is_some() {
+            return Err(ServiceError::rule(ErrorCode::AccountDisabled));
+        }
+        // A staff account with a password logs in with it: a phone in someone else's hand must
+        // not open an admin session. Without one (a reset), the code lets its holder in to set a
+        // new password; its staff roles count again only then.
+        let roles = accounts::roles(&mut tx, account.id).await.doing("reading the roles")?;
+        if account.password_hash.is_some() && roles.iter().any(|r| Role::parse(&r.role).is_some_and(Role::is_staff)) {
             return Err(ServiceError::on(ErrorCode::PasswordRequired, "password"));
         }
+        let account = account.id;
         let session = self.open_session(&mut tx, AccountId(account), kind).await?;
         tx.commit().await.doing("committing the code login")?;
         tracing::info!(event = "login_succeeded", account, method = "sms");
@@ -280,9 +287,14 @@ impl Services {
     }
 
     /// The account of a phone; a new one with the citizen role when there is none.
-    async fn citizen_account(&self, tx: &mut hongmajia_store::Tx, phone: &Phone, lookup: &str) -> ServiceResult<i64> {
+    async fn citizen_account(
+        &self,
+        tx: &mut hongmajia_store::Tx,
+        phone: &Phone,
+        lookup: &str,
+    ) -> ServiceResult<accounts::AccountRow> {
         if let Some(account) = accounts::find_by_phone(tx, lookup).await.doing("finding the account")? {
-            return Ok(account.id);
+            return Ok(account);
         }
         let id = new_id();
         let sealed = self.vault.encrypt(Field::Phone, phone.as_str())?;
@@ -297,7 +309,10 @@ impl Services {
         accounts::insert_role(tx, id, Role::Citizen.as_str(), None, self.now())
             .await
             .doing("giving the citizen role")?;
-        Ok(id)
+        accounts::find(tx, id)
+            .await
+            .doing("reading the new account")?
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new account vanished")))
     }
 
     /// The newest outbox messages, decrypted: only while the development gateway is in use.

@@ -5,10 +5,20 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: i64,
+    pub phone_lookup: String,
     pub phone_masked: String,
     pub display_name: String,
     pub password_hash: Option<String>,
+    /// The keyed hash of the ID number of the person the account is tied to, if it is.
+    pub person_lookup: Option<String>,
+    pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+}
+
+macro_rules! account_columns {
+    () => {
+        "id, phone_lookup, phone_masked, display_name, password_hash, person_lookup, disabled_at, created_at"
+    };
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -29,25 +39,92 @@ pub struct StaffRow {
 
 /// The account of a phone, found by the phone's keyed hash.
 pub async fn find_by_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<Option<AccountRow>> {
+    let sql = concat!("SELECT ", account_columns!(), " FROM accounts WHERE phone_lookup = $1");
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, AccountRow>(
-            "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE phone_lookup = $1",
-        )
-        .bind(phone_lookup)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, AccountRow>(sql)
+            .bind(phone_lookup)
+            .fetch_optional(conn)
+            .await
     })
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
+    let sql = concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = $1");
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, AccountRow>(
-            "SELECT id, phone_masked, display_name, password_hash, created_at FROM accounts WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, AccountRow>(sql).bind(id).fetch_optional(conn).await
     })
+}
+
+/// The person an account is tied to, as stored: the ID type, the keyed hash and the sealed number.
+pub struct StoredPerson<'a> {
+    pub id_type: &'a str,
+    pub lookup: &'a str,
+    pub sealed: &'a str,
+}
+
+/// Ties an account to a person; an account already tied keeps its person (false).
+pub async fn set_person(tx: &mut Tx, id: i64, person: &StoredPerson<'_>) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+        "UPDATE accounts SET person_id_type = $2, person_lookup = $3, person_enc = $4 WHERE id = $1 AND person_lookup IS NULL"
+    )
+    .bind(id)
+    .bind(person.id_type)
+    .bind(person.lookup)
+    .bind(person.sealed)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Who is behind an account as far as is known: its own tie, else its volunteer registration.
+pub async fn person_of(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<String>>(
+        "SELECT COALESCE(a.person_lookup, v.id_lookup) FROM accounts a
+         LEFT JOIN volunteers v ON v.account_id = a.id WHERE a.id = $1"
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten))
+}
+
+/// The account of another registration or tie of this person, if any (one person may not claim
+/// another's registration).
+pub async fn registration_of_person(tx: &mut Tx, person_lookup: &str) -> sqlx::Result<Option<Option<i64>>> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT account_id FROM volunteers WHERE id_lookup = $1"
+    )
+    .bind(person_lookup)
+    .fetch_optional(conn)
+    .await)
+}
+
+/// Disables (Some) or enables (None) an account; false when it already was so.
+pub async fn set_disabled(tx: &mut Tx, id: i64, at: Option<OffsetDateTime>) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET disabled_at = $2 WHERE id = $1 AND (disabled_at IS NULL) = ($2 IS NOT NULL)"
+    )
+    .bind(id)
+    .bind(at)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Removes an account's password (a reset: the holder sets a new one after an SMS code).
+pub async fn clear_password(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET password_hash = NULL WHERE id = $1"
+    )
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
 }
 
 /// The phone as the account table holds it: keyed hash, ciphertext, masked form.
@@ -106,9 +183,14 @@ pub struct GrantRow {
 }
 
 /// Every role of an account, its teams' included, in one statement (each request reads them).
+/// Staff roles (those with a region) count only on an account tied to a person that has a
+/// password (after a reset, only once the holder has set a new one).
 pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(
-        "SELECT role, region_code, CAST(NULL AS BIGINT) AS team_id FROM account_roles WHERE account_id = $1
+        "SELECT r.role, r.region_code, CAST(NULL AS BIGINT) AS team_id
+         FROM account_roles r JOIN accounts a ON a.id = r.account_id
+         WHERE r.account_id = $1
+           AND (r.region_code IS NULL OR (a.person_lookup IS NOT NULL AND a.password_hash IS NOT NULL))
          UNION ALL
          SELECT m.role, CAST(NULL AS TEXT), m.team_id FROM team_members m
          JOIN volunteers v ON v.id = m.volunteer_id JOIN teams t ON t.id = m.team_id
@@ -147,6 +229,64 @@ pub async fn insert_role(
             .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Takes a role from an account; false when it did not hold it there.
+pub async fn delete_role(tx: &mut Tx, account_id: i64, role: &str, region_code: &str) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| sqlx::query(
+        "DELETE FROM account_roles WHERE account_id = $1 AND role = $2 AND region_code = $3"
+    )
+    .bind(account_id)
+    .bind(role)
+    .bind(region_code)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// One staff role under a scope with what the staff page shows of its holder.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRoleRow {
+    pub id: i64,
+    pub phone_masked: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// Staff roles held for regions under a scope prefix with their holders' last login, a page at
+/// a time (ordered by region, role, account).
+pub async fn staff_roles_in_scope(
+    tx: &mut Tx,
+    prefix: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<StaffRoleRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, StaffRoleRow>(
+        "SELECT a.id, a.phone_masked, a.display_name, r.role, r.region_code, a.disabled_at,
+                (SELECT MAX(s.created_at) FROM sessions s WHERE s.account_id = a.id) AS last_login_at
+         FROM account_roles r JOIN accounts a ON a.id = r.account_id
+         WHERE r.region_code LIKE $1 || '%'
+         ORDER BY r.region_code, r.role, a.id LIMIT $2 OFFSET $3"
+    )
+    .bind(prefix)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await)
+}
+
+/// The staff roles (with a region) an account holds.
+pub async fn staff_roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
+        "SELECT role, region_code FROM account_roles WHERE account_id = $1 AND region_code IS NOT NULL ORDER BY role"
+    )
+    .bind(account_id)
+    .fetch_all(conn)
+    .await)
 }
 
 /// Staff roles held for regions under a scope prefix, a page at a time.
@@ -205,4 +345,26 @@ pub async fn credentials(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(Option<St
             .fetch_optional(conn)
             .await
     })
+}
+
+/// The region of the volunteer registration of a phone's account, if it has one.
+pub async fn volunteer_region_of_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<Option<String>> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, String>(
+        "SELECT v.region_code FROM accounts a JOIN volunteers v ON v.account_id = a.id WHERE a.phone_lookup = $1"
+    )
+    .bind(phone_lookup)
+    .fetch_optional(conn)
+    .await)
+}
+
+pub async fn set_display_name(tx: &mut Tx, id: i64, name: &str) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET display_name = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(name)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 mod db;
 pub mod figures;
+pub mod grants;
 pub mod load;
 pub mod marks;
 pub mod projects;

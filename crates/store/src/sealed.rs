@@ -114,3 +114,25 @@ pub async fn forget_keyed_counters(tx: &mut Tx, at: OffsetDateTime) -> sqlx::Res
         .map(|done| done.rows_affected()))?;
     Ok(())
 }
+
+/// Every account's sealed person (type, sealed number), for a key rotation.
+pub async fn account_persons(tx: &mut Tx) -> sqlx::Result<Vec<(i64, String, String)>> {
+    on_tx!(tx, |conn| sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT id, person_id_type, person_enc FROM accounts WHERE person_enc IS NOT NULL"
+    )
+    .fetch_all(conn)
+    .await)
+}
+
+pub async fn reseal_account_person(tx: &mut Tx, id: i64, person_enc: &str, person_lookup: &str) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET person_enc = $2, person_lookup = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(person_enc)
+    .bind(person_lookup)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}

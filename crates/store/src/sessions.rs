@@ -84,3 +84,17 @@ pub async fn revoke(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> sqlx::
     .map(|done| done.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// Ends every live session of an account but `keep` (a session id), if given.
+pub async fn revoke_all(tx: &mut Tx, account_id: i64, keep: Option<i64>, at: OffsetDateTime) -> sqlx::Result<u64> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE sessions SET revoked_at = $2
+         WHERE account_id = $1 AND revoked_at IS NULL AND id <> COALESCE($3, 0)"
+    )
+    .bind(account_id)
+    .bind(at)
+    .bind(keep)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))
+}

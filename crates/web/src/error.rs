@@ -84,7 +84,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
     match code {
         None => StatusCode::INTERNAL_SERVER_ERROR,
         Some(NotFound) => StatusCode::NOT_FOUND,
-        Some(Forbidden | CsrfRejected) => StatusCode::FORBIDDEN,
+        Some(Forbidden | CsrfRejected | AccountDisabled) => StatusCode::FORBIDDEN,
         Some(Unauthenticated | InvalidCredentials) => StatusCode::UNAUTHORIZED,
         Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -149,7 +149,11 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | NoConfirmedHours
             | RosterTooLarge
             | FileExpandsTooMuch
-            | LegacySpreadsheet,
+            | LegacySpreadsheet
+            | InvalidRole
+            | RoleNotGrantable
+            | PasswordNotSettable
+            | IdNumberMismatch,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
         Some(NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists) => {
             StatusCode::CONFLICT

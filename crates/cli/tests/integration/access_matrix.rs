@@ -5,9 +5,11 @@
 //! The oracle is written here, independently of the policy code: admins act where their
 //! region's code is a prefix of the target's (a city by its first four digits); volunteers and
 //! citizens get 403 for staff work; a team's leader and admin run the members of their own team
-//! and of no other (and run its activities); the anonymous get 401; out-of-area answers are 404.
+//! and of no other (and run its activities); admins name, remove, disable and reset admins only
+//! below their own level (a station admin no one); the anonymous get 401; out-of-area answers are
+//! 404.
 
-use crate::helpers::{PASSWORD, TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
+use crate::helpers::{TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::team::TeamRole;
 use hongmajia_domain::{Action, Actor, Role};
 use reqwest::{Method, StatusCode};
@@ -40,8 +42,9 @@ const TARGETS: [&str; 3] = ["140824001001", "140825001001", "141002001001"];
 const HOME: &str = TARGETS[0];
 
 /// Actions done on one's own account: one call each, no target.
-const OWN_ACTIONS: [Action; 5] = [
+const OWN_ACTIONS: [Action; 6] = [
     Action::ProfileView,
+    Action::GrantDecide,
     Action::VolunteerSelfRegister,
     Action::TeamApply,
     Action::TeamJoin,
@@ -233,13 +236,13 @@ impl Fixture {
                 StatusCode::OK,
             ),
             Action::AccountGrant => {
-                let body = json!({"phone": app.new_phone(), "role": "station-admin", "region_code": target, "password": PASSWORD});
+                let body = json!({"phone": app.new_phone(), "role": "station-admin", "region_code": target});
                 call(
                     Method::POST,
                     "/api/v1/accounts".into(),
                     Some(body),
                     target,
-                    StatusCode::CREATED,
+                    StatusCode::ACCEPTED,
                 )
             }
             Action::VolunteerRegister => {
@@ -398,7 +401,24 @@ impl Fixture {
                     StatusCode::OK,
                 )
             }
+            Action::AccountRevoke => {
+                let holder = app.account(Role::StationAdmin, Some(target)).await;
+                let body = json!({"role": "station-admin", "region_code": target});
+                let path = format!("/api/v1/accounts/{}/revoke", holder.account_id);
+                call(Method::POST, path, Some(body), target, StatusCode::NO_CONTENT)
+            }
+            Action::AccountDisable => {
+                let holder = app.account(Role::StationAdmin, Some(target)).await;
+                let path = format!("/api/v1/accounts/{}/disable", holder.account_id);
+                call(Method::POST, path, None, target, StatusCode::NO_CONTENT)
+            }
+            Action::AccountReset => {
+                let holder = app.account(Role::StationAdmin, Some(target)).await;
+                let path = format!("/api/v1/accounts/{}/reset", holder.account_id);
+                call(Method::POST, path, None, target, StatusCode::NO_CONTENT)
+            }
             Action::ProfileView
+            | Action::GrantDecide
             | Action::VolunteerSelfRegister
             | Action::TeamApply
             | Action::TeamJoin
@@ -488,6 +508,7 @@ impl Fixture {
                     StatusCode::OK,
                 )
             }
+            Action::GrantDecide => call(Method::GET, "/api/v1/me/grants".into(), None, HOME, StatusCode::OK),
             _ => call(Method::GET, "/api/v1/me".into(), None, HOME, StatusCode::OK),
         }
     }
@@ -550,6 +571,7 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
         (
             _,
             Action::ProfileView
+            | Action::GrantDecide
             | Action::VolunteerSelfRegister
             | Action::TeamApply
             | Action::TeamJoin
@@ -567,6 +589,11 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
         // A volunteer may see their own record, so another's is "not found", not "forbidden".
         (Who::Person(_) | Who::Team(_), Action::VolunteerView | Action::VolunteerReveal) => StatusCode::NOT_FOUND,
         (Who::Person(_) | Who::Team(_), _) => StatusCode::FORBIDDEN,
+        // A station admin names, removes and disables no one: no level is below its own.
+        (
+            Who::Staff(Role::StationAdmin, _),
+            Action::AccountGrant | Action::AccountRevoke | Action::AccountDisable | Action::AccountReset,
+        ) => StatusCode::FORBIDDEN,
         (Who::Staff(_, region), _) if oracle_covers(region, acted_region) => success,
         (Who::Staff(..), _) => StatusCode::NOT_FOUND,
     }

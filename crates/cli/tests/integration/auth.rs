@@ -228,13 +228,12 @@ async fn one_address_trying_many_phones_is_throttled_too() {
     );
 }
 
-fn grant(phone: &str, role: Role, region: &str) -> hongmajia_services::accounts::GrantInput {
-    hongmajia_services::accounts::GrantInput {
+fn grant(phone: &str, role: Role, region: &str) -> hongmajia_services::accounts::UserInput {
+    hongmajia_services::accounts::UserInput {
         phone: phone.to_owned(),
         role: role.as_str().to_owned(),
         region_code: Some(region.to_owned()),
-        display_name: None,
-        password: None,
+        ..Default::default()
     }
 }
 
@@ -250,10 +249,7 @@ async fn a_cached_session_follows_a_new_role_and_a_logout_at_once() {
     }
     let other = app.fresh_services().await;
     other
-        .grant_role(
-            &hongmajia_domain::Actor::System,
-            &grant(&admin.phone, Role::CenterAdmin, "140824"),
-        )
+        .create_user(&grant(&admin.phone, Role::CenterAdmin, "140824"))
         .await
         .unwrap();
     assert_eq!(app.get(county_staff, admin.token()).await.status(), StatusCode::OK);

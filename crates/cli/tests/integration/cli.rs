@@ -76,6 +76,8 @@ async fn user_create_reads_the_password_from_a_pipe_and_adds_roles_to_an_existin
             "center-admin",
             "--region",
             "140824",
+            "--id-number",
+            &crate::helpers::staff_id_number(1),
         ],
         &format!("{PASSWORD}\n"),
     );

@@ -2,7 +2,7 @@
 //! helpers to make regions, sites and signed-in accounts.
 
 use hongmajia_domain::{Actor, Role};
-use hongmajia_services::accounts::GrantInput;
+use hongmajia_services::accounts::UserInput;
 use hongmajia_services::sites::SiteInput;
 use hongmajia_services::{Db, ManualClock, Services, Settings};
 use hongmajia_web::{AppState, WebConfig};
@@ -173,24 +173,27 @@ impl TestApp {
             .id
     }
 
-    /// An account with one role (and the test password), made by the operator.
+    /// An account with one role (and the test password), made by the operator; a staff role's
+    /// account is tied to a person of its own (an ID number born 1980, never a registration's).
     pub async fn account(&self, role: Role, region: Option<&str>) -> TestUser {
         let phone = self.new_phone();
-        let input = GrantInput {
+        let serial = self.phones.load(Ordering::Relaxed);
+        let input = UserInput {
             phone: phone.clone(),
             role: role.as_str().to_owned(),
             region_code: region.map(str::to_owned),
             display_name: Some(format!("{} {}", role.as_str(), region.unwrap_or(""))),
             password: Some(PASSWORD.to_owned()),
+            id_number: role.is_staff().then(|| staff_id_number(serial)),
         };
-        let granted = self
+        let created = self
             .services()
-            .grant_role(&Actor::System, &input)
+            .create_user(&input)
             .await
             .unwrap_or_else(|e| panic!("creating a {role:?}: {e}"));
         TestUser {
             phone,
-            account_id: granted.account_id,
+            account_id: created.account_id,
             token: None,
         }
     }
@@ -357,6 +360,12 @@ impl TestUser {
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: Value = response.json().await.expect("an error body in JSON");
     body["error"]["code"].as_str().unwrap_or("").to_owned()
+}
+
+/// The ID number of the person behind the `serial`-th staff account a test makes: born on
+/// 1980-01-01, so never one of `resident_id`'s (1990-05-17).
+pub fn staff_id_number(serial: u32) -> String {
+    resident_id_born("19800101", serial, true)
 }
 
 /// A valid resident ID number of a man born 1990-05-17 in Shanxi (14…), different for every

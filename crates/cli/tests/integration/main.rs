@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access_matrix;
+mod accounts;
 mod activities;
 mod audit;
 mod auth;

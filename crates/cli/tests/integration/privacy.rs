@@ -43,9 +43,33 @@ async fn phone_numbers_are_never_stored_in_clear() {
     let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
     let sentinel = "13987650123";
     let made = app
-        .post_json("/api/v1/accounts", admin.token(), &json!({"phone": sentinel, "role": "station-admin", "region_code": "140824001001", "password": crate::helpers::PASSWORD}))
+        .post_json(
+            "/api/v1/accounts",
+            admin.token(),
+            &json!({"phone": sentinel, "role": "station-admin", "region_code": "140824001001"}),
+        )
         .await;
-    assert_eq!(made.status(), reqwest::StatusCode::CREATED);
+    assert_eq!(made.status(), reqwest::StatusCode::ACCEPTED);
+    let grant_id = made.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // The holder accepts with their ID number: it is stored sealed, never in clear.
+    let sentinel_id = crate::helpers::staff_id_number(4242);
+    app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": sentinel}))
+        .await;
+    let code = app.sms_code_for(sentinel).await;
+    let login: Value = app
+        .post_json("/api/v1/auth/token", None, &json!({"phone": sentinel, "code": code}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accepted = app
+        .post_json(
+            &format!("/api/v1/me/grants/{grant_id}/accept"),
+            login["token"].as_str(),
+            &json!({"id_number": sentinel_id, "password": crate::helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(accepted.status(), reqwest::StatusCode::OK);
     // A failed login stores its throttle counter: keyed by hash, not by number.
     app.post_json(
         "/api/v1/auth/token",
@@ -61,6 +85,7 @@ async fn phone_numbers_are_never_stored_in_clear() {
         engine_name()
     );
     assert!(!raw.contains(&admin.phone), "the admin's phone is in clear");
+    assert!(!raw.contains(&sentinel_id), "the holder's ID number is in clear");
 
     let staff: Value = app
         .get("/api/v1/regions/140824001001/staff", admin.token())
@@ -68,7 +93,7 @@ async fn phone_numbers_are_never_stored_in_clear() {
         .json()
         .await
         .unwrap();
-    let phones: Vec<&str> = staff
+    let phones: Vec<&str> = staff["people"]
         .as_array()
         .unwrap()
         .iter()

@@ -440,9 +440,15 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     assert!(sources.contains(&"reported"), "{sources:?}");
 }
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a paper sign sheet";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a paper sign sheet";
 
-async fn backfill(app: &TestApp, who: &Login<'_>, activity: i64, volunteer: i64, evidence: &[u8]) -> reqwest::Response {
+pub(crate) async fn backfill(
+    app: &TestApp,
+    who: &Login<'_>,
+    activity: i64,
+    volunteer: i64,
+    evidence: &[u8],
+) -> reqwest::Response {
     let path = format!(
         "/api/v1/records/backfill?activity_id={activity}&volunteer_id={volunteer}&minutes=120&reason=%E7%BA%B8%E8%B4%A8%E7%AD%BE%E5%88%B0%E8%A1%A8&file_name=sheet.png"
     );

@@ -2,6 +2,7 @@
 
 use crate::helpers::{TestApp, error_code};
 use hongmajia_domain::Role;
+use hongmajia_services::accounts::UserInput;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -161,56 +162,73 @@ async fn a_region_page_shows_the_path_down_from_the_admins_own_region_only() {
     assert!(county["children"][0]["site_name"].as_str().unwrap().contains("稷峰镇"));
 }
 
+/// The operator (`hongmajia user create`) adds a role to a known phone's account, never sets
+/// its password, and ties a staff role to the holder's person.
 #[tokio::test]
-async fn granting_a_role_to_a_known_phone_adds_it_to_the_same_account() {
+async fn the_operator_adds_a_role_to_a_known_phones_account_but_never_its_password() {
     let app = TestApp::spawn().await.with_region_tree().await;
-    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let services = app.services();
     let phone = app.new_phone();
-    let first = app
-        .post_json(
-            "/api/v1/accounts",
-            admin.token(),
-            &json!({"phone": phone, "role": "volunteer"}),
-        )
+    let user = |role: &str, region: Option<&str>, password: Option<&str>, id: Option<String>| UserInput {
+        phone: phone.clone(),
+        role: role.to_owned(),
+        region_code: region.map(str::to_owned),
+        password: password.map(str::to_owned),
+        id_number: id,
+        ..Default::default()
+    };
+    let first = services.create_user(&user("citizen", None, None, None)).await.unwrap();
+    assert!(first.created);
+    let station = Some("140824001001");
+    let refused = services.create_user(&user("station-admin", station, None, None)).await;
+    assert_eq!(
+        code_of(refused),
+        "password_required",
+        "the holder sets a password first"
+    );
+    let refused = services
+        .create_user(&user("station-admin", station, Some(crate::helpers::PASSWORD), None))
         .await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
-    assert_eq!(first["created"], true);
-    let no_password = app
-        .post_json(
-            "/api/v1/accounts",
-            admin.token(),
-            &json!({"phone": phone, "role": "station-admin", "region_code": "140824001001"}),
-        )
+    assert_eq!(code_of(refused), "password_not_settable");
+
+    // The holder sets their own password; a staff role then needs their ID number.
+    app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": phone}))
         .await;
-    assert_eq!(no_password.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(error_code(no_password).await, "password_required");
-    let weak = app
-        .post_json("/api/v1/accounts", admin.token(), &json!({"phone": phone, "role": "station-admin", "region_code": "140824001001", "password": "password1234"}))
-        .await;
-    assert_eq!(error_code(weak).await, "password_too_common");
-    let second: Value = app
-        .post_json("/api/v1/accounts", admin.token(), &json!({"phone": phone, "role": "station-admin", "region_code": "140824001001", "password": crate::helpers::PASSWORD}))
+    let code = app.sms_code_for(&phone).await;
+    let login: Value = app
+        .post_json("/api/v1/auth/token", None, &json!({"phone": phone, "code": code}))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(second["account_id"], first["account_id"]);
-    assert_eq!(second["created"], false);
-    let wrong_level = app
+    let set = app
         .post_json(
-            "/api/v1/accounts",
-            admin.token(),
-            &json!({"phone": app.new_phone(), "role": "center-admin", "region_code": "140824001"}),
+            "/api/v1/me/password",
+            login["token"].as_str(),
+            &json!({"password": crate::helpers::PASSWORD}),
         )
         .await;
-    assert_eq!(error_code(wrong_level).await, "region_level_mismatch");
-    let duplicate = app
-        .post_json(
-            "/api/v1/accounts",
-            admin.token(),
-            &json!({"phone": phone, "role": "volunteer"}),
-        )
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let refused = services.create_user(&user("station-admin", station, None, None)).await;
+    assert_eq!(code_of(refused), "missing_field");
+    let id = Some(crate::helpers::staff_id_number(77));
+    let second = services
+        .create_user(&user("station-admin", station, None, id.clone()))
+        .await
+        .unwrap();
+    assert_eq!((second.account_id, second.created), (first.account_id, false));
+    let wrong_level = services
+        .create_user(&user("institute-admin", Some("140824"), None, None))
         .await;
-    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+    assert_eq!(code_of(wrong_level), "region_level_mismatch");
+    let duplicate = services.create_user(&user("station-admin", station, None, id)).await;
+    assert_eq!(code_of(duplicate), "role_exists");
+}
+
+fn code_of<T: std::fmt::Debug>(result: Result<T, hongmajia_services::ServiceError>) -> String {
+    result
+        .expect_err("refused")
+        .code()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default()
 }

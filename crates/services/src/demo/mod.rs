@@ -236,18 +236,36 @@ async fn make_admin(
         phone: unique_phone(people, phones),
         password: random_password()?,
     };
-    let grant = crate::accounts::GrantInput {
+    let user = crate::accounts::UserInput {
         phone: account.phone.clone(),
         role: account.role.as_str().to_owned(),
         region_code: Some(account.region_code.clone()),
         display_name: Some(account.display_name.clone()),
         password: Some(account.password.clone()),
+        id_number: Some(admin_id_number(phones.len(), people)),
     };
     services
-        .grant_role(&Actor::System, &grant)
+        .create_user(&user)
         .await
         .with_context(|| format!("creating the admin of {code}"))?;
     Ok(account)
+}
+
+/// A valid resident ID number for the `index`-th admin, unique among the admins (one birthday
+/// each) and never a generated volunteer's (whose numbers begin with their county's code).
+fn admin_id_number(index: usize, people: &mut StdRng) -> String {
+    let birth = time::macros::date!(1965 - 01 - 01) + time::Duration::days(index as i64 * 3);
+    let first17 = format!(
+        "140800{}{:03}",
+        birth
+            .format(time::macros::format_description!("[year][month][day]"))
+            .unwrap_or_default(),
+        people.random_range(0..1000)
+    );
+    format!(
+        "{first17}{}",
+        hongmajia_domain::identity::check_char(first17.as_bytes())
+    )
 }
 
 /// Loads the small demo city. Refuses when the city is already there.

@@ -5,8 +5,10 @@ use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hongmajia_services::accounts::{GrantInput, Granted, Profile, StaffEntry};
+use hongmajia_domain::AccountId;
+use hongmajia_services::accounts::Profile;
 use hongmajia_services::audit::{AuditPage, AuditQuery};
+use hongmajia_services::grants::{AcceptInput, AccountMove, GrantRequest, GrantView, RevokeInput, StaffOverview};
 use hongmajia_services::home::Home;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -25,21 +27,24 @@ pub async fn home(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Re
     Ok(Json(state.services().home(&auth.actor).await?))
 }
 
-/// Give a role to the account of a phone number, creating the account when the phone is new.
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])), request_body = GrantInput,
+/// Grant an admin role to the holder of a phone. The grant waits for its holder (who logs in by
+/// SMS code, sets their own password and confirms their ID number) and gives no power until
+/// then; the answer is the same whether the phone has an account or not. Only roles strictly
+/// below the caller's own level, inside its region.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])), request_body = GrantRequest,
     responses(
-        (status = 201, body = Granted),
+        (status = 202, description = "pending: waiting for the holder", body = GrantView),
+        (status = 403, description = "forbidden: the caller names no one, or not at this level", body = ErrorBody),
         (status = 404, description = "the region is outside the caller's area", body = ErrorBody),
-        (status = 409, description = "role_exists", body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "invalid_role, role_not_grantable, region_level_mismatch, invalid_phone, unknown_region", body = ErrorBody),
     ))]
 pub async fn grant(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    JsonBody(input): JsonBody<GrantInput>,
-) -> Result<(StatusCode, Json<Granted>), AppError> {
+    JsonBody(input): JsonBody<GrantRequest>,
+) -> Result<(StatusCode, Json<GrantView>), AppError> {
     Ok((
-        StatusCode::CREATED,
+        StatusCode::ACCEPTED,
         Json(state.services().grant_role(&auth.actor, &input).await?),
     ))
 }
@@ -49,18 +54,131 @@ pub struct PageQuery {
     page: Option<u32>,
 }
 
-/// Admin accounts of a region and everything below it.
+/// The staff of a region and everything below it (each person with their roles, whether
+/// disabled, their last login) and the grants waiting for their holders.
 #[utoipa::path(get, path = "/api/v1/regions/{code}/staff", tag = "accounts", security(("bearer" = [])),
     params(("code" = String, Path, description = "division code"), PageQuery),
-    responses((status = 200, body = Vec<StaffEntry>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StaffOverview), (status = 404, body = ErrorBody)))]
 pub async fn staff(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
     Path(code): Path<String>,
     QueryParams(query): QueryParams<PageQuery>,
-) -> Result<Json<Vec<StaffEntry>>, AppError> {
+) -> Result<Json<StaffOverview>, AppError> {
     let page = query.page.unwrap_or(1);
     Ok(Json(state.services().staff(&auth.actor, &code, page).await?))
+}
+
+/// The admin roles granted to the signed-in account's phone and waiting for its answer.
+#[utoipa::path(get, path = "/api/v1/me/grants", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = Vec<GrantView>), (status = 401, body = ErrorBody)))]
+pub async fn my_grants(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+) -> Result<Json<Vec<GrantView>>, AppError> {
+    Ok(Json(state.services().pending_grants(&auth.actor).await?))
+}
+
+/// Accept a role granted to one's phone: one's own ID number, and a new password (an account
+/// without one) or the current one again.
+#[utoipa::path(post, path = "/api/v1/me/grants/{id}/accept", tag = "accounts", security(("bearer" = [])), request_body = AcceptInput,
+    params(("id" = i64, Path, description = "the grant")),
+    responses((status = 200, body = GrantView), (status = 404, body = ErrorBody),
+        (status = 409, description = "invalid_transition: already answered; role_exists", body = ErrorBody),
+        (status = 422, description = "invalid_id_number, id_number_mismatch, password_required, password_too_short, password_too_common", body = ErrorBody)))]
+pub async fn accept_grant(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<AcceptInput>,
+) -> Result<Json<GrantView>, AppError> {
+    Ok(Json(state.services().accept_grant(&auth.actor, id, &input).await?))
+}
+
+/// Refuse a role granted to one's phone.
+#[utoipa::path(post, path = "/api/v1/me/grants/{id}/refuse", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the grant")),
+    responses((status = 200, body = GrantView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn refuse_grant(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<GrantView>, AppError> {
+    Ok(Json(state.services().refuse_grant(&auth.actor, id).await?))
+}
+
+/// Take an admin role back from an account (the admins above the role); the holder's sessions
+/// end at once.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/revoke", tag = "accounts", security(("bearer" = [])), request_body = RevokeInput,
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+    JsonBody(input): JsonBody<RevokeInput>,
+) -> Result<StatusCode, AppError> {
+    state.services().revoke_role(&auth.actor, AccountId(id), &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn move_account(
+    state: &AppState,
+    auth: &hongmajia_services::auth::Authenticated,
+    id: i64,
+    step: AccountMove,
+) -> Result<StatusCode, AppError> {
+    state.services().move_account(&auth.actor, AccountId(id), step).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disable a staff member's account (the admins above all its roles): it logs in no more and
+/// its sessions end at once.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    move_account(&state, &auth, id, AccountMove::Disable).await
+}
+
+/// Enable a disabled staff member's account again.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    move_account(&state, &auth, id, AccountMove::Enable).await
+}
+
+/// Reset a staff member's password: it is removed and every session ends; the holder logs in
+/// by SMS code to their own phone and sets a new one. Nobody else ever chooses or sees it.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the account")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    move_account(&state, &auth, id, AccountMove::Reset).await
+}
+
+/// End every session of the signed-in account, this one included.
+#[utoipa::path(post, path = "/api/v1/me/logout-everywhere", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+) -> Result<StatusCode, AppError> {
+    state.services().logout_everywhere(&auth.actor).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -112,7 +230,12 @@ pub async fn set_password(
 ) -> Result<StatusCode, AppError> {
     state
         .services()
-        .set_own_password(&auth.actor, body.current_password.as_deref(), &body.password)
+        .set_own_password(
+            &auth.actor,
+            Some(auth.session_id),
+            body.current_password.as_deref(),
+            &body.password,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

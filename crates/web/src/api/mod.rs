@@ -38,6 +38,14 @@ use utoipa::{Modify, OpenApi, ToSchema};
         accounts::home,
         accounts::grant,
         accounts::staff,
+        accounts::my_grants,
+        accounts::accept_grant,
+        accounts::refuse_grant,
+        accounts::revoke,
+        accounts::disable,
+        accounts::enable,
+        accounts::reset,
+        accounts::logout_everywhere,
         accounts::audit_log,
         regions::show,
         regions::create,
@@ -155,6 +163,14 @@ pub fn routes() -> Router<AppState> {
         .route("/me/password", post(accounts::set_password))
         .route("/home", get(accounts::home))
         .route("/accounts", post(accounts::grant))
+        .route("/accounts/{id}/revoke", post(accounts::revoke))
+        .route("/accounts/{id}/disable", post(accounts::disable))
+        .route("/accounts/{id}/enable", post(accounts::enable))
+        .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/me/grants", get(accounts::my_grants))
+        .route("/me/grants/{id}/accept", post(accounts::accept_grant))
+        .route("/me/grants/{id}/refuse", post(accounts::refuse_grant))
+        .route("/me/logout-everywhere", post(accounts::logout_everywhere))
         .route("/audit", get(accounts::audit_log))
         .route("/regions", post(regions::create))
         .route("/regions/{code}", get(regions::show).patch(regions::rename))

@@ -297,7 +297,7 @@ async fn set_password(
     let current = Some(form.current_password.as_str()).filter(|c| !c.is_empty());
     match state
         .services()
-        .set_own_password(&actor.0.actor, current, &form.password)
+        .set_own_password(&actor.0.actor, Some(actor.0.session_id), current, &form.password)
         .await
     {
         Ok(()) => {
