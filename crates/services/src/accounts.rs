@@ -44,6 +44,7 @@ pub struct Created {
 pub struct RoleView {
     pub role: String,
     pub region_code: Option<String>,
+    pub region_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -258,6 +259,7 @@ impl Services {
                 .map(|r| RoleView {
                     role: r.role,
                     region_code: r.region_code,
+                    region_name: r.region_name,
                 })
                 .collect(),
         })
@@ -267,6 +269,18 @@ impl Services {
     pub async fn actor_of(&self, id: AccountId) -> ServiceResult<Actor> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         load_actor(&mut tx, id).await
+    }
+
+    /// Whether the signed-in account has a password (else it logs in by SMS code only).
+    pub async fn has_password(&self, actor: &Actor) -> ServiceResult<bool> {
+        let Some(id) = actor.account_id() else {
+            return Ok(false);
+        };
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        Ok(accounts::find(&mut tx, id.0)
+            .await
+            .doing("finding the account")?
+            .is_some_and(|a| a.password_hash.is_some()))
     }
 
     /// The region an account holds a role for, if it holds it (the CLI's default for revoke).

@@ -39,6 +39,7 @@ pub struct GrantView {
     pub phone: String,
     pub role: String,
     pub region_code: String,
+    pub region_name: String,
     /// `pending` until its holder accepts (`accepted`) or refuses (`refused`).
     pub state: String,
     /// How the audit log names the granter.
@@ -55,6 +56,7 @@ impl GrantView {
             phone: row.phone_masked,
             role: row.role,
             region_code: row.region_code,
+            region_name: row.region_name,
             state: row.state,
             granted_by: row.granted_by_label,
             created_at: row.created_at,
@@ -427,6 +429,7 @@ impl Services {
             person.roles.push(RoleView {
                 role: row.role,
                 region_code: Some(row.region_code),
+                region_name: Some(row.region_name),
             });
         }
         Ok(StaffOverview {

@@ -25,6 +25,7 @@ macro_rules! account_columns {
 pub struct RoleRow {
     pub role: String,
     pub region_code: Option<String>,
+    pub region_name: Option<String>,
 }
 
 /// One staff role of an account in a scope, as the account list shows it.
@@ -204,7 +205,8 @@ pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>>
 
 pub async fn roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
-        "SELECT role, region_code FROM account_roles WHERE account_id = $1 ORDER BY role"
+        "SELECT a.role, a.region_code, r.name AS region_name FROM account_roles a
+         LEFT JOIN regions r ON r.code = a.region_code WHERE a.account_id = $1 ORDER BY a.role"
     )
     .bind(account_id)
     .fetch_all(conn)
@@ -253,6 +255,7 @@ pub struct StaffRoleRow {
     pub display_name: String,
     pub role: String,
     pub region_code: String,
+    pub region_name: String,
     pub disabled_at: Option<OffsetDateTime>,
     pub last_login_at: Option<OffsetDateTime>,
 }
@@ -266,9 +269,9 @@ pub async fn staff_roles_in_scope(
     offset: i64,
 ) -> sqlx::Result<Vec<StaffRoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, StaffRoleRow>(
-        "SELECT a.id, a.phone_masked, a.display_name, r.role, r.region_code, a.disabled_at,
+        "SELECT a.id, a.phone_masked, a.display_name, r.role, r.region_code, g.name AS region_name, a.disabled_at,
                 (SELECT MAX(s.created_at) FROM sessions s WHERE s.account_id = a.id) AS last_login_at
-         FROM account_roles r JOIN accounts a ON a.id = r.account_id
+         FROM account_roles r JOIN accounts a ON a.id = r.account_id JOIN regions g ON g.code = r.region_code
          WHERE r.region_code LIKE $1 || '%'
          ORDER BY r.region_code, r.role, a.id LIMIT $2 OFFSET $3"
     )
@@ -282,7 +285,8 @@ pub async fn staff_roles_in_scope(
 /// The staff roles (with a region) an account holds.
 pub async fn staff_roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
-        "SELECT role, region_code FROM account_roles WHERE account_id = $1 AND region_code IS NOT NULL ORDER BY role"
+        "SELECT a.role, a.region_code, r.name AS region_name FROM account_roles a
+         JOIN regions r ON r.code = a.region_code WHERE a.account_id = $1 ORDER BY a.role"
     )
     .bind(account_id)
     .fetch_all(conn)

@@ -11,15 +11,18 @@ pub struct GrantRow {
     pub phone_masked: String,
     pub role: String,
     pub region_code: String,
+    pub region_name: String,
     pub granted_by: Option<i64>,
     pub granted_by_label: String,
     pub state: String,
     pub created_at: OffsetDateTime,
 }
 
+/// The columns of a grant with its region's name, and the tables they come from.
 macro_rules! grant_columns {
     () => {
-        "id, phone_lookup, phone_masked, role, region_code, granted_by, granted_by_label, state, created_at"
+        "g.id, g.phone_lookup, g.phone_masked, g.role, g.region_code, r.name AS region_name, g.granted_by,
+         g.granted_by_label, g.state, g.created_at FROM role_grants g JOIN regions r ON r.code = g.region_code"
     };
 }
 
@@ -57,7 +60,7 @@ pub async fn insert(tx: &mut Tx, grant: &NewGrant<'_>) -> sqlx::Result<()> {
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<GrantRow>> {
-    let sql = concat!("SELECT ", grant_columns!(), " FROM role_grants WHERE id = $1");
+    let sql = concat!("SELECT ", grant_columns!(), " WHERE g.id = $1");
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(id)
         .fetch_optional(conn)
@@ -74,7 +77,7 @@ pub async fn find_pending(
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " FROM role_grants WHERE phone_lookup = $1 AND role = $2 AND region_code = $3 AND state = 'pending'"
+        " WHERE g.phone_lookup = $1 AND g.role = $2 AND g.region_code = $3 AND g.state = 'pending'"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(phone_lookup)
@@ -89,7 +92,7 @@ pub async fn pending_for_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " FROM role_grants WHERE phone_lookup = $1 AND state = 'pending' ORDER BY created_at, id"
+        " WHERE g.phone_lookup = $1 AND g.state = 'pending' ORDER BY g.created_at, g.id"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(phone_lookup)
@@ -102,7 +105,7 @@ pub async fn pending_in_scope(tx: &mut Tx, prefix: &str, limit: i64) -> sqlx::Re
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " FROM role_grants WHERE region_code LIKE $1 || '%' AND state = 'pending' ORDER BY region_code, created_at, id LIMIT $2"
+        " WHERE g.region_code LIKE $1 || '%' AND g.state = 'pending' ORDER BY g.region_code, g.created_at, g.id LIMIT $2"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(prefix)
@@ -114,9 +117,8 @@ pub async fn pending_in_scope(tx: &mut Tx, prefix: &str, limit: i64) -> sqlx::Re
 /// Settles a pending grant (accepted or refused by its holder); false when it was not pending
 /// any more (decided by a concurrent request).
 pub async fn decide(tx: &mut Tx, id: i64, state: &str, holder: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
-    let done =
-        on_tx!(tx, |conn| {
-            sqlx::query(
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
         "UPDATE role_grants SET state = $2, holder_account_id = $3, decided_at = $4 WHERE id = $1 AND state = 'pending'"
     )
     .bind(id)
@@ -126,7 +128,7 @@ pub async fn decide(tx: &mut Tx, id: i64, state: &str, holder: i64, at: OffsetDa
     .execute(conn)
     .await
     .map(|done| done.rows_affected())
-        })?;
+    })?;
     Ok(done == 1)
 }
 

@@ -863,3 +863,63 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
         client.close().await.unwrap();
     }
 }
+
+/// Security 1's staff pages: a county admin names an institute admin by phone, the holder logs
+/// in on a phone by SMS code and accepts with their own ID number and password, the county
+/// admin revokes the role, and the holder's open session ends.
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn a_county_admin_names_an_institute_admin_who_accepts_on_a_phone_and_is_revoked() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.account(Role::CenterAdmin, Some("140824")).await;
+    let driver = start_driver().await;
+    let admin = browser(&driver).await;
+    log_in(&admin, &app, &county.phone).await;
+    admin.goto(&app.url("/regions/140824001")).await.unwrap();
+    click(&admin, "#staff-link").await;
+    admin.wait().for_element(Locator::Id("grant-form")).await.unwrap();
+    let holder_phone = "13722223333";
+    submit_form(&admin, "#grant-form", &[("phone", holder_phone)]).await;
+    let notice = text_of(&admin, "#staff-notice").await;
+    assert!(notice.contains("等待本人"), "{notice}");
+    assert!(text_of(&admin, "#pending").await.contains("137****3333"));
+
+    let holder = browser(&driver).await;
+    holder.goto(&app.url("/login")).await.unwrap();
+    submit_form(&holder, "#sms-form", &[("phone", holder_phone)]).await;
+    holder.wait().for_element(Locator::Id("code-form")).await.unwrap();
+    let code = app.sms_code_for(holder_phone).await;
+    submit_form(&holder, "#code-form", &[("code", &code)]).await;
+    holder.wait().for_element(Locator::Id("grants-card")).await.unwrap();
+    let waiting = text_of(&holder, "#grants-card").await;
+    assert!(waiting.contains("实践所管理员"), "{waiting}");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-grant-waiting.png");
+    std::fs::write(&shot, holder.screenshot().await.unwrap()).unwrap();
+    let id_number = crate::helpers::staff_id_number(555);
+    submit_form(
+        &holder,
+        ".accept-form",
+        &[
+            ("display_name", "王珺"),
+            ("id_number", &id_number),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    holder.wait().for_element(Locator::Id("nav-regions")).await.unwrap();
+    assert!(body_text(&holder).await.contains("实践所管理员"));
+    assert!(holder.find_all(Locator::Id("grants-card")).await.unwrap().is_empty());
+
+    admin.goto(&app.url("/regions/140824001/staff")).await.unwrap();
+    let listed = text_of(&admin, "#staff").await;
+    assert!(listed.contains("王珺") && listed.contains("实践所管理员"), "{listed}");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-staff.png");
+    std::fs::write(&shot, admin.screenshot().await.unwrap()).unwrap();
+    click(&admin, "#staff .revoke").await;
+    wait_until_gone(&admin, "#staff .revoke").await;
+
+    holder.goto(&app.url("/regions/140824001")).await.unwrap();
+    holder.wait().for_element(Locator::Id("login-form")).await.unwrap();
+    admin.close().await.unwrap();
+    holder.close().await.unwrap();
+}

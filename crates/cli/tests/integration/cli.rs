@@ -354,3 +354,110 @@ async fn rollups_rebuild_check_fails_on_a_difference_and_rebuild_repairs_it() {
             .success()
     );
 }
+
+/// `user create` ties a staff role to a person and never sets an existing account's password;
+/// `user revoke`, `user disable` and `user enable` take effect at once.
+#[tokio::test]
+async fn user_commands_tie_staff_to_persons_and_revoke_disable_and_enable() {
+    let database = fresh_target().await;
+    let make = |args: &[&str], stdin: &str| hongmajia(&database, args, stdin);
+    assert!(make(&["migrate"], "").status.success());
+    let db = hongmajia_services::Db::open(&database.url).await.unwrap();
+    let services = hongmajia_services::Services::new(
+        db,
+        hongmajia_services::vault::Vault::load(&database.keys).unwrap(),
+        std::sync::Arc::new(hongmajia_services::SystemClock),
+        Default::default(),
+    )
+    // The CLI is another process: on SQLite a cached session would hear of it only after the
+    // cache's time to live (the server's own acts end sessions at once: accounts.rs).
+    .with_cache_ttl(std::time::Duration::ZERO);
+    for (code, name) in [("140800", "运城市"), ("140824", "稷山县")] {
+        services
+            .create_region(&hongmajia_domain::Actor::System, code, name)
+            .await
+            .unwrap();
+    }
+    let admin = [
+        "user",
+        "create",
+        "--phone",
+        "13912345601",
+        "--role",
+        "center-admin",
+        "--region",
+        "140824",
+    ];
+    let no_person = make(&admin, &format!("{PASSWORD}\n"));
+    assert!(!no_person.status.success());
+    assert!(text(&no_person.stderr).contains("missing_field (field: id_number)"));
+    let id = crate::helpers::staff_id_number(3);
+    let with_person = [&admin[..], &["--id-number", &id]].concat();
+    let created = make(&with_person, &format!("{PASSWORD}\n"));
+    assert!(created.status.success(), "{}", text(&created.stderr));
+
+    // An SMS-only account: no staff role until its holder sets a password; never one from here.
+    let citizen = make(&["user", "create", "--phone", "13912345602", "--role", "citizen"], "");
+    assert!(citizen.status.success());
+    let staff_on_citizen = [
+        "user",
+        "create",
+        "--phone",
+        "13912345602",
+        "--role",
+        "center-admin",
+        "--region",
+        "140824",
+        "--id-number",
+        &id,
+    ];
+    let refused = make(&staff_on_citizen, "");
+    assert!(
+        text(&refused.stderr).contains("password_required"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let refused = make(&staff_on_citizen, &format!("{PASSWORD}\n"));
+    assert!(
+        text(&refused.stderr).contains("password_not_settable"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let login = || {
+        services.login(
+            "13912345601",
+            PASSWORD,
+            "127.0.0.1",
+            hongmajia_services::auth::SessionKind::Api,
+        )
+    };
+    let session = login().await.unwrap();
+    assert!(services.authenticate(&session.token).await.is_ok());
+    let disabled = make(&["user", "disable", "--phone", "13912345601"], "");
+    assert!(disabled.status.success(), "{}", text(&disabled.stderr));
+    assert!(
+        services.authenticate(&session.token).await.is_err(),
+        "its session ended"
+    );
+    let refused = login().await.err().and_then(|e| e.code());
+    assert_eq!(refused, Some(hongmajia_domain::ErrorCode::AccountDisabled));
+    assert!(make(&["user", "enable", "--phone", "13912345601"], "").status.success());
+    let session = login().await.unwrap();
+
+    let revoked = make(
+        &["user", "revoke", "--phone", "13912345601", "--role", "center-admin"],
+        "",
+    );
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(text(&revoked.stdout).contains("revoked center-admin in 140824"));
+    assert!(
+        services.authenticate(&session.token).await.is_err(),
+        "its session ended"
+    );
+    let again = make(
+        &["user", "revoke", "--phone", "13912345601", "--role", "center-admin"],
+        "",
+    );
+    assert!(!again.status.success(), "nothing left to revoke");
+}

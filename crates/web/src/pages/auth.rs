@@ -49,7 +49,7 @@ fn cookie(
     HeaderValue::from_str(&cookie.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn expired(state: &AppState, name: &'static str) -> HeaderValue {
+pub(super) fn expired(state: &AppState, name: &'static str) -> HeaderValue {
     cookie(state, name, String::new(), SameSite::Lax, Some(time::Duration::ZERO))
 }
 

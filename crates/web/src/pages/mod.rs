@@ -4,6 +4,7 @@ mod auth;
 mod projects;
 mod records;
 mod regions;
+mod staff;
 mod teams;
 mod volunteers;
 
@@ -34,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/lang", post(auth::switch_language))
         .route("/home", get(home))
         .route("/me/password", post(set_password))
+        .route("/me/grants/{id}/accept", post(accept_grant))
+        .route("/me/grants/{id}/refuse", post(refuse_grant))
+        .route("/me/logout-everywhere", post(logout_everywhere))
+        .route("/regions/{code}/staff", get(staff::show).post(staff::grant))
+        .route("/accounts/{id}/revoke", post(staff::revoke))
+        .route("/accounts/{id}/disable", post(staff::disable))
+        .route("/accounts/{id}/enable", post(staff::enable))
+        .route("/accounts/{id}/reset", post(staff::reset))
         .route("/audit", get(audit))
         .route("/regions/{code}", get(regions::show))
         .route("/regions/{code}/coverage", get(regions::coverage))
@@ -243,6 +252,10 @@ struct HomePage {
     figures: Option<hongmajia_services::figures::RegionFigures>,
     /// A message after a form of the page (the password saved, or why not).
     notice: Option<String>,
+    /// Admin roles granted to this phone and waiting for the holder's answer.
+    grants: Vec<hongmajia_services::grants::GrantView>,
+    /// Whether the account has a password (the acceptance form asks a new one, or it again).
+    has_password: bool,
 }
 
 async fn home(State(state): State<AppState>, lang: LangOf, PageActor(auth): PageActor) -> Result<Response, AppError> {
@@ -266,6 +279,8 @@ async fn home_page(
         Some(region) => Some(state.services().region_figures(region.as_str()).await?),
         None => None,
     };
+    let grants = state.services().pending_grants(&auth.actor).await?;
+    let has_password = state.services().has_password(&auth.actor).await?;
     let page = HomePage {
         c: Chrome::signed_in(lang.0, auth, "/home"),
         home,
@@ -273,8 +288,91 @@ async fn home_page(
         notices,
         figures,
         notice,
+        grants,
+        has_password,
     };
     Ok(html(&page, status))
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    id_number: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Accepts a role granted to one's phone; the home page says how it went.
+async fn accept_grant(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    FormBody(form): FormBody<AcceptForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    let input = hongmajia_services::grants::AcceptInput {
+        id_number: form.id_number,
+        id_type: None,
+        password: Some(form.password),
+        display_name: Some(form.display_name),
+    };
+    match state.services().accept_grant(&actor.0.actor, id, &input).await {
+        Ok(_) => {
+            // The new role is part of the session from the next request on.
+            Ok(Redirect::to("/home").into_response())
+        }
+        Err(error) => {
+            let (message, status) = refusal_and_status(lang.0, error)?;
+            home_page(&state, lang, &actor.0, Some(message.to_owned()), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn refuse_grant(
+    State(state): State<AppState>,
+    lang: LangOf,
+    actor: PageActor,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    FormBody(form): FormBody<CsrfForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    state.services().refuse_grant(&actor.0.actor, id).await?;
+    home_page(
+        &state,
+        lang,
+        &actor.0,
+        Some(lang.0.t("grant.refused").to_owned()),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Ends every session of one's account, this one included, and goes to the login page.
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    actor: PageActor,
+    FormBody(form): FormBody<CsrfForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    state.services().logout_everywhere(&actor.0.actor).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        auth::expired(&state, crate::session::SESSION_COOKIE),
+    );
+    Ok(response)
 }
 
 #[derive(Deserialize)]
