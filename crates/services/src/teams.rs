@@ -26,9 +26,10 @@ pub struct TeamInput {
     pub categories: Vec<String>,
     #[serde(default)]
     pub description: String,
-    /// Staff founding a team may name its leader (a registered volunteer).
+    /// Staff founding a team may name its leader by the volunteer code the person gave them:
+    /// the leader is invited and leads once they accept (the operator `system` names one at once).
     #[serde(default)]
-    pub leader_volunteer_id: Option<i64>,
+    pub leader_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,6 +46,14 @@ pub struct Team {
     pub state_reason: Option<String>,
     #[serde(skip)]
     applied_by: Option<i64>,
+}
+
+/// The answer to an invitation: nothing about the invitee until they accept.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Invitation {
+    pub team_id: i64,
+    /// `invited`.
+    pub state: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -225,14 +234,23 @@ impl Services {
         let id = self
             .insert_team(&mut tx, input, &region, TeamState::Active, None)
             .await?;
-        if let Some(leader) = input.leader_volunteer_id {
-            volunteers::find(&mut tx, leader)
-                .await
-                .doing("finding the leader")?
-                .ok_or_else(|| rule(ErrorCode::NotRegistered, "leader_volunteer_id"))?;
-            teams::put_membership(&mut tx, id, leader, TeamRole::Leader.as_str(), "member", self.now())
-                .await
-                .doing("adding the leader")?;
+        if let Some(code) = input.leader_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            let leader = self.volunteer_of_code(&mut tx, code, "leader_code").await?;
+            // Leading is the volunteer's own choice: staff invite, the operator names at once.
+            let state = match actor {
+                Actor::System => MembershipState::Member,
+                Actor::Account { .. } => MembershipState::Invited,
+            };
+            teams::put_membership(
+                &mut tx,
+                id,
+                leader,
+                TeamRole::Leader.as_str(),
+                state.as_str(),
+                self.now(),
+            )
+            .await
+            .doing("adding the leader")?;
         }
         self.audit_team(
             &mut tx,
@@ -390,7 +408,12 @@ impl Services {
                 rows.into_iter()
                     .map(|m| Member {
                         volunteer_id: m.volunteer_id,
-                        name: m.name,
+                        // An invitee's name is theirs to show, by accepting.
+                        name: if m.state == MembershipState::Invited.as_str() {
+                            String::new()
+                        } else {
+                            m.name
+                        },
                         code: m.code,
                         role: m.role,
                         state: m.state,
@@ -499,7 +522,9 @@ impl Services {
     }
 
     /// Staff of the region or the team's leaders and admins invite a registered volunteer.
-    pub async fn invite(&self, actor: &Actor, team_id: i64, volunteer_id: i64) -> ServiceResult<Member> {
+    /// Invites the volunteer of a volunteer code (the one the person gave) to the team; the
+    /// answer says nothing about them until they accept.
+    pub async fn invite(&self, actor: &Actor, team_id: i64, volunteer_code: &str) -> ServiceResult<Invitation> {
         let mut tx = self.db.begin().await.doing("starting the invitation")?;
         let team = self.load_team(&mut tx, team_id).await?;
         let target = team.target()?;
@@ -507,10 +532,9 @@ impl Services {
         if !team.state()?.is_active() {
             return Err(ServiceError::rule(ErrorCode::TeamNotActive));
         }
-        volunteers::find(&mut tx, volunteer_id)
-            .await
-            .doing("finding the volunteer")?
-            .ok_or_else(|| rule(ErrorCode::NotFound, "volunteer_id"))?;
+        let volunteer_id = self
+            .volunteer_of_code(&mut tx, volunteer_code.trim(), "volunteer_code")
+            .await?;
         let current = teams::membership(&mut tx, team_id, volunteer_id)
             .await
             .doing("reading the membership")?;
@@ -531,10 +555,23 @@ impl Services {
         let summary = format!("invited volunteer {volunteer_id} to team {}", team.name);
         self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
             .await?;
-        let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the invitation")
             .await?;
-        Ok(member)
+        Ok(Invitation {
+            team_id,
+            state: MembershipState::Invited.as_str().to_owned(),
+        })
+    }
+
+    /// The volunteer of a public volunteer code; a code nobody has is `not_registered`.
+    async fn volunteer_of_code(&self, tx: &mut Tx, code: &str, field: &'static str) -> ServiceResult<i64> {
+        if !hongmajia_domain::person::is_volunteer_code(code) {
+            return Err(rule(ErrorCode::NotRegistered, field));
+        }
+        volunteers::id_by_code(tx, code)
+            .await
+            .doing("finding the code")?
+            .ok_or_else(|| rule(ErrorCode::NotRegistered, field))
     }
 
     /// Approve or reject a request, remove a member, or change a member's role.
@@ -554,6 +591,15 @@ impl Services {
             .await
             .doing("reading the membership")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        // Who leads and who runs the team is the leader's (or the staff's) to change: an admin
+        // can neither promote, demote nor remove a leader or an admin.
+        let touches_runners = role.is_some_and(TeamRole::runs_team)
+            || (TeamRole::parse(&current_role).is_some_and(TeamRole::runs_team)
+                && (role.is_some() || event == Some(MembershipEvent::Remove)));
+        if touches_runners && !leads_or_staff(actor, team_id, &target) {
+            tracing::warn!(event = "access_denied", reason = "not_leader", actor = actor.label());
+            return Err(ServiceError::rule(ErrorCode::Forbidden));
+        }
         let from = MembershipState::parse(&state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
         let to = match event {
             Some(event @ (MembershipEvent::Approve | MembershipEvent::Reject | MembershipEvent::Remove)) => {
@@ -666,4 +712,13 @@ impl Services {
             sites: found,
         })
     }
+}
+
+/// Whether the actor leads this team or is staff over it (the operator is both).
+fn leads_or_staff(actor: &Actor, team: i64, target: &Target) -> bool {
+    let leads = match actor {
+        Actor::System => true,
+        Actor::Account { teams, .. } => teams.iter().any(|(t, role)| t.0 == team && *role == TeamRole::Leader),
+    };
+    leads || hongmajia_domain::can(actor, Action::TeamManage, target) == hongmajia_domain::Decision::Allow
 }

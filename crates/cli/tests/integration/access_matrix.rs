@@ -130,9 +130,10 @@ impl Fixture {
                     .await
                     .unwrap();
                 let volunteer = me["id"].as_i64().unwrap();
+                let code = me["code"].as_str().unwrap();
                 self.app
                     .services()
-                    .invite(&Actor::System, self.teams[0], volunteer)
+                    .invite(&Actor::System, self.teams[0], code)
                     .await
                     .expect("inviting the team role");
                 let path = format!("/api/v1/teams/{}/membership", self.teams[0]);
@@ -323,11 +324,12 @@ impl Fixture {
             ),
             Action::TeamMembersManage => {
                 let volunteer = registered_volunteer(app, target, 7000 + serial).await;
+                let code = crate::helpers::volunteer_code(app, volunteer).await;
                 let path = format!("/api/v1/teams/{}/members", self.team_of(target));
                 call(
                     Method::POST,
                     path,
-                    Some(json!({"volunteer_id": volunteer})),
+                    Some(json!({"volunteer_code": code})),
                     target,
                     StatusCode::CREATED,
                 )

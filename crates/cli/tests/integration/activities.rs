@@ -444,7 +444,7 @@ async fn a_team_only_activity_takes_the_teams_members_only() {
         .unwrap();
     let site = site_of(&app, "140824").await;
     let team = hongmajia_services::teams::TeamInput {
-        leader_volunteer_id: me["id"].as_i64(),
+        leader_code: me["code"].as_str().map(str::to_owned),
         ..crate::helpers::team_input(site, "劝导队", "professional", "其他")
     };
     let team = app.services().create_team(&Actor::System, &team).await.unwrap().id;

@@ -566,7 +566,7 @@ async fn a_project_goes_from_a_team_leader_to_a_volunteer_certificate_that_the_v
         .unwrap();
     let site = crate::helpers::site_of(&app, "140824001001").await;
     let mut team = crate::helpers::team_input(site, "三泉村理论宣讲队", "professional", "理论宣讲");
-    team.leader_volunteer_id = made["id"].as_i64();
+    team.leader_code = made["code"].as_str().map(str::to_owned);
     let team = app
         .services()
         .create_team(&hongmajia_domain::Actor::System, &team)

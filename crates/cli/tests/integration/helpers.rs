@@ -411,6 +411,15 @@ pub async fn registered_volunteer(app: &TestApp, region: &str, sequence: u32) ->
         .id
 }
 
+/// The public volunteer code (志愿者编号) of a registered volunteer, as the person would give it.
+pub async fn volunteer_code(app: &TestApp, volunteer: i64) -> String {
+    app.services()
+        .volunteer(&Actor::System, volunteer)
+        .await
+        .expect("the volunteer")
+        .code
+}
+
 /// The site of a region, by the operator.
 pub async fn site_of(app: &TestApp, region: &str) -> i64 {
     app.services()
@@ -432,7 +441,7 @@ pub fn team_input(site: i64, name: &str, kind: &str, specialty: &str) -> hongmaj
         specialty: specialty.to_owned(),
         categories: vec![],
         description: String::new(),
-        leader_volunteer_id: None,
+        leader_code: None,
     }
 }
 

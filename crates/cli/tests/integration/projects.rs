@@ -21,7 +21,7 @@ async fn led_team(app: &TestApp) -> (String, i64) {
         .unwrap();
     let site = crate::helpers::site_of(app, "140824001001").await;
     let input = hongmajia_services::teams::TeamInput {
-        leader_volunteer_id: me["id"].as_i64(),
+        leader_code: me["code"].as_str().map(str::to_owned),
         ..crate::helpers::team_input(site, "姚村文艺队", "professional", "文化文艺")
     };
     let team = app

@@ -115,7 +115,8 @@ async fn members_join_by_request_or_invitation_and_a_leader_runs_them() {
     let (asker, asker_id) = volunteer(&app, 11).await;
     let (invitee, invitee_id) = volunteer(&app, 12).await;
     let site = site_of(&app, "140824001001").await;
-    let body = json!({"site_id": site, "name": "应急救援队", "kind": "professional", "specialty": "应急救援", "leader_volunteer_id": leader_id});
+    let leader_code = crate::helpers::volunteer_code(&app, leader_id).await;
+    let body = json!({"site_id": site, "name": "应急救援队", "kind": "professional", "specialty": "应急救援", "leader_code": leader_code});
     let team: Value = app
         .post_json("/api/v1/teams", station.token(), &body)
         .await
@@ -124,7 +125,18 @@ async fn members_join_by_request_or_invitation_and_a_leader_runs_them() {
         .unwrap();
     let team = team["id"].as_i64().unwrap();
 
+    // Leading is an invitation the volunteer accepts.
     let membership = format!("/api/v1/teams/{team}/membership");
+    let led: Value = app
+        .post_json(&membership, leader.token(), &json!({"action": "accept"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (led["state"].as_str(), led["role"].as_str()),
+        (Some("member"), Some("leader"))
+    );
     let requested: Value = app
         .post_json(&membership, asker.token(), &json!({"action": "request"}))
         .await
@@ -148,14 +160,34 @@ async fn members_join_by_request_or_invitation_and_a_leader_runs_them() {
         .unwrap();
     assert_eq!(approved["state"], "member");
 
+    let invitee_code = crate::helpers::volunteer_code(&app, invitee_id).await;
     let invited = app
         .post_json(
             &format!("/api/v1/teams/{team}/members"),
             leader.token(),
-            &json!({"volunteer_id": invitee_id}),
+            &json!({"volunteer_code": invitee_code}),
         )
         .await;
     assert_eq!(invited.status(), StatusCode::CREATED);
+    let invited: Value = invited.json().await.unwrap();
+    assert_eq!(
+        invited,
+        json!({"team_id": team, "state": "invited"}),
+        "nothing about the invitee"
+    );
+    let detail: Value = app
+        .get(&format!("/api/v1/teams/{team}"), leader.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = detail["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["volunteer_id"] == invitee_id)
+        .cloned();
+    assert_eq!(listed.unwrap()["name"], "", "an invitee's name shows once they accept");
     let accepted: Value = app
         .post_json(&membership, invitee.token(), &json!({"action": "accept"}))
         .await
@@ -331,8 +363,9 @@ async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
     assert_eq!(names, ["巾帼宣讲团", "巾帼志愿服务队"], "two characters, 巾帼");
 
     let (_, member) = volunteer(&app, 30).await;
+    let member_code = crate::helpers::volunteer_code(&app, member).await;
     app.services()
-        .invite(&hongmajia_domain::Actor::System, ids[1], member)
+        .invite(&hongmajia_domain::Actor::System, ids[1], &member_code)
         .await
         .unwrap();
     let listed: Value = app
@@ -343,7 +376,7 @@ async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
         .unwrap();
     assert_eq!(listed["total"], 0, "an invitation is not yet a membership");
     let led_team = hongmajia_services::teams::TeamInput {
-        leader_volunteer_id: Some(member),
+        leader_code: Some(member_code),
         ..crate::helpers::team_input(site, "x", "professional", "其他")
     };
     let led = app
@@ -374,4 +407,102 @@ async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
         .await
         .unwrap();
     assert_eq!(none["total"], 0);
+}
+
+/// The review found a team admin demoting its leader to take over, and staff making a
+/// volunteer of another county leader without asking: roles are the leader's (or the staff's)
+/// to change, and leading is accepted, never imposed.
+#[tokio::test]
+async fn a_team_admin_cannot_depose_the_leader_and_nobody_is_made_leader_unasked() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let (leader, leader_id) = volunteer(&app, 70).await;
+    let (admin, admin_id) = volunteer(&app, 71).await;
+    let (member, member_id) = volunteer(&app, 72).await;
+    let site = site_of(&app, "140824001001").await;
+    let code = crate::helpers::volunteer_code(&app, leader_id).await;
+    let body = json!({"site_id": site, "name": "文艺队", "kind": "professional", "specialty": "文化文艺", "leader_code": code});
+    let team: Value = app
+        .post_json("/api/v1/teams", station.token(), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let team = team["id"].as_i64().unwrap();
+    let membership = format!("/api/v1/teams/{team}/membership");
+    // Until the named leader accepts, they run nothing.
+    let early = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{admin_id}"),
+            leader.token(),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(early.status(), StatusCode::FORBIDDEN);
+    app.post_json(&membership, leader.token(), &json!({"action": "accept"}))
+        .await;
+    for (who, id) in [(&admin, admin_id), (&member, member_id)] {
+        app.post_json(&membership, who.token(), &json!({"action": "request"}))
+            .await;
+        let approved = app
+            .post_json(
+                &format!("/api/v1/teams/{team}/members/{id}"),
+                leader.token(),
+                &json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(approved.status(), StatusCode::OK);
+    }
+    let promoted = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{admin_id}"),
+            leader.token(),
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+
+    let by_admin = |path: String, body: Value| {
+        let app = &app;
+        let token = admin.token().map(str::to_owned);
+        async move { app.post_json(&path, token.as_deref(), &body).await.status() }
+    };
+    let leader_path = format!("/api/v1/teams/{team}/members/{leader_id}");
+    let member_path = format!("/api/v1/teams/{team}/members/{member_id}");
+    assert_eq!(
+        by_admin(leader_path.clone(), json!({"role": "member"})).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        by_admin(leader_path.clone(), json!({"decision": "remove"})).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        by_admin(member_path.clone(), json!({"role": "leader"})).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        by_admin(member_path.clone(), json!({"role": "admin"})).await,
+        StatusCode::FORBIDDEN
+    );
+    // An admin still runs the members: a plain member may be removed.
+    assert_eq!(
+        by_admin(member_path, json!({"decision": "remove"})).await,
+        StatusCode::OK
+    );
+    // The staff of the region may change the runners.
+    let staff = app
+        .post_json(&leader_path, station.token(), &json!({"role": "admin"}))
+        .await;
+    assert_eq!(staff.status(), StatusCode::OK);
+
+    // A code nobody has names no one.
+    let unknown = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members"),
+            station.token(),
+            &json!({"volunteer_code": "V00000000"}),
+        )
+        .await;
+    assert_eq!(error_code(unknown).await, "not_registered");
 }

@@ -486,12 +486,9 @@ async fn merging_two_records_of_one_person_keeps_the_history_and_moves_the_membe
         .await
         .unwrap();
     let team = team["id"].as_i64().unwrap();
+    let duplicate_code = crate::helpers::volunteer_code(&app, duplicate["id"].as_i64().unwrap()).await;
     app.services()
-        .invite(
-            &hongmajia_domain::Actor::System,
-            team,
-            duplicate["id"].as_i64().unwrap(),
-        )
+        .invite(&hongmajia_domain::Actor::System, team, &duplicate_code)
         .await
         .unwrap();
 

@@ -565,8 +565,9 @@ async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() 
         .await
         .unwrap()
         .id;
+    let code = crate::helpers::volunteer_code(&app, volunteer).await;
     app.services()
-        .invite(&hongmajia_domain::Actor::System, inviting, volunteer)
+        .invite(&hongmajia_domain::Actor::System, inviting, &code)
         .await
         .unwrap();
 

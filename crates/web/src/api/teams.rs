@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hongmajia_domain::team::{MembershipEvent, TeamEvent, TeamRole};
 use hongmajia_domain::{DomainError, ErrorCode};
-use hongmajia_services::teams::{Member, Team, TeamCounts, TeamDetail, TeamInput};
+use hongmajia_services::teams::{Invitation, Member, Team, TeamCounts, TeamDetail, TeamInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -168,24 +168,27 @@ pub async fn own_membership(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Invitation {
-    volunteer_id: i64,
+pub struct InvitationRequest {
+    /// The volunteer code (志愿者编号) the person gave.
+    volunteer_code: String,
 }
 
-/// Invite a registered volunteer (the region's staff, the team's leaders and admins).
+/// Invite a registered volunteer by the volunteer code they gave (the region's staff, the
+/// team's leaders and admins). The answer says nothing about the invitee until they accept.
 #[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "teams", security(("bearer" = [])), params(("id" = i64, Path)),
-    request_body = Invitation, responses((status = 201, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    request_body = InvitationRequest, responses((status = 201, body = Invitation), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, description = "not_registered: no volunteer has this code", body = ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody<Invitation>,
-) -> Result<(StatusCode, Json<Member>), AppError> {
-    let member = state
+    JsonBody(body): JsonBody<InvitationRequest>,
+) -> Result<(StatusCode, Json<Invitation>), AppError> {
+    let invitation = state
         .services()
-        .invite(&auth.actor, parse_id(&id)?, body.volunteer_id)
+        .invite(&auth.actor, parse_id(&id)?, &body.volunteer_code)
         .await?;
-    Ok((StatusCode::CREATED, Json(member)))
+    Ok((StatusCode::CREATED, Json(invitation)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -253,7 +253,7 @@ impl TeamForm {
             specialty: self.specialty,
             categories: vec![],
             description: String::new(),
-            leader_volunteer_id: None,
+            leader_code: None,
         }
     }
 }
@@ -286,11 +286,6 @@ pub async fn invite(
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let id = parse_id(&id)?;
-    let services = state.services();
-    let result = match services.volunteer_by_code(form.code.trim()).await {
-        Ok(Some(volunteer)) => services.invite(&actor.0.actor, id, volunteer).await.map(drop),
-        Ok(None) => Err(ServiceError::on(ErrorCode::NotRegistered, "code")),
-        Err(error) => Err(error),
-    };
+    let result = state.services().invite(&actor.0.actor, id, &form.code).await.map(drop);
     after(&state, lang, &actor.0, id, result).await
 }
