@@ -23,6 +23,6 @@ pub use error::{DomainError, ErrorCode};
 pub use ids::{AccountId, SiteId, TeamId, VolunteerId};
 pub use password::Password;
 pub use phone::Phone;
-pub use policy::{Action, Actor, Decision, Target, can};
+pub use policy::{Action, Actor, Decision, Target, can, capable};
 pub use region::{RegionCode, RegionLevel, RegionName, SiteKind};
 pub use role::{Grant, Role};

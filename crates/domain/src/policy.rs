@@ -288,6 +288,21 @@ pub enum Decision {
     Forbidden,
 }
 
+/// Whether any of the actor's roles may ever do this, wherever (the "forbidden" half of `can`):
+/// asked before anything is looked up, so that a refusal never tells whether an id exists.
+pub fn capable(actor: &Actor, action: Action) -> bool {
+    let Actor::Account { grants, teams, .. } = actor else {
+        return true;
+    };
+    let staff = grants.iter().any(|g| g.region.is_some());
+    match action.rule() {
+        Rule::StaffInRegion => staff,
+        Rule::GrantorInRegion => crate::role::grants_any(grants),
+        Rule::StaffInRegionOrTeamRunner => staff || teams.iter().any(|(_, role)| role.runs_team()),
+        Rule::Owner | Rule::StaffInRegionOrOwner | Rule::SignedIn => true,
+    }
+}
+
 pub fn can(actor: &Actor, action: Action, target: &Target) -> Decision {
     let Actor::Account { id, grants, teams, .. } = actor else {
         return Decision::Allow;
@@ -490,6 +505,38 @@ mod tests {
         let station = Target::in_region(code("140824001001"));
         assert_eq!(can(&both, Action::SiteEdit, &station), Decision::Allow);
         assert_eq!(both.home_region(), Some(&code("140824001001")));
+    }
+
+    #[test]
+    fn capable_is_exactly_what_can_does_not_forbid_on_any_target() {
+        let targets = [
+            Target::in_region(code("140824001001")),
+            Target::in_region(code("141002")),
+            Target::owned_by(AccountId(7)),
+            Target::of_team(TeamId(1), code("140824001001")),
+        ];
+        let actors = [
+            actor(Role::CityAdmin, Some("140800")),
+            actor(Role::StationAdmin, Some("140824001001")),
+            actor(Role::Volunteer, None),
+            Actor::Account {
+                id: AccountId(9),
+                label: "138****0009".into(),
+                grants: vec![Grant::new(Role::Volunteer, None).unwrap()],
+                teams: vec![(TeamId(1), TeamRole::Admin)],
+            },
+        ];
+        for who in &actors {
+            for action in Action::ALL {
+                for target in &targets {
+                    assert_eq!(
+                        capable(who, action),
+                        can(who, action, target) != Decision::Forbidden,
+                        "{action:?} for {who:?} on {target:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

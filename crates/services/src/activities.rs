@@ -476,6 +476,7 @@ impl Activity {
 impl Services {
     /// An activity of a published project, published at once by those who run the project.
     pub async fn create_activity(&self, actor: &Actor, input: &ActivityInput) -> ServiceResult<Activity> {
+        crate::refuse_unless_capable(actor, Action::ProjectEdit)?;
         let mut tx = self.db.begin().await.doing("starting the activity")?;
         let project = projects::find(&mut tx, input.project_id)
             .await
@@ -602,6 +603,7 @@ impl Services {
 
     /// Moves an activity that has not started to another time or place; everyone signed up is told.
     pub async fn change_activity(&self, actor: &Actor, id: i64, change: &ActivityChange) -> ServiceResult<Activity> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the change")?;
         let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
         let starts = match &change.starts_at {
@@ -655,6 +657,7 @@ impl Services {
 
     /// Cancels an activity with a reason; every sign-up is cancelled and told why.
     pub async fn cancel_activity(&self, actor: &Actor, id: i64, reason: &str) -> ServiceResult<Activity> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));
@@ -713,6 +716,7 @@ impl Services {
 
     /// Records the audience of a lecture after it has started (宣讲 counted in sessions and people).
     pub async fn record_audience(&self, actor: &Actor, id: i64, audience: i64) -> ServiceResult<Activity> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         if !(0..=1_000_000).contains(&audience) {
             return Err(rule(ErrorCode::InvalidCapacity, "audience_count"));
         }
@@ -1006,6 +1010,7 @@ impl Services {
         approve: bool,
         reason: &str,
     ) -> ServiceResult<SignupAnswer> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let now = self.now();
         let mut tx = self.db.begin().await.doing("starting the decision")?;
         let signup = activities::signup(&mut tx, signup_id)

@@ -119,6 +119,7 @@ impl Services {
 
     /// Resolves a flag with a note (admins whose region covers the record's).
     pub async fn resolve_anomaly(&self, actor: &Actor, id: i64, note: &str) -> ServiceResult<AnomalyFlag> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let note = note.trim();
         let mut tx = self.db.begin().await.doing("starting the resolution")?;
         let flag = records::flag(&mut tx, id)

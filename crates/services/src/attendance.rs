@@ -123,6 +123,7 @@ pub(crate) async fn run_target(tx: &mut Tx, activity: &activities::ActivityRow) 
 /// An activity that `actor` runs (staff of its region, runners of its team), with the target the
 /// policy checked: what every organizer's call starts with.
 pub(crate) async fn run_by(tx: &mut Tx, actor: &Actor, id: i64) -> ServiceResult<(activities::ActivityRow, Target)> {
+    crate::refuse_unless_capable(actor, Action::ActivityRun)?;
     let activity = find_activity(tx, id).await?;
     let target = run_target(tx, &activity).await?;
     authorize(actor, Action::ActivityRun, &target)?;
@@ -184,6 +185,7 @@ impl Services {
 
     /// The token and code the organizer's screen shows now.
     pub async fn checkin_pass(&self, actor: &Actor, activity_id: i64) -> ServiceResult<CheckinPass> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;
         let now = self.now();
@@ -320,6 +322,7 @@ impl Services {
         volunteer_id: i64,
         direction: Direction,
     ) -> ServiceResult<AttendanceView> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the check-in")?;
         let (activity, target) = run_by(&mut tx, actor, activity_id).await?;
         let view = self
@@ -507,6 +510,7 @@ impl Services {
 
     /// The activity's roster with attendance and records, for its organizer.
     pub async fn roster(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<RosterLine>> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;
         let rows = records::roster(&mut tx, activity_id)

@@ -71,6 +71,7 @@ pub const PER_PAGE: u32 = 50;
 
 impl Services {
     pub async fn audit_log(&self, actor: &Actor, query: &AuditQuery) -> ServiceResult<AuditPage> {
+        crate::refuse_unless_capable(actor, Action::AuditView)?;
         let region = match query.region.as_deref().filter(|r| !r.is_empty()) {
             Some(raw) => RegionCode::parse(raw).map_err(|e| e.for_field("region"))?,
             None => actor

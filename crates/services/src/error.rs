@@ -27,6 +27,14 @@ impl ServiceError {
             Self::Internal(_) => None,
         }
     }
+
+    /// The input a rule's refusal names, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Rule(e) => e.field,
+            Self::Internal(_) => None,
+        }
+    }
 }
 
 /// Adds what was being done to a database error, and turns a unique-key violation into the

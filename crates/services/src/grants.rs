@@ -168,6 +168,7 @@ impl Services {
     /// Grants an admin role to the holder of a phone: pending, with no power until they accept.
     /// The same answer whether the phone has an account, holds the role or was granted it before.
     pub async fn grant_role(&self, actor: &Actor, input: &GrantRequest) -> ServiceResult<GrantView> {
+        crate::refuse_unless_capable(actor, Action::AccountGrant)?;
         let role = parse_role(&input.role)?;
         let region = parse_code(&input.region_code, "region_code")?;
         authorize(actor, Action::AccountGrant, &Target::in_region(region.clone()))?;
@@ -402,6 +403,7 @@ impl Services {
     /// The staff of a region and below: each person with their roles, whether disabled, their
     /// last login; and the grants waiting for their holders.
     pub async fn staff(&self, actor: &Actor, region_code: &str, page: u32) -> ServiceResult<StaffOverview> {
+        crate::refuse_unless_capable(actor, Action::AccountList)?;
         let code = RegionCode::parse(region_code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::AccountList, &Target::in_region(code.clone()))?;
         let offset = i64::from(page.max(1) - 1) * STAFF_PAGE;
@@ -442,6 +444,7 @@ impl Services {
     /// Takes a staff role back from an account (by the admins above the role); the holder's
     /// sessions end at once.
     pub async fn revoke_role(&self, actor: &Actor, account: AccountId, input: &RevokeInput) -> ServiceResult<()> {
+        crate::refuse_unless_capable(actor, Action::AccountRevoke)?;
         let role = parse_role(&input.role)?;
         let region = parse_code(&input.region_code, "region_code")?;
         authorize(actor, Action::AccountRevoke, &Target::in_region(region.clone()))?;

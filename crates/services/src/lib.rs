@@ -32,7 +32,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ServiceError, ServiceResult};
 pub use hongmajia_store::{Db, Engine};
 
-use hongmajia_domain::{Action, Actor, Decision, ErrorCode, Target, can};
+use hongmajia_domain::{Action, Actor, Decision, ErrorCode, Target, can, capable};
 use std::sync::Arc;
 
 /// Settings of the service layer that deployments and tests change.
@@ -120,6 +120,16 @@ pub fn configured_star_thresholds() -> anyhow::Result<Option<[i64; 5]>> {
             }),
         _ => Ok(None),
     }
+}
+
+/// Refuses, as "forbidden", an action none of the actor's roles may ever do: asked before any
+/// lookup, so that the answer is the same whether the object named exists or not.
+pub fn refuse_unless_capable(actor: &Actor, action: Action) -> ServiceResult<()> {
+    if capable(actor, action) {
+        return Ok(());
+    }
+    tracing::warn!(event = "access_denied", actor = actor.label(), action = action.as_str());
+    Err(ServiceError::rule(ErrorCode::Forbidden))
 }
 
 /// Asks the access policy; a refusal becomes "not found" or "forbidden" as the policy says.

@@ -117,6 +117,7 @@ impl Services {
 
     /// A new project, as a draft.
     pub async fn create_project(&self, actor: &Actor, input: &ProjectInput) -> ServiceResult<Project> {
+        crate::refuse_unless_capable(actor, Action::ProjectEdit)?;
         let mut tx = self.db.begin().await.doing("starting the project")?;
         let (site_id, region, target) = self.project_owner(&mut tx, input).await?;
         authorize(actor, Action::ProjectEdit, &target)?;
@@ -188,14 +189,15 @@ impl Services {
         event: ProjectEvent,
         reason: Option<&str>,
     ) -> ServiceResult<Project> {
-        let mut tx = self.db.begin().await.doing("starting the project change")?;
-        let project = self.load_project(&mut tx, id).await?;
-        let target = project.target()?;
         let action = if event.is_review() {
             Action::ProjectReview
         } else {
             Action::ProjectEdit
         };
+        crate::refuse_unless_capable(actor, action)?;
+        let mut tx = self.db.begin().await.doing("starting the project change")?;
+        let project = self.load_project(&mut tx, id).await?;
+        let target = project.target()?;
         authorize(actor, action, &target)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if event == ProjectEvent::Return && reason.is_none() {

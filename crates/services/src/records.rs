@@ -294,6 +294,7 @@ impl Services {
         record_id: i64,
         input: &ConfirmInput,
     ) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the confirmation")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
@@ -324,6 +325,7 @@ impl Services {
 
     /// The organizer rejects a pending record, with a reason.
     pub async fn reject_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
@@ -439,6 +441,7 @@ impl Services {
         request_id: i64,
         input: &DecisionInput,
     ) -> ServiceResult<CorrectionView> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the decision")?;
         let request = records::correction(&mut tx, request_id)
             .await
@@ -529,6 +532,7 @@ impl Services {
 
     /// Correction requests of an activity, for its organizer.
     pub async fn corrections(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<CorrectionView>> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;
         let rows = records::corrections_of_activity(&mut tx, activity_id)
@@ -544,6 +548,7 @@ impl Services {
         input: &BackfillInput,
         evidence: &Evidence<'_>,
     ) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let content_type = evidence_type(evidence.bytes)?;
         let mut tx = self.db.begin().await.doing("starting the backfill")?;
         let (activity, target) = run_by(&mut tx, actor, input.activity_id).await?;
@@ -620,6 +625,7 @@ impl Services {
         record_id: i64,
         input: &DecisionInput,
     ) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the approval")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
@@ -661,6 +667,7 @@ impl Services {
     /// Revokes a confirmed record on a finding of fraud: its hours leave the totals, and the verify
     /// page of any certificate that certified it says so. By the admins of the record's region.
     pub async fn revoke_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the revocation")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
@@ -690,6 +697,7 @@ impl Services {
 
     /// A backfill's evidence file, for those who review or run it.
     pub async fn evidence(&self, actor: &Actor, record_id: i64) -> ServiceResult<(String, String, Vec<u8>)> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
@@ -747,6 +755,7 @@ impl Services {
 
     /// What the admins of a region review: backfills awaiting them, activities overdue.
     pub async fn record_reviews(&self, actor: &Actor, region: &str) -> ServiceResult<RecordReviews> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let region = RegionCode::parse(region)?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
@@ -776,6 +785,7 @@ impl Services {
 
     /// The deadline an activity's records have passed, if they have (the organizer's banner).
     pub async fn overdue_deadline(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Option<String>> {
+        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let (activity, _) = run_by(&mut tx, actor, activity_id).await?;
         let overdue = self.overdue_in(&mut tx, &activity.region_code).await?;

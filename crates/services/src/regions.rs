@@ -81,6 +81,7 @@ pub(crate) fn parse_code(raw: &str, field: &'static str) -> ServiceResult<Region
 
 impl Services {
     pub async fn region(&self, actor: &Actor, code: &str) -> ServiceResult<RegionDetail> {
+        crate::refuse_unless_capable(actor, Action::RegionView)?;
         let code = RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::RegionView, &Target::in_region(code.clone()))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
@@ -124,6 +125,7 @@ impl Services {
 
     /// Adds a region below an existing one; the code tells the level and the parent.
     pub async fn create_region(&self, actor: &Actor, code: &str, name: &str) -> ServiceResult<Region> {
+        crate::refuse_unless_capable(actor, Action::RegionCreate)?;
         let code = parse_code(code, "code")?;
         let name = RegionName::parse(name)?;
         authorize(actor, Action::RegionCreate, &Target::in_region(code.clone()))?;
@@ -158,6 +160,7 @@ impl Services {
     }
 
     pub async fn rename_region(&self, actor: &Actor, code: &str, name: &str) -> ServiceResult<Region> {
+        crate::refuse_unless_capable(actor, Action::RegionEdit)?;
         let code = RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::RegionEdit, &Target::in_region(code.clone()))?;
         let name = RegionName::parse(name)?;
@@ -180,6 +183,7 @@ impl Services {
     }
 
     pub async fn coverage(&self, actor: &Actor, code: &str) -> ServiceResult<Coverage> {
+        crate::refuse_unless_capable(actor, Action::CoverageView)?;
         let code = RegionCode::parse(code).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::CoverageView, &Target::in_region(code.clone()))?;
         let mut tx = self.db.read().await.doing("starting a read")?;

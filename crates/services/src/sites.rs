@@ -80,6 +80,7 @@ impl SiteFields {
 
 impl Services {
     pub async fn site(&self, actor: &Actor, id: i64) -> ServiceResult<Site> {
+        crate::refuse_unless_capable(actor, Action::SiteView)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let site = sites::find(&mut tx, id)
             .await
@@ -92,6 +93,7 @@ impl Services {
 
     /// Founds the site of a region; its kind follows from the region's level.
     pub async fn create_site(&self, actor: &Actor, region_code: &str, input: &SiteInput) -> ServiceResult<Site> {
+        crate::refuse_unless_capable(actor, Action::SiteCreate)?;
         let code = parse_code(region_code, "region_code")?;
         authorize(actor, Action::SiteCreate, &Target::in_region(code.clone()))?;
         let fields = parse_fields(input)?;
@@ -122,6 +124,7 @@ impl Services {
     }
 
     pub async fn update_site(&self, actor: &Actor, id: i64, input: &SiteInput) -> ServiceResult<Site> {
+        crate::refuse_unless_capable(actor, Action::SiteEdit)?;
         let mut tx = self.db.begin().await.doing("starting the site update")?;
         let before = sites::find(&mut tx, id)
             .await

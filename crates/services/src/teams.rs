@@ -228,6 +228,7 @@ impl Services {
 
     /// Founded by staff of the site's region: active at once.
     pub async fn create_team(&self, actor: &Actor, input: &TeamInput) -> ServiceResult<Team> {
+        crate::refuse_unless_capable(actor, Action::TeamCreate)?;
         let mut tx = self.db.begin().await.doing("starting the team creation")?;
         let region = self.site_region(&mut tx, input.site_id).await?;
         authorize(actor, Action::TeamCreate, &Target::in_region(region.clone()))?;
@@ -338,6 +339,7 @@ impl Services {
         event: TeamEvent,
         reason: Option<&str>,
     ) -> ServiceResult<Team> {
+        crate::refuse_unless_capable(actor, action)?;
         let mut tx = self.db.begin().await.doing("starting the team change")?;
         let team = self.load_team(&mut tx, id).await?;
         authorize(actor, action, &target_of(&team)?)?;
@@ -525,6 +527,7 @@ impl Services {
     /// Invites the volunteer of a volunteer code (the one the person gave) to the team; the
     /// answer says nothing about them until they accept.
     pub async fn invite(&self, actor: &Actor, team_id: i64, volunteer_code: &str) -> ServiceResult<Invitation> {
+        crate::refuse_unless_capable(actor, Action::TeamMembersManage)?;
         let mut tx = self.db.begin().await.doing("starting the invitation")?;
         let team = self.load_team(&mut tx, team_id).await?;
         let target = team.target()?;
@@ -583,6 +586,7 @@ impl Services {
         event: Option<MembershipEvent>,
         role: Option<TeamRole>,
     ) -> ServiceResult<Member> {
+        crate::refuse_unless_capable(actor, Action::TeamMembersManage)?;
         let mut tx = self.db.begin().await.doing("starting the membership decision")?;
         let team = self.load_team(&mut tx, team_id).await?;
         let target = team.target()?;

@@ -12,7 +12,7 @@ use hongmajia_domain::person::{AgeGroup, PersonName, volunteer_code};
 use hongmajia_domain::{
     AccountId, Action, Actor, DomainError, ErrorCode, Phone, RegionCode, RegionLevel, Role, Target,
 };
-use hongmajia_store::{Tx, accounts, new_id, volunteers};
+use hongmajia_store::{Tx, accounts, new_id, throttle, volunteers};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
@@ -344,6 +344,7 @@ impl Services {
     /// account for their phone (no password: they log in by SMS code) unless the phone already
     /// has one, or that one is already another volunteer's (a family sharing a phone).
     pub async fn register_volunteer(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<Volunteer> {
+        crate::refuse_unless_capable(actor, Action::VolunteerRegister)?;
         let region = parse_code(&input.region_code, "region_code")?;
         authorize(actor, Action::VolunteerRegister, &Target::in_region(region))?;
         let checked = check(input, self.now().date(), Source::Form)?;
@@ -360,13 +361,40 @@ impl Services {
     }
 
     /// Registration of the signed-in account's own person, with the account's own phone. A second
-    /// registration of the same person gets only "already registered" (where is not revealed).
-    pub async fn register_self(&self, actor: &Actor, input: &RegistrationInput) -> ServiceResult<Volunteer> {
+    /// registration of the same person gets only "already registered" (where is not revealed);
+    /// an account or a client address gets that answer at most three times a day (then
+    /// `too_many_attempts`), and the registered person is told by SMS that someone tried.
+    pub async fn register_self(
+        &self,
+        actor: &Actor,
+        input: &RegistrationInput,
+        client: &str,
+    ) -> ServiceResult<Volunteer> {
         let account = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?;
         authorize(actor, Action::VolunteerSelfRegister, &Target::owned_by(account))?;
         let checked = check(input, self.now().date(), Source::Form)?;
+        let keys = [
+            format!("registered-id:account:{account}"),
+            format!("registered-id:ip:{client}"),
+        ];
+        if !self.reserve_daily(&keys, REGISTERED_ID_TRIES).await? {
+            tracing::warn!(event = "registration_throttled", account = account.0, ip = client);
+            return Err(ServiceError::rule(ErrorCode::TooManyAttempts));
+        }
+        let outcome = self.register_own(actor, account, &checked).await;
+        match &outcome {
+            Err(e) if e.code() == Some(ErrorCode::AlreadyRegistered) && e.field() == Some("id_number") => {
+                tracing::warn!(event = "registered_id_tried", account = account.0, ip = client);
+                self.tell_registered_person(&checked).await?;
+            }
+            _ => self.release_daily(&keys).await?,
+        }
+        outcome
+    }
+
+    async fn register_own(&self, actor: &Actor, account: AccountId, checked: &Checked) -> ServiceResult<Volunteer> {
         let mut tx = self.db.begin().await.doing("starting the registration")?;
         existing(&mut tx, &checked.region)
             .await
@@ -383,10 +411,27 @@ impl Services {
             .doing("reading the account's phone")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         let phone = SealedPhone { lookup, sealed, masked };
+        // The account becomes this person's: one tied to another person cannot register this one.
+        let id_lookup = self.id_lookup(&checked.id);
+        let tied = accounts::find(&mut tx, account.0)
+            .await
+            .doing("finding the account")?
+            .and_then(|a| a.person_lookup);
+        if tied.is_some_and(|p| p != id_lookup) {
+            return Err(rule(ErrorCode::IdNumberMismatch, "id_number"));
+        }
         self.add_volunteer_role(&mut tx, account.0).await?;
         let volunteer = self
-            .insert_registration(&mut tx, actor, &checked, &phone, Some(account.0), "self")
+            .insert_registration(&mut tx, actor, checked, &phone, Some(account.0), "self")
             .await?;
+        let person = accounts::StoredPerson {
+            id_type: checked.id.id_type().as_str(),
+            lookup: &id_lookup,
+            sealed: &self.vault.encrypt(Field::IdNumber, checked.id.as_str())?,
+        };
+        accounts::set_person(&mut tx, account.0, &person)
+            .await
+            .doing("tying the account to its person")?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the registration")
             .await?;
         Ok(volunteer)
@@ -612,6 +657,7 @@ impl Services {
         kept: i64,
         reason: &str,
     ) -> ServiceResult<Volunteer> {
+        crate::refuse_unless_capable(actor, Action::VolunteerMerge)?;
         if duplicate == kept {
             return Err(rule(ErrorCode::InvalidTransition, "into"));
         }
@@ -704,6 +750,7 @@ impl Services {
 
     /// Volunteers of a region and below, masked, a page at a time.
     pub async fn volunteers(&self, actor: &Actor, query: &VolunteerQuery) -> ServiceResult<VolunteerPage> {
+        crate::refuse_unless_capable(actor, Action::VolunteerList)?;
         let region = match query.region.as_deref().filter(|r| !r.is_empty()) {
             Some(raw) => parse_code(raw, "region")?,
             None => actor
@@ -791,5 +838,64 @@ impl Services {
         }
         let mut tx = self.db.read().await.doing("starting a read")?;
         volunteers::id_by_code(&mut tx, code).await.doing("finding the code")
+    }
+}
+
+/// How often a day an account or a client address may be told "this ID number is registered".
+const REGISTERED_ID_TRIES: i64 = 3;
+const DAY_SECONDS: i64 = 24 * 60 * 60;
+
+impl Services {
+    /// Takes one slot of each key's daily budget; false when any is spent.
+    async fn reserve_daily(&self, keys: &[String], limit: i64) -> ServiceResult<bool> {
+        let now = self.now().unix_timestamp();
+        let mut tx = self.db.begin().await.doing("starting the daily budget")?;
+        let mut within = true;
+        for key in keys {
+            let used = throttle::reserve(&mut tx, key, now, DAY_SECONDS)
+                .await
+                .doing("counting the attempt")?;
+            within &= hongmajia_domain::throttle::may_check(used, limit);
+        }
+        tx.commit().await.doing("committing the daily budget")?;
+        Ok(within)
+    }
+
+    /// Gives back the slots of an attempt that told nothing.
+    async fn release_daily(&self, keys: &[String]) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await.doing("starting the budget release")?;
+        for key in keys {
+            throttle::release(&mut tx, key).await.doing("releasing the attempt")?;
+        }
+        tx.commit().await.doing("committing the budget release")
+    }
+
+    /// Tells the registered holder of an ID number, by SMS to their phone, that someone tried to
+    /// register with it (nothing about who).
+    async fn tell_registered_person(&self, checked: &Checked) -> ServiceResult<()> {
+        let lookup = self.id_lookup(&checked.id);
+        let mut tx = self.db.begin().await.doing("starting the notice")?;
+        let Some((phone_enc, phone_masked)) = volunteers::phone_by_id_lookup(&mut tx, &lookup)
+            .await
+            .doing("finding the registration")?
+        else {
+            return Ok(());
+        };
+        let message =
+            "【红马甲】有人尝试用您的证件号码登记志愿者，未成功。如非您本人操作，请联系所在的新时代文明实践站。";
+        let id = new_id();
+        let queued = hongmajia_store::sms::NewMessage {
+            id,
+            phone_enc: &phone_enc,
+            phone_masked: &phone_masked,
+            purpose: "registration_attempt",
+            body_enc: &self.vault.encrypt(Field::SmsBody, message)?,
+            at: self.now(),
+        };
+        hongmajia_store::sms::enqueue(&mut tx, &queued)
+            .await
+            .doing("queueing the notice")?;
+        tx.commit().await.doing("committing the notice")?;
+        self.deliver(id).await
     }
 }

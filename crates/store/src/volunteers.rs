@@ -323,3 +323,13 @@ pub async fn id_by_code(tx: &mut Tx, code: &str) -> sqlx::Result<Option<i64>> {
             .await
     })
 }
+
+/// The sealed and masked phone of the registration of an ID number's keyed hash, if any.
+pub async fn phone_by_id_lookup(tx: &mut Tx, id_lookup: &str) -> sqlx::Result<Option<(String, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String)>("SELECT phone_enc, phone_masked FROM volunteers WHERE id_lookup = $1")
+            .bind(id_lookup)
+            .fetch_optional(conn)
+            .await
+    })
+}

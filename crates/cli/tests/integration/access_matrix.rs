@@ -114,10 +114,21 @@ impl Fixture {
         }
     }
 
-    /// The bearer token of one role of the matrix.
-    async fn sign_in(&self, who: Who, serial: u32) -> Option<String> {
+    /// The bearer token of one role of the matrix, and a staff account's own ID number (it
+    /// registers as a volunteer only as itself).
+    async fn sign_in(&self, who: Who, serial: u32) -> (Option<String>, Option<String>) {
         match who {
-            Who::Staff(role, region) => self.app.signed_in(role, Some(region)).await.token,
+            Who::Staff(role, region) => {
+                let user = self.app.signed_in(role, Some(region)).await;
+                (user.token, Some(crate::helpers::staff_id_of(&user.phone)))
+            }
+            other => (self.sign_in_person(other, serial).await, None),
+        }
+    }
+
+    async fn sign_in_person(&self, who: Who, serial: u32) -> Option<String> {
+        match who {
+            Who::Staff(..) => None,
             Who::Person(role) => self.app.signed_in(role, None).await.token,
             Who::Team(role) => {
                 let user = self.app.signed_in(Role::Citizen, None).await;
@@ -605,8 +616,11 @@ fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -
 async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy_answer() {
     let fixture = Fixture::new().await;
     let mut tokens = Vec::new();
+    let mut own_ids = Vec::new();
     for (n, who) in WHO.into_iter().enumerate() {
-        tokens.push(fixture.sign_in(who, n as u32).await);
+        let (token, id_number) = fixture.sign_in(who, n as u32).await;
+        tokens.push(token);
+        own_ids.push(id_number);
     }
     let mut cells = 0;
     let mut mismatches = Vec::new();
@@ -617,10 +631,14 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
         } else {
             &TARGETS
         };
-        for (who, token) in WHO.iter().zip(&tokens) {
+        for ((who, token), own_id) in WHO.iter().zip(&tokens).zip(&own_ids) {
             for target in targets {
                 serial += 1;
-                let call = fixture.call_for(action, target, serial).await;
+                let mut call = fixture.call_for(action, target, serial).await;
+                if let (Action::VolunteerSelfRegister, Some(id), Some(body)) = (action, own_id, call.body.as_mut()) {
+                    body["id_number"] = json!(id);
+                    body["birth_date"] = json!("1980-01-01");
+                }
                 let response = fixture
                     .app
                     .request(call.method.clone(), &call.path, token.as_deref(), call.body.as_ref())

@@ -17,6 +17,7 @@ mod exports;
 mod figures;
 mod imports;
 mod keys;
+mod oracles;
 mod privacy;
 mod projects;
 mod records;

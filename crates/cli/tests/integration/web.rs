@@ -550,7 +550,7 @@ async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() 
         crate::helpers::registration("140824001001", &crate::helpers::resident_id(61), ""),
     )
     .unwrap();
-    let volunteer = app.services().register_self(&me, &input).await.unwrap().id;
+    let volunteer = app.services().register_self(&me, &input, "127.0.0.1").await.unwrap().id;
     let site = crate::helpers::site_of(&app, "140824").await;
     let team = |name: &str| crate::helpers::team_input(site, name, "professional", "理论宣讲");
     let open = app

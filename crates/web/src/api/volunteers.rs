@@ -47,15 +47,18 @@ pub async fn register(
 #[utoipa::path(post, path = "/api/v1/me/volunteer", tag = "volunteers", security(("bearer" = [])), request_body = RegistrationInput,
     responses(
         (status = 201, body = Volunteer),
-        (status = 409, description = "already_registered: log in or recover the account by SMS", body = ErrorBody),
+        (status = 409, description = "already_registered: log in or recover the account by SMS (its holder is told by SMS)", body = ErrorBody),
+        (status = 429, description = "too_many_attempts: three registered ID numbers tried today", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]
 pub async fn register_self(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     JsonBody(input): JsonBody<RegistrationInput>,
 ) -> Result<(StatusCode, Json<Volunteer>), AppError> {
-    let volunteer = state.services().register_self(&auth.actor, &input).await?;
+    let client = peer.ip().to_string();
+    let volunteer = state.services().register_self(&auth.actor, &input, &client).await?;
     Ok((StatusCode::CREATED, Json(volunteer)))
 }
 

@@ -203,25 +203,26 @@ pub async fn self_submit(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     FormBody(form): FormBody<VolunteerForm>,
 ) -> Result<Response, AppError> {
-    submit(&state, lang, &actor, form, false).await
+    submit(&state, lang, &actor, form, Some(peer.ip().to_string())).await
 }
 
-/// A registration form sent by the person (`staff` false) or by staff.
+/// A registration form sent by the person (with their client address) or by staff (`None`).
 async fn submit(
     state: &AppState,
     lang: LangOf,
     actor: &PageActor,
     form: VolunteerForm,
-    staff: bool,
+    own_from: Option<String>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let services = state.services();
-    let result = if staff {
-        services.register_volunteer(&actor.0.actor, &form.input()).await
-    } else {
-        services.register_self(&actor.0.actor, &form.input()).await
+    let staff = own_from.is_none();
+    let result = match &own_from {
+        None => services.register_volunteer(&actor.0.actor, &form.input()).await,
+        Some(client) => services.register_self(&actor.0.actor, &form.input(), client).await,
     };
     match result {
         Ok(volunteer) if staff => Ok(Redirect::to(&format!("/volunteers?code={}", volunteer.code)).into_response()),
@@ -247,7 +248,7 @@ pub async fn staff_submit(
     actor: PageActor,
     FormBody(form): FormBody<VolunteerForm>,
 ) -> Result<Response, AppError> {
-    submit(&state, lang, &actor, form, true).await
+    submit(&state, lang, &actor, form, None).await
 }
 
 #[derive(Template)]
