@@ -196,6 +196,14 @@ enum UserCommand {
         #[arg(long)]
         id_number: Option<String>,
     },
+    /// Tie the account of a phone to its holder's ID number (a database from before persons:
+    /// staff roles count only on accounts tied to a person).
+    Tie {
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        id_number: String,
+    },
     /// Take a staff role back from the account of a phone; its sessions end at once.
     Revoke {
         #[arg(long)]
@@ -402,6 +410,10 @@ async fn user(services: &Services, command: UserCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(refused)?;
             println!("revoked {role} in {region} from account {account}; its sessions ended");
+        }
+        UserCommand::Tie { phone, id_number } => {
+            let account = services.tie_account(&phone, &id_number).await.map_err(refused)?;
+            println!("tied account {account} to its person");
         }
         UserCommand::Disable { phone } => move_account(services, &phone, AccountMove::Disable).await?,
         UserCommand::Enable { phone } => move_account(services, &phone, AccountMove::Enable).await?,

@@ -186,6 +186,26 @@ impl Services {
         })
     }
 
+    /// Ties the account of a phone to its holder's person, as the operator (a database from
+    /// before persons: its staff roles count again once their accounts are tied).
+    pub async fn tie_account(&self, phone: &str, id_number: &str) -> ServiceResult<AccountId> {
+        let account = self.account_by_phone(phone).await?;
+        let person = self.checked_person(None, id_number)?;
+        let mut tx = self.db.begin().await.doing("starting the tie")?;
+        self.tie_person(&mut tx, account.0, &person).await?;
+        let change = Change {
+            action: Action::AccountGrant,
+            target_kind: "account",
+            target_id: account.to_string(),
+            region: None,
+            summary: "tied the account to its person".to_owned(),
+        };
+        record(&mut tx, &Actor::System, self.now(), change).await?;
+        self.commit_changing(tx, &crate::cache::ACCESS, "committing the tie")
+            .await?;
+        Ok(account)
+    }
+
     /// An ID number given to tie an account to its person, checked and keyed like a
     /// registration's (`id_type` defaults to the resident ID card).
     pub(crate) fn checked_person(&self, id_type: Option<&str>, raw: &str) -> ServiceResult<CheckedPerson> {

@@ -424,6 +424,17 @@ async fn user_commands_tie_staff_to_persons_and_revoke_disable_and_enable() {
         text(&refused.stderr)
     );
 
+    // An account from before persons is tied by the operator; another person's number is refused.
+    let tie = make(&["user", "tie", "--phone", "13912345602", "--id-number", &id], "");
+    assert!(tie.status.success(), "{}", text(&tie.stderr));
+    let other = crate::helpers::staff_id_number(4);
+    let refused = make(&["user", "tie", "--phone", "13912345602", "--id-number", &other], "");
+    assert!(
+        text(&refused.stderr).contains("id_number_mismatch"),
+        "{}",
+        text(&refused.stderr)
+    );
+
     let login = || {
         services.login(
             "13912345601",

@@ -27,6 +27,20 @@ async fn sealed_values(app: &TestApp) -> Vec<String> {
     for (_, phone_enc, body_enc) in sealed::outbox_secrets(&mut tx).await.unwrap() {
         values.extend([phone_enc, body_enc]);
     }
+    values.extend(
+        sealed::account_persons(&mut tx)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, p)| p),
+    );
+    values.extend(
+        hongmajia_store::grants::sealed_phones(&mut tx)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, p)| p),
+    );
     values
 }
 
@@ -48,6 +62,9 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
     let volunteer = made["id"].as_i64().unwrap();
     app.post_json("/api/v1/auth/sms-code", None, &json!({"phone": "13700009999"}))
         .await;
+    let grant = json!({"phone": "13700008888", "role": "station-admin", "region_code": "140824001001"});
+    let granted = app.post_json("/api/v1/accounts", admin.token(), &grant).await;
+    assert_eq!(granted.status(), StatusCode::ACCEPTED);
     assert!(sealed_values(&app).await.iter().all(|v| v.starts_with("k1:")));
     assert!(!raw_database_text(&app).await.contains(&id));
 
@@ -66,8 +83,8 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
     let sealed = sealed_values(&app).await;
     assert_eq!(
         sealed.len(),
-        6,
-        "two accounts, an ID number and a phone, a message's phone and body"
+        8,
+        "two accounts, an ID number and a phone, a message's phone and body, the admin's person, a grant's phone"
     );
     assert!(
         sealed.iter().all(|v| v.starts_with("k2:")),
@@ -88,6 +105,23 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
             .is_ok(),
         "the phone lookup finds the account"
     );
+    {
+        use hongmajia_services::vault::Field;
+        let mut tx = services.db.read().await.unwrap();
+        let lookup = services.vault.lookup(Field::Phone, "13700008888");
+        let waiting = hongmajia_store::grants::pending_for_phone(&mut tx, &lookup)
+            .await
+            .unwrap();
+        assert_eq!(waiting.len(), 1, "the grant waits for the same phone under the new key");
+        let person = hongmajia_store::accounts::person_of(&mut tx, admin.account_id)
+            .await
+            .unwrap();
+        let expected = services.vault.lookup(
+            Field::IdNumber,
+            &format!("resident_id:{}", crate::helpers::staff_id_of(&admin.phone)),
+        );
+        assert_eq!(person, Some(expected), "the admin is the same person under the new key");
+    }
     let again: RegistrationInput = serde_json::from_value(registration("140824001001", &id, "13811113333")).unwrap();
     let refused = services.register_volunteer(&Actor::System, &again).await.unwrap_err();
     assert_eq!(
