@@ -351,7 +351,9 @@ impl Services {
         let phone = Phone::parse(input.phone.as_deref().unwrap_or(""))?;
         let sealed = self.seal_phone(&phone)?;
         let mut tx = self.db.begin().await.doing("starting the registration")?;
-        let account = self.volunteer_account(&mut tx, actor, &sealed).await?;
+        let account = self
+            .volunteer_account(&mut tx, actor, &sealed, &self.id_lookup(&checked.id))
+            .await?;
         let volunteer = self
             .insert_registration(&mut tx, actor, &checked, &sealed, account, "staff")
             .await?;
@@ -437,17 +439,20 @@ impl Services {
         Ok(volunteer)
     }
 
-    /// The account a staff registration links to, made when the phone has none.
+    /// The account a staff registration links to, made when the phone has none. An account that
+    /// is someone else's (registered, or tied to another person) gets no link.
     pub(crate) async fn volunteer_account(
         &self,
         tx: &mut Tx,
         actor: &Actor,
         phone: &SealedPhone,
+        id_lookup: &str,
     ) -> ServiceResult<Option<i64>> {
         let id = match accounts::find_by_phone(tx, &phone.lookup)
             .await
             .doing("finding the phone's account")?
         {
+            Some(account) if account.person_lookup.as_ref().is_some_and(|p| p != id_lookup) => return Ok(None),
             Some(account) => {
                 if volunteers::find_by_account(tx, account.id)
                     .await

@@ -75,6 +75,17 @@ pub async fn accounts_with_registration(tx: &mut Tx, ids: &[i64]) -> sqlx::Resul
     )
 }
 
+/// The accounts among `ids` tied to a person (a staff account, or one that accepted a grant).
+pub async fn accounts_tied_to_person(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    select_in!(
+        tx,
+        "SELECT id FROM accounts WHERE person_lookup IS NOT NULL AND id IN (",
+        ids,
+        build_query_scalar,
+        i64
+    )
+}
+
 /// The accounts among `ids` that hold `role`.
 pub async fn accounts_with_role(tx: &mut Tx, ids: &[i64], role: &str) -> sqlx::Result<Vec<i64>> {
     let head = "SELECT account_id FROM account_roles WHERE role = ";

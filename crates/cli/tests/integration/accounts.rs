@@ -420,3 +420,21 @@ async fn a_password_change_ends_the_other_sessions_and_logout_everywhere_ends_al
         );
     }
 }
+
+/// A registration typed with an admin's phone (by staff, or in a roster) does not attach a
+/// stranger's registration to the admin's account.
+#[tokio::test]
+async fn a_registration_with_an_admins_phone_gives_the_admins_account_nobody_elses_person() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let body = registration("140824001001", &resident_id(51), &county.phone);
+    let made = app.post_json("/api/v1/volunteers", station.token(), &body).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let mine = app.get("/api/v1/me/volunteer", county.token()).await;
+    assert_eq!(
+        mine.status(),
+        StatusCode::NOT_FOUND,
+        "the admin's account is not that volunteer"
+    );
+}

@@ -425,11 +425,18 @@ impl Services {
             .into_iter()
             .collect();
         let existing_ids: Vec<i64> = existing.values().copied().collect();
-        let taken: HashSet<i64> = bulk::accounts_with_registration(tx, &existing_ids)
+        // A roster row never links to an account that is someone's already: registered, or tied
+        // to a person (an admin's phone typed into a roster gives the admin no registration).
+        let mut taken: HashSet<i64> = bulk::accounts_with_registration(tx, &existing_ids)
             .await
             .doing("finding registered accounts")?
             .into_iter()
             .collect();
+        taken.extend(
+            bulk::accounts_tied_to_person(tx, &existing_ids)
+                .await
+                .doing("finding accounts tied to a person")?,
+        );
         let mut linked_phones = HashSet::new();
         let mut new_accounts = Vec::new();
         // Only accounts that existed before may have the volunteer role already.
