@@ -1,6 +1,7 @@
 //! A crafted upload cannot exhaust the server (Security 1, item 4): the real `hongmajia serve`
 //! process is sent a sheet that names the last cell of Excel, one that names row 1,000,000, a
-//! zip bomb and an old .xls; each gets 422 with its own code, the process stays up, and its
+//! zip bomb, an old .xls, a shared-strings part declaring 10^17 strings and a cell of 3,000
+//! characters; each gets 422 with its own code, the process stays up, and its
 //! peak memory (VmHWM) grows by less than 150 MiB over its idle peak.
 
 use crate::helpers::{TestApp, error_code, start_server};
@@ -44,6 +45,38 @@ fn zip_bomb() -> Vec<u8> {
     out.finish().unwrap().into_inner()
 }
 
+/// A real workbook whose shared-strings part declares `uniqueCount` strings (calamine reserves
+/// room for them before reading one).
+fn declared_strings(count: &str) -> Vec<u8> {
+    let real = sheet_with_far_cell(1, 1);
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(real)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for index in 0..source.len() {
+        let mut part = source.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let at = text.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+            let end = at + text[at..].find('"').unwrap();
+            text.replace_range(at..end, count);
+        }
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A workbook with a cell of 3,000 characters.
+fn long_cell() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "姓名").unwrap();
+    sheet.write_string(1, 0, "长".repeat(3_000)).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
 /// The peak resident memory of a process so far, in KiB.
 fn peak_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -85,6 +118,12 @@ async fn crafted_workbooks_are_refused_with_their_own_codes_and_the_server_stays
         ("A1 + J1000000", sheet_with_far_cell(999_999, 9), "roster_too_large"),
         ("a zip bomb", bomb, "file_expands_too_much"),
         ("an .xls", old_excel, "legacy_spreadsheet"),
+        (
+            "10^17 declared strings",
+            declared_strings("100000000000000000"),
+            "roster_too_large",
+        ),
+        ("a cell of 3,000 characters", long_cell(), "roster_too_large"),
     ];
     for (what, file, code) in cases {
         let answer = client

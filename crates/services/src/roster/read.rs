@@ -8,10 +8,18 @@ use std::io::{Cursor, Read};
 pub const MAX_ROWS: u32 = 200_000;
 pub const MAX_COLUMNS: u32 = 64;
 pub const MAX_CELLS: usize = 3_000_000;
+/// A cell longer than this is no roster field; all the text kept, together, at most this.
+pub const MAX_CELL_BYTES: usize = 2_000;
+const MAX_TEXT_BYTES: usize = 128 << 20;
 /// What the parts of a workbook may unpack to, each and together, and how many parts it may have.
 const MAX_PART_BYTES: u64 = 256 << 20;
 const MAX_UNPACKED_BYTES: u64 = 512 << 20;
 const MAX_PARTS: usize = 1_000;
+/// The shared strings are read whole into memory (one allocation per string, and calamine
+/// reserves room for the count the file declares): a smaller part, a declared count within the
+/// cells a roster may have, declared near its start.
+const MAX_SHARED_STRINGS_BYTES: u64 = 48 << 20;
+const SHARED_STRINGS_HEAD: u64 = 64 << 10;
 
 /// Reads a workbook (.xlsx, by its magic bytes) or else a CSV file.
 pub fn read_table(bytes: &[u8]) -> Result<Table, FileProblem> {
@@ -38,15 +46,55 @@ fn check_unpacked_sizes(bytes: &[u8]) -> Result<(), FileProblem> {
     }
     let mut total = 0u64;
     for index in 0..archive.len() {
-        let part = archive.by_index(index).map_err(|_| FileProblem::Unreadable)?;
-        let unpacked = std::io::copy(&mut part.take(MAX_PART_BYTES + 1), &mut std::io::sink())
-            .map_err(|_| FileProblem::Unreadable)?;
+        let mut part = archive.by_index(index).map_err(|_| FileProblem::Unreadable)?;
+        let shared_strings = part
+            .name()
+            .is_ok_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        let cap = if shared_strings {
+            let mut head = Vec::new();
+            (&mut part)
+                .take(SHARED_STRINGS_HEAD)
+                .read_to_end(&mut head)
+                .map_err(|_| FileProblem::Unreadable)?;
+            check_declared_strings(&head)?;
+            total += head.len() as u64;
+            MAX_SHARED_STRINGS_BYTES.saturating_sub(head.len() as u64)
+        } else {
+            MAX_PART_BYTES
+        };
+        let unpacked =
+            std::io::copy(&mut part.take(cap + 1), &mut std::io::sink()).map_err(|_| FileProblem::Unreadable)?;
         total += unpacked;
-        if unpacked > MAX_PART_BYTES || total > MAX_UNPACKED_BYTES {
+        if unpacked > cap || total > MAX_UNPACKED_BYTES {
             return Err(FileProblem::Expands);
         }
     }
     Ok(())
+}
+
+/// The shared strings' `<sst … uniqueCount="N">` within the first bytes of the part, with N (if
+/// given) a plain number no larger than the cells a roster may have: calamine reserves N strings
+/// before reading one.
+fn check_declared_strings(head: &[u8]) -> Result<(), FileProblem> {
+    let text = String::from_utf8_lossy(head);
+    let Some(start) = text.find("<sst") else {
+        return Err(FileProblem::Unreadable);
+    };
+    let tag = &text[start..text[start..].find('>').map_or(text.len(), |end| start + end)];
+    let Some(at) = tag.find("uniqueCount") else {
+        return Ok(());
+    };
+    let value = tag[at + "uniqueCount".len()..]
+        .trim_start()
+        .strip_prefix('=')
+        .map(str::trim_start)
+        .and_then(|v| v.strip_prefix(['"', '\'']))
+        .and_then(|v| v.split(['"', '\'']).next())
+        .unwrap_or("");
+    match value.parse::<usize>() {
+        Ok(n) if value.bytes().all(|b| b.is_ascii_digit()) && n <= MAX_CELLS => Ok(()),
+        _ => Err(FileProblem::TooLarge),
+    }
 }
 
 fn beyond_caps((row, column): (u32, u32)) -> bool {
@@ -67,10 +115,16 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, FileProblem> {
         return Err(FileProblem::TooLarge);
     }
     let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
-    let mut kept = 0usize;
+    let (mut kept, mut text) = (0usize, 0usize);
     while let Some(cell) = reader.next_cell().map_err(|_| FileProblem::Unreadable)? {
         let (row, column) = cell.get_position();
         if beyond_caps((row, column)) {
+            return Err(FileProblem::TooLarge);
+        }
+        // Measured before it is copied: one long shared string may be named by every cell.
+        let length = text_length(cell.get_value());
+        text += length;
+        if length > MAX_CELL_BYTES || text > MAX_TEXT_BYTES {
             return Err(FileProblem::TooLarge);
         }
         let value = cell_of(cell.get_value());
@@ -95,6 +149,14 @@ fn read_workbook(bytes: &[u8]) -> Result<Table, FileProblem> {
         headers: header_cells.iter().map(Cell::text).collect(),
         rows: rows.collect(),
     })
+}
+
+fn text_length(data: &DataRef<'_>) -> usize {
+    match data {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 0,
+    }
 }
 
 fn cell_of(data: &DataRef<'_>) -> Cell {
