@@ -25,7 +25,7 @@ CREATE TABLE role_grants (
     region_code TEXT NOT NULL REFERENCES regions (code),
     granted_by BIGINT REFERENCES accounts (id),
     granted_by_label TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'refused')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'refused', 'withdrawn')),
     holder_account_id BIGINT REFERENCES accounts (id),
     created_at TIMESTAMPTZ NOT NULL,
     decided_at TIMESTAMPTZ
@@ -40,5 +40,7 @@ CREATE TABLE platform_marks (
     created_at TIMESTAMPTZ NOT NULL
 );
 
--- A disabled account logs in no more (its sessions end when it is disabled); enabling undoes it.
+-- A disabled account logs in no more (its sessions end when it is disabled); enabling undoes it,
+-- by an admin of at least the level that disabled it (`system`, `city`, `county`, `township`).
 ALTER TABLE accounts ADD COLUMN disabled_at TIMESTAMPTZ;
+ALTER TABLE accounts ADD COLUMN disabled_by TEXT;

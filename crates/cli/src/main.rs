@@ -277,7 +277,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     services
                 }
             };
-            serve(services, &bind, public_url).await
+            let dev_outbox_key = if dev {
+                Some(hongmajia_services::auth::random_token()?)
+            } else {
+                None
+            };
+            let config = WebConfig {
+                public_url,
+                dev_outbox_key,
+            };
+            serve(services, &bind, config).await
         }
         Command::Demo {
             scale,
@@ -649,13 +658,16 @@ async fn prepare_demo(services: &Services) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-async fn serve(services: Services, bind: &str, public_url: Option<String>) -> anyhow::Result<()> {
+async fn serve(services: Services, bind: &str, config: WebConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    if let Some(key) = &config.dev_outbox_key {
+        println!("development SMS outbox (this machine only): http://{address}/dev/sms?key={key}");
+    }
     println!("hongmajia serving on http://{address}");
-    let state = AppState::new(services, WebConfig { public_url });
+    let state = AppState::new(services, config);
     let outbox = tokio::spawn(retry_outbox(state.clone()));
     let follower = tokio::spawn(follow_changes(state.clone()));
     hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;

@@ -96,6 +96,7 @@ pub enum ErrorCode {
     PasswordNotSettable,
     IdNumberMismatch,
     AccountDisabled,
+    GrantLapsed,
 }
 
 impl ErrorCode {
@@ -191,6 +192,7 @@ impl ErrorCode {
             Self::PasswordNotSettable => "password_not_settable",
             Self::IdNumberMismatch => "id_number_mismatch",
             Self::AccountDisabled => "account_disabled",
+            Self::GrantLapsed => "grant_lapsed",
         }
     }
 
@@ -286,6 +288,7 @@ impl ErrorCode {
         Self::PasswordNotSettable,
         Self::IdNumberMismatch,
         Self::AccountDisabled,
+        Self::GrantLapsed,
     ];
 }
 

@@ -64,6 +64,10 @@ pub(crate) struct CheckedPerson {
 }
 
 impl CheckedPerson {
+    pub(crate) fn lookup(&self) -> &str {
+        &self.lookup
+    }
+
     fn stored(&self) -> accounts::StoredPerson<'_> {
         accounts::StoredPerson {
             id_type: self.id_type.as_str(),
@@ -163,6 +167,12 @@ impl Services {
         )
         .await
         .unique_or(ErrorCode::RoleExists, "role", "adding the role")?;
+        if role.is_staff() && !created {
+            // The new power starts with the holder's next login, not in a session opened before.
+            sessions::revoke_all(&mut tx, id, None, self.now())
+                .await
+                .doing("ending the account's sessions")?;
+        }
         let change = Change {
             action: Action::AccountGrant,
             target_kind: "account",
@@ -231,16 +241,26 @@ impl Services {
         if known.as_ref().is_some_and(|p| *p != person.lookup) {
             return Err(ServiceError::on(ErrorCode::IdNumberMismatch, "id_number"));
         }
-        let registered_to = accounts::registration_of_person(tx, &person.lookup)
-            .await
-            .doing("finding the person's registration")?;
-        if registered_to.is_some_and(|owner| owner.is_some_and(|owner| owner != account)) {
+        if self.registered_elsewhere(tx, account, person).await? {
             return Err(ServiceError::on(ErrorCode::IdNumberMismatch, "id_number"));
         }
         accounts::set_person(tx, account, &person.stored())
             .await
             .doing("tying the account to its person")?;
         Ok(())
+    }
+
+    /// Whether the person's volunteer registration belongs to another account.
+    pub(crate) async fn registered_elsewhere(
+        &self,
+        tx: &mut Tx,
+        account: i64,
+        person: &CheckedPerson,
+    ) -> ServiceResult<bool> {
+        let registered_to = accounts::registration_of_person(tx, &person.lookup)
+            .await
+            .doing("finding the person's registration")?;
+        Ok(registered_to.is_some_and(|owner| owner.is_some_and(|owner| owner != account)))
     }
 
     /// Whether two accounts' acts were done by two different persons (every two-person rule).

@@ -142,7 +142,7 @@ impl Services {
                 .doing("finding the account")?
         };
         let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-        if !verify_password(password, stored).await? {
+        if !verify_password(password, stored.clone()).await? {
             tracing::warn!(event = "login_failed", phone = %phone.masked(), ip = client_ip);
             return Err(ServiceError::rule(ErrorCode::InvalidCredentials));
         }
@@ -159,6 +159,13 @@ impl Services {
             return Err(ServiceError::rule(ErrorCode::AccountDisabled));
         }
         let mut tx = self.db.begin().await.doing("starting the login")?;
+        if !accounts::hold_for_session(&mut tx, account.id, stored.as_deref())
+            .await
+            .doing("holding the account")?
+        {
+            // Disabled or reset while the password was being checked.
+            return Err(ServiceError::rule(ErrorCode::InvalidCredentials));
+        }
         throttle::release(&mut tx, &account_key)
             .await
             .doing("releasing the account attempt")?;

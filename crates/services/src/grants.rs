@@ -13,7 +13,9 @@ use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::role::may_grant;
-use hongmajia_domain::{AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target};
+use hongmajia_domain::{
+    AccountId, Action, Actor, Decision, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target, can,
+};
 use hongmajia_store::{Tx, accounts, grants, new_id, sessions};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -140,6 +142,26 @@ impl AccountMove {
 
 const STAFF_PAGE: i64 = 200;
 
+/// A grant not answered within this lapses (a phone number changes hands in time).
+const GRANT_LIFETIME: time::Duration = time::Duration::days(14);
+
+/// Who may act on a disabled account, highest first: the operator, then each admin level.
+const RANKS: [&str; 4] = ["system", "city", "county", "township"];
+
+/// A level's rank; anything else (none recorded) ranks lowest.
+fn rank_of(level: &str) -> usize {
+    RANKS.iter().position(|r| *r == level).unwrap_or(RANKS.len() - 1)
+}
+
+/// The rank of an actor: the operator's, or that of its highest staff role.
+fn level_rank(actor: &Actor) -> usize {
+    match (actor, actor.home_region()) {
+        (Actor::System, _) => 0,
+        (Actor::Account { .. }, Some(region)) => rank_of(region.level().as_str()),
+        (Actor::Account { .. }, None) => RANKS.len() - 1,
+    }
+}
+
 /// Admins name, remove and disable only roles strictly below their own (the operator any).
 fn refuse_unless_above(actor: &Actor, role: Role, region: &RegionCode) -> ServiceResult<()> {
     match actor {
@@ -228,7 +250,9 @@ impl Services {
     }
 
     /// Appends an entry in the role's region and, when the phone's holder is a volunteer of a
-    /// region outside it, one in theirs, so that their county sees what was done to them.
+    /// region outside it, one in theirs, so that their county sees what was done to them; but
+    /// never where the actor could read it (a second entry would tell a granter where the
+    /// phone's holder is registered).
     async fn audit_both(
         &self,
         tx: &mut Tx,
@@ -242,7 +266,10 @@ impl Services {
             .await
             .doing("finding the holder's region")?
             .and_then(|code| RegionCode::parse(&code).ok())
-            .filter(|home| !region.covers(home));
+            .filter(|home| {
+                !region.covers(home)
+                    && can(actor, Action::AuditView, &Target::in_region(home.clone())) != Decision::Allow
+            });
         for place in std::iter::once(region).chain(home.as_ref()) {
             let change = Change {
                 action,
@@ -270,13 +297,86 @@ impl Services {
         let rows = grants::pending_for_phone(&mut tx, &account.phone_lookup)
             .await
             .doing("reading the grants")?;
-        Ok(rows.into_iter().map(GrantView::from_row).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|g| self.is_live(g))
+            .map(GrantView::from_row)
+            .collect())
+    }
+
+    fn is_live(&self, grant: &grants::GrantRow) -> bool {
+        self.now() - grant.created_at <= GRANT_LIFETIME
+    }
+
+    /// A grant counts only while its granter may still grant it: enabled, and above the role.
+    async fn refuse_unless_granter_may(&self, grant: &grants::GrantRow) -> ServiceResult<()> {
+        let Some(granter) = grant.granted_by else {
+            return Ok(());
+        };
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let enabled = accounts::find(&mut tx, granter)
+            .await
+            .doing("finding the granter")?
+            .is_some_and(|a| a.disabled_at.is_none());
+        let actor = crate::auth::load_actor(&mut tx, AccountId(granter)).await?;
+        let role = parse_role(&grant.role)?;
+        let region = parse_code(&grant.region_code, "region_code")?;
+        if enabled && may_grant(actor.grants(), role, &region) {
+            Ok(())
+        } else {
+            Err(ServiceError::rule(ErrorCode::GrantLapsed))
+        }
+    }
+
+    /// Withdraws a grant still waiting for its holder (its granter, or the admins above the role).
+    pub async fn withdraw_grant(&self, actor: &Actor, grant_id: i64) -> ServiceResult<GrantView> {
+        crate::refuse_unless_capable(actor, Action::AccountGrant)?;
+        let grant = {
+            let mut tx = self.db.read().await.doing("starting a read")?;
+            grants::find(&mut tx, grant_id)
+                .await
+                .doing("finding the grant")?
+                .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?
+        };
+        let role = parse_role(&grant.role)?;
+        let region = parse_code(&grant.region_code, "region_code")?;
+        authorize(actor, Action::AccountGrant, &Target::in_region(region.clone()))?;
+        refuse_unless_above(actor, role, &region)?;
+        let mut tx = self.db.begin().await.doing("starting the withdrawal")?;
+        if !grants::decide(&mut tx, grant.id, "withdrawn", None, self.now())
+            .await
+            .doing("withdrawing the grant")?
+        {
+            return Err(ServiceError::rule(ErrorCode::InvalidTransition));
+        }
+        let change = Change {
+            action: Action::AccountGrant,
+            target_kind: "role_grant",
+            target_id: grant.id.to_string(),
+            region: Some(&region),
+            summary: format!("withdrew {} in {region} granted to {}", grant.role, grant.phone_masked),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        let settled = grants::find(&mut tx, grant.id).await.doing("reading the grant back")?;
+        tx.commit().await.doing("committing the withdrawal")?;
+        settled
+            .map(GrantView::from_row)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the grant vanished")))
     }
 
     /// The holder accepts a grant to their phone: their ID number ties the account to their
     /// person (it must be theirs: their registration's, if any), their password is set (an
-    /// account without one) or given again, and the role is theirs from now on.
-    pub async fn accept_grant(&self, actor: &Actor, grant_id: i64, input: &AcceptInput) -> ServiceResult<GrantView> {
+    /// account without one) or given again, and the role is theirs from now on, in the session
+    /// that accepted it only (the account's other sessions end). The granter must still be able
+    /// to grant it. An ID number registered to another account is refused as in a registration:
+    /// at most three times a day per account and client, its holder told by SMS.
+    pub async fn accept_grant(
+        &self,
+        actor: &Actor,
+        grant_id: i64,
+        input: &AcceptInput,
+        (session, client): (Option<i64>, &str),
+    ) -> ServiceResult<GrantView> {
         let id = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
@@ -284,6 +384,7 @@ impl Services {
         let person = self.checked_person(input.id_type.as_deref(), &input.id_number)?;
         let name = display_name(input.display_name.as_deref())?;
         let grant = self.own_pending_grant(id, grant_id).await?;
+        self.refuse_unless_granter_may(&grant).await?;
         let has_password = {
             let mut tx = self.db.read().await.doing("starting a read")?;
             accounts::find(&mut tx, id.0)
@@ -303,6 +404,20 @@ impl Services {
         let role = parse_role(&grant.role)?;
         let region = parse_code(&grant.region_code, "region_code")?;
 
+        let keys = crate::volunteers::registered_id_keys(id, client);
+        if !self.reserve_daily(&keys).await? {
+            return Err(ServiceError::rule(ErrorCode::TooManyAttempts));
+        }
+        let elsewhere = {
+            let mut tx = self.db.read().await.doing("starting a read")?;
+            self.registered_elsewhere(&mut tx, id.0, &person).await?
+        };
+        if elsewhere {
+            tracing::warn!(event = "registered_id_tried", account = id.0, ip = client);
+            self.tell_registered_person(person.lookup()).await?;
+            return Err(ServiceError::on(ErrorCode::IdNumberMismatch, "id_number"));
+        }
+        self.release_daily(&keys).await?;
         let mut tx = self.db.begin().await.doing("starting the acceptance")?;
         self.tie_person(&mut tx, id.0, &person).await?;
         if let Some(hash) = &new_hash {
@@ -318,12 +433,15 @@ impl Services {
         accounts::insert_role(&mut tx, id.0, role.as_str(), Some(region.as_str()), self.now())
             .await
             .unique_or(ErrorCode::RoleExists, "role", "adding the role")?;
-        if !grants::decide(&mut tx, grant.id, "accepted", id.0, self.now())
+        if !grants::decide(&mut tx, grant.id, "accepted", Some(id.0), self.now())
             .await
             .doing("settling the grant")?
         {
             return Err(ServiceError::rule(ErrorCode::InvalidTransition));
         }
+        sessions::revoke_all(&mut tx, id.0, session, self.now())
+            .await
+            .doing("ending the other sessions")?;
         let summary = format!(
             "accepted {} in {region} granted by {}",
             role.as_str(),
@@ -355,7 +473,7 @@ impl Services {
         let grant = self.own_pending_grant(id, grant_id).await?;
         let region = parse_code(&grant.region_code, "region_code")?;
         let mut tx = self.db.begin().await.doing("starting the refusal")?;
-        if !grants::decide(&mut tx, grant.id, "refused", id.0, self.now())
+        if !grants::decide(&mut tx, grant.id, "refused", Some(id.0), self.now())
             .await
             .doing("settling the grant")?
         {
@@ -394,10 +512,11 @@ impl Services {
             .doing("finding the grant")?
             .filter(|g| g.phone_lookup == phone)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        if grant.state != "pending" {
-            return Err(ServiceError::rule(ErrorCode::InvalidTransition));
+        match grant.state.as_str() {
+            "pending" if self.is_live(&grant) => Ok(grant),
+            "pending" | "withdrawn" => Err(ServiceError::rule(ErrorCode::GrantLapsed)),
+            _ => Err(ServiceError::rule(ErrorCode::InvalidTransition)),
         }
-        Ok(grant)
     }
 
     /// The staff of a region and below: each person with their roles, whether disabled, their
@@ -411,9 +530,10 @@ impl Services {
         let rows = accounts::staff_roles_in_scope(&mut tx, code.scope_prefix(), STAFF_PAGE, offset)
             .await
             .doing("listing staff")?;
-        let pending = grants::pending_in_scope(&mut tx, code.scope_prefix(), STAFF_PAGE)
+        let mut pending = grants::pending_in_scope(&mut tx, code.scope_prefix(), STAFF_PAGE)
             .await
             .doing("listing waiting grants")?;
+        pending.retain(|g| self.is_live(g));
         let mut people: BTreeMap<i64, StaffPerson> = BTreeMap::new();
         let mut order = Vec::new();
         for row in rows {
@@ -497,8 +617,21 @@ impl Services {
             .doing("finding the account")?
             .is_some();
         let places = self.reach_of(actor, &roles, exists)?;
+        let rank = level_rank(actor);
+        if step == AccountMove::Enable
+            && let Some(by) = accounts::disabled_by(&mut tx, account.0)
+                .await
+                .doing("reading who disabled the account")?
+            && rank_of(&by) < rank
+        {
+            // Disabled from above: only that level (or higher) enables it again.
+            return Err(ServiceError::rule(ErrorCode::Forbidden));
+        }
         let changed = match step {
-            AccountMove::Disable => accounts::set_disabled(&mut tx, account.0, Some(self.now())).await,
+            AccountMove::Disable => {
+                let by = Some((self.now(), RANKS[rank]));
+                accounts::set_disabled(&mut tx, account.0, by).await
+            }
             AccountMove::Enable => accounts::set_disabled(&mut tx, account.0, None).await,
             AccountMove::Reset => accounts::clear_password(&mut tx, account.0).await.map(|()| true),
         }

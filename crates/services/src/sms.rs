@@ -280,6 +280,12 @@ impl Services {
             return Err(ServiceError::on(ErrorCode::PasswordRequired, "password"));
         }
         let account = account.id;
+        if !accounts::hold_for_session(&mut tx, account, None)
+            .await
+            .doing("holding the account")?
+        {
+            return Err(ServiceError::rule(ErrorCode::AccountDisabled));
+        }
         let session = self.open_session(&mut tx, AccountId(account), kind).await?;
         tx.commit().await.doing("committing the code login")?;
         tracing::info!(event = "login_succeeded", account, method = "sms");

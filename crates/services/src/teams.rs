@@ -597,9 +597,8 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         // Who leads and who runs the team is the leader's (or the staff's) to change: an admin
         // can neither promote, demote nor remove a leader or an admin.
-        let touches_runners = role.is_some_and(TeamRole::runs_team)
-            || (TeamRole::parse(&current_role).is_some_and(TeamRole::runs_team)
-                && (role.is_some() || event == Some(MembershipEvent::Remove)));
+        let touches_runners =
+            role.is_some_and(TeamRole::runs_team) || TeamRole::parse(&current_role).is_some_and(TeamRole::runs_team);
         if touches_runners && !leads_or_staff(actor, team_id, &target) {
             tracing::warn!(event = "access_denied", reason = "not_leader", actor = actor.label());
             return Err(ServiceError::rule(ErrorCode::Forbidden));

@@ -377,11 +377,8 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::Forbidden))?;
         authorize(actor, Action::VolunteerSelfRegister, &Target::owned_by(account))?;
         let checked = check(input, self.now().date(), Source::Form)?;
-        let keys = [
-            format!("registered-id:account:{account}"),
-            format!("registered-id:ip:{client}"),
-        ];
-        if !self.reserve_daily(&keys, REGISTERED_ID_TRIES).await? {
+        let keys = registered_id_keys(account, client);
+        if !self.reserve_daily(&keys).await? {
             tracing::warn!(event = "registration_throttled", account = account.0, ip = client);
             return Err(ServiceError::rule(ErrorCode::TooManyAttempts));
         }
@@ -389,7 +386,7 @@ impl Services {
         match &outcome {
             Err(e) if e.code() == Some(ErrorCode::AlreadyRegistered) && e.field() == Some("id_number") => {
                 tracing::warn!(event = "registered_id_tried", account = account.0, ip = client);
-                self.tell_registered_person(&checked).await?;
+                self.tell_registered_person(&self.id_lookup(&checked.id)).await?;
             }
             _ => self.release_daily(&keys).await?,
         }
@@ -846,30 +843,39 @@ impl Services {
     }
 }
 
-/// How often a day an account or a client address may be told "this ID number is registered".
-const REGISTERED_ID_TRIES: i64 = 3;
+/// How often a day an account (and, ten times that, a client address: a village's shared
+/// connection) may be told "this ID number is registered".
+pub(crate) const REGISTERED_ID_TRIES: i64 = 3;
 const DAY_SECONDS: i64 = 24 * 60 * 60;
+
+/// The daily budgets an answer "this ID number is registered" is counted in.
+pub(crate) fn registered_id_keys(account: AccountId, client: &str) -> [(String, i64); 2] {
+    [
+        (format!("registered-id:account:{account}"), REGISTERED_ID_TRIES),
+        (format!("registered-id:ip:{client}"), REGISTERED_ID_TRIES * 10),
+    ]
+}
 
 impl Services {
     /// Takes one slot of each key's daily budget; false when any is spent.
-    async fn reserve_daily(&self, keys: &[String], limit: i64) -> ServiceResult<bool> {
+    pub(crate) async fn reserve_daily(&self, keys: &[(String, i64)]) -> ServiceResult<bool> {
         let now = self.now().unix_timestamp();
         let mut tx = self.db.begin().await.doing("starting the daily budget")?;
         let mut within = true;
-        for key in keys {
+        for (key, limit) in keys {
             let used = throttle::reserve(&mut tx, key, now, DAY_SECONDS)
                 .await
                 .doing("counting the attempt")?;
-            within &= hongmajia_domain::throttle::may_check(used, limit);
+            within &= hongmajia_domain::throttle::may_check(used, *limit);
         }
         tx.commit().await.doing("committing the daily budget")?;
         Ok(within)
     }
 
     /// Gives back the slots of an attempt that told nothing.
-    async fn release_daily(&self, keys: &[String]) -> ServiceResult<()> {
+    pub(crate) async fn release_daily(&self, keys: &[(String, i64)]) -> ServiceResult<()> {
         let mut tx = self.db.begin().await.doing("starting the budget release")?;
-        for key in keys {
+        for (key, _) in keys {
             throttle::release(&mut tx, key).await.doing("releasing the attempt")?;
         }
         tx.commit().await.doing("committing the budget release")
@@ -877,10 +883,9 @@ impl Services {
 
     /// Tells the registered holder of an ID number, by SMS to their phone, that someone tried to
     /// register with it (nothing about who).
-    async fn tell_registered_person(&self, checked: &Checked) -> ServiceResult<()> {
-        let lookup = self.id_lookup(&checked.id);
+    pub(crate) async fn tell_registered_person(&self, lookup: &str) -> ServiceResult<()> {
         let mut tx = self.db.begin().await.doing("starting the notice")?;
-        let Some((phone_enc, phone_masked)) = volunteers::phone_by_id_lookup(&mut tx, &lookup)
+        let Some((phone_enc, phone_masked)) = volunteers::phone_by_id_lookup(&mut tx, lookup)
             .await
             .doing("finding the registration")?
         else {

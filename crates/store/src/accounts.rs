@@ -103,17 +103,32 @@ pub async fn registration_of_person(tx: &mut Tx, person_lookup: &str) -> sqlx::R
     .await)
 }
 
-/// Disables (Some) or enables (None) an account; false when it already was so.
-pub async fn set_disabled(tx: &mut Tx, id: i64, at: Option<OffsetDateTime>) -> sqlx::Result<bool> {
+/// Disables (at and by the level of the disabler) or enables (None) an account; false when it
+/// already was so.
+pub async fn set_disabled(tx: &mut Tx, id: i64, by: Option<(OffsetDateTime, &str)>) -> sqlx::Result<bool> {
+    let (at, level) = (by.map(|(at, _)| at), by.map(|(_, level)| level));
     let done = on_tx!(tx, |conn| sqlx::query(
-        "UPDATE accounts SET disabled_at = $2 WHERE id = $1 AND (disabled_at IS NULL) = ($2 IS NOT NULL)"
+        "UPDATE accounts SET disabled_at = $2, disabled_by = $3
+         WHERE id = $1 AND (disabled_at IS NULL) = ($2 IS NOT NULL)"
     )
     .bind(id)
     .bind(at)
+    .bind(level)
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// The level that disabled an account, if it is disabled.
+pub async fn disabled_by(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<String>>(
+        "SELECT disabled_by FROM accounts WHERE id = $1 AND disabled_at IS NOT NULL"
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+    .map(Option::flatten))
 }
 
 /// Removes an account's password (a reset: the holder sets a new one after an SMS code).
@@ -371,4 +386,20 @@ pub async fn set_display_name(tx: &mut Tx, id: i64, name: &str) -> sqlx::Result<
     .await
     .map(|done| done.rows_affected()))?;
     Ok(())
+}
+
+/// Takes the account's row for a new session: only while it is enabled and, for a password
+/// login, still has the password just checked. A disable or reset that commits first wins (its
+/// row lock makes this wait, then fail), so no session outlives one.
+pub async fn hold_for_session(tx: &mut Tx, id: i64, password_hash: Option<&str>) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| sqlx::query(
+        "UPDATE accounts SET disabled_at = NULL
+         WHERE id = $1 AND disabled_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR password_hash = $2)"
+    )
+    .bind(id)
+    .bind(password_hash)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(done == 1)
 }

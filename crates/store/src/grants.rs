@@ -114,9 +114,9 @@ pub async fn pending_in_scope(tx: &mut Tx, prefix: &str, limit: i64) -> sqlx::Re
         .await)
 }
 
-/// Settles a pending grant (accepted or refused by its holder); false when it was not pending
-/// any more (decided by a concurrent request).
-pub async fn decide(tx: &mut Tx, id: i64, state: &str, holder: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
+/// Settles a pending grant (accepted or refused by its holder, withdrawn by the admins above);
+/// false when it was not pending any more (decided by a concurrent request).
+pub async fn decide(tx: &mut Tx, id: i64, state: &str, holder: Option<i64>, at: OffsetDateTime) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
         "UPDATE role_grants SET state = $2, holder_account_id = $3, decided_at = $4 WHERE id = $1 AND state = 'pending'"

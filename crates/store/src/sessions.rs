@@ -52,7 +52,8 @@ pub async fn find_with_label(tx: &mut Tx, token_hash: &str) -> sqlx::Result<Opti
     let row = on_tx!(tx, |conn| {
         sqlx::query_as::<_, Row>(
             "SELECT s.id, s.account_id, s.kind, s.csrf_token, s.created_at, s.last_seen_at, s.revoked_at, a.phone_masked
-             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1 AND a.disabled_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(conn)

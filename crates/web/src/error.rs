@@ -159,6 +159,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             StatusCode::CONFLICT
         }
         Some(SmsNotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
+        Some(GrantLapsed) => StatusCode::CONFLICT,
         Some(EvidenceTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
         Some(InvalidEvidenceType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
     }

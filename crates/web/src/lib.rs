@@ -32,6 +32,9 @@ pub struct WebConfig {
     /// The base URL printed in links and QR codes (`HONGMAJIA_PUBLIC_URL`); `https://…` makes
     /// cookies Secure.
     pub public_url: Option<String>,
+    /// Development mode: the key `/dev/sms?key=…` asks for (printed at start). Without it the
+    /// page does not exist.
+    pub dev_outbox_key: Option<String>,
 }
 
 #[derive(Clone)]
@@ -54,6 +57,10 @@ impl AppState {
 
     pub fn services(&self) -> &Services {
         &self.0.services
+    }
+
+    pub fn dev_outbox_key(&self) -> Option<&str> {
+        self.0.config.dev_outbox_key.as_deref()
     }
 
     pub fn public_origin(&self) -> Option<&str> {

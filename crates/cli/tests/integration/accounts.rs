@@ -166,6 +166,7 @@ async fn a_grant_takes_effect_when_its_holder_accepts_with_their_own_password_an
     assert_eq!(pending["pending"][0]["phone"], json_of(granted).await["phone"]);
 
     let token = sms_login(&app, &phone).await;
+    let earlier = sms_login(&app, &phone).await;
     assert_eq!(app.get(staff_page, Some(&token)).await.status(), StatusCode::FORBIDDEN);
     let no_id = accept_first(&app, &token, "", PASSWORD).await;
     assert_eq!(error_code(no_id).await, "invalid_id_number");
@@ -175,8 +176,13 @@ async fn a_grant_takes_effect_when_its_holder_accepts_with_their_own_password_an
     assert_eq!(accepted.status(), StatusCode::OK);
     assert_eq!(json_of(accepted).await["state"], "accepted");
 
-    // The open session holds the role at once; the holder now logs in with the password only.
+    // The session that accepted holds the role at once, and only it: one opened before (by
+    // whoever had the phone then) ends; the holder now logs in with the password only.
     assert_eq!(app.get(staff_page, Some(&token)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&earlier)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let by_code = sms_token(&app, &phone).await;
     assert_eq!(error_code(by_code).await, "password_required");
     assert_eq!(
@@ -436,5 +442,122 @@ async fn a_registration_with_an_admins_phone_gives_the_admins_account_nobody_els
         mine.status(),
         StatusCode::NOT_FOUND,
         "the admin's account is not that volunteer"
+    );
+}
+
+/// The review of Security 1: a granter's audit log does not tell where the phone's holder is
+/// registered; accepting with another's registered ID number is counted and reported like a
+/// registration; grants lapse after 14 days, when withdrawn, or when the granter loses the power.
+#[tokio::test]
+async fn grants_tell_nothing_lapse_and_count_probes_of_registered_id_numbers() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    // A volunteer of the county, registered in a village outside the granted township.
+    app.add_region("140824002", "化峪镇").await;
+    app.add_region("140824002001", "北阳村").await;
+    let holder_phone = app.new_phone();
+    let holder = sms_login(&app, &holder_phone).await;
+    let body = registration("140824002001", &resident_id(61), "");
+    assert_eq!(
+        app.post_json("/api/v1/me/volunteer", Some(&holder), &body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    grant(&app, county.token(), &holder_phone, "station-admin", "140824001001").await;
+    let log = json_of(app.get("/api/v1/audit?action=account.grant", county.token()).await).await;
+    let regions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target_kind"] == "role_grant")
+        .map(|e| e["region_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["140824001001"], "one entry, in the role's region only");
+
+    // Probing registered ID numbers through an acceptance: counted, reported, then refused.
+    let (prober_phone, owner_phone) = (app.new_phone(), app.new_phone());
+    let owner = registration("140824001001", &resident_id(62), &owner_phone);
+    let input: hongmajia_services::volunteers::RegistrationInput = serde_json::from_value(owner).unwrap();
+    app.services().register_volunteer(&Actor::System, &input).await.unwrap();
+    grant(&app, county.token(), &prober_phone, "station-admin", "140824001001").await;
+    let prober = sms_login(&app, &prober_phone).await;
+    for _ in 0..3 {
+        let probe = accept_first(&app, &prober, &resident_id(62), PASSWORD).await;
+        assert_eq!(error_code(probe).await, "id_number_mismatch");
+    }
+    let fourth = accept_first(&app, &prober, &resident_id(63), PASSWORD).await;
+    assert_eq!(error_code(fourth).await, "too_many_attempts");
+    let told = app.services().development_outbox(50).await.unwrap();
+    assert_eq!(told.iter().filter(|m| m.phone == owner_phone).count(), 3);
+
+    // Withdrawn, expired, or its granter no longer able: the grant lapses.
+    let later_phone = app.new_phone();
+    let withdrawn = json_of(grant(&app, county.token(), &later_phone, "station-admin", "140824001001").await).await;
+    let path = format!("/api/v1/grants/{}/withdraw", withdrawn["id"]);
+    assert_eq!(
+        app.post_json(&path, county.token(), &json!({})).await.status(),
+        StatusCode::OK
+    );
+    let later = sms_login(&app, &later_phone).await;
+    let accept = format!("/api/v1/me/grants/{}/accept", withdrawn["id"]);
+    let body = json!({"id_number": staff_id_number(71), "password": PASSWORD});
+    assert_eq!(
+        error_code(app.post_json(&accept, Some(&later), &body).await).await,
+        "grant_lapsed"
+    );
+
+    let township = app.signed_in(Role::InstituteAdmin, Some("140824001")).await;
+    let stale = json_of(grant(&app, township.token(), &later_phone, "station-admin", "140824001001").await).await;
+    let revoke = format!("/api/v1/accounts/{}/revoke", township.account_id);
+    let role = json!({"role": "institute-admin", "region_code": "140824001"});
+    assert_eq!(
+        app.post_json(&revoke, county.token(), &role).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let accept = format!("/api/v1/me/grants/{}/accept", stale["id"]);
+    assert_eq!(
+        error_code(app.post_json(&accept, Some(&later), &body).await).await,
+        "grant_lapsed",
+        "its granter may grant no more"
+    );
+
+    let old = json_of(grant(&app, county.token(), &later_phone, "station-admin", "140824001001").await).await;
+    app.clock.advance(time::Duration::days(15));
+    let later = sms_login(&app, &later_phone).await;
+    assert!(
+        json_of(app.get("/api/v1/me/grants", Some(&later)).await)
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let accept = format!("/api/v1/me/grants/{}/accept", old["id"]);
+    assert_eq!(
+        error_code(app.post_json(&accept, Some(&later), &body).await).await,
+        "grant_lapsed"
+    );
+}
+
+/// An account disabled from above is enabled only from that level or higher.
+#[tokio::test]
+async fn an_account_disabled_by_the_city_is_not_enabled_by_its_county() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let city = app.signed_in(Role::CityAdmin, Some("140800")).await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let (_, _, id) = accepted_institute_admin(&app, county.token(), 903).await;
+    let disable = format!("/api/v1/accounts/{id}/disable");
+    let enable = format!("/api/v1/accounts/{id}/enable");
+    assert_eq!(
+        app.post_json(&disable, city.token(), &json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.post_json(&enable, county.token(), &json!({})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_json(&enable, city.token(), &json!({})).await.status(),
+        StatusCode::NO_CONTENT
     );
 }

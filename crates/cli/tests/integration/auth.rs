@@ -237,8 +237,9 @@ fn grant(phone: &str, role: Role, region: &str) -> hongmajia_services::accounts:
     }
 }
 
-/// Sessions are answered from memory for a while: a role granted or a session ended by another
-/// `Services` of the process still counts at the very next request.
+/// Sessions are answered from memory for a while: a role granted (which ends the account's
+/// sessions: the new power starts at the next login) or a session ended by another `Services`
+/// of the process still counts at the very next request.
 #[tokio::test]
 async fn a_cached_session_follows_a_new_role_and_a_logout_at_once() {
     let app = TestApp::spawn().await.with_region_tree().await;
@@ -252,10 +253,24 @@ async fn a_cached_session_follows_a_new_role_and_a_logout_at_once() {
         .create_user(&grant(&admin.phone, Role::CenterAdmin, "140824"))
         .await
         .unwrap();
-    assert_eq!(app.get(county_staff, admin.token()).await.status(), StatusCode::OK);
-    other.logout(admin.token().unwrap()).await.unwrap();
     assert_eq!(
         app.get(county_staff, admin.token()).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let login = json!({"phone": admin.phone, "password": PASSWORD});
+    let again: serde_json::Value = app
+        .post_json("/api/v1/auth/token", None, &login)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = again["token"].as_str().unwrap();
+    for _ in 0..2 {
+        assert_eq!(app.get(county_staff, Some(token)).await.status(), StatusCode::OK);
+    }
+    other.logout(token).await.unwrap();
+    assert_eq!(
+        app.get(county_staff, Some(token)).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }

@@ -3,7 +3,7 @@
 //! implies `--dev` only on the database the demo made.
 
 use crate::cli::{fresh_target, hongmajia, text};
-use crate::helpers::{TestApp, error_code, start_server_with};
+use crate::helpers::{TestApp, error_code, serving_lines};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -16,31 +16,72 @@ async fn code_request(address: &str, phone: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn outbox_status(address: &str) -> StatusCode {
-    reqwest::get(format!("{address}/dev/sms")).await.unwrap().status()
+async fn outbox_status(url: &str) -> StatusCode {
+    reqwest::get(url).await.unwrap().status()
+}
+
+/// `hongmajia serve` with these flags on `app`'s database: the process, its address, and the
+/// development outbox's URL it printed (in development mode).
+async fn serve(app: &TestApp, flags: &[&str]) -> (tokio::process::Child, String, Option<String>) {
+    let (url, keys) = app.database();
+    serve_database(&url, &keys, flags).await
+}
+
+async fn serve_database(
+    url: &str,
+    keys: &std::path::Path,
+    flags: &[&str],
+) -> (tokio::process::Child, String, Option<String>) {
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hongmajia"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(flags)
+        .env("HONGMAJIA_DATABASE_URL", url)
+        .env("HONGMAJIA_SECRET_KEY_FILE", keys)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let (address, before) = serving_lines(&mut server).await;
+    let outbox = before
+        .iter()
+        .find_map(|line| line.split_once("(this machine only): ").map(|(_, url)| url.to_owned()));
+    (server, address, outbox)
 }
 
 #[tokio::test]
 async fn without_dev_the_server_starts_and_sms_login_says_it_is_not_configured() {
     let app = TestApp::spawn().await;
-    let (_server, address) = start_server_with(&app, &[], &[]).await;
+    let (_server, address, outbox) = serve(&app, &[]).await;
+    assert_eq!(outbox, None, "no outbox is printed");
     let refused = code_request(&address, &app.new_phone()).await;
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(error_code(refused).await, "sms_not_configured");
-    assert_eq!(outbox_status(&address).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        outbox_status(&format!("{address}/dev/sms")).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn with_dev_codes_go_to_the_outbox_shown_on_this_machine_only() {
     let app = TestApp::spawn().await;
-    let (_server, address) = start_server_with(&app, &["--dev"], &[]).await;
+    let (_server, address, outbox) = serve(&app, &["--dev"]).await;
+    let outbox = outbox.expect("the outbox's URL is printed");
     let phone = app.new_phone();
     assert_eq!(code_request(&address, &phone).await.status(), StatusCode::ACCEPTED);
-    let page = reqwest::get(format!("{address}/dev/sms")).await.unwrap();
+    let page = reqwest::get(&outbox).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains(&phone));
+    for guess in ["/dev/sms", "/dev/sms?key=", "/dev/sms?key=0000"] {
+        assert_eq!(
+            outbox_status(&format!("{address}{guess}")).await,
+            StatusCode::NOT_FOUND,
+            "without the printed key (a proxy that adds no header): {guess}"
+        );
+    }
     let forwarded = reqwest::Client::new()
-        .get(format!("{address}/dev/sms"))
+        .get(&outbox)
         .header("x-forwarded-for", "203.0.113.9")
         .send()
         .await

@@ -81,6 +81,9 @@ impl Drop for TestApp {
     }
 }
 
+/// The development outbox's key of every `TestApp` (`/dev/sms?key=…`).
+pub const DEV_KEY: &str = "test-development-outbox-key";
+
 pub struct Builder {
     config: WebConfig,
     sms: Option<Arc<dyn hongmajia_services::sms::SmsGateway>>,
@@ -90,7 +93,10 @@ pub struct Builder {
 impl TestApp {
     pub fn builder() -> Builder {
         Builder {
-            config: WebConfig::default(),
+            config: WebConfig {
+                dev_outbox_key: Some(DEV_KEY.to_owned()),
+                ..WebConfig::default()
+            },
             sms: None,
             start: time::macros::datetime!(2026-11-29 08:00 UTC),
         }
@@ -475,12 +481,19 @@ pub async fn start_server_with(app: &TestApp, flags: &[&str], env: &[(&str, &str
 
 /// Reads a starting server's standard output up to the line that says where it serves.
 pub async fn serving_address(server: &mut tokio::process::Child) -> String {
+    serving_lines(server).await.0
+}
+
+/// The address a starting server serves on, and the lines it printed before.
+pub async fn serving_lines(server: &mut tokio::process::Child) -> (String, Vec<String>) {
     use tokio::io::AsyncBufReadExt;
     let mut lines = tokio::io::BufReader::new(server.stdout.take().expect("stdout is piped")).lines();
+    let mut before = Vec::new();
     while let Some(line) = lines.next_line().await.unwrap() {
         if let Some(address) = line.strip_prefix("hongmajia serving on ") {
-            return address.to_owned();
+            return (address.to_owned(), before);
         }
+        before.push(line);
     }
     panic!("the server did not start");
 }

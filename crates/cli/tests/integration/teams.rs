@@ -430,37 +430,47 @@ async fn a_team_admin_cannot_depose_the_leader_and_nobody_is_made_leader_unasked
         .unwrap();
     let team = team["id"].as_i64().unwrap();
     let membership = format!("/api/v1/teams/{team}/membership");
+    // The staff make an admin while the leader's invitation waits; that admin cannot reject it.
+    app.post_json(&membership, admin.token(), &json!({"action": "request"}))
+        .await;
+    let admin_path = format!("/api/v1/teams/{team}/members/{admin_id}");
+    let approved = app
+        .post_json(
+            &admin_path,
+            station.token(),
+            &json!({"decision": "approve", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let rejected = app
+        .post_json(
+            &format!("/api/v1/teams/{team}/members/{leader_id}"),
+            admin.token(),
+            &json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(
+        rejected.status(),
+        StatusCode::FORBIDDEN,
+        "the leader's invitation is not the admin's to reject"
+    );
     // Until the named leader accepts, they run nothing.
     let early = app
-        .post_json(
-            &format!("/api/v1/teams/{team}/members/{admin_id}"),
-            leader.token(),
-            &json!({"role": "admin"}),
-        )
+        .post_json(&admin_path, leader.token(), &json!({"role": "member"}))
         .await;
     assert_eq!(early.status(), StatusCode::FORBIDDEN);
     app.post_json(&membership, leader.token(), &json!({"action": "accept"}))
         .await;
-    for (who, id) in [(&admin, admin_id), (&member, member_id)] {
-        app.post_json(&membership, who.token(), &json!({"action": "request"}))
-            .await;
-        let approved = app
-            .post_json(
-                &format!("/api/v1/teams/{team}/members/{id}"),
-                leader.token(),
-                &json!({"decision": "approve"}),
-            )
-            .await;
-        assert_eq!(approved.status(), StatusCode::OK);
-    }
-    let promoted = app
+    app.post_json(&membership, member.token(), &json!({"action": "request"}))
+        .await;
+    let approved = app
         .post_json(
-            &format!("/api/v1/teams/{team}/members/{admin_id}"),
+            &format!("/api/v1/teams/{team}/members/{member_id}"),
             leader.token(),
-            &json!({"role": "admin"}),
+            &json!({"decision": "approve"}),
         )
         .await;
-    assert_eq!(promoted.status(), StatusCode::OK);
+    assert_eq!(approved.status(), StatusCode::OK);
 
     let by_admin = |path: String, body: Value| {
         let app = &app;

@@ -425,7 +425,7 @@ async fn a_volunteer_logs_in_on_the_page_with_an_sms_code() {
     assert!(page.contains("id=\"code-form\""), "the page asks for the code");
     let csrf = hidden_value(&page, "_csrf");
     let outbox = client
-        .get(app.url("/dev/sms"))
+        .get(app.url(&format!("/dev/sms?key={}", crate::helpers::DEV_KEY)))
         .send()
         .await
         .unwrap()

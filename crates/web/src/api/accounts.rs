@@ -84,15 +84,34 @@ pub async fn my_grants(
 #[utoipa::path(post, path = "/api/v1/me/grants/{id}/accept", tag = "accounts", security(("bearer" = [])), request_body = AcceptInput,
     params(("id" = i64, Path, description = "the grant")),
     responses((status = 200, body = GrantView), (status = 404, body = ErrorBody),
-        (status = 409, description = "invalid_transition: already answered; role_exists", body = ErrorBody),
+        (status = 409, description = "invalid_transition: already answered; grant_lapsed; role_exists", body = ErrorBody),
+        (status = 429, description = "too_many_attempts: three ID numbers of others' registrations today", body = ErrorBody),
         (status = 422, description = "invalid_id_number, id_number_mismatch, password_required, password_too_short, password_too_common", body = ErrorBody)))]
 pub async fn accept_grant(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(id): Path<i64>,
     JsonBody(input): JsonBody<AcceptInput>,
 ) -> Result<Json<GrantView>, AppError> {
-    Ok(Json(state.services().accept_grant(&auth.actor, id, &input).await?))
+    let client = peer.ip().to_string();
+    let caller = (Some(auth.session_id), client.as_str());
+    Ok(Json(
+        state.services().accept_grant(&auth.actor, id, &input, caller).await?,
+    ))
+}
+
+/// Withdraw a grant still waiting for its holder (its granter, or the admins above the role).
+#[utoipa::path(post, path = "/api/v1/grants/{id}/withdraw", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the grant")),
+    responses((status = 200, body = GrantView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "invalid_transition: already answered", body = ErrorBody)))]
+pub async fn withdraw_grant(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<GrantView>, AppError> {
+    Ok(Json(state.services().withdraw_grant(&auth.actor, id).await?))
 }
 
 /// Refuse a role granted to one's phone.

@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         accounts::my_grants,
         accounts::accept_grant,
         accounts::refuse_grant,
+        accounts::withdraw_grant,
         accounts::revoke,
         accounts::disable,
         accounts::enable,
@@ -170,6 +171,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/grants", get(accounts::my_grants))
         .route("/me/grants/{id}/accept", post(accounts::accept_grant))
         .route("/me/grants/{id}/refuse", post(accounts::refuse_grant))
+        .route("/grants/{id}/withdraw", post(accounts::withdraw_grant))
         .route("/me/logout-everywhere", post(accounts::logout_everywhere))
         .route("/audit", get(accounts::audit_log))
         .route("/regions", post(regions::create))

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/logout-everywhere", post(logout_everywhere))
         .route("/regions/{code}/staff", get(staff::show).post(staff::grant))
         .route("/accounts/{id}/revoke", post(staff::revoke))
+        .route("/grants/{id}/withdraw", post(staff::withdraw))
         .route("/accounts/{id}/disable", post(staff::disable))
         .route("/accounts/{id}/enable", post(staff::enable))
         .route("/accounts/{id}/reset", post(staff::reset))
@@ -310,6 +311,7 @@ async fn accept_grant(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     axum::extract::Path(id): axum::extract::Path<String>,
     FormBody(form): FormBody<AcceptForm>,
 ) -> Result<Response, AppError> {
@@ -321,7 +323,9 @@ async fn accept_grant(
         password: Some(form.password),
         display_name: Some(form.display_name),
     };
-    match state.services().accept_grant(&actor.0.actor, id, &input).await {
+    let client = peer.ip().to_string();
+    let caller = (Some(actor.0.session_id), client.as_str());
+    match state.services().accept_grant(&actor.0.actor, id, &input, caller).await {
         Ok(_) => {
             // The new role is part of the session from the next request on.
             Ok(Redirect::to("/home").into_response())
@@ -534,19 +538,30 @@ struct OutboxPage {
     messages: Vec<hongmajia_services::sms::OutboxMessage>,
 }
 
+#[derive(Deserialize)]
+struct OutboxQuery {
+    #[serde(default)]
+    key: String,
+}
+
 /// The development gateway's outbox, so a demo can log in by SMS: only in development mode
-/// (`serve --dev`) and only to a browser on the server's own machine; 404 otherwise. A request
-/// that came through a proxy is never "on this machine", whatever its peer address.
+/// (`serve --dev`), only with the key the server printed at its start, and only to a browser on
+/// the server's own machine; 404 otherwise. A request that came through a proxy is never "on
+/// this machine", whatever its peer address (and a proxy that adds no header still lacks the key).
 async fn development_outbox(
     State(state): State<AppState>,
     lang: LangOf,
     headers: axum::http::HeaderMap,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::Query(query): axum::extract::Query<OutboxQuery>,
 ) -> Result<Response, AppError> {
     let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
         .iter()
         .any(|name| headers.contains_key(*name));
-    if forwarded || !peer.ip().is_loopback() {
+    let keyed = state
+        .dev_outbox_key()
+        .is_some_and(|key| hongmajia_services::auth::constant_time_eq(key, &query.key));
+    if forwarded || !keyed || !peer.ip().is_loopback() {
         return Err(AppError::code(ErrorCode::NotFound));
     }
     let messages = state.services().development_outbox(20).await?;

@@ -200,6 +200,18 @@ pub async fn revoke(
     Ok(back_to(&form)?.into_response())
 }
 
+pub async fn withdraw(
+    State(state): State<AppState>,
+    actor: PageActor,
+    Path(id): Path<String>,
+    FormBody(form): FormBody<AccountForm>,
+) -> Result<Response, AppError> {
+    actor.check_form(&form.csrf)?;
+    let id = parse_id(&id)?;
+    state.services().withdraw_grant(&actor.0.actor, id).await?;
+    Ok(back_to(&form)?.into_response())
+}
+
 async fn move_account(
     state: &AppState,
     actor: &PageActor,
