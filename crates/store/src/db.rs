@@ -7,7 +7,21 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+/// Portable migrations, for both engines.
+static PORTABLE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+/// Per-engine steps (triggers, the few statements that cannot be portable): one folder per
+/// engine, numbered with the portable ones and applied in order among them.
+static SQLITE_STEPS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_STEPS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// The portable migrations and the engine's own steps, in the order of their numbers.
+fn migrator(engine: Engine) -> sqlx::migrate::Migrator {
+    let steps = match engine {
+        Engine::Sqlite => &SQLITE_STEPS,
+        Engine::Postgres => &POSTGRES_STEPS,
+    };
+    sqlx::migrate::Migrator::with_migrations(PORTABLE.iter().chain(steps.iter()).cloned().collect())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -124,7 +138,8 @@ impl Db {
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
-        on_pool!(self, |pool| MIGRATOR.run(pool).await).context("migrating the database")
+        let migrator = migrator(self.engine());
+        on_pool!(self, |pool| migrator.run(pool).await).context("migrating the database")
     }
 
     pub fn engine(&self) -> Engine {
@@ -262,12 +277,29 @@ pub fn new_id() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::new_id;
+    use super::*;
 
     #[test]
     fn ids_are_positive_distinct_and_safe_for_javascript() {
         let ids: Vec<i64> = (0..50_000).map(|_| new_id()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
         assert!(ids.iter().all(|&id| id > 0 && id < (1 << 53)));
+    }
+
+    #[test]
+    fn each_engine_has_every_step_and_no_number_is_taken_twice() {
+        let numbers = |m: &sqlx::migrate::Migrator| m.iter().map(|s| s.version).collect::<Vec<_>>();
+        assert_eq!(
+            numbers(&SQLITE_STEPS),
+            numbers(&POSTGRES_STEPS),
+            "a per-engine step is written for both engines"
+        );
+        for engine in [Engine::Sqlite, Engine::Postgres] {
+            let all = numbers(&migrator(engine));
+            let mut unique = all.clone();
+            unique.dedup();
+            assert_eq!(all, unique, "a per-engine step has a number of its own");
+            assert!(all.windows(2).all(|w| w[0] < w[1]));
+        }
     }
 }

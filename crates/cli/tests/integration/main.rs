@@ -15,6 +15,7 @@ mod cli;
 mod dev_mode;
 mod exports;
 mod figures;
+mod history;
 mod imports;
 mod keys;
 mod oracles;

@@ -1,0 +1,49 @@
+//! The history is append-only in the database itself (Architecture 1, per-engine SQL steps):
+//! an UPDATE or DELETE of a service record's version or of an audit entry fails on both engines,
+//! whatever path would ask for it.
+
+use crate::helpers::TestApp;
+use crate::records::{attended_record, logins, morning_activity, staff};
+use hongmajia_domain::Role;
+
+/// Runs one statement on the app's database and says whether the database took it.
+async fn taken(app: &TestApp, sql: &'static str) -> bool {
+    match &app.services().db {
+        hongmajia_services::Db::Sqlite(pool, _) => sqlx::query(sql).execute(pool).await.is_ok(),
+        hongmajia_services::Db::Pg(pool) => sqlx::query(sql).execute(pool).await.is_ok(),
+    }
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    match &app.services().db {
+        hongmajia_services::Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        hongmajia_services::Db::Pg(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn record_versions_and_the_audit_log_refuse_update_and_delete() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8800).await.remove(0);
+    let activity = morning_activity(&app, serde_json::json!({})).await;
+    attended_record(&app, &organizer, &volunteer, activity).await;
+    let versions = count(&app, "SELECT COUNT(*) FROM record_versions").await;
+    let entries = count(&app, "SELECT COUNT(*) FROM audit_log").await;
+    assert!(versions > 0 && entries > 0, "there is history to protect");
+
+    for statement in [
+        "UPDATE record_versions SET minutes = minutes + 60",
+        "DELETE FROM record_versions",
+        "UPDATE audit_log SET summary = 'nothing happened'",
+        "DELETE FROM audit_log",
+    ] {
+        assert!(!taken(&app, statement).await, "the database took: {statement}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM record_versions").await, versions);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log").await, entries);
+    assert!(
+        taken(&app, "UPDATE service_records SET updated_at = updated_at").await,
+        "other tables are not locked by this"
+    );
+}
