@@ -479,22 +479,16 @@ async fn import_volunteers(
     bar.finish_and_clear();
     match result {
         Ok(outcome) => {
-            let report = import_report::outcome_json(&outcome, lang);
+            let report = import_report::outcome_report(&outcome, lang);
             if json {
-                println!("{report}");
+                println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!(
                     "imported {}, matched {}, rejected {}",
-                    outcome.imported, outcome.matched, outcome.rejected
+                    report.imported, report.matched, report.rejected
                 );
-                for error in report["errors"].as_array().into_iter().flatten() {
-                    println!(
-                        "row {} [{}] {}: {}",
-                        error["row"],
-                        error["column"].as_str().unwrap_or(""),
-                        error["code"].as_str().unwrap_or(""),
-                        error["message"].as_str().unwrap_or("")
-                    );
+                for error in &report.errors {
+                    println!("row {} [{}] {}: {}", error.row, error.column, error.code, error.message);
                 }
             }
             Ok(())
@@ -673,7 +667,7 @@ async fn serve(services: Services, bind: &str, config: WebConfig) -> anyhow::Res
     hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;
     outbox.abort();
     follower.abort();
-    state.services().db.close().await;
+    state.services().close().await;
     Ok(())
 }
 

@@ -68,7 +68,8 @@ pub fn random_token() -> anyhow::Result<String> {
 
 /// Compares two secrets in time independent of where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 fn token_hash(token: &str) -> String {
@@ -306,4 +307,18 @@ async fn actor_with_roles(tx: &mut Tx, id: AccountId, label: String) -> ServiceR
         grants,
         teams,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_equal_only_when_every_byte_and_the_length_agree() {
+        assert!(constant_time_eq("a1b2c3", "a1b2c3"));
+        assert!(!constant_time_eq("a1b2c3", "a1b2c4"));
+        assert!(!constant_time_eq("a1b2c3", "a1b2c"), "a prefix is not the secret");
+        assert!(!constant_time_eq("", "x"));
+        assert!(constant_time_eq("", ""));
+    }
 }

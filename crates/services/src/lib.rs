@@ -96,6 +96,21 @@ impl Services {
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
     }
+
+    /// Whether the database answers (`/healthz`).
+    pub async fn health(&self) -> Result<(), hongmajia_store::DbError> {
+        self.db.ping().await
+    }
+
+    /// The connection pool's size and idle connections, for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        self.db.pool_stats()
+    }
+
+    /// Closes the database's connections (a server's last act).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
 }
 
 /// The star thresholds of this deployment (`HONGMAJIA_STAR_THRESHOLDS`, hours, e.g.

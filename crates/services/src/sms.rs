@@ -103,16 +103,10 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
 }
 
-/// Six digits from the OS random source, uniformly (rejection sampling avoids modulo bias).
+/// Six digits, uniformly, from the thread's CSPRNG (seeded from the operating system).
 fn six_digits() -> anyhow::Result<String> {
-    loop {
-        let mut bytes = [0u8; 4];
-        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random source failed: {e}"))?;
-        let value = u32::from_le_bytes(bytes);
-        if value < 4_294_000_000 {
-            return Ok(format!("{:06}", value % 1_000_000));
-        }
-    }
+    use rand::Rng;
+    Ok(format!("{:06}", rand::rng().random_range(0..1_000_000u32)))
 }
 
 fn backoff(attempts: i64) -> Duration {
@@ -355,5 +349,25 @@ impl Services {
     /// The gateway's name, `none` when SMS are not configured.
     pub fn sms_gateway_name(&self) -> &'static str {
         self.sms.as_deref().map_or("none", SmsGateway::name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_cover_the_range() {
+        let codes: Vec<String> = (0..5_000).map(|_| six_digits().unwrap()).collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
+        // Every first digit turns up (a fixed or truncated source would not give all ten).
+        let firsts: std::collections::HashSet<u8> = codes.iter().map(|c| c.as_bytes()[0]).collect();
+        assert_eq!(firsts.len(), 10);
+        let distinct: std::collections::HashSet<&String> = codes.iter().collect();
+        assert!(distinct.len() > 4_900, "codes repeat too often: {}", distinct.len());
     }
 }

@@ -71,14 +71,9 @@ fn accept_language(headers: &HeaderMap) -> Option<Lang> {
 
 /// A cookie's value from the request headers.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+    axum_extra::extract::CookieJar::from_headers(headers)
+        .get(name)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 type Catalogue = HashMap<String, &'static str>;
@@ -105,6 +100,19 @@ fn load(json: &'static str) -> Catalogue {
 mod tests {
     use super::*;
     use hongmajia_domain::ErrorCode;
+
+    #[test]
+    fn a_cookie_is_read_by_its_exact_name_among_several_headers() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            axum::http::header::COOKIE,
+            "hmj_lang=en; hmj_session_x=no".parse().unwrap(),
+        );
+        headers.append(axum::http::header::COOKIE, "hmj_session=abc123".parse().unwrap());
+        assert_eq!(cookie_value(&headers, "hmj_session").as_deref(), Some("abc123"));
+        assert_eq!(cookie_value(&headers, "hmj_lang").as_deref(), Some("en"));
+        assert_eq!(cookie_value(&headers, "hmj"), None);
+    }
 
     #[test]
     fn both_catalogues_have_the_same_keys() {

@@ -4,28 +4,47 @@
 use crate::error::message;
 use crate::i18n::Lang;
 use hongmajia_services::roster::volunteers::{ImportFailure, ImportOutcome, RowIssue};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-/// `{"imported","matched","rejected","errors":[{"row","column","code","message"}]}`.
-pub fn outcome_json(outcome: &ImportOutcome, lang: Lang) -> Value {
-    let errors: Vec<Value> = outcome
-        .issues
-        .iter()
-        .map(|issue| {
-            json!({
-                "row": issue.row,
-                "column": issue.column,
-                "code": issue.code.as_str(),
-                "message": message(lang, Some(issue.code)),
+/// What an import did (contract): rows imported, rows of people already registered (nothing
+/// overwritten), rows rejected, and every problem of every rejected row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub matched: usize,
+    pub rejected: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// One problem of one row: `row` as Excel numbers it (the header is 1), `column` the header as
+/// written in the file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// The report of an import, in the caller's language.
+pub fn outcome_report(outcome: &ImportOutcome, lang: Lang) -> ImportReport {
+    ImportReport {
+        imported: outcome.imported,
+        matched: outcome.matched,
+        rejected: outcome.rejected,
+        errors: outcome
+            .issues
+            .iter()
+            .map(|issue| RowError {
+                row: issue.row,
+                column: issue.column.clone(),
+                code: issue.code.as_str(),
+                message: message(lang, Some(issue.code)),
             })
-        })
-        .collect();
-    json!({
-        "imported": outcome.imported,
-        "matched": outcome.matched,
-        "rejected": outcome.rejected,
-        "errors": errors,
-    })
+            .collect(),
+    }
 }
 
 /// `{"error": {"code","message","field"}}` for a file that cannot be used, or a refusal.

@@ -131,7 +131,7 @@ async fn livez() -> &'static str {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.services().db.ping().await {
+    match state.services().health().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(error) => {
             tracing::error!(%error, "health check failed");
@@ -141,7 +141,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.0.metrics.render(state.services().db.pool_stats());
+    let body = state.0.metrics.render(state.services().pool_stats());
     (
         [(
             header::CONTENT_TYPE,

@@ -77,10 +77,7 @@ pub async fn sign_up(
 }
 
 fn hex_digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Cancel one's sign-up before the activity starts; the place goes to the first on the waiting list.

@@ -2,7 +2,7 @@ use super::{ErrorBody, QueryParams};
 use crate::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::import_report::{failure_json, issue_message, outcome_json};
+use crate::import_report::{ImportReport, failure_json, issue_message, outcome_report};
 use crate::pages::LangOf;
 use crate::session::ApiActor;
 use axum::Json;
@@ -59,7 +59,7 @@ fn refused(failure: &ImportFailure, lang: Lang) -> Response {
 /// Answers the contract's `{"imported","matched","rejected","errors":[…]}`.
 #[utoipa::path(post, path = "/api/v1/imports/volunteers", tag = "imports", security(("bearer" = [])), params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the roster file"),
-    responses((status = 200, description = "the import ran; see `rejected` and `errors`"),
+    responses((status = 200, description = "the import ran; see `rejected` and `errors`", body = ImportReport),
         (status = 422, description = "unreadable_file, wrong_headers, empty_roster, unknown_team, roster_too_large, file_expands_too_much, legacy_spreadsheet", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
@@ -77,7 +77,7 @@ pub async fn import(
         .import_volunteers(&auth.actor, &body, &options, &|_, _| {})
         .await
     {
-        Ok(outcome) => Json(outcome_json(&outcome, lang.0)).into_response(),
+        Ok(outcome) => Json(outcome_report(&outcome, lang.0)).into_response(),
         Err(failure) => refused(&failure, lang.0),
     }
 }
