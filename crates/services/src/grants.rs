@@ -124,6 +124,16 @@ pub enum AccountMove {
 }
 
 impl AccountMove {
+    /// `disable`, `enable` or `reset`, as the routes name them.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "disable" => Some(Self::Disable),
+            "enable" => Some(Self::Enable),
+            "reset" => Some(Self::Reset),
+            _ => None,
+        }
+    }
+
     fn action(self) -> Action {
         match self {
             Self::Disable | Self::Enable => Action::AccountDisable,
@@ -144,6 +154,15 @@ const STAFF_PAGE: i64 = 200;
 
 /// A grant not answered within this lapses (a phone number changes hands in time).
 const GRANT_LIFETIME: time::Duration = time::Duration::days(14);
+
+/// A grant as it is now, read back in the transaction that changed it.
+async fn settled(tx: &mut Tx, id: i64) -> ServiceResult<GrantView> {
+    grants::find(tx, id)
+        .await
+        .doing("reading the grant back")?
+        .map(GrantView::from_row)
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the grant vanished")))
+}
 
 /// Who may act on a disabled account, highest first: the operator, then each admin level.
 const RANKS: [&str; 4] = ["system", "city", "county", "township"];
@@ -357,11 +376,9 @@ impl Services {
             summary: format!("withdrew {} in {region} granted to {}", grant.role, grant.phone_masked),
         };
         record(&mut tx, actor, self.now(), change).await?;
-        let settled = grants::find(&mut tx, grant.id).await.doing("reading the grant back")?;
+        let settled = settled(&mut tx, grant.id).await?;
         tx.commit().await.doing("committing the withdrawal")?;
-        settled
-            .map(GrantView::from_row)
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the grant vanished")))
+        Ok(settled)
     }
 
     /// The holder accepts a grant to their phone: their ID number ties the account to their
@@ -456,12 +473,10 @@ impl Services {
             summary,
         )
         .await?;
-        let settled = grants::find(&mut tx, grant.id).await.doing("reading the grant back")?;
+        let settled = settled(&mut tx, grant.id).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the acceptance")
             .await?;
-        settled
-            .map(GrantView::from_row)
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the grant vanished")))
+        Ok(settled)
     }
 
     /// The holder says no to a grant to their phone.
@@ -492,11 +507,9 @@ impl Services {
             summary,
         )
         .await?;
-        let settled = grants::find(&mut tx, grant.id).await.doing("reading the grant back")?;
+        let settled = settled(&mut tx, grant.id).await?;
         tx.commit().await.doing("committing the refusal")?;
-        settled
-            .map(GrantView::from_row)
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the grant vanished")))
+        Ok(settled)
     }
 
     /// A pending grant to this account's phone; any other is "not found".

@@ -141,52 +141,21 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn move_account(
-    state: &AppState,
-    auth: &hongmajia_services::auth::Authenticated,
-    id: i64,
-    step: AccountMove,
+/// Disable, enable or reset a staff member's account (the admins above all its roles). Disabled:
+/// it logs in no more and its sessions end at once. Reset: its password is removed and every
+/// session ends; the holder logs in by SMS code to their own phone and sets a new one (nobody
+/// else ever chooses or sees it). An account disabled from above is enabled from that level only.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/{step}", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "the account"), ("step" = String, Path, description = "`disable`, `enable` or `reset`")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn move_account(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path((id, step)): Path<(i64, String)>,
 ) -> Result<StatusCode, AppError> {
+    let step = AccountMove::parse(&step).ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::NotFound))?;
     state.services().move_account(&auth.actor, AccountId(id), step).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Disable a staff member's account (the admins above all its roles): it logs in no more and
-/// its sessions end at once.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", tag = "accounts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the account")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn disable(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
-    move_account(&state, &auth, id, AccountMove::Disable).await
-}
-
-/// Enable a disabled staff member's account again.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", tag = "accounts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the account")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn enable(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
-    move_account(&state, &auth, id, AccountMove::Enable).await
-}
-
-/// Reset a staff member's password: it is removed and every session ends; the holder logs in
-/// by SMS code to their own phone and sets a new one. Nobody else ever chooses or sees it.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset", tag = "accounts", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the account")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn reset(
-    State(state): State<AppState>,
-    ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
-    move_account(&state, &auth, id, AccountMove::Reset).await
 }
 
 /// End every session of the signed-in account, this one included.

@@ -43,9 +43,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         accounts::refuse_grant,
         accounts::withdraw_grant,
         accounts::revoke,
-        accounts::disable,
-        accounts::enable,
-        accounts::reset,
+        accounts::move_account,
         accounts::logout_everywhere,
         accounts::audit_log,
         regions::show,
@@ -165,9 +163,7 @@ pub fn routes() -> Router<AppState> {
         .route("/home", get(accounts::home))
         .route("/accounts", post(accounts::grant))
         .route("/accounts/{id}/revoke", post(accounts::revoke))
-        .route("/accounts/{id}/disable", post(accounts::disable))
-        .route("/accounts/{id}/enable", post(accounts::enable))
-        .route("/accounts/{id}/reset", post(accounts::reset))
+        .route("/accounts/{id}/{step}", post(accounts::move_account))
         .route("/me/grants", get(accounts::my_grants))
         .route("/me/grants/{id}/accept", post(accounts::accept_grant))
         .route("/me/grants/{id}/refuse", post(accounts::refuse_grant))

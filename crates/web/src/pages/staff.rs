@@ -212,45 +212,19 @@ pub async fn withdraw(
     Ok(back_to(&form)?.into_response())
 }
 
-async fn move_account(
-    state: &AppState,
-    actor: &PageActor,
-    id: &str,
-    form: &AccountForm,
-    step: AccountMove,
+/// Disables, enables or resets the account (`step`), then back to the staff page.
+pub async fn move_account(
+    State(state): State<AppState>,
+    actor: PageActor,
+    Path((id, step)): Path<(String, String)>,
+    FormBody(form): FormBody<AccountForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(id)?;
+    let id = parse_id(&id)?;
+    let step = AccountMove::parse(&step).ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::NotFound))?;
     state
         .services()
         .move_account(&actor.0.actor, AccountId(id), step)
         .await?;
-    Ok(back_to(form)?.into_response())
-}
-
-pub async fn disable(
-    State(state): State<AppState>,
-    actor: PageActor,
-    Path(id): Path<String>,
-    FormBody(form): FormBody<AccountForm>,
-) -> Result<Response, AppError> {
-    move_account(&state, &actor, &id, &form, AccountMove::Disable).await
-}
-
-pub async fn enable(
-    State(state): State<AppState>,
-    actor: PageActor,
-    Path(id): Path<String>,
-    FormBody(form): FormBody<AccountForm>,
-) -> Result<Response, AppError> {
-    move_account(&state, &actor, &id, &form, AccountMove::Enable).await
-}
-
-pub async fn reset(
-    State(state): State<AppState>,
-    actor: PageActor,
-    Path(id): Path<String>,
-    FormBody(form): FormBody<AccountForm>,
-) -> Result<Response, AppError> {
-    move_account(&state, &actor, &id, &form, AccountMove::Reset).await
+    Ok(back_to(&form)?.into_response())
 }
