@@ -114,6 +114,62 @@ mod tests {
         assert_eq!(cookie_value(&headers, "hmj"), None);
     }
 
+    /// Every message key the templates and the code write out (as the argument of `c.t` or
+    /// `lang.t`) names a message of both catalogues.
+    /// The Rust and template files under a folder.
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_the_pages_and_code_ask_for_is_in_both_catalogues() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        files(&root.join("src"), &mut paths);
+        files(&root.join("templates"), &mut paths);
+        let mut asked = 0;
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices(".t(\"") {
+                let rest = &text[at + 4..];
+                let key = &rest[..rest.find('"').unwrap()];
+                asked += 1;
+                for lang in [Lang::ZhCn, Lang::En] {
+                    assert_ne!(lang.t(key), "?", "{key} ({}) in {lang:?}", path.display());
+                }
+            }
+        }
+        assert!(asked > 250, "the scan found the keys ({asked})");
+    }
+
+    /// A code nothing raises is a message nobody reads, or a refusal that was forgotten.
+    #[test]
+    fn every_error_code_is_raised_somewhere() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut paths = Vec::new();
+        for name in ["domain", "store", "services", "web", "cli"] {
+            files(&crates.join(name).join("src"), &mut paths);
+        }
+        // Where every code is named by definition: its list and its status.
+        let defining = ["domain/src/error.rs", "web/src/error.rs"];
+        let text: String = paths
+            .iter()
+            .filter(|p| !defining.iter().any(|d| p.ends_with(d)))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        for code in ErrorCode::ALL {
+            let named = format!("ErrorCode::{code:?}");
+            assert!(text.contains(&named), "nothing raises {code}");
+        }
+    }
+
     #[test]
     fn both_catalogues_have_the_same_keys() {
         let (zh, en) = catalogues();
