@@ -662,29 +662,40 @@ async fn serve(services: Services, bind: &str, config: WebConfig) -> anyhow::Res
     }
     println!("hongmajia serving on http://{address}");
     let state = AppState::new(services, config);
-    let outbox = tokio::spawn(retry_outbox(state.clone()));
+    let jobs = tokio::spawn(run_jobs(state.clone()));
     let follower = tokio::spawn(follow_changes(state.clone()));
     hongmajia_web::serve(listener, state.clone(), shutdown_signal()).await?;
-    outbox.abort();
+    jobs.abort();
     follower.abort();
     state.services().close().await;
     Ok(())
 }
 
-/// Retries queued SMS whose time has come, closes projects whose period has ended and marks the
-/// no-shows of activities that ended, every five seconds, for as long as the server runs.
-async fn retry_outbox(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+/// This server's job runner (every server runs one; the job table makes each job run once):
+/// each second it schedules the sweep of a new five-second slot (SMS retries, projects past
+/// their end, no-shows), then runs the due jobs it can lease, for as long as the server runs.
+async fn run_jobs(state: AppState) {
+    let owner = match hongmajia_services::auth::random_token() {
+        Ok(token) => format!("server-{}-{}", std::process::id(), &token[..8]),
+        Err(error) => {
+            tracing::error!(%error, "no job runner: the random source failed");
+            return;
+        }
+    };
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut last_slot = None;
     loop {
         every.tick().await;
-        if let Err(error) = state.services().deliver_due().await {
-            tracing::error!(error = %error, "retrying the SMS outbox");
+        let services = state.services();
+        let slot = hongmajia_services::jobs::sweep_slot(services.now());
+        if last_slot != Some(slot) {
+            match services.schedule_sweep(slot).await {
+                Ok(()) => last_slot = Some(slot),
+                Err(error) => tracing::error!(%error, "scheduling the sweep"),
+            }
         }
-        if let Err(error) = state.services().close_ended_projects().await {
-            tracing::error!(error = %error, "closing ended projects");
-        }
-        if let Err(error) = state.services().mark_no_shows().await {
-            tracing::error!(error = %error, "marking no-shows");
+        if let Err(error) = services.run_due_jobs(&owner).await {
+            tracing::error!(%error, "running the due jobs");
         }
     }
 }

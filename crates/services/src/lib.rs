@@ -17,6 +17,7 @@ pub mod exports;
 pub mod figures;
 pub mod grants;
 pub mod home;
+pub mod jobs;
 pub mod keys;
 pub mod projects;
 pub mod records;

@@ -10,6 +10,7 @@ pub mod bulk;
 mod db;
 pub mod figures;
 pub mod grants;
+pub mod jobs;
 pub mod load;
 pub mod marks;
 pub mod projects;

@@ -17,6 +17,7 @@ mod exports;
 mod figures;
 mod history;
 mod imports;
+mod jobs;
 mod keys;
 mod oracles;
 mod privacy;

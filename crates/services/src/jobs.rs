@@ -1,0 +1,121 @@
+//! The servers' own work, on the job table (decisions.md D4): every `serve` process ticks the
+//! same runner; a job is scheduled once per (kind, subject, due time) however many servers
+//! schedule it, and run by the one that leases it. A lease that runs out (a server that died
+//! mid-job) is taken over. The periodic sweep (SMS retries, projects past their end, no-shows)
+//! is a job of each five-second slot, so two servers never sweep the same slot twice.
+
+use crate::error::DbContext;
+use crate::{ServiceError, ServiceResult, Services};
+use hongmajia_store::{jobs, new_id};
+use time::{Duration, OffsetDateTime};
+
+/// The sweep of one five-second slot.
+pub const SWEEP: &str = "sweep";
+const SWEEP_EVERY_SECONDS: i64 = 5;
+/// How long a server holds a job before another may take it over.
+const LEASE: Duration = Duration::seconds(60);
+/// When a failed job is tried again.
+const RETRY_AFTER: Duration = Duration::seconds(30);
+/// Done sweeps are kept this long (for the operator to look at), then forgotten.
+const KEEP_DONE_SWEEPS: Duration = Duration::hours(1);
+
+/// The start of the sweep slot `at` falls in.
+pub fn sweep_slot(at: OffsetDateTime) -> OffsetDateTime {
+    let seconds = at.unix_timestamp();
+    OffsetDateTime::from_unix_timestamp(seconds - seconds.rem_euclid(SWEEP_EVERY_SECONDS)).unwrap_or(at)
+}
+
+impl Services {
+    /// Schedules the sweep of the slot `at` falls in (a no-op when any server did).
+    pub async fn schedule_sweep(&self, at: OffsetDateTime) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await.doing("starting the sweep's scheduling")?;
+        jobs::schedule(&mut tx, new_id(), SWEEP, "", sweep_slot(at))
+            .await
+            .doing("scheduling the sweep")?;
+        tx.commit().await.doing("committing the sweep's scheduling")
+    }
+
+    /// Runs every due job this server (`owner`) can lease; how many it ran.
+    pub async fn run_due_jobs(&self, owner: &str) -> ServiceResult<usize> {
+        let now = self.now();
+        let due = {
+            let mut tx = self.db.read().await.doing("starting a read")?;
+            jobs::due(&mut tx, now, 20).await.doing("reading the due jobs")?
+        };
+        let mut ran = 0;
+        for job in due {
+            if !self.lease(&job, owner).await? {
+                continue;
+            }
+            let outcome = self.run_job(&job).await;
+            let error = outcome.as_ref().err().map(ToString::to_string);
+            if let Some(error) = &error {
+                tracing::error!(job = job.id, kind = %job.kind, %error, "a job failed; it is tried again");
+            }
+            let now = self.now();
+            let mut tx = self.db.begin().await.doing("starting the job's end")?;
+            jobs::finish(&mut tx, job.id, owner, error.as_deref(), (now, now + RETRY_AFTER))
+                .await
+                .doing("ending the job")?;
+            tx.commit().await.doing("committing the job's end")?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    async fn lease(&self, job: &jobs::JobRow, owner: &str) -> ServiceResult<bool> {
+        let now = self.now();
+        let mut tx = self.db.begin().await.doing("starting the lease")?;
+        let leased = jobs::lease(&mut tx, job.id, owner, now, now + LEASE)
+            .await
+            .doing("leasing the job")?;
+        tx.commit().await.doing("committing the lease")?;
+        Ok(leased)
+    }
+
+    async fn run_job(&self, job: &jobs::JobRow) -> ServiceResult<()> {
+        match job.kind.as_str() {
+            SWEEP => self.sweep().await,
+            // A kind a newer server schedules: left for it (tried again later).
+            other => Err(ServiceError::Internal(anyhow::anyhow!(
+                "no runner for jobs of kind {other}"
+            ))),
+        }
+    }
+
+    /// The periodic work: each part runs even when another failed; the first failure is told.
+    async fn sweep(&self) -> ServiceResult<()> {
+        let delivered = self.deliver_due().await.map(drop);
+        let closed = self.close_ended_projects().await.map(drop);
+        let marked = self.mark_no_shows().await.map(drop);
+        let forgotten = self.forget_done_sweeps().await;
+        delivered.and(closed).and(marked).and(forgotten)
+    }
+
+    async fn forget_done_sweeps(&self) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await.doing("starting the forgetting")?;
+        jobs::forget_done(&mut tx, SWEEP, self.now() - KEEP_DONE_SWEEPS)
+            .await
+            .doing("forgetting done sweeps")?;
+        tx.commit().await.doing("committing the forgetting")
+    }
+
+    /// Every job's id, kind, holder, attempts and state (tests, the operator).
+    pub async fn jobs(&self) -> ServiceResult<Vec<(i64, String, Option<String>, i64, String)>> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        jobs::all(&mut tx).await.doing("reading the jobs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_slot_starts_on_a_multiple_of_five_seconds_and_holds_its_instants() {
+        let at = time::macros::datetime!(2026-11-30 08:00:07.5 UTC);
+        assert_eq!(sweep_slot(at), time::macros::datetime!(2026-11-30 08:00:05 UTC));
+        assert_eq!(sweep_slot(sweep_slot(at)), sweep_slot(at));
+        assert_ne!(sweep_slot(at + Duration::seconds(3)), sweep_slot(at));
+    }
+}
