@@ -459,21 +459,7 @@ impl Services {
         sessions::revoke_all(&mut tx, id.0, session, self.now())
             .await
             .doing("ending the other sessions")?;
-        let summary = format!(
-            "accepted {} in {region} granted by {}",
-            role.as_str(),
-            grant.granted_by_label
-        );
-        self.audit_both(
-            &mut tx,
-            actor,
-            (Action::GrantDecide, grant.id),
-            &region,
-            &grant.phone_lookup,
-            summary,
-        )
-        .await?;
-        let settled = settled(&mut tx, grant.id).await?;
+        let settled = self.record_answer(&mut tx, actor, &grant, "accepted").await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the acceptance")
             .await?;
         Ok(settled)
@@ -486,7 +472,6 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         authorize(actor, Action::GrantDecide, &Target::owned_by(id))?;
         let grant = self.own_pending_grant(id, grant_id).await?;
-        let region = parse_code(&grant.region_code, "region_code")?;
         let mut tx = self.db.begin().await.doing("starting the refusal")?;
         if !grants::decide(&mut tx, grant.id, "refused", Some(id.0), self.now())
             .await
@@ -494,22 +479,28 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::InvalidTransition));
         }
-        let summary = format!(
-            "refused {} in {region} granted by {}",
-            grant.role, grant.granted_by_label
-        );
-        self.audit_both(
-            &mut tx,
-            actor,
-            (Action::GrantDecide, grant.id),
-            &region,
-            &grant.phone_lookup,
-            summary,
-        )
-        .await?;
-        let settled = settled(&mut tx, grant.id).await?;
+        let settled = self.record_answer(&mut tx, actor, &grant, "refused").await?;
         tx.commit().await.doing("committing the refusal")?;
         Ok(settled)
+    }
+
+    /// Audits the holder's answer (`verb`) to a grant and reads the grant back as it now is.
+    async fn record_answer(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        grant: &grants::GrantRow,
+        verb: &str,
+    ) -> ServiceResult<GrantView> {
+        let region = parse_code(&grant.region_code, "region_code")?;
+        let summary = format!(
+            "{verb} {} in {region} granted by {}",
+            grant.role, grant.granted_by_label
+        );
+        let step = (Action::GrantDecide, grant.id);
+        self.audit_both(tx, actor, step, &region, &grant.phone_lookup, summary)
+            .await?;
+        settled(tx, grant.id).await
     }
 
     /// A pending grant to this account's phone; any other is "not found".

@@ -284,16 +284,7 @@ async fn a_running_server_hears_of_a_logout_made_by_another_process() {
     let (_server, address) = start_server(&app, &[("HONGMAJIA_CACHE_SECONDS", ttl)]).await;
     let admin = app.account(Role::CenterAdmin, Some("140824")).await;
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{address}/api/v1/auth/token"))
-        .json(&json!({"phone": admin.phone, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = crate::helpers::token_at(&address, &admin.phone).await;
     let me = || client.get(format!("{address}/api/v1/me")).bearer_auth(&token).send();
     assert_eq!(me().await.unwrap().status(), StatusCode::OK);
     assert_eq!(me().await.unwrap().status(), StatusCode::OK);

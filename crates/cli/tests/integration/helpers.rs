@@ -479,6 +479,20 @@ pub async fn start_server_with(app: &TestApp, flags: &[&str], env: &[(&str, &str
     (server, address)
 }
 
+/// A bearer token from a running server (`address`) for a phone and the test password.
+pub async fn token_at(address: &str, phone: &str) -> String {
+    let login: Value = reqwest::Client::new()
+        .post(format!("{address}/api/v1/auth/token"))
+        .json(&json!({"phone": phone, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().expect("a token").to_owned()
+}
+
 /// Reads a starting server's standard output up to the line that says where it serves.
 pub async fn serving_address(server: &mut tokio::process::Child) -> String {
     serving_lines(server).await.0

@@ -94,16 +94,7 @@ async fn crafted_workbooks_are_refused_with_their_own_codes_and_the_server_stays
     let (mut server, address) = start_server(&app, &[]).await;
     let pid = server.id().unwrap();
     let client = reqwest::Client::new();
-    let token: serde_json::Value = client
-        .post(format!("{address}/api/v1/auth/token"))
-        .json(&serde_json::json!({"phone": admin.phone, "password": crate::helpers::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["token"].as_str().unwrap().to_owned();
+    let token = crate::helpers::token_at(&address, &admin.phone).await;
     let idle = peak_kib(pid);
 
     let bomb = zip_bomb();
