@@ -8,7 +8,7 @@ use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     City,
@@ -18,7 +18,7 @@ pub enum RegionLevel {
 }
 
 impl RegionLevel {
-    pub const ALL: [RegionLevel; 4] = [Self::City, Self::County, Self::Township, Self::Village];
+    pub const ALL: &'static [RegionLevel] = <Self as strum::VariantArray>::VARIANTS;
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -30,7 +30,7 @@ impl RegionLevel {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
+        Self::ALL.iter().copied().find(|l| l.as_str() == s)
     }
 
     /// The level right below, where children live.
@@ -65,7 +65,7 @@ impl RegionLevel {
 }
 
 /// Center (county), institute (township) or station (village/community).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     Center,
@@ -74,7 +74,7 @@ pub enum SiteKind {
 }
 
 impl SiteKind {
-    pub const ALL: [SiteKind; 3] = [Self::Center, Self::Institute, Self::Station];
+    pub const ALL: &'static [SiteKind] = <Self as strum::VariantArray>::VARIANTS;
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -85,7 +85,7 @@ impl SiteKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::{DomainError, ErrorCode, RegionCode, RegionLevel};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     CityAdmin,
@@ -16,14 +16,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Self::CityAdmin,
-        Self::CenterAdmin,
-        Self::InstituteAdmin,
-        Self::StationAdmin,
-        Self::Volunteer,
-        Self::Citizen,
-    ];
+    pub const ALL: &'static [Role] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The name used on the command line, in the API and in the database (contract).
     pub const fn as_str(self) -> &'static str {
@@ -38,7 +31,7 @@ impl Role {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+        Self::ALL.iter().copied().find(|r| r.as_str() == raw)
     }
 
     /// The level of the region an admin role is held for; `None` for volunteers and citizens.
@@ -112,7 +105,7 @@ mod tests {
 
     #[test]
     fn role_names_round_trip() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("admin"), None);

@@ -192,7 +192,8 @@ impl Services {
             .await
             .doing("counting coverage")?;
         let levels: Vec<LevelCoverage> = RegionLevel::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|level| *level > code.level())
             .map(|level| {
                 let row = counted.iter().find(|row| row.level == level.as_str());

@@ -1,6 +1,7 @@
 //! Every action of the access policy × every role × a target inside and outside the actor's
 //! area, over HTTP, asserting the status of every cell. The list of actions is the domain's own
-//! `Action::ALL`, and `call_for` matches on it exhaustively, so a new action cannot be left out.
+//! `Action::ALL` (every variant, by construction), and `call_for` matches on it exhaustively, so
+//! a new action cannot be left out.
 //!
 //! The oracle is written here, independently of the policy code: admins act where their
 //! region's code is a prefix of the target's (a city by its first four digits); volunteers and
@@ -625,7 +626,7 @@ async fn every_action_for_every_role_inside_and_outside_its_area_gets_the_policy
     let mut cells = 0;
     let mut mismatches = Vec::new();
     let mut serial = 0;
-    for action in Action::ALL {
+    for &action in Action::ALL {
         let targets: &[&str] = if OWN_ACTIONS.contains(&action) {
             &[HOME]
         } else {
