@@ -48,6 +48,16 @@ impl Role {
     pub const fn is_staff(self) -> bool {
         self.region_level().is_some()
     }
+
+    /// The admin role held for a region of this level (the inverse of `region_level`).
+    pub const fn admin_of(level: RegionLevel) -> Self {
+        match level {
+            RegionLevel::City => Self::CityAdmin,
+            RegionLevel::County => Self::CenterAdmin,
+            RegionLevel::Township => Self::InstituteAdmin,
+            RegionLevel::Village => Self::StationAdmin,
+        }
+    }
 }
 
 /// A role held by an account, with the region it is held for.
@@ -58,6 +68,14 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// A role as stored (its name and region, if any); `None` for one this build does not know
+    /// or that does not fit its region, so a stored role is skipped, never widened.
+    pub fn from_stored(role: &str, region: Option<&str>) -> Option<Self> {
+        let role = Role::parse(role)?;
+        let region = region.map(RegionCode::parse).transpose().ok()?;
+        Self::new(role, region).ok()
+    }
+
     /// Checks that an admin role comes with a region of its level and that the others come with
     /// none (a volunteer's residence is part of the volunteer record, not of the role).
     pub fn new(role: Role, region: Option<RegionCode>) -> Result<Self, DomainError> {
@@ -179,5 +197,22 @@ mod tests {
             Role::CityAdmin,
             &RegionCode::parse("140800").unwrap()
         ));
+    }
+
+    #[test]
+    fn each_level_has_its_admin_role_and_stored_roles_are_never_widened() {
+        for &level in RegionLevel::ALL {
+            assert_eq!(Role::admin_of(level).region_level(), Some(level));
+        }
+        assert_eq!(
+            Grant::from_stored("center-admin", Some("140824")),
+            Grant::new(Role::CenterAdmin, code("140824")).ok()
+        );
+        assert_eq!(Grant::from_stored("center-admin", Some("140824001")), None);
+        assert_eq!(Grant::from_stored("super-admin", Some("140824")), None);
+        assert_eq!(
+            Grant::from_stored("volunteer", None),
+            Grant::new(Role::Volunteer, None).ok()
+        );
     }
 }

@@ -368,13 +368,7 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         authorize(actor, Action::ProfileView, &Target::owned_by(id))?;
         let password = Password::parse(new)?;
-        let has_password = {
-            let mut tx = self.db.read().await.doing("starting a read")?;
-            accounts::find(&mut tx, id.0)
-                .await
-                .doing("finding the account")?
-                .is_some_and(|a| a.password_hash.is_some())
-        };
+        let has_password = self.has_password(actor).await?;
         if has_password {
             self.confirm_password(actor, current.unwrap_or(""))
                 .await

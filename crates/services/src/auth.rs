@@ -11,7 +11,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use hongmajia_domain::team::TeamRole;
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
-use hongmajia_domain::{AccountId, Actor, ErrorCode, Grant, Phone, RegionCode, Role, session};
+use hongmajia_domain::{AccountId, Actor, ErrorCode, Grant, Phone, session};
 use hongmajia_store::{Tx, accounts, new_id, sessions, throttle};
 use sha2::{Digest, Sha256};
 
@@ -295,10 +295,7 @@ async fn actor_with_roles(tx: &mut Tx, id: AccountId, label: String) -> ServiceR
     for row in rows {
         match row.team_id {
             Some(team) => teams.extend(TeamRole::parse(&row.role).map(|role| (hongmajia_domain::TeamId(team), role))),
-            None => grants.extend(Role::parse(&row.role).and_then(|role| {
-                let region = row.region_code.as_deref().map(RegionCode::parse).transpose().ok()?;
-                Grant::new(role, region).ok()
-            })),
+            None => grants.extend(Grant::from_stored(&row.role, row.region_code.as_deref())),
         }
     }
     Ok(Actor::Account {

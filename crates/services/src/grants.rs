@@ -200,9 +200,7 @@ fn refuse_unless_above(actor: &Actor, role: Role, region: &RegionCode) -> Servic
 
 /// A staff role as stored (its region parsed), skipping a role this build does not know.
 fn held_grant(row: &accounts::RoleRow) -> Option<Grant> {
-    let role = Role::parse(&row.role)?;
-    let region = RegionCode::parse(row.region_code.as_deref()?).ok()?;
-    Grant::new(role, Some(region)).ok()
+    Grant::from_stored(&row.role, Some(row.region_code.as_deref()?))
 }
 
 impl Services {
@@ -402,13 +400,7 @@ impl Services {
         let name = display_name(input.display_name.as_deref())?;
         let grant = self.own_pending_grant(id, grant_id).await?;
         self.refuse_unless_granter_may(&grant).await?;
-        let has_password = {
-            let mut tx = self.db.read().await.doing("starting a read")?;
-            accounts::find(&mut tx, id.0)
-                .await
-                .doing("finding the account")?
-                .is_some_and(|a| a.password_hash.is_some())
-        };
+        let has_password = self.has_password(actor).await?;
         let given = input.password.as_deref().unwrap_or("");
         let new_hash = if has_password {
             self.confirm_password(actor, given).await?;

@@ -211,15 +211,6 @@ fn site_address(region_name: &str) -> String {
     format!("{region_name}党群服务中心")
 }
 
-fn admin_role(level: RegionLevel) -> Role {
-    match level {
-        RegionLevel::City => Role::CityAdmin,
-        RegionLevel::County => Role::CenterAdmin,
-        RegionLevel::Township => Role::InstituteAdmin,
-        RegionLevel::Village => Role::StationAdmin,
-    }
-}
-
 /// The admin of a region (code, name, level): a generated name and phone, a random password,
 /// granted as the operator `system` (audited).
 async fn make_admin(
@@ -229,7 +220,7 @@ async fn make_admin(
     phones: &mut HashSet<String>,
 ) -> anyhow::Result<DemoAccount> {
     let account = DemoAccount {
-        role: admin_role(level),
+        role: Role::admin_of(level),
         region_code: code.to_owned(),
         region_name: name.to_owned(),
         display_name: person_name(people),

@@ -47,16 +47,6 @@ struct StaffPage {
     error: Option<&'static str>,
 }
 
-/// The admin role held for a region of this level.
-fn role_of(code: &RegionCode) -> Role {
-    match code.level() {
-        hongmajia_domain::RegionLevel::City => Role::CityAdmin,
-        hongmajia_domain::RegionLevel::County => Role::CenterAdmin,
-        hongmajia_domain::RegionLevel::Township => Role::InstituteAdmin,
-        hongmajia_domain::RegionLevel::Village => Role::StationAdmin,
-    }
-}
-
 fn may_take(auth: &Authenticated, role: &str, region: &str) -> bool {
     match (Role::parse(role), RegionCode::parse(region)) {
         (Some(role), Ok(region)) => may_grant(auth.actor.grants(), role, &region),
@@ -74,7 +64,7 @@ async fn staff_page(
     let overview = state.services().staff(&auth.actor, code, 1).await?;
     let region = state.services().region(&auth.actor, code).await?.region;
     let parsed = RegionCode::parse(code)?;
-    let own_role = role_of(&parsed);
+    let own_role = Role::admin_of(parsed.level());
     let people = overview
         .people
         .into_iter()
@@ -145,7 +135,7 @@ pub async fn grant(
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
-    let role = role_of(&RegionCode::parse(&code)?);
+    let role = Role::admin_of(RegionCode::parse(&code)?.level());
     let request = GrantRequest {
         phone: form.phone.clone(),
         role: role.as_str().to_owned(),
