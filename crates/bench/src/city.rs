@@ -8,6 +8,7 @@
 use crate::{Roster, engine_name, hot_row_updates, import_rows, import_xlsx_row, percentile};
 use anyhow::Context;
 use hongmajia_domain::Actor;
+use hongmajia_domain::activity::SignupState;
 use hongmajia_services::auth::SessionKind;
 use hongmajia_services::sms::{SendFuture, SmsGateway};
 use hongmajia_services::vault::{Field, Vault};
@@ -203,7 +204,7 @@ async fn log_in(services: &Services, sms: &KeptSms, prefix: &str, count: usize) 
     // a random point of the (random) volunteer codes, so a rerun logs other people in (SMS
     // codes are limited per phone and hour).
     let sql = "SELECT phone_enc FROM volunteers WHERE region_code LIKE $1 AND account_id IS NOT NULL AND code >= $3
-               AND NOT EXISTS (SELECT 1 FROM signups s WHERE s.volunteer_id = volunteers.id AND s.state = 'confirmed')
+               AND NOT EXISTS (SELECT 1 FROM signups s WHERE s.volunteer_id = volunteers.id AND s.state = $4)
                ORDER BY code LIMIT $2";
     let pattern = format!("{prefix}%");
     let nanos = std::time::SystemTime::now()
@@ -216,6 +217,7 @@ async fn log_in(services: &Services, sms: &KeptSms, prefix: &str, count: usize) 
                 .bind(&pattern)
                 .bind(count as i64)
                 .bind(&from)
+                .bind(SignupState::Confirmed.as_str())
                 .fetch_all(pool)
                 .await?
         }
@@ -224,6 +226,7 @@ async fn log_in(services: &Services, sms: &KeptSms, prefix: &str, count: usize) 
                 .bind(&pattern)
                 .bind(count as i64)
                 .bind(&from)
+                .bind(SignupState::Confirmed.as_str())
                 .fetch_all(pool)
                 .await?
         }

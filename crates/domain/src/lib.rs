@@ -1,6 +1,7 @@
 //! Pure rules of hongmajia: value types that only hold valid data, the access policy and the
 //! stable error codes. No I/O and no async, so everything here is unit- and property-tested.
 
+pub mod activity;
 pub mod attendance;
 pub mod calendar;
 pub mod certificate;
@@ -13,10 +14,13 @@ pub mod person;
 pub mod phone;
 pub mod policy;
 pub mod project;
+pub mod queue;
+pub mod record;
 pub mod region;
 pub mod role;
 pub mod session;
 pub mod team;
+pub mod text;
 pub mod throttle;
 
 pub use error::{DomainError, ErrorCode};

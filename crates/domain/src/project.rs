@@ -6,8 +6,8 @@
 //!                   submitted --return(reason)--> draft
 //! ```
 
+use crate::text::text_enum;
 use crate::{DomainError, ErrorCode};
-use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// The kinds of service the article names, with their Chinese names.
@@ -38,13 +38,13 @@ pub fn category(raw: &str) -> Option<&'static str> {
         .map(|(code, _)| *code)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProjectState {
-    Draft,
-    Submitted,
-    Published,
-    Closed,
+text_enum! {
+    pub enum ProjectState {
+        Draft,
+        Submitted,
+        Published,
+        Closed,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,19 +56,10 @@ pub enum ProjectEvent {
 }
 
 impl ProjectState {
-    pub const ALL: [ProjectState; 4] = [Self::Draft, Self::Submitted, Self::Published, Self::Closed];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::Published => "published",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    /// Published at some time: published now, or closed after. Such a project is public and
+    /// counted in the figures.
+    pub const fn was_published(self) -> bool {
+        matches!(self, Self::Published | Self::Closed)
     }
 
     pub fn after(self, event: ProjectEvent) -> Result<Self, DomainError> {

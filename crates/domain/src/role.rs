@@ -88,6 +88,16 @@ impl Grant {
     }
 }
 
+crate::text::text_enum! {
+    /// A grant to a phone waits for its holder's answer (D2); the granter may withdraw it first.
+    pub enum GrantState {
+        Pending,
+        Accepted,
+        Refused,
+        Withdrawn,
+    }
+}
+
 /// Whether holders of `grants` may give (or take back) `role` in `region`: only a staff role,
 /// only strictly below the level of a role of theirs whose region covers it (a county's center
 /// admin names institute and station admins of the county, never another center admin nor

@@ -8,16 +8,16 @@
 //!             member --leave|remove--> former
 //! ```
 
+use crate::text::text_enum;
 use crate::{DomainError, ErrorCode};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeamKind {
-    /// 专业志愿服务队
-    Professional,
-    /// 特色志愿服务队
-    Characteristic,
+text_enum! {
+    pub enum TeamKind {
+        /// 专业志愿服务队
+        Professional,
+        /// 特色志愿服务队
+        Characteristic,
+    }
 }
 
 /// Specialties of professional teams and groups of characteristic ones, with their Chinese names.
@@ -43,14 +43,8 @@ pub const CHARACTERISTIC_GROUPS: [(&str, &str); 7] = [
 ];
 
 impl TeamKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Professional => "professional",
-            Self::Characteristic => "characteristic",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
+    /// The kind as a form or roster gives it: its code or its Chinese name.
+    pub fn from_input(raw: &str) -> Option<Self> {
         match raw.trim() {
             "professional" | "专业" | "专业队伍" => Some(Self::Professional),
             "characteristic" | "特色" | "特色分队" => Some(Self::Characteristic),
@@ -71,14 +65,14 @@ impl TeamKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeamState {
-    Applied,
-    Active,
-    Rejected,
-    Suspended,
-    Dissolved,
+text_enum! {
+    pub enum TeamState {
+        Applied,
+        Active,
+        Rejected,
+        Suspended,
+        Dissolved,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,28 +86,6 @@ pub enum TeamEvent {
 }
 
 impl TeamState {
-    pub const ALL: [TeamState; 5] = [
-        Self::Applied,
-        Self::Active,
-        Self::Rejected,
-        Self::Suspended,
-        Self::Dissolved,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::Active => "active",
-            Self::Rejected => "rejected",
-            Self::Suspended => "suspended",
-            Self::Dissolved => "dissolved",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
     /// The state after `event`, or `invalid_transition`. A dissolved team is read-only.
     pub fn after(self, event: TeamEvent) -> Result<Self, DomainError> {
         use TeamEvent::*;
@@ -141,46 +113,30 @@ impl TeamEvent {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeamRole {
-    Leader,
-    Admin,
-    Member,
+text_enum! {
+    /// Ordered as declared: the leader first.
+    pub enum TeamRole {
+        Leader,
+        Admin,
+        Member,
+    }
 }
 
 impl TeamRole {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Leader => "leader",
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "leader" => Some(Self::Leader),
-            "admin" => Some(Self::Admin),
-            "member" => Some(Self::Member),
-            _ => None,
-        }
-    }
-
     /// Leaders and admins run their team: members, and later its activities and records.
     pub const fn runs_team(self) -> bool {
         matches!(self, Self::Leader | Self::Admin)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MembershipState {
-    Requested,
-    Invited,
-    Member,
-    Rejected,
-    Former,
+text_enum! {
+    pub enum MembershipState {
+        Requested,
+        Invited,
+        Member,
+        Rejected,
+        Former,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,28 +149,6 @@ pub enum MembershipEvent {
 }
 
 impl MembershipState {
-    pub const ALL: [MembershipState; 5] = [
-        Self::Requested,
-        Self::Invited,
-        Self::Member,
-        Self::Rejected,
-        Self::Former,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Invited => "invited",
-            Self::Member => "member",
-            Self::Rejected => "rejected",
-            Self::Former => "former",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
     pub fn after(self, event: MembershipEvent) -> Result<Self, DomainError> {
         use MembershipEvent::*;
         match (self, event) {

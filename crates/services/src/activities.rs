@@ -6,7 +6,12 @@
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::activity::{
+    ActivityKind, ActivityState, Admission, NotificationKind, SignupEvent, SignupFacts, SignupState, admit,
+};
 use hongmajia_domain::hours::CountingRule;
+use hongmajia_domain::project::ProjectState;
+use hongmajia_domain::record::Verdict;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
@@ -148,8 +153,6 @@ fn checked_positions(input: &ActivityInput) -> ServiceResult<Vec<(String, i64)>>
     Ok(positions)
 }
 
-pub const ACTIVITY_KINDS: [&str; 4] = ["service", "lecture", "training", "field_class"];
-
 /// The map point and the geofence, checked: a geofence needs a point, and a sane radius.
 /// A map point (latitude, longitude) and a geofence radius in metres.
 type Place = (Option<(f64, f64)>, Option<i64>);
@@ -191,53 +194,63 @@ async fn replayed_signup(
     }))
 }
 
-/// The rules of a sign-up that places do not decide: a published activity open for sign-up, the
-/// risk acknowledged, old enough, the skills asked for, the team's own members where it says so.
-async fn signup_allowed(
+/// Reads what decides a sign-up and asks the rule (`domain::activity::admit`): the published
+/// activity, the volunteer's membership where it is for its team only, and their sign-ups.
+async fn admitted(
     tx: &mut hongmajia_store::Tx,
     registration: &volunteers::VolunteerRow,
     activity_id: i64,
     request: &SignupRequest,
     now: OffsetDateTime,
-) -> ServiceResult<activities::ActivityRow> {
+) -> ServiceResult<(activities::ActivityRow, Admission)> {
     let activity = activities::find(tx, activity_id)
         .await
         .doing("finding the activity")?
-        .filter(|a| a.state == "published")
+        .filter(|a| a.state.is_open())
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-    if now < activity.signup_opens_at || now > activity.signup_closes_at {
-        return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
-    }
-    if !activity.risk_notice.is_empty() && !request.acknowledge_risk {
-        return Err(rule(ErrorCode::AcknowledgementRequired, "acknowledge_risk"));
-    }
-    let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
-    if i64::from(age) < activity.min_age {
-        return Err(ServiceError::rule(ErrorCode::TooYoung));
-    }
-    let has = split_list(&registration.skills);
-    if split_list(&activity.required_skills)
-        .iter()
-        .any(|needed| !has.contains(needed))
-    {
-        return Err(ServiceError::rule(ErrorCode::SkillRequired));
-    }
-    if activity.team_only == 1 {
-        let team = projects::find(tx, activity.project_id)
+    let team_member = activity.team_only && is_team_member(tx, &activity, registration.id).await?;
+    let (existing, overlapping) =
+        activities::standing(tx, registration.id, activity_id, activity.starts_at, activity.ends_at)
             .await
-            .doing("finding the project")?
-            .and_then(|p| p.team_id);
-        let member = match team {
-            Some(team) => activities::is_member(tx, team, registration.id)
-                .await
-                .doing("checking the membership")?,
-            None => false,
-        };
-        if !member {
-            return Err(ServiceError::rule(ErrorCode::TeamMembersOnly));
-        }
+            .doing("reading the volunteer's sign-ups")?;
+    let needed = split_list(&activity.required_skills);
+    let held = split_list(&registration.skills);
+    let (needed, held): (Vec<&str>, Vec<&str>) = (
+        needed.iter().map(String::as_str).collect(),
+        held.iter().map(String::as_str).collect(),
+    );
+    let age = hongmajia_domain::person::age_on(registration.birth_date, activity.starts_at.date());
+    let facts = SignupFacts {
+        now,
+        window: (activity.signup_opens_at, activity.signup_closes_at),
+        risk: (!activity.risk_notice.is_empty(), request.acknowledge_risk),
+        age: (i64::from(age), activity.min_age),
+        skills: (&needed, &held),
+        team_only: (activity.team_only, team_member),
+        existing,
+        overlapping,
+        requires_approval: activity.requires_approval,
+    };
+    let admission = admit(&facts)?;
+    Ok((activity, admission))
+}
+
+/// Whether the volunteer is a member of the team whose project the activity is.
+async fn is_team_member(
+    tx: &mut hongmajia_store::Tx,
+    activity: &activities::ActivityRow,
+    volunteer: i64,
+) -> ServiceResult<bool> {
+    let team = projects::find(tx, activity.project_id)
+        .await
+        .doing("finding the project")?
+        .and_then(|p| p.team_id);
+    match team {
+        Some(team) => Ok(activities::is_member(tx, team, volunteer)
+            .await
+            .doing("checking the membership")?),
+        None => Ok(false),
     }
-    Ok(activity)
 }
 
 /// The position a sign-up asks for: required when the activity has positions, refused when it
@@ -323,10 +336,12 @@ pub struct Activity {
     pub waitlist_size: i64,
     pub waitlisted: i64,
     pub risk_notice: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: ActivityState,
     pub min_age: i64,
     pub team_only: bool,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: ActivityKind,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub geofence_m: Option<i64>,
@@ -360,7 +375,8 @@ pub struct ActivityChange {
 pub struct Notification {
     pub id: i64,
     /// `activity_changed` or `activity_cancelled`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: NotificationKind,
     pub activity_id: i64,
     pub activity_title: String,
     /// What changed, or why it was cancelled.
@@ -374,7 +390,8 @@ pub struct Notification {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OwnSignup {
     pub signup_id: i64,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: SignupState,
     pub activity_id: i64,
     pub title: String,
     pub address: String,
@@ -392,7 +409,8 @@ pub struct SignupAnswer {
     pub id: i64,
     pub activity_id: i64,
     /// `confirmed`, `waitlisted` or `pending`.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: SignupState,
     pub waitlist_position: Option<i64>,
 }
 
@@ -452,20 +470,20 @@ impl Activity {
             risk_notice: row.risk_notice,
             state: row.state,
             min_age: row.min_age,
-            team_only: row.team_only == 1,
+            team_only: row.team_only,
             kind: row.kind,
             latitude: row.latitude,
             longitude: row.longitude,
             geofence_m: row.geofence_m,
             state_reason: row.state_reason,
-            requires_approval: row.requires_approval == 1,
+            requires_approval: row.requires_approval,
             positions: Vec::new(),
             counting: CountingInput {
                 nothing_up_to: row.count_nothing_up_to,
                 half_up_to: row.count_half_up_to,
                 min_presence_percent: row.min_presence_percent,
             },
-            insured: row.insured == 1,
+            insured: row.insured,
             audience_count: row.audience_count,
             required_skills: split_list(&row.required_skills),
             checkin_opens_before_min: row.checkin_opens_min,
@@ -489,7 +507,7 @@ impl Services {
             team: project.team_id.map(TeamId),
         };
         authorize(actor, Action::ProjectEdit, &target)?;
-        if project.state != "published" {
+        if project.state != ProjectState::Published {
             return Err(rule(ErrorCode::InvalidTransition, "project_id"));
         }
         let title = RegionName::parse(&input.title).map_err(|e| e.for_field("title"))?;
@@ -520,10 +538,10 @@ impl Services {
         if input.team_only && project.team_id.is_none() {
             return Err(rule(ErrorCode::TeamMembersOnly, "team_only"));
         }
-        let kind = input.kind.as_deref().map(str::trim).unwrap_or("service");
-        if !ACTIVITY_KINDS.contains(&kind) {
-            return Err(rule(ErrorCode::InvalidCategory, "kind"));
-        }
+        let kind = match input.kind.as_deref().map(str::trim) {
+            None => ActivityKind::Service,
+            Some(raw) => ActivityKind::parse(raw).ok_or_else(|| rule(ErrorCode::InvalidCategory, "kind"))?,
+        };
         let (point, geofence_m) = place_of(input)?;
         let positions = checked_positions(input)?;
         let skills = required_skills(&input.required_skills)?;
@@ -634,9 +652,14 @@ impl Services {
         let holders = activities::holders(&mut tx, id)
             .await
             .doing("finding who is signed up")?;
-        activities::notify(&mut tx, &holders, ("activity_changed", id, &detail), self.now())
-            .await
-            .doing("notifying")?;
+        activities::notify(
+            &mut tx,
+            &holders,
+            (NotificationKind::ActivityChanged, id, &detail),
+            self.now(),
+        )
+        .await
+        .doing("notifying")?;
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "activity",
@@ -671,9 +694,14 @@ impl Services {
             .await
             .doing("cancelling the activity")?
             .ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
-        activities::notify(&mut tx, &holders, ("activity_cancelled", id, reason), self.now())
-            .await
-            .doing("notifying")?;
+        activities::notify(
+            &mut tx,
+            &holders,
+            (NotificationKind::ActivityCancelled, id, reason),
+            self.now(),
+        )
+        .await
+        .doing("notifying")?;
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "activity",
@@ -913,32 +941,22 @@ impl Services {
         if let Some(replayed) = replayed_signup(&mut tx, account, retry).await? {
             return Ok(replayed);
         }
-        let activity = signup_allowed(&mut tx, &registration, activity_id, request, now).await?;
+        let (_, admission) = admitted(&mut tx, &registration, activity_id, request, now).await?;
         let chosen = chosen_position(&positions, request.position_id)?;
-        let (existing, overlapping) =
-            activities::standing(&mut tx, volunteer, activity_id, activity.starts_at, activity.ends_at)
-                .await
-                .doing("reading the volunteer's sign-ups")?;
-        if existing.is_some_and(|state| matches!(state.as_str(), "pending" | "confirmed" | "waitlisted" | "attended")) {
-            return Err(ServiceError::rule(ErrorCode::AlreadySignedUp));
-        }
-        if overlapping {
-            return Err(ServiceError::rule(ErrorCode::SignupOverlap));
-        }
-        let (state, position, seq) = if activity.requires_approval == 1 {
+        let (state, position, seq) = if admission == Admission::Apply {
             // An application holds no place (quality bar S2): the place is taken on approval.
-            ("pending", None, None)
+            (SignupState::Pending, None, None)
         } else {
             if let Some(position) = chosen {
                 take_position_place(&mut tx, activity_id, position).await?;
             }
             match place_or_wait(&mut tx, activity_id).await? {
-                Some(Placed::Place) => ("confirmed", None, None),
+                Some(Placed::Place) => (SignupState::Confirmed, None, None),
                 Some(Placed::Waiting { .. }) | None if chosen.is_some() => {
                     // Positions add up to the activity's places: taking one leaves one here too.
                     return Err(ServiceError::Internal(anyhow::anyhow!("positions and places disagree")));
                 }
-                Some(Placed::Waiting { position, seq }) => ("waitlisted", Some(position), Some(seq)),
+                Some(Placed::Waiting { position, seq }) => (SignupState::Waitlisted, Some(position), Some(seq)),
                 // Dropping the transaction writes nothing: a full activity costs no commit.
                 None => return Err(ServiceError::rule(ErrorCode::ActivityFull)),
             }
@@ -949,7 +967,7 @@ impl Services {
         let answer = SignupAnswer {
             id,
             activity_id,
-            state: state.to_owned(),
+            state,
             waitlist_position: position,
         };
         if let Some((key, hash)) = retry {
@@ -984,7 +1002,7 @@ impl Services {
         else {
             return Ok(());
         };
-        activities::move_signup(tx, next, "waitlisted", "confirmed", now)
+        activities::move_signup(tx, next, SignupState::Waitlisted, SignupState::Confirmed, now)
             .await
             .doing("promoting")?;
         activities::give_back_waitlist_place(tx, activity.id)
@@ -1007,7 +1025,7 @@ impl Services {
         &self,
         actor: &Actor,
         signup_id: i64,
-        approve: bool,
+        verdict: Verdict,
         reason: &str,
     ) -> ServiceResult<SignupAnswer> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
@@ -1019,18 +1037,21 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         let (activity, target) = crate::attendance::run_by(&mut tx, actor, signup.activity_id).await?;
         let reason = reason.trim();
-        if !approve && reason.is_empty() {
+        if !verdict.approves() && reason.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));
         }
-        let to = if approve { "confirmed" } else { "rejected" };
-        if !activities::move_signup(&mut tx, signup_id, "pending", to, now)
+        let to = signup.state.after(match verdict {
+            Verdict::Approve => SignupEvent::Approve,
+            Verdict::Refuse => SignupEvent::Reject,
+        })?;
+        if !activities::move_signup(&mut tx, signup_id, signup.state, to, now)
             .await
             .doing("deciding")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         // Approval takes the place (of the position too); a full activity refuses it, unchanged.
-        if approve {
+        if verdict.approves() {
             if let Some(position) = signup.position_id {
                 take_position_place(&mut tx, activity.id, position).await?;
             }
@@ -1062,7 +1083,7 @@ impl Services {
         Ok(SignupAnswer {
             id: signup_id,
             activity_id: activity.id,
-            state: to.to_owned(),
+            state: to,
             waitlist_position: None,
         })
     }
@@ -1092,32 +1113,32 @@ impl Services {
         if now >= activity.starts_at {
             return Err(ServiceError::rule(ErrorCode::OutsideSignupWindow));
         }
-        if !activities::move_signup(&mut tx, signup_id, &signup.state, "cancelled", now)
+        let cancelled = signup.state.after(SignupEvent::Cancel)?;
+        if !activities::move_signup(&mut tx, signup_id, signup.state, cancelled, now)
             .await
             .doing("cancelling")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
-        match signup.state.as_str() {
-            "confirmed" => self.free_place(&mut tx, &activity, &signup).await?,
-            // An application held no place.
-            "pending" => {}
-            "waitlisted" => activities::give_back_waitlist_place(&mut tx, activity.id)
+        match signup.state {
+            SignupState::Confirmed => self.free_place(&mut tx, &activity, &signup).await?,
+            SignupState::Waitlisted => activities::give_back_waitlist_place(&mut tx, activity.id)
                 .await
                 .doing("leaving the list")?,
-            _ => return Err(rule(ErrorCode::InvalidTransition, "state")),
+            // An application held no place; nothing else could be cancelled.
+            _ => {}
         }
         tx.commit().await.doing("committing the cancellation")?;
         Ok(SignupAnswer {
             id: signup_id,
             activity_id: activity.id,
-            state: "cancelled".to_owned(),
+            state: cancelled,
             waitlist_position: None,
         })
     }
 
     /// An activity's counters and its sign-ups per state (the storm tests compare them).
-    pub async fn signup_counts(&self, activity: i64) -> ServiceResult<(i64, i64, Vec<(String, i64)>)> {
+    pub async fn signup_counts(&self, activity: i64) -> ServiceResult<(i64, i64, Vec<(SignupState, i64)>)> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let row = activities::find(&mut tx, activity)
             .await

@@ -9,6 +9,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::CHINA;
 use hongmajia_domain::hours::hours_text;
+use hongmajia_domain::record::{FlagKind, FlagState, RecordSource};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::Tx;
 use hongmajia_store::records::{self, NewFlag};
@@ -20,12 +21,14 @@ use utoipa::ToSchema;
 pub struct AnomalyFlag {
     pub id: i64,
     /// `no_checkin`, `two_places`, `long_day` or `bulk_backfill`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: FlagKind,
     pub record_id: i64,
     pub region_code: String,
     pub volunteer_id: i64,
     pub detail: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: FlagState,
     pub resolved_by: Option<String>,
     pub resolution_note: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -54,14 +57,14 @@ impl Services {
         let Some(r) = records::record(tx, record_id).await.doing("reading the record")? else {
             return Ok(());
         };
-        if matches!(r.state.as_str(), "rejected" | "revoked") {
+        if r.state.is_void() {
             return Ok(());
         }
         let activity = crate::attendance::find_activity(tx, r.activity_id).await?;
         let now = self.now();
-        let mut raised: Vec<(&str, String)> = Vec::new();
-        if matches!(r.source.as_str(), "reported" | "backfill") {
-            raised.push(("no_checkin", format!("{} ({})", hours_text(r.minutes), r.source)));
+        let mut raised: Vec<(FlagKind, String)> = Vec::new();
+        if r.source.is_entered() {
+            raised.push((FlagKind::NoCheckin, format!("{} ({})", hours_text(r.minutes), r.source)));
         }
         let others = records::overlapping_records(
             tx,
@@ -72,7 +75,10 @@ impl Services {
         .await
         .doing("looking for overlapping records")?;
         if others > 0 && r.minutes > 0 {
-            raised.push(("two_places", format!("{others} other record(s) at the same time")));
+            raised.push((
+                FlagKind::TwoPlaces,
+                format!("{others} other record(s) at the same time"),
+            ));
         }
         let day = activity.starts_at.to_offset(CHINA).date();
         // Stored times are UTC, and SQLite compares them as text: bind UTC too.
@@ -84,15 +90,15 @@ impl Services {
             .await
             .doing("adding up the day")?;
         if in_day > self.settings.max_daily_minutes {
-            raised.push(("long_day", format!("{day}: {} h", hours_text(in_day))));
+            raised.push((FlagKind::LongDay, format!("{day}: {} h", hours_text(in_day))));
         }
-        if let (Some(account), "backfill") = (r.entered_by, r.source.as_str()) {
+        if let (Some(account), RecordSource::Backfill) = (r.entered_by, r.source) {
             let entered = records::backfills_entered_since(tx, account, now - Duration::days(1))
                 .await
                 .doing("counting backfills")?;
             if entered > self.settings.backfills_per_day {
                 raised.push((
-                    "bulk_backfill",
+                    FlagKind::BulkBackfill,
                     format!("{entered} backfills in 24 h by account {account}"),
                 ));
             }

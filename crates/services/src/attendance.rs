@@ -10,8 +10,10 @@ use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::activity::{SignupEvent, SignupState};
 use hongmajia_domain::attendance::{distance_m, valid_position, within_checkin_window};
 use hongmajia_domain::hours::{CountingRule, minutes_present};
+use hongmajia_domain::record::{RecordSource, RecordState};
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
 use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target, TeamId};
 use hongmajia_store::records::{self, CheckIn, NewRecord, Version};
@@ -88,7 +90,8 @@ pub struct RosterLine {
     pub volunteer_id: i64,
     pub name: String,
     pub code: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: SignupState,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub checked_in_at: Option<OffsetDateTime>,
@@ -98,7 +101,8 @@ pub struct RosterLine {
     pub checked_out_at: Option<OffsetDateTime>,
     pub check_out_method: Option<String>,
     pub record_id: Option<i64>,
-    pub record_state: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub record_state: Option<RecordState>,
     pub minutes: Option<i64>,
 }
 
@@ -162,7 +166,7 @@ impl AttendanceView {
             checked_out_at: row.checked_out_at,
             check_out_method: row.check_out_method,
             distance_m: row.distance_m,
-            inside_geofence: row.inside_geofence.map(|v| v == 1),
+            inside_geofence: row.inside_geofence,
             record_id: record.map(|r| r.0),
             minutes: record.map(|r| r.1),
         }
@@ -354,13 +358,13 @@ impl Services {
         position: Option<(f64, f64)>,
     ) -> ServiceResult<AttendanceView> {
         let now = self.now();
-        if activity.state != "published" {
+        if !activity.state.is_open() {
             return Err(ServiceError::rule(ErrorCode::NotFound));
         }
         let signup = activities::signup_of(tx, activity.id, volunteer)
             .await
             .doing("reading the sign-up")?
-            .filter(|s| matches!(s.state.as_str(), "confirmed" | "attended"))
+            .filter(|s| s.state.may_attend())
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotSignedUp))?;
         let existing = records::attendance(tx, signup.id).await.doing("reading attendance")?;
         match (direction, existing) {
@@ -387,7 +391,8 @@ impl Services {
                         ServiceError::Internal(anyhow::Error::new(error).context("checking in"))
                     });
                 }
-                activities::move_signup(tx, signup.id, "confirmed", "attended", now)
+                let attended = signup.state.after(SignupEvent::Attend)?;
+                activities::move_signup(tx, signup.id, signup.state, attended, now)
                     .await
                     .doing("marking the sign-up attended")?;
                 let stored = records::attendance(tx, signup.id).await.doing("reading attendance")?;
@@ -402,7 +407,7 @@ impl Services {
                 let present = minutes_present(open.checked_in_at, now, activity.starts_at, activity.ends_at);
                 let minutes = counting_rule(activity).credited_minutes(present, duration_minutes(activity));
                 let record = self
-                    .new_record(tx, activity, volunteer, ("checkin", "pending", minutes), "check-out")
+                    .new_record(tx, activity, volunteer, (RecordSource::Checkin, minutes), "check-out")
                     .await?;
                 let stored = records::attendance(tx, signup.id).await.doing("reading attendance")?;
                 let stored = stored.ok_or_else(|| anyhow::anyhow!("the check-in vanished"))?;
@@ -461,22 +466,23 @@ impl Services {
             tx,
             &activity,
             volunteer,
-            ("makeup", "pending", minutes),
+            (RecordSource::Makeup, minutes),
             "check-out missing",
         )
         .await?;
         Ok(())
     }
 
-    /// A new record with its first version; `requested_by` names what made it.
+    /// A new pending record with its first version; `reason` names what made it.
     pub(crate) async fn new_record(
         &self,
         tx: &mut Tx,
         activity: &activities::ActivityRow,
         volunteer: i64,
-        (source, state, minutes): (&str, &str, i64),
+        (source, minutes): (RecordSource, i64),
         reason: &str,
     ) -> ServiceResult<i64> {
+        let state = RecordState::Pending;
         let id = new_id();
         let row = NewRecord {
             id,
@@ -519,6 +525,7 @@ impl Services {
         Ok(rows
             .into_iter()
             .map(|r| RosterLine {
+                record_state: r.record_state(),
                 signup_id: r.signup_id,
                 volunteer_id: r.volunteer_id,
                 name: r.name,
@@ -529,7 +536,6 @@ impl Services {
                 checked_out_at: r.checked_out_at,
                 check_out_method: r.check_out_method,
                 record_id: r.record_id,
-                record_state: r.record_state,
                 minutes: r.minutes,
             })
             .collect())

@@ -4,9 +4,11 @@
 
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::certificate::CertificateNumber;
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::person::mask_name;
+use hongmajia_domain::record::RecordState;
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel};
 use hongmajia_pdf::{Certificate, CertificateFont, Line};
 use hongmajia_store::{Tx, records, sites, volunteers};
@@ -97,7 +99,7 @@ impl Services {
             .await
             .doing("reading the records")?
             .into_iter()
-            .filter(|r| r.state == "confirmed")
+            .filter(|r| r.state.counts())
             .map(|r| (r.id, r.version, r.minutes))
             .collect();
         let total: i64 = lines.iter().map(|l| l.2).sum();
@@ -142,17 +144,17 @@ impl Services {
         drop(tx);
         let by_id: std::collections::HashMap<i64, &records::RecordLine> = all.iter().map(|r| (r.id, r)).collect();
         let (mut services, mut trainings) = (Vec::new(), Vec::new());
-        for (record_id, _, minutes, _, _) in &certified {
-            let Some(r) = by_id.get(record_id) else {
+        for certified_line in &certified {
+            let Some(r) = by_id.get(&certified_line.record_id) else {
                 continue;
             };
             let line = Line {
                 title: r.activity_title.clone(),
                 date: china_date(r.starts_at),
-                hours: hours_text(*minutes),
+                hours: hours_text(certified_line.minutes),
                 organizer: r.organizer.clone(),
             };
-            if r.activity_kind == "training" {
+            if r.activity_kind == ActivityKind::Training {
                 trainings.push(line);
             } else {
                 services.push(line);
@@ -188,8 +190,11 @@ impl Services {
         let lines = records::certificate_lines(&mut tx, number.as_str())
             .await
             .doing("reading the lines")?;
-        let revoked = lines.iter().filter(|l| l.3 == "revoked").count() as i64;
-        let corrected = lines.iter().filter(|l| l.3 != "revoked" && l.4 != l.1).count() as i64;
+        let revoked = lines.iter().filter(|l| l.state_now == RecordState::Revoked).count() as i64;
+        let corrected = lines
+            .iter()
+            .filter(|l| l.state_now != RecordState::Revoked && l.version_now != l.version)
+            .count() as i64;
         Ok(Verification {
             certificate_number: certificate.certificate_number,
             holder: mask_name(&volunteer.name),

@@ -237,9 +237,9 @@ impl Services {
                 .map(|t| {
                     vec![
                         t.name.clone(),
-                        t.kind.clone(),
+                        t.kind.to_string(),
                         t.specialty.clone(),
-                        t.state.clone(),
+                        t.state.to_string(),
                         t.region_code.clone(),
                         t.categories.clone(),
                     ]

@@ -12,6 +12,7 @@ use crate::auth::hash_password;
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::role::GrantState;
 use hongmajia_domain::role::may_grant;
 use hongmajia_domain::{
     AccountId, Action, Actor, Decision, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target, can,
@@ -43,7 +44,8 @@ pub struct GrantView {
     pub region_code: String,
     pub region_name: String,
     /// `pending` until its holder accepts (`accepted`) or refuses (`refused`).
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: GrantState,
     /// How the audit log names the granter.
     pub granted_by: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -360,7 +362,7 @@ impl Services {
         authorize(actor, Action::AccountGrant, &Target::in_region(region.clone()))?;
         refuse_unless_above(actor, role, &region)?;
         let mut tx = self.db.begin().await.doing("starting the withdrawal")?;
-        if !grants::decide(&mut tx, grant.id, "withdrawn", None, self.now())
+        if !grants::decide(&mut tx, grant.id, GrantState::Withdrawn, None, self.now())
             .await
             .doing("withdrawing the grant")?
         {
@@ -442,7 +444,7 @@ impl Services {
         accounts::insert_role(&mut tx, id.0, role.as_str(), Some(region.as_str()), self.now())
             .await
             .unique_or(ErrorCode::RoleExists, "role", "adding the role")?;
-        if !grants::decide(&mut tx, grant.id, "accepted", Some(id.0), self.now())
+        if !grants::decide(&mut tx, grant.id, GrantState::Accepted, Some(id.0), self.now())
             .await
             .doing("settling the grant")?
         {
@@ -451,7 +453,7 @@ impl Services {
         sessions::revoke_all(&mut tx, id.0, session, self.now())
             .await
             .doing("ending the other sessions")?;
-        let settled = self.record_answer(&mut tx, actor, &grant, "accepted").await?;
+        let settled = self.record_answer(&mut tx, actor, &grant, GrantState::Accepted).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the acceptance")
             .await?;
         Ok(settled)
@@ -465,28 +467,28 @@ impl Services {
         authorize(actor, Action::GrantDecide, &Target::owned_by(id))?;
         let grant = self.own_pending_grant(id, grant_id).await?;
         let mut tx = self.db.begin().await.doing("starting the refusal")?;
-        if !grants::decide(&mut tx, grant.id, "refused", Some(id.0), self.now())
+        if !grants::decide(&mut tx, grant.id, GrantState::Refused, Some(id.0), self.now())
             .await
             .doing("settling the grant")?
         {
             return Err(ServiceError::rule(ErrorCode::InvalidTransition));
         }
-        let settled = self.record_answer(&mut tx, actor, &grant, "refused").await?;
+        let settled = self.record_answer(&mut tx, actor, &grant, GrantState::Refused).await?;
         tx.commit().await.doing("committing the refusal")?;
         Ok(settled)
     }
 
-    /// Audits the holder's answer (`verb`) to a grant and reads the grant back as it now is.
+    /// Audits the holder's answer to a grant and reads the grant back as it now is.
     async fn record_answer(
         &self,
         tx: &mut Tx,
         actor: &Actor,
         grant: &grants::GrantRow,
-        verb: &str,
+        answer: GrantState,
     ) -> ServiceResult<GrantView> {
         let region = parse_code(&grant.region_code, "region_code")?;
         let summary = format!(
-            "{verb} {} in {region} granted by {}",
+            "{answer} {} in {region} granted by {}",
             grant.role, grant.granted_by_label
         );
         let step = (Action::GrantDecide, grant.id);
@@ -508,9 +510,9 @@ impl Services {
             .doing("finding the grant")?
             .filter(|g| g.phone_lookup == phone)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        match grant.state.as_str() {
-            "pending" if self.is_live(&grant) => Ok(grant),
-            "pending" | "withdrawn" => Err(ServiceError::rule(ErrorCode::GrantLapsed)),
+        match grant.state {
+            GrantState::Pending if self.is_live(&grant) => Ok(grant),
+            GrantState::Pending | GrantState::Withdrawn => Err(ServiceError::rule(ErrorCode::GrantLapsed)),
             _ => Err(ServiceError::rule(ErrorCode::InvalidTransition)),
         }
     }

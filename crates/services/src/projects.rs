@@ -43,7 +43,8 @@ pub struct Project {
     pub description: String,
     pub starts_on: String,
     pub ends_on: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: ProjectState,
     pub state_reason: Option<String>,
 }
 
@@ -94,7 +95,7 @@ impl Services {
                     .await
                     .doing("finding the team")?
                     .ok_or_else(|| rule(ErrorCode::NotFound, "team_id"))?;
-                if row.state != "active" {
+                if !row.state.is_active() {
                     return Err(rule(ErrorCode::TeamNotActive, "team_id"));
                 }
                 (row.site_id, Some(team))
@@ -173,7 +174,7 @@ impl Services {
         let project = self.load_project(&mut tx, id).await?;
         let target = project.target()?;
         authorize(actor, Action::ProjectView, &target)?;
-        let public = matches!(project.state.as_str(), "published" | "closed");
+        let public = project.state.was_published();
         if !public && can(actor, Action::ProjectEdit, &target) != Decision::Allow {
             return Err(ServiceError::rule(ErrorCode::NotFound));
         }
@@ -203,18 +204,11 @@ impl Services {
         if event == ProjectEvent::Return && reason.is_none() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));
         }
-        let from = ProjectState::parse(&project.state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
+        let from = project.state;
         let to = from.after(event)?;
-        if !transition::move_state(
-            &mut tx,
-            Lifecycle::Projects,
-            id,
-            (from.as_str(), to.as_str()),
-            reason,
-            self.now(),
-        )
-        .await
-        .doing("changing the project")?
+        if !transition::move_state(&mut tx, Lifecycle::Projects(from, to), id, reason, self.now())
+            .await
+            .doing("changing the project")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
@@ -226,8 +220,8 @@ impl Services {
             summary: format!(
                 "project {}: {} → {}{}",
                 project.title,
-                from.as_str(),
-                to.as_str(),
+                from,
+                to,
                 reason.map(|r| format!(" ({r})")).unwrap_or_default()
             ),
         };
@@ -241,16 +235,17 @@ impl Services {
     pub async fn projects(&self, actor: &Actor, region: &str, state: &str, page: u32) -> ServiceResult<Vec<Project>> {
         let region = RegionCode::parse(region).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
         authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
-        if !state.is_empty() && ProjectState::parse(state).is_none() {
-            return Err(rule(ErrorCode::InvalidQuery, "state"));
-        }
+        let state = match state {
+            "" => None,
+            named => Some(ProjectState::parse(named).ok_or_else(|| rule(ErrorCode::InvalidQuery, "state"))?),
+        };
         let offset = (i64::from(page.max(1)) - 1) * 100;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let rows = projects::in_scope(&mut tx, region.scope_prefix(), state, 100, offset)
             .await
             .doing("listing projects")?;
         let visible = rows.into_iter().map(Project::from_row).filter(|p| {
-            matches!(p.state.as_str(), "published" | "closed")
+            p.state.was_published()
                 || p.target()
                     .is_ok_and(|t| can(actor, Action::ProjectEdit, &t) == Decision::Allow)
         });

@@ -7,8 +7,10 @@ use crate::attendance::{duration_minutes, find_activity, run_by, run_target};
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
+use hongmajia_domain::record::{CorrectionState, RecordEvent, RecordSource, RecordState, Verdict};
 use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
@@ -37,6 +39,12 @@ pub struct DecisionInput {
     pub note: String,
 }
 
+impl DecisionInput {
+    pub const fn verdict(&self) -> Verdict {
+        Verdict::from_approval(self.approve)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionInput {
@@ -48,7 +56,8 @@ pub struct CorrectionInput {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     pub version: i64,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: RecordState,
     pub minutes: i64,
     pub hours: String,
     pub reason: String,
@@ -64,14 +73,17 @@ pub struct RecordView {
     pub id: i64,
     pub activity_id: i64,
     pub activity_title: String,
-    pub activity_kind: String,
+    #[schema(value_type = String)]
+    pub activity_kind: ActivityKind,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub starts_at: OffsetDateTime,
     pub organizer: String,
     /// `checkin`, `makeup`, `reported` or `backfill` (shown as backfilled everywhere).
-    pub source: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub source: RecordSource,
+    #[schema(value_type = String)]
+    pub state: RecordState,
     pub minutes: i64,
     pub hours: String,
     pub versions: Vec<VersionView>,
@@ -97,7 +109,8 @@ pub struct CorrectionView {
     pub volunteer_id: i64,
     pub minutes: i64,
     pub reason: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: CorrectionState,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
 }
@@ -148,8 +161,10 @@ pub struct RecordSummary {
     pub id: i64,
     pub volunteer_id: i64,
     pub activity_id: i64,
-    pub source: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub source: RecordSource,
+    #[schema(value_type = String)]
+    pub state: RecordState,
     pub minutes: i64,
     pub hours: String,
     pub version: i64,
@@ -263,7 +278,7 @@ impl Services {
         tx: &mut Tx,
         actor: &Actor,
         record_row: &RecordRow,
-        (state, minutes, reason): (&str, i64, &str),
+        (state, minutes, reason): (RecordState, i64, &str),
         (action, region, summary): (Action, Option<&RegionCode>, String),
     ) -> ServiceResult<RecordSummary> {
         let version = Version {
@@ -298,9 +313,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the confirmation")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
-        if record_row.state != "pending" {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
+        let confirmed = record_row.state.after(RecordEvent::Confirm)?;
         let (minutes, reason) = match input.minutes {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
@@ -317,7 +330,7 @@ impl Services {
         );
         let step = (Action::ActivityRun, target.region.as_ref(), summary);
         let stored = self
-            .decide_version(&mut tx, actor, &record_row, ("confirmed", minutes, &reason), step)
+            .decide_version(&mut tx, actor, &record_row, (confirmed, minutes, &reason), step)
             .await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
@@ -329,9 +342,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
-        if record_row.state != "pending" {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
+        let rejected = record_row.state.after(RecordEvent::Reject)?;
         let reason = reason_of(reason, "reason")?;
         let summary = format!("rejected the record of volunteer {}: {reason}", record_row.volunteer_id);
         let step = (Action::ActivityRun, target.region.as_ref(), summary);
@@ -340,7 +351,7 @@ impl Services {
                 &mut tx,
                 actor,
                 &record_row,
-                ("rejected", record_row.minutes, &reason),
+                (rejected, record_row.minutes, &reason),
                 step,
             )
             .await?;
@@ -360,9 +371,7 @@ impl Services {
         let record_row = Some(find_record(&mut tx, record_id).await?)
             .filter(|r| r.volunteer_id == volunteer.id)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        if record_row.state != "confirmed" {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
+        record_row.state.after(RecordEvent::Correct)?;
         let activity = find_activity(&mut tx, record_row.activity_id).await?;
         let view = self
             .file_request(&mut tx, actor, (&activity, volunteer.id, Some(record_id)), input)
@@ -449,19 +458,20 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         let (activity, target) = run_by(&mut tx, actor, request.activity_id).await?;
         let note = input.note.trim();
-        if !input.approve && note.is_empty() {
+        let verdict = input.verdict();
+        if !verdict.approves() && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
         }
-        if !records::decide_correction(&mut tx, request_id, input.approve, (actor.label(), note), self.now())
+        if !records::decide_correction(&mut tx, request_id, verdict, (actor.label(), note), self.now())
             .await
             .doing("deciding")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
-        if input.approve {
+        if verdict.approves() {
             self.apply_correction(&mut tx, actor, &request, &activity).await?;
         }
-        let word = if input.approve { "approved" } else { "denied" };
+        let word = verdict.correction().as_str();
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "correction_request",
@@ -489,7 +499,7 @@ impl Services {
         activity: &activities::ActivityRow,
     ) -> ServiceResult<()> {
         let version = Version {
-            state: "confirmed",
+            state: RecordState::Confirmed,
             minutes: request.minutes,
             reason: &request.reason,
             requested_by: &request.requested_by,
@@ -509,8 +519,8 @@ impl Services {
                     volunteer_id: request.volunteer_id,
                     activity_id: activity.id,
                     region_code: &activity.region_code,
-                    source: "reported",
-                    state: "confirmed",
+                    source: RecordSource::Reported,
+                    state: RecordState::Confirmed,
                     minutes: request.minutes,
                     evidence_id: None,
                     entered_by: None,
@@ -578,15 +588,15 @@ impl Services {
             volunteer_id: input.volunteer_id,
             activity_id: activity.id,
             region_code: &activity.region_code,
-            source: "backfill",
-            state: "awaiting_second",
+            source: RecordSource::Backfill,
+            state: RecordState::AwaitingSecond,
             minutes,
             evidence_id: Some(evidence_id),
             entered_by: actor.account_id().map(|a| a.0),
             at: self.now(),
         };
         let first = Version {
-            state: "awaiting_second",
+            state: RecordState::AwaitingSecond,
             minutes,
             reason: &reason,
             requested_by: actor.label(),
@@ -631,9 +641,11 @@ impl Services {
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
         let above = region.parent().unwrap_or(region);
         authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
-        if record_row.state != "awaiting_second" {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
+        let verdict = input.verdict();
+        let state = record_row.state.after(match verdict {
+            Verdict::Approve => RecordEvent::Approve,
+            Verdict::Refuse => RecordEvent::Refuse,
+        })?;
         // Two persons, not two accounts: a second account of the one who entered it is no
         // second approver (decisions.md D2).
         if let (Some(entered), Some(approver)) = (record_row.entered_by, actor.account_id())
@@ -642,14 +654,10 @@ impl Services {
             return Err(ServiceError::rule(ErrorCode::SameApprover));
         }
         let note = input.note.trim();
-        if !input.approve && note.is_empty() {
+        if !verdict.approves() && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
         }
-        let (state, verb) = if input.approve {
-            ("confirmed", "approved")
-        } else {
-            ("rejected", "refused")
-        };
+        let verb = if verdict.approves() { "approved" } else { "refused" };
         let reason = if note.is_empty() { "second approval" } else { note };
         let summary = format!(
             "{verb} the backfill of {} for volunteer {}",
@@ -672,9 +680,7 @@ impl Services {
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
-        if record_row.state != "confirmed" {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
+        let revoked = record_row.state.after(RecordEvent::Revoke)?;
         let reason = reason_of(reason, "reason")?;
         let summary = format!(
             "revoked {} of volunteer {}: {reason}",
@@ -687,7 +693,7 @@ impl Services {
                 &mut tx,
                 actor,
                 &record_row,
-                ("revoked", record_row.minutes, &reason),
+                (revoked, record_row.minutes, &reason),
                 step,
             )
             .await?;

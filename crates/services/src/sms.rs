@@ -7,6 +7,7 @@ use crate::auth::{NewSession, SessionKind};
 use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services};
+use hongmajia_domain::queue::SmsState;
 use hongmajia_domain::{AccountId, ErrorCode, Phone, Role};
 use hongmajia_store::{accounts, new_id, sms};
 use std::future::Future;
@@ -98,7 +99,7 @@ pub struct OutboxMessage {
     pub id: i64,
     pub phone: String,
     pub message: String,
-    pub state: String,
+    pub state: SmsState,
     pub attempts: i64,
     pub last_error: Option<String>,
 }
@@ -179,7 +180,7 @@ impl Services {
             let mut tx = self.db.read().await.doing("starting a read")?;
             sms::find(&mut tx, outbox_id).await.doing("reading the message")?
         };
-        let Some(row) = row.filter(|r| r.state == "queued") else {
+        let Some(row) = row.filter(|r| r.state == SmsState::Queued) else {
             return Ok(());
         };
         let Some(gateway) = self.sms.as_deref() else {
@@ -190,9 +191,9 @@ impl Services {
         let outcome = gateway.send(&phone, &message).await;
         let now = self.now();
         let (state, error) = match &outcome {
-            Ok(()) => ("sent", None),
-            Err(_) if row.attempts + 1 >= MAX_ATTEMPTS => ("failed", outcome.as_ref().err()),
-            Err(_) => ("queued", outcome.as_ref().err()),
+            Ok(()) => (SmsState::Sent, None),
+            Err(_) if row.attempts + 1 >= MAX_ATTEMPTS => (SmsState::Failed, outcome.as_ref().err()),
+            Err(_) => (SmsState::Queued, outcome.as_ref().err()),
         };
         if let Some(reason) = error {
             tracing::warn!(event = "sms_not_sent", outbox = row.id, phone = %row.phone_masked, reason = %reason);
@@ -337,7 +338,7 @@ impl Services {
     }
 
     /// Every outbox row's state and gateway, for tests of delivery and the outbox's truth.
-    pub async fn outbox_states(&self) -> ServiceResult<Vec<(i64, String, i64, Option<String>)>> {
+    pub async fn outbox_states(&self) -> ServiceResult<Vec<(i64, SmsState, i64, Option<String>)>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let rows = sms::recent(&mut tx, 1000).await.doing("reading the outbox")?;
         Ok(rows

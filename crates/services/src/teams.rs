@@ -7,6 +7,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::team::{MembershipEvent, MembershipState, TeamEvent, TeamKind, TeamRole, TeamState};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
+use hongmajia_store::teams::Membership;
 use hongmajia_store::transition::{self, Lifecycle};
 use hongmajia_store::{Tx, new_id, sites, teams, volunteers};
 use serde::{Deserialize, Serialize};
@@ -38,11 +39,13 @@ pub struct Team {
     pub site_id: i64,
     pub region_code: String,
     pub name: String,
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: TeamKind,
     pub specialty: String,
     pub categories: Vec<String>,
     pub description: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: TeamState,
     pub state_reason: Option<String>,
     #[serde(skip)]
     applied_by: Option<i64>,
@@ -53,7 +56,8 @@ pub struct Team {
 pub struct Invitation {
     pub team_id: i64,
     /// `invited`.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: MembershipState,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -61,8 +65,10 @@ pub struct Member {
     pub volunteer_id: i64,
     pub name: String,
     pub code: String,
-    pub role: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub role: TeamRole,
+    #[schema(value_type = String)]
+    pub state: MembershipState,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -106,11 +112,6 @@ impl Team {
         }
     }
 
-    fn state(&self) -> ServiceResult<TeamState> {
-        TeamState::parse(&self.state)
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a stored team state is unknown")))
-    }
-
     fn region(&self) -> ServiceResult<RegionCode> {
         RegionCode::parse(&self.region_code)
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored team has an invalid region: {e}")))
@@ -141,7 +142,7 @@ struct CheckedTeam {
 
 fn check(input: &TeamInput) -> ServiceResult<CheckedTeam> {
     let name = RegionName::parse(&input.name)?;
-    let kind = TeamKind::parse(&input.kind).ok_or_else(|| rule(ErrorCode::InvalidTeamKind, "kind"))?;
+    let kind = TeamKind::from_input(&input.kind).ok_or_else(|| rule(ErrorCode::InvalidTeamKind, "kind"))?;
     let specialty = kind
         .specialty(&input.specialty)
         .ok_or_else(|| rule(ErrorCode::InvalidSpecialty, "specialty"))?;
@@ -212,11 +213,11 @@ impl Services {
             site_id: input.site_id,
             region_code: region.as_str(),
             name: checked.name.as_str(),
-            kind: checked.kind.as_str(),
+            kind: checked.kind,
             specialty: checked.specialty,
             categories: &checked.categories,
             description: &checked.description,
-            state: state.as_str(),
+            state,
             applied_by,
             at: self.now(),
         };
@@ -242,16 +243,13 @@ impl Services {
                 Actor::System => MembershipState::Member,
                 Actor::Account { .. } => MembershipState::Invited,
             };
-            teams::put_membership(
-                &mut tx,
-                id,
-                leader,
-                TeamRole::Leader.as_str(),
-                state.as_str(),
-                self.now(),
-            )
-            .await
-            .doing("adding the leader")?;
+            let leading = Membership {
+                role: TeamRole::Leader,
+                state,
+            };
+            teams::put_membership(&mut tx, id, leader, leading, self.now())
+                .await
+                .doing("adding the leader")?;
         }
         self.audit_team(
             &mut tx,
@@ -280,7 +278,11 @@ impl Services {
         let id = self
             .insert_team(&mut tx, input, &region, TeamState::Applied, Some(account.0))
             .await?;
-        teams::put_membership(&mut tx, id, volunteer, TeamRole::Leader.as_str(), "member", self.now())
+        let leading = Membership {
+            role: TeamRole::Leader,
+            state: MembershipState::Member,
+        };
+        teams::put_membership(&mut tx, id, volunteer, leading, self.now())
             .await
             .doing("adding the applicant as leader")?;
         self.audit_team(
@@ -347,27 +349,18 @@ impl Services {
         if event.needs_reason() && reason.is_none() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));
         }
-        let from = team.state()?;
+        let from = team.state;
         let to = from.after(event)?;
-        if !transition::move_state(
-            &mut tx,
-            Lifecycle::Teams,
-            id,
-            (from.as_str(), to.as_str()),
-            reason,
-            self.now(),
-        )
-        .await
-        .doing("changing the team's state")?
+        if !transition::move_state(&mut tx, Lifecycle::Teams(from, to), id, reason, self.now())
+            .await
+            .doing("changing the team's state")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         let region = team.region()?;
         let summary = format!(
-            "team {}: {} → {}{}",
+            "team {}: {from} → {to}{}",
             team.name,
-            from.as_str(),
-            to.as_str(),
             reason.map(|r| format!(" ({r})")).unwrap_or_default()
         );
         self.audit_team(&mut tx, actor, action, id, &region, summary).await?;
@@ -411,7 +404,7 @@ impl Services {
                     .map(|m| Member {
                         volunteer_id: m.volunteer_id,
                         // An invitee's name is theirs to show, by accepting.
-                        name: if m.state == MembershipState::Invited.as_str() {
+                        name: if m.state == MembershipState::Invited {
                             String::new()
                         } else {
                             m.name
@@ -458,8 +451,8 @@ impl Services {
             .collect();
         for (site_kind, team_kind, n) in rows {
             if let Some(entry) = counts.iter_mut().find(|c| c.site_kind == site_kind) {
-                match team_kind.as_str() {
-                    "professional" => entry.professional = n,
+                match TeamKind::parse(&team_kind) {
+                    Some(TeamKind::Professional) => entry.professional = n,
                     _ => entry.characteristic = n,
                 }
             }
@@ -498,23 +491,26 @@ impl Services {
         let current = teams::membership(&mut tx, team_id, volunteer)
             .await
             .doing("reading the membership")?;
-        let (role, next) = match (event, current) {
-            (None, Some((_, state))) if MembershipState::parse(&state).is_some_and(MembershipState::is_open) => {
+        let next = match (event, current) {
+            (None, Some(current)) if current.state.is_open() => {
                 return Err(ServiceError::rule(ErrorCode::MembershipExists));
             }
             (None, _) => {
-                if !team.state()?.is_active() {
+                if !team.state.is_active() {
                     return Err(ServiceError::rule(ErrorCode::TeamNotActive));
                 }
-                (TeamRole::Member.as_str().to_owned(), MembershipState::Requested)
+                Membership {
+                    role: TeamRole::Member,
+                    state: MembershipState::Requested,
+                }
             }
-            (Some(event), Some((role, state))) => {
-                let from = MembershipState::parse(&state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
-                (role, from.after(event)?)
-            }
+            (Some(event), Some(current)) => Membership {
+                role: current.role,
+                state: current.state.after(event)?,
+            },
             (Some(_), None) => return Err(ServiceError::rule(ErrorCode::NotFound)),
         };
-        teams::put_membership(&mut tx, team_id, volunteer, &role, next.as_str(), self.now())
+        teams::put_membership(&mut tx, team_id, volunteer, next, self.now())
             .await
             .doing("storing the membership")?;
         let member = self.member_of(&mut tx, team_id, volunteer).await?;
@@ -532,7 +528,7 @@ impl Services {
         let team = self.load_team(&mut tx, team_id).await?;
         let target = team.target()?;
         authorize(actor, Action::TeamMembersManage, &target)?;
-        if !team.state()?.is_active() {
+        if !team.state.is_active() {
             return Err(ServiceError::rule(ErrorCode::TeamNotActive));
         }
         let volunteer_id = self
@@ -541,19 +537,16 @@ impl Services {
         let current = teams::membership(&mut tx, team_id, volunteer_id)
             .await
             .doing("reading the membership")?;
-        if current.is_some_and(|(_, s)| MembershipState::parse(&s).is_some_and(MembershipState::is_open)) {
+        if current.is_some_and(|m| m.state.is_open()) {
             return Err(ServiceError::rule(ErrorCode::MembershipExists));
         }
-        teams::put_membership(
-            &mut tx,
-            team_id,
-            volunteer_id,
-            TeamRole::Member.as_str(),
-            "invited",
-            self.now(),
-        )
-        .await
-        .doing("storing the invitation")?;
+        let invited = Membership {
+            role: TeamRole::Member,
+            state: MembershipState::Invited,
+        };
+        teams::put_membership(&mut tx, team_id, volunteer_id, invited, self.now())
+            .await
+            .doing("storing the invitation")?;
         let region = team.region()?;
         let summary = format!("invited volunteer {volunteer_id} to team {}", team.name);
         self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
@@ -562,7 +555,7 @@ impl Services {
             .await?;
         Ok(Invitation {
             team_id,
-            state: MembershipState::Invited.as_str().to_owned(),
+            state: MembershipState::Invited,
         })
     }
 
@@ -591,19 +584,18 @@ impl Services {
         let team = self.load_team(&mut tx, team_id).await?;
         let target = team.target()?;
         authorize(actor, Action::TeamMembersManage, &target)?;
-        let (current_role, state) = teams::membership(&mut tx, team_id, volunteer_id)
+        let current = teams::membership(&mut tx, team_id, volunteer_id)
             .await
             .doing("reading the membership")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         // Who leads and who runs the team is the leader's (or the staff's) to change: an admin
         // can neither promote, demote nor remove a leader or an admin.
-        let touches_runners =
-            role.is_some_and(TeamRole::runs_team) || TeamRole::parse(&current_role).is_some_and(TeamRole::runs_team);
+        let touches_runners = role.is_some_and(TeamRole::runs_team) || current.role.runs_team();
         if touches_runners && !leads_or_staff(actor, team_id, &target) {
             tracing::warn!(event = "access_denied", reason = "not_leader", actor = actor.label());
             return Err(ServiceError::rule(ErrorCode::Forbidden));
         }
-        let from = MembershipState::parse(&state).ok_or_else(|| rule(ErrorCode::InvalidTransition, "state"))?;
+        let from = current.state;
         let to = match event {
             Some(event @ (MembershipEvent::Approve | MembershipEvent::Reject | MembershipEvent::Remove)) => {
                 from.after(event)?
@@ -612,17 +604,18 @@ impl Services {
             None if from == MembershipState::Member => from,
             None => return Err(rule(ErrorCode::InvalidTransition, "state")),
         };
-        let role = role.map_or(current_role, |r| r.as_str().to_owned());
-        teams::put_membership(&mut tx, team_id, volunteer_id, &role, to.as_str(), self.now())
-            .await
-            .doing("storing the decision")?;
+        let role = role.unwrap_or(current.role);
+        teams::put_membership(
+            &mut tx,
+            team_id,
+            volunteer_id,
+            Membership { role, state: to },
+            self.now(),
+        )
+        .await
+        .doing("storing the decision")?;
         let region = team.region()?;
-        let summary = format!(
-            "team {} member {volunteer_id}: {} → {} as {role}",
-            team.name,
-            from.as_str(),
-            to.as_str()
-        );
+        let summary = format!("team {} member {volunteer_id}: {from} → {to} as {role}", team.name,);
         self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
             .await?;
         let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
@@ -651,9 +644,12 @@ impl Services {
 pub struct MyMembership {
     pub team_id: i64,
     pub team_name: String,
-    pub team_state: String,
-    pub role: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub team_state: TeamState,
+    #[schema(value_type = String)]
+    pub role: TeamRole,
+    #[schema(value_type = String)]
+    pub state: MembershipState,
 }
 
 /// What a volunteer's team page shows: their memberships, the active teams of their county, and
@@ -698,7 +694,7 @@ impl Services {
             .doing("listing teams")?
             .into_iter()
             .map(Team::from_row)
-            .filter(|t| t.state == TeamState::Active.as_str())
+            .filter(|t| t.state.is_active())
             .collect();
         let mut found = Vec::new();
         for region in &lineage {

@@ -210,10 +210,12 @@ pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>>
          UNION ALL
          SELECT m.role, CAST(NULL AS TEXT), m.team_id FROM team_members m
          JOIN volunteers v ON v.id = m.volunteer_id JOIN teams t ON t.id = m.team_id
-         WHERE v.account_id = $1 AND m.state = 'member' AND t.state = 'active'
+         WHERE v.account_id = $1 AND m.state = $2 AND t.state = $3
          ORDER BY 3, 1"
     )
     .bind(account_id)
+    .bind(hongmajia_domain::team::MembershipState::Member.as_str())
+    .bind(hongmajia_domain::team::TeamState::Active.as_str())
     .fetch_all(conn)
     .await)
 }

@@ -2,15 +2,21 @@
 //! count can never pass the capacity whatever the concurrency; a refused sign-up writes nothing.
 
 use crate::Tx;
-use crate::db::on_tx;
+use crate::db::{decode, on_tx};
+use hongmajia_domain::activity::{ActivityKind, ActivityState, NotificationKind, SignupState};
+use hongmajia_domain::team::MembershipState;
 use time::OffsetDateTime;
+
+/// The sign-up states that hold or await a place, bound where a statement asks for them.
+const LIVE: [SignupState; 3] = [SignupState::Pending, SignupState::Confirmed, SignupState::Waitlisted];
 
 macro_rules! activity_columns {
     () => {
         "id, project_id, region_code, title, address, starts_at, ends_at, signup_opens_at, signup_closes_at,
-         capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only,
-         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason, requires_approval,
-         count_nothing_up_to, count_half_up_to, min_presence_percent, insured, audience_count, required_skills"
+         capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only <> 0 AS team_only,
+         latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason,
+         requires_approval <> 0 AS requires_approval, count_nothing_up_to, count_half_up_to,
+         min_presence_percent, insured <> 0 AS insured, audience_count, required_skills"
     };
 }
 
@@ -30,20 +36,22 @@ pub struct ActivityRow {
     pub waitlist_size: i64,
     pub waitlisted: i64,
     pub risk_notice: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ActivityState,
     pub min_age: i64,
-    pub team_only: i64,
+    pub team_only: bool,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub geofence_m: Option<i64>,
     pub checkin_opens_min: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ActivityKind,
     pub state_reason: Option<String>,
-    pub requires_approval: i64,
+    pub requires_approval: bool,
     pub count_nothing_up_to: i64,
     pub count_half_up_to: i64,
     pub min_presence_percent: i64,
-    pub insured: i64,
+    pub insured: bool,
     pub audience_count: Option<i64>,
     pub required_skills: String,
 }
@@ -67,7 +75,7 @@ pub struct NewActivity<'a> {
     /// The activity's point and the geofence radius around it, when check-in is bound to the place.
     pub point: Option<(f64, f64)>,
     pub geofence_m: Option<i64>,
-    pub kind: &'a str,
+    pub kind: ActivityKind,
     pub requires_approval: bool,
     /// (nothing up to, half an hour up to, least presence in percent)
     pub counting: (i64, i64, i64),
@@ -100,13 +108,12 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
 /// on PostgreSQL another transaction may cancel it between a sign-up's read and this update.
 pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
-        sqlx::query(
-            "UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity AND state = 'published'",
-        )
-        .bind(id)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected())
+        sqlx::query("UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity AND state = $2")
+            .bind(id)
+            .bind(ActivityState::Published.as_str())
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
     })?;
     Ok(done == 1)
 }
@@ -118,10 +125,11 @@ pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE activities SET waitlisted = waitlisted + 1, waitlist_next = waitlist_next + 1
-             WHERE id = $1 AND waitlisted < waitlist_size AND taken >= capacity AND state = 'published'
+             WHERE id = $1 AND waitlisted < waitlist_size AND taken >= capacity AND state = $2
              RETURNING waitlisted, waitlist_next",
         )
         .bind(id)
+        .bind(ActivityState::Published.as_str())
         .fetch_optional(conn)
         .await
     })
@@ -131,9 +139,10 @@ pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i
 pub async fn has_free_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     let free = on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM activities WHERE id = $1 AND taken < capacity AND state = 'published'",
+            "SELECT COUNT(*) FROM activities WHERE id = $1 AND taken < capacity AND state = $2",
         )
         .bind(id)
+        .bind(ActivityState::Published.as_str())
         .fetch_one(conn)
         .await
     })?;
@@ -167,7 +176,8 @@ pub struct SignupRow {
     pub id: i64,
     pub activity_id: i64,
     pub volunteer_id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SignupState,
     pub waitlist_seq: Option<i64>,
     pub position_id: Option<i64>,
 }
@@ -200,7 +210,7 @@ pub async fn put_signup(
     tx: &mut Tx,
     id: i64,
     (activity, volunteer): (i64, i64),
-    (state, waitlist_seq, position): (&str, Option<i64>, Option<i64>),
+    (state, waitlist_seq, position): (SignupState, Option<i64>, Option<i64>),
     at: OffsetDateTime,
 ) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
@@ -214,7 +224,7 @@ pub async fn put_signup(
         .bind(id)
         .bind(activity)
         .bind(volunteer)
-        .bind(state)
+        .bind(state.as_str())
         .bind(waitlist_seq)
         .bind(at)
         .bind(position)
@@ -224,12 +234,18 @@ pub async fn put_signup(
 }
 
 /// Moves a sign-up from `from` to `to`; false when another request moved it first.
-pub async fn move_signup(tx: &mut Tx, id: i64, from: &str, to: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn move_signup(
+    tx: &mut Tx,
+    id: i64,
+    from: SignupState,
+    to: SignupState,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query("UPDATE signups SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
             .bind(id)
-            .bind(from)
-            .bind(to)
+            .bind(from.as_str())
+            .bind(to.as_str())
             .bind(at)
             .execute(conn)
             .await
@@ -242,9 +258,10 @@ pub async fn move_signup(tx: &mut Tx, id: i64, from: &str, to: &str, at: OffsetD
 pub async fn first_waiting(tx: &mut Tx, activity: i64) -> sqlx::Result<Option<i64>> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM signups WHERE activity_id = $1 AND state = 'waitlisted' ORDER BY waitlist_seq, id LIMIT 1",
+            "SELECT id FROM signups WHERE activity_id = $1 AND state = $2 ORDER BY waitlist_seq, id LIMIT 1",
         )
         .bind(activity)
+        .bind(SignupState::Waitlisted.as_str())
         .fetch_optional(conn)
         .await
     })
@@ -259,32 +276,36 @@ pub async fn standing(
     activity: i64,
     starts: OffsetDateTime,
     ends: OffsetDateTime,
-) -> sqlx::Result<(Option<String>, bool)> {
-    on_tx!(tx, |conn| {
+) -> sqlx::Result<(Option<SignupState>, bool)> {
+    let (state, overlapping) = on_tx!(tx, |conn| {
         sqlx::query_as::<_, (Option<String>, i64)>(
             "SELECT (SELECT state FROM signups WHERE activity_id = $2 AND volunteer_id = $1),
                     (SELECT COUNT(*) FROM signups s JOIN activities a ON a.id = s.activity_id
-                     WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ('confirmed', 'pending', 'waitlisted')
+                     WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ($5, $6, $7)
                        AND a.starts_at < $4 AND a.ends_at > $3)",
         )
         .bind(volunteer)
         .bind(activity)
         .bind(starts)
         .bind(ends)
+        .bind(LIVE[0].as_str())
+        .bind(LIVE[1].as_str())
+        .bind(LIVE[2].as_str())
         .fetch_one(conn)
         .await
-        .map(|(state, overlapping)| (state, overlapping > 0))
-    })
+    })?;
+    Ok((state.map(decode).transpose()?, overlapping > 0))
 }
 
 /// Sign-ups of an activity per state, for the checks of its counters.
-pub async fn counts(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<(String, i64)>> {
-    on_tx!(tx, |conn| {
+pub async fn counts(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<(SignupState, i64)>> {
+    let rows = on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, i64)>("SELECT state, COUNT(*) FROM signups WHERE activity_id = $1 GROUP BY state")
             .bind(activity)
             .fetch_all(conn)
             .await
-    })
+    })?;
+    rows.into_iter().map(|(state, n)| Ok((decode(state)?, n))).collect()
 }
 
 /// The stored answer of a request made before with this key.
@@ -331,10 +352,11 @@ pub async fn remember(
 pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND volunteer_id = $2 AND state = 'member'",
+            "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND volunteer_id = $2 AND state = $3",
         )
         .bind(team)
         .bind(volunteer)
+        .bind(MembershipState::Member.as_str())
         .fetch_one(conn)
         .await
         .map(|n| n > 0)
@@ -360,7 +382,7 @@ pub async fn upcoming(
                 activity_columns!(),
                 " FROM (SELECT a.* FROM activities a JOIN projects p ON p.id = a.project_id WHERE ",
                 $where,
-                " a.region_code LIKE $1 || '%' AND a.state = 'published' AND a.ends_at > $3 AND a.starts_at < $6
+                " a.region_code LIKE $1 || '%' AND a.state = $9 AND a.ends_at > $3 AND a.starts_at < $6
                    AND ($2 = '' OR LOWER(a.title) LIKE '%' || $2 || '%' ESCAPE '\\'
                         OR LOWER(a.address) LIKE '%' || $2 || '%' ESCAPE '\\'
                         OR ',' || $5 || ',' LIKE '%,' || p.category || ',%')) AS a
@@ -386,6 +408,7 @@ pub async fn upcoming(
             .bind(until)
             .bind(county)
             .bind(offset)
+            .bind(ActivityState::Published.as_str())
             .fetch_all(conn)
             .await
     })
@@ -409,7 +432,8 @@ pub async fn of_project(tx: &mut Tx, project: i64) -> sqlx::Result<Vec<ActivityR
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OwnSignupRow {
     pub signup_id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SignupState,
     pub activity_id: i64,
     pub title: String,
     pub address: String,
@@ -441,13 +465,14 @@ pub async fn reschedule(
         sqlx::query(
             "UPDATE activities SET starts_at = $2, ends_at = $3, address = $4, updated_at = $5,
                 signup_closes_at = CASE WHEN signup_closes_at > $2 THEN $2 ELSE signup_closes_at END
-             WHERE id = $1 AND state = 'published' AND starts_at > $5",
+             WHERE id = $1 AND state = $6 AND starts_at > $5",
         )
         .bind(id)
         .bind(starts)
         .bind(ends)
         .bind(address)
         .bind(at)
+        .bind(ActivityState::Published.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -460,12 +485,14 @@ pub async fn reschedule(
 pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<Option<Vec<i64>>> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE activities SET state = 'cancelled', state_reason = $2, updated_at = $3
-             WHERE id = $1 AND state = 'published'",
+            "UPDATE activities SET state = $4, state_reason = $2, updated_at = $3
+             WHERE id = $1 AND state = $5",
         )
         .bind(id)
         .bind(reason)
         .bind(at)
+        .bind(ActivityState::Cancelled.as_str())
+        .bind(ActivityState::Published.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -481,16 +508,20 @@ pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> s
         .fetch_one(conn)
         .await
     })?;
-    let gone = crate::figures::Figures::activity(&kind, audience.unwrap_or(0), -1);
+    let gone = crate::figures::Figures::activity(decode(kind)?, audience.unwrap_or(0), -1);
     crate::figures::bump(tx, &region, &gone).await?;
     let holders = holders(tx, id).await?;
     on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE signups SET state = 'cancelled', updated_at = $2
-             WHERE activity_id = $1 AND state IN ('pending', 'confirmed', 'waitlisted')",
+            "UPDATE signups SET state = $3, updated_at = $2
+             WHERE activity_id = $1 AND state IN ($4, $5, $6)",
         )
         .bind(id)
         .bind(at)
+        .bind(SignupState::Cancelled.as_str())
+        .bind(LIVE[0].as_str())
+        .bind(LIVE[1].as_str())
+        .bind(LIVE[2].as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -502,10 +533,13 @@ pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> s
 pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT volunteer_id FROM signups WHERE activity_id = $1 AND state IN ('pending', 'confirmed', 'waitlisted')
+            "SELECT volunteer_id FROM signups WHERE activity_id = $1 AND state IN ($2, $3, $4)
              ORDER BY volunteer_id",
         )
         .bind(id)
+        .bind(LIVE[0].as_str())
+        .bind(LIVE[1].as_str())
+        .bind(LIVE[2].as_str())
         .fetch_all(conn)
         .await
     })
@@ -515,7 +549,7 @@ pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
 pub async fn notify(
     tx: &mut Tx,
     volunteers: &[i64],
-    (kind, activity, detail): (&str, i64, &str),
+    (kind, activity, detail): (NotificationKind, i64, &str),
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     for volunteer in volunteers {
@@ -526,7 +560,7 @@ pub async fn notify(
             )
             .bind(crate::new_id())
             .bind(volunteer)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(activity)
             .bind(detail)
             .bind(at)
@@ -541,7 +575,8 @@ pub async fn notify(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NotificationRow {
     pub id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: NotificationKind,
     pub activity_id: i64,
     pub title: String,
     pub detail: String,
@@ -634,11 +669,13 @@ pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTim
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE activities SET audience_count = $2, updated_at = $3
-             WHERE id = $1 AND kind = 'lecture' AND state = 'published' AND starts_at <= $3",
+             WHERE id = $1 AND kind = $4 AND state = $5 AND starts_at <= $3",
         )
         .bind(id)
         .bind(audience)
         .bind(at)
+        .bind(ActivityKind::Lecture.as_str())
+        .bind(ActivityState::Published.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -658,15 +695,18 @@ pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTim
 pub async fn mark_no_shows(tx: &mut Tx, since: OffsetDateTime, now: OffsetDateTime) -> sqlx::Result<u64> {
     on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE signups SET state = 'no_show', updated_at = $1
-             WHERE state = 'confirmed'
-               AND activity_id IN (SELECT id FROM activities WHERE ends_at < $1 AND ends_at >= $2 AND state = 'published')
+            "UPDATE signups SET state = $3, updated_at = $1
+             WHERE state = $4
+               AND activity_id IN (SELECT id FROM activities WHERE ends_at < $1 AND ends_at >= $2 AND state = $5)
                AND NOT EXISTS (SELECT 1 FROM attendances t WHERE t.signup_id = signups.id)",
         )
         // Planned with its values (the last week is a sliver of all activities), see `upcoming`.
         .persistent(false)
         .bind(now)
         .bind(since)
+        .bind(SignupState::NoShow.as_str())
+        .bind(SignupState::Confirmed.as_str())
+        .bind(ActivityState::Published.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

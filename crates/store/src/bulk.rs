@@ -6,6 +6,7 @@ use crate::Tx;
 use crate::accounts::StoredPhone;
 use crate::db::on_tx;
 use crate::volunteers::NewVolunteer;
+use hongmajia_domain::team::{MembershipState, TeamRole};
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
@@ -204,8 +205,8 @@ pub async fn insert_members(tx: &mut Tx, team: i64, volunteers: &[i64], at: Offs
             query.push_values(chunk, |mut row, volunteer| {
                 row.push_bind(team)
                     .push_bind(*volunteer)
-                    .push_bind("member")
-                    .push_bind("member")
+                    .push_bind(TeamRole::Member.as_str())
+                    .push_bind(MembershipState::Member.as_str())
                     .push_bind(at)
                     .push_bind(at);
             });

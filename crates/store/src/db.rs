@@ -252,6 +252,14 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 /// since 2024 (40 bits, good for 34 years) above 13 bits that start at a random point per
 /// process, so the server and the CLI do not collide in practice. Within a process ids strictly
 /// increase, so "newest first" can order by id.
+/// Reads a stored text as the enum it names; an unknown one is a decoding error, not a panic.
+pub(crate) fn decode<T>(text: String) -> sqlx::Result<T>
+where
+    T: TryFrom<String, Error = hongmajia_domain::text::UnknownText>,
+{
+    T::try_from(text).map_err(|unknown| sqlx::Error::Decode(Box::new(unknown)))
+}
+
 pub fn new_id() -> i64 {
     static LAST: AtomicI64 = AtomicI64::new(0);
     static LOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();

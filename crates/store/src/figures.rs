@@ -5,8 +5,12 @@
 //! figures from the base tables, for `rollups rebuild [--check]`.
 
 use crate::Tx;
-use crate::db::on_tx;
+use crate::db::{decode, on_tx};
 use hongmajia_domain::RegionCode;
+use hongmajia_domain::activity::{ActivityKind, ActivityState};
+use hongmajia_domain::project::ProjectState;
+use hongmajia_domain::record::RecordState;
+use hongmajia_domain::team::{TeamKind, TeamState};
 use std::collections::BTreeMap;
 
 /// Changes to the figures, or the figures themselves.
@@ -43,22 +47,23 @@ impl Figures {
     }
 
     /// An active team (`sign` +1) or one that stopped being active (−1).
-    pub fn team(kind: &str, sign: i64) -> Self {
+    pub fn team(kind: TeamKind, sign: i64) -> Self {
         Self {
             teams: sign,
-            teams_professional: if kind == "professional" { sign } else { 0 },
-            teams_characteristic: if kind == "characteristic" { sign } else { 0 },
+            teams_professional: if kind == TeamKind::Professional { sign } else { 0 },
+            teams_characteristic: if kind == TeamKind::Characteristic { sign } else { 0 },
             ..Self::default()
         }
     }
 
     /// A published activity (+1) or a cancelled one (−1), with its lecture or training.
-    pub fn activity(kind: &str, audience: i64, sign: i64) -> Self {
+    pub fn activity(kind: ActivityKind, audience: i64, sign: i64) -> Self {
+        let lecture = kind == ActivityKind::Lecture;
         Self {
             activities: sign,
-            lecture_sessions: if kind == "lecture" { sign } else { 0 },
-            lecture_audience: if kind == "lecture" { sign * audience } else { 0 },
-            trainings: if kind == "training" { sign } else { 0 },
+            lecture_sessions: if lecture { sign } else { 0 },
+            lecture_audience: if lecture { sign * audience } else { 0 },
+            trainings: if kind == ActivityKind::Training { sign } else { 0 },
             ..Self::default()
         }
     }
@@ -169,55 +174,75 @@ pub async fn all(tx: &mut Tx) -> sqlx::Result<BTreeMap<String, Figures>> {
 }
 
 /// How a counted number (of a region, with a kind) becomes figures.
-type FromCount = fn(i64, &str) -> Figures;
+type FromCount = fn(i64, String) -> sqlx::Result<Figures>;
 
 /// The figures counted from the base tables, accumulated up every lineage.
 pub async fn recount(tx: &mut Tx) -> sqlx::Result<BTreeMap<String, Figures>> {
-    let queries: [(&str, FromCount); 5] = [
+    // Each statement counts rows in the states $1 and $2 (the same state twice where one counts).
+    let queries: [(&str, [&str; 2], FromCount); 5] = [
         (
-            "SELECT region_code, '' AS kind, COUNT(*) AS n FROM volunteers WHERE merged_into IS NULL GROUP BY region_code",
-            |n, _| Figures {
-                volunteers: n,
-                ..Figures::default()
+            "SELECT region_code, '' AS kind, COUNT(*) AS n FROM volunteers
+             WHERE merged_into IS NULL AND $1 = $2 GROUP BY region_code",
+            ["", ""],
+            |n, _| {
+                Ok(Figures {
+                    volunteers: n,
+                    ..Figures::default()
+                })
             },
         ),
         (
-            "SELECT region_code, kind, COUNT(*) AS n FROM teams WHERE state = 'active' GROUP BY region_code, kind",
-            |n, kind| Figures::team(kind, n),
+            "SELECT region_code, kind, COUNT(*) AS n FROM teams WHERE state IN ($1, $2) GROUP BY region_code, kind",
+            [TeamState::Active.as_str(); 2],
+            |n, kind| Ok(Figures::team(decode(kind)?, n)),
         ),
         (
-            "SELECT region_code, '' AS kind, COUNT(*) AS n FROM projects WHERE state IN ('published', 'closed')
-             GROUP BY region_code",
-            |n, _| Figures {
-                projects: n,
-                ..Figures::default()
+            "SELECT region_code, '' AS kind, COUNT(*) AS n FROM projects WHERE state IN ($1, $2) GROUP BY region_code",
+            [ProjectState::Published.as_str(), ProjectState::Closed.as_str()],
+            |n, _| {
+                Ok(Figures {
+                    projects: n,
+                    ..Figures::default()
+                })
             },
         ),
         (
-            "SELECT region_code, kind, COUNT(*) AS n FROM activities WHERE state = 'published' GROUP BY region_code, kind",
-            |n, kind| Figures::activity(kind, 0, n),
+            "SELECT region_code, kind, COUNT(*) AS n FROM activities WHERE state IN ($1, $2) GROUP BY region_code, kind",
+            [ActivityState::Published.as_str(); 2],
+            |n, kind| Ok(Figures::activity(decode(kind)?, 0, n)),
         ),
         (
             "SELECT region_code, '' AS kind, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS n FROM service_records
-             WHERE state = 'confirmed' GROUP BY region_code",
-            |n, _| Figures {
-                service_minutes: n,
-                ..Figures::default()
+             WHERE state IN ($1, $2) GROUP BY region_code",
+            [RecordState::Confirmed.as_str(); 2],
+            |n, _| {
+                Ok(Figures {
+                    service_minutes: n,
+                    ..Figures::default()
+                })
             },
         ),
     ];
     let mut own: Vec<(String, Figures)> = Vec::new();
-    for (sql, make) in queries {
+    for (sql, [first, second], make) in queries {
         let rows = on_tx!(tx, |conn| {
-            sqlx::query_as::<_, (String, String, i64)>(sql).fetch_all(conn).await
+            sqlx::query_as::<_, (String, String, i64)>(sql)
+                .bind(first)
+                .bind(second)
+                .fetch_all(conn)
+                .await
         })?;
-        own.extend(rows.into_iter().map(|(region, kind, n)| (region, make(n, &kind))));
+        for (region, kind, n) in rows {
+            own.push((region, make(n, kind)?));
+        }
     }
     let audiences = on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, i64)>(
             "SELECT region_code, CAST(COALESCE(SUM(audience_count), 0) AS BIGINT) FROM activities
-             WHERE state = 'published' AND kind = 'lecture' GROUP BY region_code",
+             WHERE state = $1 AND kind = $2 GROUP BY region_code",
         )
+        .bind(ActivityState::Published.as_str())
+        .bind(ActivityKind::Lecture.as_str())
         .fetch_all(conn)
         .await
     })?;

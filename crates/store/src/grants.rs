@@ -2,6 +2,7 @@
 
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::role::GrantState;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,7 +15,8 @@ pub struct GrantRow {
     pub region_name: String,
     pub granted_by: Option<i64>,
     pub granted_by_label: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: GrantState,
     pub created_at: OffsetDateTime,
 }
 
@@ -42,7 +44,7 @@ pub async fn insert(tx: &mut Tx, grant: &NewGrant<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "INSERT INTO role_grants (id, phone_lookup, phone_enc, phone_masked, role, region_code, granted_by,
              granted_by_label, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9)"
     )
     .bind(grant.id)
     .bind(grant.phone_lookup)
@@ -53,6 +55,7 @@ pub async fn insert(tx: &mut Tx, grant: &NewGrant<'_>) -> sqlx::Result<()> {
     .bind(grant.granted_by)
     .bind(grant.granted_by_label)
     .bind(grant.at)
+    .bind(GrantState::Pending.as_str())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
@@ -77,12 +80,13 @@ pub async fn find_pending(
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " WHERE g.phone_lookup = $1 AND g.role = $2 AND g.region_code = $3 AND g.state = 'pending'"
+        " WHERE g.phone_lookup = $1 AND g.role = $2 AND g.region_code = $3 AND g.state = $4"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(phone_lookup)
         .bind(role)
         .bind(region_code)
+        .bind(GrantState::Pending.as_str())
         .fetch_optional(conn)
         .await)
 }
@@ -92,10 +96,11 @@ pub async fn pending_for_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " WHERE g.phone_lookup = $1 AND g.state = 'pending' ORDER BY g.created_at, g.id"
+        " WHERE g.phone_lookup = $1 AND g.state = $2 ORDER BY g.created_at, g.id"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(phone_lookup)
+        .bind(GrantState::Pending.as_str())
         .fetch_all(conn)
         .await)
 }
@@ -105,29 +110,37 @@ pub async fn pending_in_scope(tx: &mut Tx, prefix: &str, limit: i64) -> sqlx::Re
     let sql = concat!(
         "SELECT ",
         grant_columns!(),
-        " WHERE g.region_code LIKE $1 || '%' AND g.state = 'pending' ORDER BY g.region_code, g.created_at, g.id LIMIT $2"
+        " WHERE g.region_code LIKE $1 || '%' AND g.state = $3 ORDER BY g.region_code, g.created_at, g.id LIMIT $2"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(sql)
         .bind(prefix)
         .bind(limit)
+        .bind(GrantState::Pending.as_str())
         .fetch_all(conn)
         .await)
 }
 
 /// Settles a pending grant (accepted or refused by its holder, withdrawn by the admins above);
 /// false when it was not pending any more (decided by a concurrent request).
-pub async fn decide(tx: &mut Tx, id: i64, state: &str, holder: Option<i64>, at: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn decide(
+    tx: &mut Tx,
+    id: i64,
+    state: GrantState,
+    holder: Option<i64>,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-        "UPDATE role_grants SET state = $2, holder_account_id = $3, decided_at = $4 WHERE id = $1 AND state = 'pending'"
-    )
-    .bind(id)
-    .bind(state)
-    .bind(holder)
-    .bind(at)
-    .execute(conn)
-    .await
-    .map(|done| done.rows_affected())
+            "UPDATE role_grants SET state = $2, holder_account_id = $3, decided_at = $4 WHERE id = $1 AND state = $5",
+        )
+        .bind(id)
+        .bind(state.as_str())
+        .bind(holder)
+        .bind(at)
+        .bind(GrantState::Pending.as_str())
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(done == 1)
 }

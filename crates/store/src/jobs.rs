@@ -2,6 +2,7 @@
 
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::queue::JobState;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -16,13 +17,14 @@ pub struct JobRow {
 /// Schedules a job; false when it is scheduled already (by this server or another).
 pub async fn schedule(tx: &mut Tx, id: i64, kind: &str, subject: &str, due_at: OffsetDateTime) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| sqlx::query(
-        "INSERT INTO jobs (id, kind, subject, due_at, state, attempts) VALUES ($1, $2, $3, $4, 'pending', 0)
+        "INSERT INTO jobs (id, kind, subject, due_at, state, attempts) VALUES ($1, $2, $3, $4, $5, 0)
          ON CONFLICT (kind, subject, due_at) DO NOTHING"
     )
     .bind(id)
     .bind(kind)
     .bind(subject)
     .bind(due_at)
+    .bind(JobState::Pending.as_str())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
@@ -33,11 +35,12 @@ pub async fn schedule(tx: &mut Tx, id: i64, kind: &str, subject: &str, due_at: O
 pub async fn due(tx: &mut Tx, now: OffsetDateTime, limit: i64) -> sqlx::Result<Vec<JobRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, JobRow>(
         "SELECT id, kind, subject, due_at, attempts FROM jobs
-         WHERE state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+         WHERE state = $3 AND due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
          ORDER BY due_at, id LIMIT $2"
     )
     .bind(now)
     .bind(limit)
+    .bind(JobState::Pending.as_str())
     .fetch_all(conn)
     .await)
 }
@@ -53,12 +56,13 @@ pub async fn lease(
 ) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| sqlx::query(
         "UPDATE jobs SET lease_owner = $2, lease_until = $4, attempts = attempts + 1
-         WHERE id = $1 AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3)"
+         WHERE id = $1 AND state = $5 AND (lease_until IS NULL OR lease_until < $3)"
     )
     .bind(id)
     .bind(owner)
     .bind(now)
     .bind(until)
+    .bind(JobState::Pending.as_str())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
@@ -75,17 +79,19 @@ pub async fn finish(
 ) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| sqlx::query(
         "UPDATE jobs SET
-             state = CASE WHEN $3 IS NULL THEN 'done' ELSE 'pending' END,
+             state = CASE WHEN $3 IS NULL THEN $6 ELSE $7 END,
              done_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END,
              lease_until = CASE WHEN $3 IS NULL THEN NULL ELSE $5 END,
              last_error = $3
-         WHERE id = $1 AND lease_owner = $2 AND state = 'pending'"
+         WHERE id = $1 AND lease_owner = $2 AND state = $7"
     )
     .bind(id)
     .bind(owner)
     .bind(error)
     .bind(now)
     .bind(retry_at)
+    .bind(JobState::Done.as_str())
+    .bind(JobState::Pending.as_str())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))?;
@@ -95,10 +101,11 @@ pub async fn finish(
 /// Forgets done jobs of a kind finished before `before` (the sweeps leave one a tick).
 pub async fn forget_done(tx: &mut Tx, kind: &str, before: OffsetDateTime) -> sqlx::Result<u64> {
     on_tx!(tx, |conn| sqlx::query(
-        "DELETE FROM jobs WHERE kind = $1 AND state = 'done' AND done_at < $2"
+        "DELETE FROM jobs WHERE kind = $1 AND state = $3 AND done_at < $2"
     )
     .bind(kind)
     .bind(before)
+    .bind(JobState::Done.as_str())
     .execute(conn)
     .await
     .map(|done| done.rows_affected()))

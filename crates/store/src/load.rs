@@ -12,6 +12,10 @@ use crate::projects::NewProject;
 use crate::records::{NewRecord, Version};
 use crate::regions::NewRegion;
 use crate::teams::NewTeam;
+use hongmajia_domain::activity::{ActivityState, SignupState};
+use hongmajia_domain::project::ProjectState;
+use hongmajia_domain::record::RecordState;
+use hongmajia_domain::team::{MembershipState, TeamRole};
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
@@ -84,11 +88,11 @@ pub async fn insert_teams(tx: &mut Tx, teams: &[NewTeam<'_>]) -> sqlx::Result<()
                 .push_bind(t.site_id)
                 .push_bind(t.region_code)
                 .push_bind(t.name)
-                .push_bind(t.kind)
+                .push_bind(t.kind.as_str())
                 .push_bind(t.specialty)
                 .push_bind(t.categories)
                 .push_bind(t.description)
-                .push_bind(t.state)
+                .push_bind(t.state.as_str())
                 .push_bind(t.applied_by)
                 .push_bind(t.at)
                 .push_bind(t.at);
@@ -97,9 +101,9 @@ pub async fn insert_teams(tx: &mut Tx, teams: &[NewTeam<'_>]) -> sqlx::Result<()
 }
 
 /// A membership: (team, volunteer, role, since).
-pub type NewMember<'a> = (i64, i64, &'a str, OffsetDateTime);
+pub type NewMember = (i64, i64, TeamRole, OffsetDateTime);
 
-pub async fn insert_members(tx: &mut Tx, members: &[NewMember<'_>]) -> sqlx::Result<()> {
+pub async fn insert_members(tx: &mut Tx, members: &[NewMember]) -> sqlx::Result<()> {
     insert_values!(
         tx,
         "INSERT INTO team_members (team_id, volunteer_id, role, state, created_at, updated_at) ",
@@ -108,8 +112,8 @@ pub async fn insert_members(tx: &mut Tx, members: &[NewMember<'_>]) -> sqlx::Res
         |row, m| {
             row.push_bind(m.0)
                 .push_bind(m.1)
-                .push_bind(m.2)
-                .push_bind("member")
+                .push_bind(m.2.as_str())
+                .push_bind(MembershipState::Member.as_str())
                 .push_bind(m.3)
                 .push_bind(m.3);
         }
@@ -117,7 +121,7 @@ pub async fn insert_members(tx: &mut Tx, members: &[NewMember<'_>]) -> sqlx::Res
 }
 
 /// Projects in the state they reached (`published`, `closed`, …).
-pub async fn insert_projects(tx: &mut Tx, projects: &[(NewProject<'_>, &str)]) -> sqlx::Result<()> {
+pub async fn insert_projects(tx: &mut Tx, projects: &[(NewProject<'_>, ProjectState)]) -> sqlx::Result<()> {
     insert_values!(
         tx,
         "INSERT INTO projects (id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state,
@@ -135,7 +139,7 @@ pub async fn insert_projects(tx: &mut Tx, projects: &[(NewProject<'_>, &str)]) -
                 .push_bind(p.description)
                 .push_bind(p.starts_on)
                 .push_bind(p.ends_on)
-                .push_bind(*state)
+                .push_bind(state.as_str())
                 .push_bind(p.created_by)
                 .push_bind(p.at)
                 .push_bind(p.at);
@@ -171,7 +175,7 @@ pub async fn insert_activities(tx: &mut Tx, activities: &[(NewActivity<'_>, i64,
                 .push_bind(0_i64)
                 .push_bind(0_i64)
                 .push_bind(a.risk_notice)
-                .push_bind("published")
+                .push_bind(ActivityState::Published.as_str())
                 .push_bind(a.at)
                 .push_bind(a.at)
                 .push_bind(a.min_age)
@@ -179,7 +183,7 @@ pub async fn insert_activities(tx: &mut Tx, activities: &[(NewActivity<'_>, i64,
                 .push_bind(a.point.map(|p| p.0))
                 .push_bind(a.point.map(|p| p.1))
                 .push_bind(a.geofence_m)
-                .push_bind(a.kind)
+                .push_bind(a.kind.as_str())
                 .push_bind(i64::from(a.requires_approval))
                 .push_bind(a.counting.0)
                 .push_bind(a.counting.1)
@@ -193,9 +197,9 @@ pub async fn insert_activities(tx: &mut Tx, activities: &[(NewActivity<'_>, i64,
 }
 
 /// A sign-up: (id, activity, volunteer, state, made at).
-pub type NewSignup<'a> = (i64, i64, i64, &'a str, OffsetDateTime);
+pub type NewSignup = (i64, i64, i64, SignupState, OffsetDateTime);
 
-pub async fn insert_signups(tx: &mut Tx, signups: &[NewSignup<'_>]) -> sqlx::Result<()> {
+pub async fn insert_signups(tx: &mut Tx, signups: &[NewSignup]) -> sqlx::Result<()> {
     insert_values!(
         tx,
         "INSERT INTO signups (id, activity_id, volunteer_id, state, created_at, updated_at) ",
@@ -205,7 +209,7 @@ pub async fn insert_signups(tx: &mut Tx, signups: &[NewSignup<'_>]) -> sqlx::Res
             row.push_bind(s.0)
                 .push_bind(s.1)
                 .push_bind(s.2)
-                .push_bind(s.3)
+                .push_bind(s.3.as_str())
                 .push_bind(s.4)
                 .push_bind(s.4);
         }
@@ -258,8 +262,8 @@ pub async fn insert_records(
                 .push_bind(r.volunteer_id)
                 .push_bind(r.activity_id)
                 .push_bind(r.region_code)
-                .push_bind(r.source)
-                .push_bind(r.state)
+                .push_bind(r.source.as_str())
+                .push_bind(r.state.as_str())
                 .push_bind(r.minutes)
                 .push_bind(*version)
                 .push_bind(r.evidence_id)
@@ -277,7 +281,7 @@ pub async fn insert_records(
             let (record, number, v) = item;
             row.push_bind(*record)
                 .push_bind(*number)
-                .push_bind(v.state)
+                .push_bind(v.state.as_str())
                 .push_bind(v.minutes)
                 .push_bind(v.reason)
                 .push_bind(v.requested_by)
@@ -292,8 +296,9 @@ pub async fn confirmed_minutes_recount(tx: &mut Tx) -> sqlx::Result<u64> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE volunteers SET confirmed_minutes = COALESCE((SELECT CAST(SUM(r.minutes) AS BIGINT)
-                FROM service_records r WHERE r.volunteer_id = volunteers.id AND r.state = 'confirmed'), 0)",
+                FROM service_records r WHERE r.volunteer_id = volunteers.id AND r.state = $1), 0)",
         )
+        .bind(RecordState::Confirmed.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

@@ -1,5 +1,6 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::project::ProjectState;
 use time::{Date, OffsetDateTime};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,7 +14,8 @@ pub struct ProjectRow {
     pub description: String,
     pub starts_on: Date,
     pub ends_on: Date,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ProjectState,
     pub state_reason: Option<String>,
 }
 
@@ -33,7 +35,7 @@ pub struct NewProject<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
-    crate::load::insert_projects(tx, &[(*p, "draft")]).await
+    crate::load::insert_projects(tx, &[(*p, ProjectState::Draft)]).await
 }
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
@@ -48,11 +50,11 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
     })
 }
 
-/// Projects under a scope prefix in a state (empty for all), newest period first.
+/// Projects under a scope prefix in a state (any state for `None`), newest period first.
 pub async fn in_scope(
     tx: &mut Tx,
     prefix: &str,
-    state: &str,
+    state: Option<ProjectState>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ProjectRow>> {
@@ -63,7 +65,7 @@ pub async fn in_scope(
              ORDER BY starts_on DESC, id DESC LIMIT $3 OFFSET $4",
         )
         .bind(prefix)
-        .bind(state)
+        .bind(state.map_or("", ProjectState::as_str))
         .bind(limit)
         .bind(offset)
         .fetch_all(conn)
@@ -74,9 +76,13 @@ pub async fn in_scope(
 /// Closes every published project whose period ended before `today`; returns how many.
 pub async fn close_ended(tx: &mut Tx, today: Date, at: OffsetDateTime) -> sqlx::Result<u64> {
     on_tx!(tx, |conn| {
-        sqlx::query("UPDATE projects SET state = 'closed', state_reason = 'period ended', updated_at = $2 WHERE state = 'published' AND ends_on < $1")
-            .bind(today)
-            .bind(at)
+        sqlx::query(
+            "UPDATE projects SET state = $3, state_reason = 'period ended', updated_at = $2 WHERE state = $4 AND ends_on < $1",
+        )
+        .bind(today)
+        .bind(at)
+        .bind(ProjectState::Closed.as_str())
+        .bind(ProjectState::Published.as_str())
             .execute(conn)
             .await
             .map(|done| done.rows_affected())

@@ -5,6 +5,8 @@
 
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::activity::{ActivityKind, SignupState};
+use hongmajia_domain::record::{CorrectionState, FlagKind, FlagState, RecordSource, RecordState, Verdict};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,13 +19,13 @@ pub struct AttendanceRow {
     pub checked_out_at: Option<OffsetDateTime>,
     pub check_out_method: Option<String>,
     pub distance_m: Option<i64>,
-    pub inside_geofence: Option<i64>,
+    pub inside_geofence: Option<bool>,
 }
 
 macro_rules! attendance_columns {
     () => {
         "signup_id, activity_id, volunteer_id, checked_in_at, check_in_method, checked_out_at,
-    check_out_method, distance_m, inside_geofence"
+    check_out_method, distance_m, inside_geofence <> 0 AS inside_geofence"
     };
 }
 
@@ -111,7 +113,8 @@ pub struct RosterRow {
     pub volunteer_id: i64,
     pub name: String,
     pub code: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SignupState,
     pub checked_in_at: Option<OffsetDateTime>,
     pub check_in_method: Option<String>,
     pub checked_out_at: Option<OffsetDateTime>,
@@ -119,6 +122,13 @@ pub struct RosterRow {
     pub record_id: Option<i64>,
     pub record_state: Option<String>,
     pub minutes: Option<i64>,
+}
+
+impl RosterRow {
+    /// The state of the line's record, if it has one.
+    pub fn record_state(&self) -> Option<RecordState> {
+        self.record_state.as_deref().and_then(RecordState::parse)
+    }
 }
 
 pub async fn roster(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<RosterRow>> {
@@ -129,10 +139,12 @@ pub async fn roster(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<RosterRow>> 
              FROM signups s JOIN volunteers v ON v.id = s.volunteer_id
              LEFT JOIN attendances a ON a.signup_id = s.id
              LEFT JOIN service_records r ON r.activity_id = s.activity_id AND r.volunteer_id = s.volunteer_id
-             WHERE s.activity_id = $1 AND s.state IN ('confirmed', 'attended', 'no_show', 'waitlisted', 'pending')
+             WHERE s.activity_id = $1 AND s.state NOT IN ($2, $3)
              ORDER BY s.state, v.name, s.id",
         )
         .bind(activity)
+        .bind(SignupState::Cancelled.as_str())
+        .bind(SignupState::Rejected.as_str())
         .fetch_all(conn)
         .await
     })
@@ -144,8 +156,10 @@ pub struct RecordRow {
     pub volunteer_id: i64,
     pub activity_id: i64,
     pub region_code: String,
-    pub source: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub source: RecordSource,
+    #[sqlx(try_from = "String")]
+    pub state: RecordState,
     pub minutes: i64,
     pub version: i64,
     pub evidence_id: Option<i64>,
@@ -164,8 +178,8 @@ pub struct NewRecord<'a> {
     pub volunteer_id: i64,
     pub activity_id: i64,
     pub region_code: &'a str,
-    pub source: &'a str,
-    pub state: &'a str,
+    pub source: RecordSource,
+    pub state: RecordState,
     pub minutes: i64,
     pub evidence_id: Option<i64>,
     pub entered_by: Option<i64>,
@@ -174,7 +188,7 @@ pub struct NewRecord<'a> {
 
 /// The version a change writes: who asked, who approved, and why.
 pub struct Version<'a> {
-    pub state: &'a str,
+    pub state: RecordState,
     pub minutes: i64,
     pub reason: &'a str,
     pub requested_by: &'a str,
@@ -194,8 +208,8 @@ pub async fn insert_record(tx: &mut Tx, r: &NewRecord<'_>, first: &Version<'_>) 
         .bind(r.volunteer_id)
         .bind(r.activity_id)
         .bind(r.region_code)
-        .bind(r.source)
-        .bind(r.state)
+        .bind(r.source.as_str())
+        .bind(r.state.as_str())
         .bind(r.minutes)
         .bind(r.evidence_id)
         .bind(r.at)
@@ -219,7 +233,7 @@ async fn insert_version(tx: &mut Tx, record: i64, number: i64, v: &Version<'_>) 
         )
         .bind(record)
         .bind(number)
-        .bind(v.state)
+        .bind(v.state.as_str())
         .bind(v.minutes)
         .bind(v.reason)
         .bind(v.requested_by)
@@ -244,7 +258,7 @@ pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sq
         )
         .bind(record.id)
         .bind(record.version)
-        .bind(v.state)
+        .bind(v.state.as_str())
         .bind(v.minutes)
         .bind(next)
         .bind(v.at)
@@ -256,8 +270,8 @@ pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sq
         return Ok(false);
     }
     insert_version(tx, record.id, next, v).await?;
-    let counted = |state: &str, minutes: i64| if state == "confirmed" { minutes } else { 0 };
-    let delta = counted(v.state, v.minutes) - counted(&record.state, record.minutes);
+    let counted = |state: RecordState, minutes: i64| if state.counts() { minutes } else { 0 };
+    let delta = counted(v.state, v.minutes) - counted(record.state, record.minutes);
     if delta != 0 {
         add_confirmed_minutes(tx, record.volunteer_id, &record.region_code, delta).await?;
     }
@@ -293,13 +307,16 @@ pub struct RecordLine {
     pub id: i64,
     pub activity_id: i64,
     pub activity_title: String,
-    pub activity_kind: String,
+    #[sqlx(try_from = "String")]
+    pub activity_kind: ActivityKind,
     pub starts_at: OffsetDateTime,
     pub ends_at: OffsetDateTime,
     pub address: String,
     pub organizer: String,
-    pub source: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub source: RecordSource,
+    #[sqlx(try_from = "String")]
+    pub state: RecordState,
     pub minutes: i64,
     pub version: i64,
 }
@@ -325,7 +342,8 @@ pub async fn records_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<V
 pub struct VersionRow {
     pub record_id: i64,
     pub version: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: RecordState,
     pub minutes: i64,
     pub reason: String,
     pub requested_by: String,
@@ -373,7 +391,8 @@ pub struct CorrectionRow {
     pub volunteer_id: i64,
     pub minutes: i64,
     pub reason: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CorrectionState,
     pub requested_by: String,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
@@ -400,7 +419,7 @@ pub async fn insert_correction(tx: &mut Tx, c: &NewCorrection<'_>) -> sqlx::Resu
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO correction_requests (id, record_id, activity_id, volunteer_id, minutes, reason, state,
-                requested_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)",
+                requested_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $9, $7, $8)",
         )
         .bind(c.id)
         .bind(c.record_id)
@@ -410,6 +429,7 @@ pub async fn insert_correction(tx: &mut Tx, c: &NewCorrection<'_>) -> sqlx::Resu
         .bind(c.reason)
         .bind(c.requested_by)
         .bind(c.at)
+        .bind(CorrectionState::Open.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -433,10 +453,11 @@ pub async fn correction(tx: &mut Tx, id: i64) -> sqlx::Result<Option<CorrectionR
 pub async fn open_correction_exists(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM correction_requests WHERE volunteer_id = $1 AND activity_id = $2 AND state = 'open'",
+            "SELECT COUNT(*) FROM correction_requests WHERE volunteer_id = $1 AND activity_id = $2 AND state = $3",
         )
         .bind(volunteer)
         .bind(activity)
+        .bind(CorrectionState::Open.as_str())
         .fetch_one(conn)
         .await
         .map(|n| n > 0)
@@ -461,20 +482,21 @@ pub async fn corrections_of_activity(tx: &mut Tx, activity: i64) -> sqlx::Result
 pub async fn decide_correction(
     tx: &mut Tx,
     id: i64,
-    approved: bool,
+    verdict: Verdict,
     (by, note): (&str, &str),
     at: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE correction_requests SET state = $2, decided_by = $3, decision_note = $4, decided_at = $5
-             WHERE id = $1 AND state = 'open'",
+             WHERE id = $1 AND state = $6",
         )
         .bind(id)
-        .bind(if approved { "approved" } else { "denied" })
+        .bind(verdict.correction().as_str())
         .bind(by)
         .bind(note)
         .bind(at)
+        .bind(CorrectionState::Open.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -524,10 +546,14 @@ pub async fn awaiting_second(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<Reco
     let sql = concat!(
         "SELECT ",
         record_columns!(),
-        " FROM service_records WHERE state = 'awaiting_second' AND region_code LIKE $1 || '%' ORDER BY id"
+        " FROM service_records WHERE state = $2 AND region_code LIKE $1 || '%' ORDER BY id"
     );
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, RecordRow>(sql).bind(prefix).fetch_all(conn).await
+        sqlx::query_as::<_, RecordRow>(sql)
+            .bind(prefix)
+            .bind(RecordState::AwaitingSecond.as_str())
+            .fetch_all(conn)
+            .await
     })
 }
 
@@ -541,12 +567,14 @@ pub async fn unfinished_activities(
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (i64, String, OffsetDateTime, i64)>(
             "SELECT a.id, a.title, a.ends_at, COUNT(r.id) FROM activities a
-             JOIN service_records r ON r.activity_id = a.id AND r.state IN ('pending', 'awaiting_second')
+             JOIN service_records r ON r.activity_id = a.id AND r.state IN ($3, $4)
              WHERE a.region_code LIKE $1 || '%' AND a.ends_at < $2
              GROUP BY a.id, a.title, a.ends_at ORDER BY a.ends_at",
         )
         .bind(prefix)
         .bind(ended_before)
+        .bind(RecordState::Pending.as_str())
+        .bind(RecordState::AwaitingSecond.as_str())
         .fetch_all(conn)
         .await
     })
@@ -635,11 +663,23 @@ pub async fn certificate(tx: &mut Tx, number: &str) -> sqlx::Result<Option<Certi
 }
 
 /// The lines of a certificate with the current state and version of each record.
-pub async fn certificate_lines(tx: &mut Tx, number: &str) -> sqlx::Result<Vec<(i64, i64, i64, String, i64)>> {
+/// A line of a certificate: the record and version it certified, and the record now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CertificateLine {
+    pub record_id: i64,
+    pub version: i64,
+    pub minutes: i64,
+    #[sqlx(try_from = "String")]
+    pub state_now: RecordState,
+    pub version_now: i64,
+}
+
+pub async fn certificate_lines(tx: &mut Tx, number: &str) -> sqlx::Result<Vec<CertificateLine>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (i64, i64, i64, String, i64)>(
-            "SELECT l.record_id, l.version, l.minutes, r.state, r.version FROM certificate_lines l
-             JOIN service_records r ON r.id = l.record_id WHERE l.certificate_number = $1 ORDER BY l.record_id",
+        sqlx::query_as::<_, CertificateLine>(
+            "SELECT l.record_id, l.version, l.minutes, r.state AS state_now, r.version AS version_now
+             FROM certificate_lines l JOIN service_records r ON r.id = l.record_id
+             WHERE l.certificate_number = $1 ORDER BY l.record_id",
         )
         .bind(number)
         .fetch_all(conn)
@@ -657,13 +697,15 @@ pub async fn overlapping_records(
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM service_records r JOIN activities a ON a.id = r.activity_id
-             WHERE r.volunteer_id = $1 AND r.activity_id <> $2 AND r.state NOT IN ('rejected', 'revoked')
+             WHERE r.volunteer_id = $1 AND r.activity_id <> $2 AND r.state NOT IN ($5, $6)
                AND r.minutes > 0 AND a.starts_at < $4 AND a.ends_at > $3",
         )
         .bind(volunteer)
         .bind(activity)
         .bind(starts)
         .bind(ends)
+        .bind(RecordState::Rejected.as_str())
+        .bind(RecordState::Revoked.as_str())
         .fetch_one(conn)
         .await
     })
@@ -678,11 +720,13 @@ pub async fn minutes_between(
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT CAST(COALESCE(SUM(r.minutes), 0) AS BIGINT) FROM service_records r JOIN activities a ON a.id = r.activity_id
-             WHERE r.volunteer_id = $1 AND r.state NOT IN ('rejected', 'revoked') AND a.starts_at >= $2 AND a.starts_at < $3",
+             WHERE r.volunteer_id = $1 AND r.state NOT IN ($4, $5) AND a.starts_at >= $2 AND a.starts_at < $3",
         )
         .bind(volunteer)
         .bind(from)
         .bind(to)
+        .bind(RecordState::Rejected.as_str())
+        .bind(RecordState::Revoked.as_str())
         .fetch_one(conn)
         .await
     })
@@ -692,17 +736,18 @@ pub async fn minutes_between(
 pub async fn backfills_entered_since(tx: &mut Tx, account: i64, since: OffsetDateTime) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM service_records WHERE source = 'backfill' AND entered_by = $1 AND created_at >= $2",
+            "SELECT COUNT(*) FROM service_records WHERE source = $3 AND entered_by = $1 AND created_at >= $2",
         )
         .bind(account)
         .bind(since)
+        .bind(RecordSource::Backfill.as_str())
         .fetch_one(conn)
         .await
     })
 }
 
 pub struct NewFlag<'a> {
-    pub kind: &'a str,
+    pub kind: FlagKind,
     pub record_id: i64,
     pub region_code: &'a str,
     pub volunteer_id: i64,
@@ -715,15 +760,16 @@ pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (kind, record_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $8, $7) ON CONFLICT (kind, record_id) DO NOTHING",
         )
         .bind(crate::new_id())
-        .bind(f.kind)
+        .bind(f.kind.as_str())
         .bind(f.record_id)
         .bind(f.region_code)
         .bind(f.volunteer_id)
         .bind(f.detail)
         .bind(f.at)
+        .bind(FlagState::Open.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -734,12 +780,14 @@ pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FlagRow {
     pub id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: FlagKind,
     pub record_id: i64,
     pub region_code: String,
     pub volunteer_id: i64,
     pub detail: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: FlagState,
     pub resolved_by: Option<String>,
     pub resolution_note: Option<String>,
     pub created_at: OffsetDateTime,
@@ -755,10 +803,11 @@ pub async fn open_flags(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<FlagRow>>
     let sql = concat!(
         "SELECT ",
         flag_columns!(),
-        " FROM anomaly_flags WHERE state = 'open' AND region_code LIKE $1 || '%' ORDER BY created_at, id LIMIT 500"
+        " FROM anomaly_flags WHERE state = $2 AND region_code LIKE $1 || '%' ORDER BY created_at, id LIMIT 500"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
         .bind(prefix)
+        .bind(FlagState::Open.as_str())
         .fetch_all(conn)
         .await)
 }
@@ -787,13 +836,15 @@ pub async fn flags_of_record(tx: &mut Tx, record: i64) -> sqlx::Result<Vec<FlagR
 pub async fn resolve_flag(tx: &mut Tx, id: i64, (by, note): (&str, &str), at: OffsetDateTime) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE anomaly_flags SET state = 'resolved', resolved_by = $2, resolution_note = $3, resolved_at = $4
-             WHERE id = $1 AND state = 'open'",
+            "UPDATE anomaly_flags SET state = $5, resolved_by = $2, resolution_note = $3, resolved_at = $4
+             WHERE id = $1 AND state = $6",
         )
         .bind(id)
         .bind(by)
         .bind(note)
         .bind(at)
+        .bind(FlagState::Resolved.as_str())
+        .bind(FlagState::Open.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

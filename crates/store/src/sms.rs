@@ -1,5 +1,6 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::queue::SmsState;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -9,7 +10,8 @@ pub struct OutboxRow {
     pub phone_masked: String,
     pub purpose: String,
     pub body_enc: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SmsState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub gateway: Option<String>,
@@ -30,7 +32,7 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO sms_outbox (id, phone_enc, phone_masked, purpose, body_enc, state, attempts, created_at, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)",
+             VALUES ($1, $2, $3, $4, $5, $7, 0, $6, $6)",
         )
         .bind(m.id)
         .bind(m.phone_enc)
@@ -38,6 +40,7 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> sqlx::Result<()> {
         .bind(m.purpose)
         .bind(m.body_enc)
         .bind(m.at)
+        .bind(SmsState::Queued.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -62,9 +65,10 @@ pub async fn queued(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, OutboxRow>(
             "SELECT id, phone_enc, phone_masked, purpose, body_enc, state, attempts, last_error, gateway,
-                    created_at, next_attempt_at FROM sms_outbox WHERE state = 'queued' ORDER BY id LIMIT $1",
+                    created_at, next_attempt_at FROM sms_outbox WHERE state = $2 ORDER BY id LIMIT $1",
         )
         .bind(limit)
+        .bind(SmsState::Queued.as_str())
         .fetch_all(conn)
         .await
     })
@@ -88,25 +92,26 @@ pub async fn recent(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
 pub async fn record_attempt(
     tx: &mut Tx,
     id: i64,
-    state: &str,
+    state: SmsState,
     gateway: &str,
     error: Option<&str>,
     next_attempt_at: OffsetDateTime,
     at: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let sent_at = (state == "sent").then_some(at);
+    let sent_at = (state == SmsState::Sent).then_some(at);
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE sms_outbox SET state = $2, gateway = $3, last_error = $4, next_attempt_at = $5, sent_at = $6,
                     attempts = attempts + 1
-             WHERE id = $1 AND state = 'queued'",
+             WHERE id = $1 AND state = $7",
         )
         .bind(id)
-        .bind(state)
+        .bind(state.as_str())
         .bind(gateway)
         .bind(error)
         .bind(next_attempt_at)
         .bind(sent_at)
+        .bind(SmsState::Queued.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

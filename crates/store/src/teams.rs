@@ -1,5 +1,6 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::team::{MembershipState, TeamKind, TeamRole, TeamState};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -8,11 +9,13 @@ pub struct TeamRow {
     pub site_id: i64,
     pub region_code: String,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: TeamKind,
     pub specialty: String,
     pub categories: String,
     pub description: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: TeamState,
     pub state_reason: Option<String>,
     pub applied_by: Option<i64>,
     pub created_at: OffsetDateTime,
@@ -24,18 +27,18 @@ pub struct NewTeam<'a> {
     pub site_id: i64,
     pub region_code: &'a str,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: TeamKind,
     pub specialty: &'a str,
     pub categories: &'a str,
     pub description: &'a str,
-    pub state: &'a str,
+    pub state: TeamState,
     pub applied_by: Option<i64>,
     pub at: OffsetDateTime,
 }
 
 pub async fn insert(tx: &mut Tx, t: &NewTeam<'_>) -> sqlx::Result<()> {
     crate::load::insert_teams(tx, &[*t]).await?;
-    if t.state == "active" {
+    if t.state.is_active() {
         crate::figures::bump(tx, t.region_code, &crate::figures::Figures::team(t.kind, 1)).await?;
     }
     Ok(())
@@ -78,8 +81,10 @@ pub struct MemberRow {
     pub volunteer_id: i64,
     pub name: String,
     pub code: String,
-    pub role: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub role: TeamRole,
+    #[sqlx(try_from = "String")]
+    pub state: MembershipState,
 }
 
 pub async fn members(tx: &mut Tx, team_id: i64) -> sqlx::Result<Vec<MemberRow>> {
@@ -95,15 +100,22 @@ pub async fn members(tx: &mut Tx, team_id: i64) -> sqlx::Result<Vec<MemberRow>> 
     })
 }
 
-pub async fn membership(tx: &mut Tx, team_id: i64, volunteer_id: i64) -> sqlx::Result<Option<(String, String)>> {
+/// A volunteer's role and membership state in a team, if they have one.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Membership {
+    #[sqlx(try_from = "String")]
+    pub role: TeamRole,
+    #[sqlx(try_from = "String")]
+    pub state: MembershipState,
+}
+
+pub async fn membership(tx: &mut Tx, team_id: i64, volunteer_id: i64) -> sqlx::Result<Option<Membership>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (String, String)>(
-            "SELECT role, state FROM team_members WHERE team_id = $1 AND volunteer_id = $2",
-        )
-        .bind(team_id)
-        .bind(volunteer_id)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, Membership>("SELECT role, state FROM team_members WHERE team_id = $1 AND volunteer_id = $2")
+            .bind(team_id)
+            .bind(volunteer_id)
+            .fetch_optional(conn)
+            .await
     })
 }
 
@@ -112,8 +124,7 @@ pub async fn put_membership(
     tx: &mut Tx,
     team_id: i64,
     volunteer_id: i64,
-    role: &str,
-    state: &str,
+    Membership { role, state }: Membership,
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
@@ -123,8 +134,8 @@ pub async fn put_membership(
         )
         .bind(team_id)
         .bind(volunteer_id)
-        .bind(role)
-        .bind(state)
+        .bind(role.as_str())
+        .bind(state.as_str())
         .bind(at)
         .execute(conn)
         .await
@@ -138,9 +149,10 @@ pub async fn count_by_site_and_kind(tx: &mut Tx, prefix: &str) -> sqlx::Result<V
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, String, i64)>(
             "SELECT s.kind, t.kind, COUNT(*) FROM teams t JOIN sites s ON s.id = t.site_id
-             WHERE t.region_code LIKE $1 || '%' AND t.state = 'active' GROUP BY s.kind, t.kind",
+             WHERE t.region_code LIKE $1 || '%' AND t.state = $2 GROUP BY s.kind, t.kind",
         )
         .bind(prefix)
+        .bind(TeamState::Active.as_str())
         .fetch_all(conn)
         .await
     })
@@ -162,9 +174,10 @@ pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -
         .map(|done| done.rows_affected())
     })?;
     on_tx!(tx, |conn| {
-        sqlx::query("UPDATE team_members SET state = 'former', updated_at = $2 WHERE volunteer_id = $1")
+        sqlx::query("UPDATE team_members SET state = $3, updated_at = $2 WHERE volunteer_id = $1")
             .bind(from)
             .bind(at)
+            .bind(MembershipState::Former.as_str())
             .execute(conn)
             .await
             .map(|done| done.rows_affected())
@@ -177,9 +190,12 @@ pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -
 pub struct MembershipRow {
     pub team_id: i64,
     pub team_name: String,
-    pub team_state: String,
-    pub role: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub team_state: TeamState,
+    #[sqlx(try_from = "String")]
+    pub role: TeamRole,
+    #[sqlx(try_from = "String")]
+    pub state: MembershipState,
 }
 
 pub async fn memberships_of(tx: &mut Tx, volunteer_id: i64) -> sqlx::Result<Vec<MembershipRow>> {

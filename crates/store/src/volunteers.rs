@@ -1,5 +1,6 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::team::MembershipState;
 use time::{Date, OffsetDateTime};
 
 /// A volunteer as lists and profiles show them: personal data only in masked form.
@@ -170,7 +171,7 @@ pub async fn list(
                AND ($3 = '' OR code = $3)
                AND ($4 = '' OR phone_masked LIKE '%' || $4)
                AND ($7 = '' OR categories LIKE '%' || $7 || '%' ESCAPE '\\')
-               AND ($8 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $8 AND m.state = 'member'))
+               AND ($8 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $8 AND m.state = $9))
              ORDER BY region_code, id LIMIT $5 OFFSET $6",
         )
         .bind(filter.scope_prefix)
@@ -181,6 +182,7 @@ pub async fn list(
         .bind(offset)
         .bind(filter.category)
         .bind(filter.team)
+        .bind(MembershipState::Member.as_str())
         .fetch_all(conn)
         .await
     })
@@ -195,7 +197,7 @@ pub async fn count(tx: &mut Tx, filter: &VolunteerFilter<'_>) -> sqlx::Result<i6
                AND ($3 = '' OR code = $3)
                AND ($4 = '' OR phone_masked LIKE '%' || $4)
                AND ($5 = '' OR categories LIKE '%' || $5 || '%' ESCAPE '\\')
-               AND ($6 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $6 AND m.state = 'member'))",
+               AND ($6 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = volunteers.id AND m.team_id = $6 AND m.state = $7))",
         )
         .bind(filter.scope_prefix)
         .bind(filter.name)
@@ -203,6 +205,7 @@ pub async fn count(tx: &mut Tx, filter: &VolunteerFilter<'_>) -> sqlx::Result<i6
         .bind(filter.phone_tail)
         .bind(filter.category)
         .bind(filter.team)
+        .bind(MembershipState::Member.as_str())
         .fetch_one(conn)
         .await
     })
@@ -250,13 +253,14 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
                     v.id_enc, v.phone_enc
              FROM volunteers v
              WHERE v.region_code LIKE $1 || '%' AND v.merged_into IS NULL
-               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = v.id AND m.team_id = $2 AND m.state = 'member'))
+               AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.volunteer_id = v.id AND m.team_id = $2 AND m.state = $4))
                AND ($3 = '' OR v.categories LIKE '%' || $3 || '%' ESCAPE '\\')
              ORDER BY v.region_code, v.id",
         )
         .bind(prefix)
         .bind(team)
         .bind(category)
+        .bind(MembershipState::Member.as_str())
         .fetch_all(conn)
         .await
     })

@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id, site_of, start_server};
 use hongmajia_domain::Actor;
+use hongmajia_domain::activity::SignupState;
 use hongmajia_domain::project::ProjectEvent;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -101,7 +102,7 @@ async fn sign_up_twice(
 /// The activity's counters against its rows: (taken, waitlisted, confirmed rows, waitlisted rows).
 async fn counters(app: &TestApp, activity: i64) -> (i64, i64, i64, i64) {
     let (taken, waitlisted, counts) = app.services().signup_counts(activity).await.unwrap();
-    let rows = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    let rows = |state: &str| counts.iter().find(|(s, _)| s.as_str() == state).map_or(0, |(_, n)| *n);
     (taken, waitlisted, rows("confirmed"), rows("waitlisted"))
 }
 
@@ -381,7 +382,7 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
     let (mut restarted, _) = start_server(&app, &[]).await;
     let services = app.fresh_services().await;
     let (taken, waitlisted, counts) = services.signup_counts(id).await.unwrap();
-    let rows = |state: &str| counts.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    let rows = |state: &str| counts.iter().find(|(s, _)| s.as_str() == state).map_or(0, |(_, n)| *n);
     let stored = rows("confirmed") + rows("waitlisted");
     assert!(
         stored >= acknowledged.len() as i64,
@@ -393,7 +394,7 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
         let mut tx = services.db.read().await.unwrap();
         let row = hongmajia_store::activities::signup(&mut tx, *signup).await.unwrap();
         assert!(
-            row.is_some_and(|r| r.state == "confirmed" || r.state == "waitlisted"),
+            row.is_some_and(|r| matches!(r.state.as_str(), "confirmed" | "waitlisted")),
             "acknowledged sign-up {signup} was lost"
         );
     }
@@ -641,7 +642,7 @@ async fn moving_or_cancelling_an_activity_tells_everyone_signed_up_in_the_app() 
     assert_eq!(mine[0]["kind"], "activity_cancelled");
     assert_eq!(mine[0]["detail"], "暴雨预警");
     let counts = app.services().signup_counts(activity).await.unwrap().2;
-    assert_eq!(counts, vec![("cancelled".to_owned(), 2)], "every sign-up is cancelled");
+    assert_eq!(counts, vec![(SignupState::Cancelled, 2)], "every sign-up is cancelled");
     let again = app
         .post_json(&cancel, organizer.token(), &json!({"reason": "再取消"}))
         .await;

@@ -858,7 +858,7 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
         .await
         .unwrap();
     assert_eq!(hours.confirmed_minutes, 90);
-    assert_eq!(hours.records[0].source, "backfill");
+    assert_eq!(hours.records[0].source.as_str(), "backfill");
     for client in [organizer, reviewer] {
         client.close().await.unwrap();
     }

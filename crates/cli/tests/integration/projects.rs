@@ -233,6 +233,6 @@ async fn a_published_project_closes_by_itself_when_its_period_ends() {
         .project(&hongmajia_domain::Actor::System, id)
         .await
         .unwrap();
-    assert_eq!(read.state, "closed");
+    assert_eq!(read.state.as_str(), "closed");
     assert_eq!(read.state_reason.as_deref(), Some("period ended"));
 }

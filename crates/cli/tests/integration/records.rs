@@ -4,6 +4,7 @@
 
 use crate::activities::activity_with;
 use crate::helpers::{PASSWORD, TestApp, error_code, registration, resident_id};
+use hongmajia_domain::activity::SignupState;
 use hongmajia_domain::{Actor, Role};
 use hongmajia_services::Clock;
 use reqwest::{Method, StatusCode};
@@ -734,7 +735,7 @@ async fn one_person_entering_many_backfills_in_a_day_is_flagged() {
             reviews
                 .anomalies
                 .iter()
-                .any(|f| f.kind == "bulk_backfill" && f.record_id == made.id),
+                .any(|f| f.kind.as_str() == "bulk_backfill" && f.record_id == made.id),
         );
     }
     assert_eq!(flagged, [false, false, true, true], "the third and fourth of the day");
@@ -867,7 +868,7 @@ async fn confirmed_sign_ups_with_no_check_in_become_no_shows_after_the_end() {
     let counts = app.services().signup_counts(activity).await.unwrap().2;
     let mut counts = counts;
     counts.sort();
-    assert_eq!(counts, [("attended".to_owned(), 1), ("no_show".to_owned(), 1)]);
+    assert_eq!(counts, [(SignupState::Attended, 1), (SignupState::NoShow, 1)]);
     assert_eq!(app.services().mark_no_shows().await.unwrap(), 0, "once");
 }
 

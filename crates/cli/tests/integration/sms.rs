@@ -49,7 +49,7 @@ async fn a_code_logs_a_new_phone_in_as_a_citizen_once_and_only_once() {
     let volunteer: Value = registered.json().await.unwrap();
     assert_eq!(volunteer["phone"], "137****1111");
     let states = app.services().outbox_states().await.unwrap();
-    assert_eq!(states[0].1, "sent");
+    assert_eq!(states[0].1.as_str(), "sent");
     assert!(
         !raw_database_text(&app).await.contains(&code),
         "the code is stored hashed, the message sealed"

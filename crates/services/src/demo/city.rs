@@ -21,9 +21,13 @@ use crate::audit::{self, Change};
 use crate::figures::RegionFigures;
 use crate::volunteers::{RegistrationInput, Source, check};
 use anyhow::Context;
+use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::calendar::CHINA;
 use hongmajia_domain::project::CATEGORIES;
+use hongmajia_domain::project::ProjectState;
+use hongmajia_domain::record::{RecordSource, RecordState};
 use hongmajia_domain::team::{CHARACTERISTIC_GROUPS, PROFESSIONAL_SPECIALTIES};
+use hongmajia_domain::team::{TeamKind, TeamRole, TeamState};
 use hongmajia_domain::{Action, Actor, RegionCode, RegionLevel};
 use hongmajia_store::accounts::StoredPhone;
 use hongmajia_store::activities::NewActivity;
@@ -153,7 +157,7 @@ struct PlannedVolunteer {
 
 struct PlannedTeam {
     region: u32,
-    kind: &'static str,
+    kind: TeamKind,
     specialty: &'static str,
     name: String,
     /// Volunteer indices; the first leads.
@@ -168,12 +172,12 @@ struct PlannedProject {
     title: String,
     starts_on: Date,
     ends_on: Date,
-    state: &'static str,
+    state: ProjectState,
 }
 
 struct PlannedActivity {
     project: u32,
-    kind: &'static str,
+    kind: ActivityKind,
     title: &'static str,
     starts_at: OffsetDateTime,
     minutes: i64,
@@ -437,9 +441,9 @@ fn plan_teams<'p>(
             rng.random_range(1..regions.len() as u32)
         };
         let (kind, (specialty, specialty_name)) = match professional {
-            Some(specialty) => ("professional", *specialty),
+            Some(specialty) => (TeamKind::Professional, *specialty),
             None => (
-                "characteristic",
+                TeamKind::Characteristic,
                 *CHARACTERISTIC_GROUPS.choose(rng).unwrap_or(&CHARACTERISTIC_GROUPS[0]),
             ),
         };
@@ -496,9 +500,9 @@ fn plan_projects(
             let starts_on = day_between(rng, start, as_of - Duration::days(30));
             let ends_on = starts_on + Duration::days(rng.random_range(60..=540));
             let state = match n {
-                _ if n >= count => ["submitted", "submitted", "draft"][n % 3],
-                _ if ends_on < as_of => "closed",
-                _ => "published",
+                _ if n >= count => [ProjectState::Submitted, ProjectState::Submitted, ProjectState::Draft][n % 3],
+                _ if ends_on < as_of => ProjectState::Closed,
+                _ => ProjectState::Published,
             };
             let suffix = SUFFIXES.choose(rng).copied().unwrap_or("志愿服务");
             PlannedProject {
@@ -515,22 +519,26 @@ fn plan_projects(
 }
 
 /// What an activity of a category is called and what kind it is.
-fn activity_shape(rng: &mut StdRng, category: &str) -> (&'static str, &'static str) {
-    let (kind, titles): (&str, &[&str]) = match category {
-        "theory_lecture" => ("lecture", &["党的创新理论宣讲", "政策进村入户宣讲", "百姓宣讲团进社区"]),
-        "training" => ("training", &["志愿者通用培训", "应急救护培训", "志愿服务骨干培训"]),
+fn activity_shape(rng: &mut StdRng, category: &str) -> (ActivityKind, &'static str) {
+    use ActivityKind::{Lecture, Service};
+    let (kind, titles): (ActivityKind, &[&str]) = match category {
+        "theory_lecture" => (Lecture, &["党的创新理论宣讲", "政策进村入户宣讲", "百姓宣讲团进社区"]),
+        "training" => (
+            ActivityKind::Training,
+            &["志愿者通用培训", "应急救护培训", "志愿服务骨干培训"],
+        ),
         "field_class" => (
-            "field_class",
+            ActivityKind::FieldClass,
             &["田间课堂：果树管理", "田间课堂：小麦病虫害防治", "农技专家下田头"],
         ),
-        "science" => ("lecture", &["科普大篷车进村", "防范电信诈骗讲座", "健康知识讲座"]),
-        "traffic_guidance" => ("service", &["十字路口文明劝导", "校门口护学岗", "节假日交通疏导"]),
-        "environment" => ("service", &["河道垃圾清理", "村庄环境整治", "植树护绿"]),
-        "health" => ("service", &["义诊进乡村", "量血压测血糖", "健康体检服务"]),
-        "legal_aid" => ("service", &["法律咨询进村", "普法宣传", "矛盾纠纷调解"]),
-        "holiday_care" => ("service", &["七彩假期课业辅导", "留守儿童陪伴", "暑期安全教育"]),
-        "culture_to_countryside" => ("service", &["文艺演出下乡", "送春联进万家", "农家书屋读书会"]),
-        _ => ("service", &["关爱空巢老人", "爱心助餐", "邻里互助"]),
+        "science" => (Lecture, &["科普大篷车进村", "防范电信诈骗讲座", "健康知识讲座"]),
+        "traffic_guidance" => (Service, &["十字路口文明劝导", "校门口护学岗", "节假日交通疏导"]),
+        "environment" => (Service, &["河道垃圾清理", "村庄环境整治", "植树护绿"]),
+        "health" => (Service, &["义诊进乡村", "量血压测血糖", "健康体检服务"]),
+        "legal_aid" => (Service, &["法律咨询进村", "普法宣传", "矛盾纠纷调解"]),
+        "holiday_care" => (Service, &["七彩假期课业辅导", "留守儿童陪伴", "暑期安全教育"]),
+        "culture_to_countryside" => (Service, &["文艺演出下乡", "送春联进万家", "农家书屋读书会"]),
+        _ => (Service, &["关爱空巢老人", "爱心助餐", "邻里互助"]),
     };
     (kind, titles.choose(rng).copied().unwrap_or("志愿服务"))
 }
@@ -543,7 +551,7 @@ fn plan_activities<'p>(
     pool_of: &impl Fn(u32) -> &'p Pool,
 ) -> (Vec<PlannedActivity>, Vec<Take>) {
     let running: Vec<u32> = (0..projects.len() as u32)
-        .filter(|&p| matches!(projects[p as usize].state, "published" | "closed"))
+        .filter(|&p| projects[p as usize].state.was_published())
         .collect();
     let mut activities = Vec::new();
     let mut takes = Vec::new();
@@ -555,8 +563,8 @@ fn plan_activities<'p>(
         let (kind, title) = activity_shape(rng, project.category);
         let minutes = *DURATIONS_MIN.choose(rng).unwrap_or(&240);
         let capacity = match kind {
-            "lecture" => rng.random_range(3..=8),
-            "training" => rng.random_range(20..=60),
+            ActivityKind::Lecture => rng.random_range(3..=8),
+            ActivityKind::Training => rng.random_range(20..=60),
             _ => rng.random_range(10..=40),
         };
         let first = takes.len();
@@ -587,14 +595,14 @@ fn plan_activities<'p>(
             starts_at: china_time(day, *START_TIMES.choose(rng).unwrap_or(&(9, 0))),
             minutes,
             capacity,
-            audience: (kind == "lecture").then(|| rng.random_range(30..=300)),
+            audience: (kind == ActivityKind::Lecture).then(|| rng.random_range(30..=300)),
             takes: first..takes.len(),
         });
     }
     // Activities still to come in the projects running on `as_of`, some places already held.
     for &p in &running {
         let project = &projects[p as usize];
-        if project.state != "published" || !rng.random_bool(0.5) {
+        if project.state != ProjectState::Published || !rng.random_bool(0.5) {
             continue;
         }
         for _ in 0..rng.random_range(1..=2) {
@@ -994,12 +1002,12 @@ impl Services {
                 specialty: t.specialty,
                 categories: "",
                 description,
-                state: "active",
+                state: TeamState::Active,
                 applied_by: None,
                 at: china_time(t.founded, (10, 0)),
             })
             .collect();
-        let members: Vec<load::NewMember<'_>> = plan
+        let members: Vec<load::NewMember> = plan
             .teams
             .iter()
             .zip(&ids)
@@ -1009,7 +1017,7 @@ impl Services {
                     (
                         *id,
                         volunteers[m as usize],
-                        if k == 0 { "leader" } else { "member" },
+                        if k == 0 { TeamRole::Leader } else { TeamRole::Member },
                         since,
                     )
                 })
@@ -1041,7 +1049,7 @@ impl Services {
             .iter()
             .map(|p| format!("{}，面向群众常态化开展。", p.title))
             .collect();
-        let rows: Vec<(NewProject<'_>, &str)> = plan
+        let rows: Vec<(NewProject<'_>, ProjectState)> = plan
             .projects
             .iter()
             .zip(&project_ids)
@@ -1108,7 +1116,7 @@ impl Services {
                         kind: a.kind,
                         requires_approval: false,
                         counting: (15, 45, 60),
-                        insured: a.kind == "service",
+                        insured: a.kind == ActivityKind::Service,
                         required_skills: "",
                         checkin_opens_min: 30,
                         at: a.starts_at - Duration::days(15),
@@ -1157,10 +1165,10 @@ impl Services {
                     let volunteer_id = volunteers[take.volunteer as usize];
                     let made = a.starts_at - Duration::hours(24 * (1 + (k as i64 % 9)));
                     let state = match take.outcome {
-                        Outcome::Served(..) => "attended",
-                        Outcome::NoShow => "no_show",
-                        Outcome::Cancelled => "cancelled",
-                        Outcome::Holding => "confirmed",
+                        Outcome::Served(..) => SignupState::Attended,
+                        Outcome::NoShow => SignupState::NoShow,
+                        Outcome::Cancelled => SignupState::Cancelled,
+                        Outcome::Holding => SignupState::Confirmed,
                     };
                     signups.push((signup_id, *activity_id, volunteer_id, state, made));
                     let Outcome::Served(minutes, early) = take.outcome else {
@@ -1187,8 +1195,8 @@ impl Services {
                             volunteer_id,
                             activity_id: *activity_id,
                             region_code: region,
-                            source: "checkin",
-                            state: "confirmed",
+                            source: RecordSource::Checkin,
+                            state: RecordState::Confirmed,
                             minutes,
                             evidence_id: None,
                             entered_by: None,
@@ -1200,12 +1208,12 @@ impl Services {
                     versions.push((
                         record_id,
                         1,
-                        version("pending", minutes, "check-out", None, checked_out),
+                        version(RecordState::Pending, minutes, "check-out", None, checked_out),
                     ));
                     versions.push((
                         record_id,
                         2,
-                        version("confirmed", minutes, "confirmed", Some("system"), confirmed),
+                        version(RecordState::Confirmed, minutes, "confirmed", Some("system"), confirmed),
                     ));
                 }
             }
@@ -1251,7 +1259,7 @@ impl Services {
 }
 
 fn version<'a>(
-    state: &'a str,
+    state: RecordState,
     minutes: i64,
     reason: &'a str,
     approved_by: Option<&'a str>,
@@ -1357,7 +1365,7 @@ mod tests {
         let published = plans
             .iter()
             .flat_map(|p| &p.projects)
-            .filter(|p| matches!(p.state, "published" | "closed"))
+            .filter(|p| p.state.was_published())
             .count();
         assert_eq!(published as u64, o.targets.projects);
         let teams: usize = plans.iter().map(|p| p.teams.len()).sum();

@@ -10,7 +10,6 @@ use crate::error::DbContext;
 use crate::volunteers::{RegistrationInput, RegistrationRow, SealedPhone, Source, check};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::identity::{IdNumber, IdType};
-use hongmajia_domain::team::TeamState;
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Role, Target};
 use hongmajia_store::accounts::StoredPhone;
 use hongmajia_store::{Tx, bulk, regions, teams};
@@ -282,7 +281,7 @@ impl Services {
             .await
             .doing("reading the teams")?
             .into_iter()
-            .filter(|t| TeamState::parse(&t.state).is_some_and(TeamState::is_active))
+            .filter(|t| t.state.is_active())
             .collect();
         Ok(Scope {
             regions,

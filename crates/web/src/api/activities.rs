@@ -243,7 +243,12 @@ pub async fn decide(
     Ok(Json(
         state
             .services()
-            .decide_signup(&auth.actor, parse_id(&id)?, body.approve, &body.reason)
+            .decide_signup(
+                &auth.actor,
+                parse_id(&id)?,
+                hongmajia_domain::record::Verdict::from_approval(body.approve),
+                &body.reason,
+            )
             .await?,
     ))
 }

@@ -113,8 +113,8 @@ impl Chrome {
         self.lang.t(key)
     }
 
-    /// The label of a value under a key prefix: `keyed("team.state", "active")`.
-    pub fn keyed(&self, prefix: &str, value: &str) -> &'static str {
+    /// The label of a value under a key prefix: `keyed("team.state", TeamState::Active)`.
+    pub fn keyed<T: std::fmt::Display + ?Sized>(&self, prefix: &str, value: &T) -> &'static str {
         self.lang.t(&format!("{prefix}.{value}"))
     }
 

@@ -10,7 +10,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::project::ProjectEvent;
+use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::{Action, Decision, RegionCode, Target, TeamId, can};
 use hongmajia_services::ServiceError;
 use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup, SignupRequest};
@@ -266,7 +268,7 @@ pub async fn create_activity(
 struct ProjectsPage {
     c: Chrome,
     projects: Vec<Project>,
-    state: String,
+    state: Option<ProjectState>,
 }
 
 #[derive(Deserialize)]
@@ -291,7 +293,7 @@ pub async fn list(
     let page = ProjectsPage {
         c: Chrome::signed_in(lang.0, &auth, "/projects"),
         projects,
-        state: query.state,
+        state: ProjectState::parse(&query.state),
     };
     Ok(html(&page, StatusCode::OK))
 }

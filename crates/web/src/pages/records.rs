@@ -9,6 +9,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::activity::{ActivityKind, SignupState};
+use hongmajia_domain::record::{CorrectionState, RecordState, Verdict};
 use hongmajia_services::activities::{Activity, ActivityChange};
 use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::Verification;
@@ -451,9 +453,9 @@ pub async fn run_step(
         },
         "approve_signup" | "reject_signup" => match form.signup_id {
             Some(signup) => {
-                let approve = form.action == "approve_signup";
+                let verdict = Verdict::from_approval(form.action == "approve_signup");
                 services
-                    .decide_signup(who, signup, approve, &form.reason)
+                    .decide_signup(who, signup, verdict, &form.reason)
                     .await
                     .map(|_| ())
             }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::team::{MembershipEvent, TeamEvent};
+use hongmajia_domain::team::{MembershipState, TeamState};
 use hongmajia_domain::{Action, Decision, ErrorCode, RegionCode, Target, TeamId, can};
 use hongmajia_services::ServiceError;
 use hongmajia_services::auth::Authenticated;
@@ -29,12 +30,12 @@ struct TeamPage {
     error: Option<&'static str>,
 }
 
-fn events_for(state: &str) -> Vec<(&'static str, &'static str)> {
+fn events_for(state: TeamState) -> Vec<(&'static str, &'static str)> {
     match state {
-        "applied" => vec![("approve", "team.approve"), ("reject", "team.reject")],
-        "active" => vec![("suspend", "team.suspend"), ("dissolve", "team.dissolve")],
-        "suspended" => vec![("restore", "team.restore"), ("dissolve", "team.dissolve")],
-        _ => vec![],
+        TeamState::Applied => vec![("approve", "team.approve"), ("reject", "team.reject")],
+        TeamState::Active => vec![("suspend", "team.suspend"), ("dissolve", "team.dissolve")],
+        TeamState::Suspended => vec![("restore", "team.restore"), ("dissolve", "team.dissolve")],
+        TeamState::Rejected | TeamState::Dissolved => vec![],
     }
 }
 
@@ -51,7 +52,7 @@ pub(crate) async fn team_page(
     let can_manage = can(&auth.actor, Action::TeamManage, &target) == Decision::Allow;
     let page = TeamPage {
         c: Chrome::signed_in(lang.0, auth, &format!("/teams/{id}")),
-        events: events_for(&detail.team.state),
+        events: events_for(detail.team.state),
         detail,
         can_manage,
         categories: &hongmajia_domain::project::CATEGORIES,

@@ -1,0 +1,186 @@
+//! Service records (§3.3, R-REC-5…9): where a record comes from, the states it goes through,
+//! corrections a volunteer asks for, and the flags anomaly checks raise.
+//!
+//! ```text
+//! Record: pending --confirm--> confirmed ; pending --reject--> rejected
+//!         awaiting_second --approve--> confirmed ; awaiting_second --refuse--> rejected
+//!         confirmed --correct--> confirmed (a new version) ; confirmed --revoke--> revoked
+//! Correction: open --approve--> approved ; open --deny--> denied
+//! Flag: open --resolve--> resolved
+//! ```
+
+use crate::text::text_enum;
+use crate::{DomainError, ErrorCode};
+
+text_enum! {
+    /// Check-in and out, a make-up by the organizer, a report by the volunteer (an omission
+    /// approved on correction), or a backfill of past paper records by staff.
+    pub enum RecordSource {
+        Checkin,
+        Makeup,
+        Reported,
+        Backfill,
+    }
+}
+
+impl RecordSource {
+    /// Entered by hand rather than measured by check-in and out.
+    pub const fn is_entered(self) -> bool {
+        matches!(self, Self::Reported | Self::Backfill)
+    }
+}
+
+text_enum! {
+    pub enum RecordState {
+        Pending,
+        AwaitingSecond,
+        Confirmed,
+        Rejected,
+        Revoked,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordEvent {
+    Confirm,
+    Reject,
+    Approve,
+    Refuse,
+    Correct,
+    Revoke,
+}
+
+impl RecordState {
+    pub const ALL_EVENTS: [RecordEvent; 6] = [
+        RecordEvent::Confirm,
+        RecordEvent::Reject,
+        RecordEvent::Approve,
+        RecordEvent::Refuse,
+        RecordEvent::Correct,
+        RecordEvent::Revoke,
+    ];
+
+    /// The state after `event`, or `invalid_transition`.
+    pub fn after(self, event: RecordEvent) -> Result<Self, DomainError> {
+        use RecordEvent::*;
+        match (self, event) {
+            (Self::Pending, Confirm) | (Self::AwaitingSecond, Approve) | (Self::Confirmed, Correct) => {
+                Ok(Self::Confirmed)
+            }
+            (Self::Pending, Reject) | (Self::AwaitingSecond, Refuse) => Ok(Self::Rejected),
+            (Self::Confirmed, Revoke) => Ok(Self::Revoked),
+            _ => Err(DomainError::on(ErrorCode::InvalidTransition, "state")),
+        }
+    }
+
+    /// Only confirmed time counts: totals, stars, figures, certificates.
+    pub const fn counts(self) -> bool {
+        matches!(self, Self::Confirmed)
+    }
+
+    /// Rejected or revoked: the record stands for no service at all.
+    pub const fn is_void(self) -> bool {
+        matches!(self, Self::Rejected | Self::Revoked)
+    }
+}
+
+text_enum! {
+    pub enum CorrectionState {
+        Open,
+        Approved,
+        Denied,
+    }
+}
+
+text_enum! {
+    /// A decision on a request or a second approval: given, or refused.
+    pub enum Verdict {
+        Approve,
+        Refuse,
+    }
+}
+
+impl Verdict {
+    pub const fn from_approval(approve: bool) -> Self {
+        if approve { Self::Approve } else { Self::Refuse }
+    }
+
+    pub const fn approves(self) -> bool {
+        matches!(self, Self::Approve)
+    }
+
+    /// What a correction request becomes under this verdict.
+    pub const fn correction(self) -> CorrectionState {
+        match self {
+            Self::Approve => CorrectionState::Approved,
+            Self::Refuse => CorrectionState::Denied,
+        }
+    }
+}
+
+text_enum! {
+    /// The checks that flag a record for review (R-REC-13).
+    pub enum FlagKind {
+        NoCheckin,
+        TwoPlaces,
+        LongDay,
+        BulkBackfill,
+    }
+}
+
+text_enum! {
+    pub enum FlagState {
+        Open,
+        Resolved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_record_is_confirmed_once_and_then_only_corrected_or_revoked() {
+        use RecordEvent::*;
+        assert_eq!(RecordState::Pending.after(Confirm).unwrap(), RecordState::Confirmed);
+        assert_eq!(
+            RecordState::AwaitingSecond.after(Approve).unwrap(),
+            RecordState::Confirmed
+        );
+        assert_eq!(
+            RecordState::AwaitingSecond.after(Refuse).unwrap(),
+            RecordState::Rejected
+        );
+        assert_eq!(RecordState::Confirmed.after(Revoke).unwrap(), RecordState::Revoked);
+        assert!(
+            RecordState::AwaitingSecond.after(Confirm).is_err(),
+            "a backfill needs its second approver"
+        );
+        assert!(RecordState::Pending.after(Revoke).is_err());
+        assert!(RecordState::Confirmed.after(Confirm).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn void_records_stay_void_and_only_confirmed_time_counts(
+            state in proptest::sample::select(RecordState::ALL),
+            event in proptest::sample::select(RecordState::ALL_EVENTS.to_vec()),
+        ) {
+            if state.is_void() {
+                prop_assert!(state.after(event).is_err());
+            }
+            if let Ok(next) = state.after(event) {
+                prop_assert_eq!(next.counts(), next == RecordState::Confirmed);
+                prop_assert!(!matches!(next, RecordState::Pending | RecordState::AwaitingSecond));
+            }
+            prop_assert_eq!(RecordState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn a_verdict_decides_a_correction() {
+        assert_eq!(Verdict::from_approval(true).correction(), CorrectionState::Approved);
+        assert_eq!(Verdict::from_approval(false).correction(), CorrectionState::Denied);
+    }
+}
