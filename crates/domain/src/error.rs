@@ -100,6 +100,13 @@ pub enum ErrorCode {
     IdNumberMismatch,
     AccountDisabled,
     GrantLapsed,
+    InvalidTime,
+    InvalidMinAge,
+    InvalidGeofence,
+    InvalidAudience,
+    InvalidActivityKind,
+    InvalidCheckinOpening,
+    InvalidTeamRole,
 }
 
 impl ErrorCode {

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod password;
 pub mod person;
 pub mod phone;
+pub mod plan;
 pub mod policy;
 pub mod project;
 pub mod queue;

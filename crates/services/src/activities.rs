@@ -9,10 +9,10 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::{
     ActivityKind, ActivityState, Admission, NotificationKind, SignupEvent, SignupFacts, SignupState, admit,
 };
-use hongmajia_domain::hours::CountingRule;
+use hongmajia_domain::plan::{self, PlanInput, check_plan};
 use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::record::Verdict;
-use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target, TeamId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -119,56 +119,6 @@ pub struct SignupRequest {
 /// A list kept as one text joined by 、 (as volunteers' skills are).
 fn split_list(text: &str) -> Vec<String> {
     text.split('、').filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-/// The required skills, trimmed, each a short name without the separator.
-fn required_skills(skills: &[String]) -> ServiceResult<String> {
-    let names: Vec<&str> = skills.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-    if names.iter().any(|n| n.contains('、') || n.chars().count() > 20) || names.len() > 10 {
-        return Err(rule(ErrorCode::InvalidSpecialty, "required_skills"));
-    }
-    Ok(names.join("、"))
-}
-
-/// The positions checked: names given and distinct, places that add up to the activity's.
-fn checked_positions(input: &ActivityInput) -> ServiceResult<Vec<(String, i64)>> {
-    if input.positions.is_empty() {
-        return Ok(Vec::new());
-    }
-    if input.waitlist_size != 0 {
-        return Err(rule(ErrorCode::InvalidCapacity, "waitlist_size"));
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut positions = Vec::new();
-    for p in &input.positions {
-        let name = RegionName::parse(&p.name).map_err(|e| e.for_field("positions"))?;
-        if p.capacity <= 0 || !seen.insert(name.as_str().to_owned()) {
-            return Err(rule(ErrorCode::InvalidCapacity, "positions"));
-        }
-        positions.push((name.as_str().to_owned(), p.capacity));
-    }
-    if positions.iter().map(|p| p.1).sum::<i64>() != input.capacity {
-        return Err(rule(ErrorCode::InvalidCapacity, "capacity"));
-    }
-    Ok(positions)
-}
-
-/// The map point and the geofence, checked: a geofence needs a point, and a sane radius.
-/// A map point (latitude, longitude) and a geofence radius in metres.
-type Place = (Option<(f64, f64)>, Option<i64>);
-
-fn place_of(input: &ActivityInput) -> ServiceResult<Place> {
-    let point = match (input.latitude, input.longitude) {
-        (Some(lat), Some(lng)) if hongmajia_domain::attendance::valid_position((lat, lng)) => Some((lat, lng)),
-        (None, None) => None,
-        _ => return Err(rule(ErrorCode::LocationRequired, "latitude")),
-    };
-    match input.geofence_m {
-        Some(radius) if point.is_none() || !(10..=5000).contains(&radius) => {
-            Err(rule(ErrorCode::InvalidCapacity, "geofence_m"))
-        }
-        radius => Ok((point, radius)),
-    }
 }
 
 /// The answer already given to a sign-up with this idempotency key, when it is a retry; the
@@ -445,14 +395,6 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
     ServiceError::Rule(DomainError::on(code, field))
 }
 
-/// A time as given (any offset), kept in UTC: SQLite compares stored times as text, which is
-/// right only when every stored time and every bound one has the same offset.
-fn instant(raw: &str, field: &'static str) -> ServiceResult<OffsetDateTime> {
-    OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339)
-        .map(|t| t.to_offset(time::UtcOffset::UTC))
-        .map_err(|_| rule(ErrorCode::InvalidPeriod, field))
-}
-
 impl Activity {
     fn from_row(row: activities::ActivityRow) -> Self {
         Self {
@@ -510,84 +452,61 @@ impl Services {
         if project.state != ProjectState::Published {
             return Err(rule(ErrorCode::InvalidTransition, "project_id"));
         }
-        let title = RegionName::parse(&input.title).map_err(|e| e.for_field("title"))?;
-        let (starts_at, ends_at) = (
-            instant(&input.starts_at, "starts_at")?,
-            instant(&input.ends_at, "ends_at")?,
-        );
-        if ends_at <= starts_at {
-            return Err(rule(ErrorCode::InvalidPeriod, "ends_at"));
-        }
-        let opens = match &input.signup_opens_at {
-            Some(raw) => instant(raw, "signup_opens_at")?,
-            None => self.now(),
-        };
-        let closes = match &input.signup_closes_at {
-            Some(raw) => instant(raw, "signup_closes_at")?,
-            None => starts_at,
-        };
-        if closes < opens {
-            return Err(rule(ErrorCode::InvalidPeriod, "signup_closes_at"));
-        }
-        if input.capacity <= 0 || input.waitlist_size < 0 {
-            return Err(rule(ErrorCode::InvalidCapacity, "capacity"));
-        }
-        if !(0..=120).contains(&input.min_age) {
-            return Err(rule(ErrorCode::InvalidCapacity, "min_age"));
-        }
-        if input.team_only && project.team_id.is_none() {
-            return Err(rule(ErrorCode::TeamMembersOnly, "team_only"));
-        }
-        let kind = match input.kind.as_deref().map(str::trim) {
-            None => ActivityKind::Service,
-            Some(raw) => ActivityKind::parse(raw).ok_or_else(|| rule(ErrorCode::InvalidCategory, "kind"))?,
-        };
-        let (point, geofence_m) = place_of(input)?;
-        let positions = checked_positions(input)?;
-        let skills = required_skills(&input.required_skills)?;
-        let opens_before = input
-            .checkin_opens_before_min
-            .unwrap_or(hongmajia_domain::attendance::DEFAULT_CHECKIN_OPENS_MIN);
-        if !(0..=240).contains(&opens_before) {
-            return Err(rule(ErrorCode::InvalidPeriod, "checkin_opens_before_min"));
-        }
-        let counting = match input.counting {
-            Some(c) => CountingRule::new(c.nothing_up_to, c.half_up_to, c.min_presence_percent)
-                .ok_or_else(|| rule(ErrorCode::InvalidMinutes, "counting"))?,
-            None => CountingRule::default(),
-        };
+        let positions: Vec<(&str, i64)> = input.positions.iter().map(|p| (p.name.as_str(), p.capacity)).collect();
+        let skills: Vec<&str> = input.required_skills.iter().map(String::as_str).collect();
+        let plan = check_plan(&PlanInput {
+            now: self.now(),
+            title: &input.title,
+            starts_at: &input.starts_at,
+            ends_at: &input.ends_at,
+            signup_opens_at: input.signup_opens_at.as_deref(),
+            signup_closes_at: input.signup_closes_at.as_deref(),
+            capacity: input.capacity,
+            waitlist_size: input.waitlist_size,
+            min_age: input.min_age,
+            team_only: (input.team_only, project.team_id.is_some()),
+            kind: input.kind.as_deref(),
+            point: (input.latitude, input.longitude),
+            geofence_m: input.geofence_m,
+            positions: &positions,
+            required_skills: &skills,
+            checkin_opens_before_min: input.checkin_opens_before_min,
+            counting: input
+                .counting
+                .map(|c| (c.nothing_up_to, c.half_up_to, c.min_presence_percent)),
+        })?;
         let id = new_id();
         let row = activities::NewActivity {
             id,
             project_id: input.project_id,
             region_code: region.as_str(),
-            title: title.as_str(),
+            title: plan.title.as_str(),
             address: input.address.trim(),
-            starts_at,
-            ends_at,
-            signup_opens_at: opens,
-            signup_closes_at: closes,
+            starts_at: plan.starts_at,
+            ends_at: plan.ends_at,
+            signup_opens_at: plan.signup_window.0,
+            signup_closes_at: plan.signup_window.1,
             capacity: input.capacity,
             waitlist_size: input.waitlist_size,
             risk_notice: input.risk_notice.trim(),
             min_age: input.min_age,
             team_only: input.team_only,
-            point,
-            geofence_m,
-            kind,
+            point: plan.point,
+            geofence_m: plan.geofence_m,
+            kind: plan.kind,
             requires_approval: input.requires_approval,
             counting: (
-                counting.nothing_up_to,
-                counting.half_up_to,
-                counting.min_presence_percent,
+                plan.counting.nothing_up_to,
+                plan.counting.half_up_to,
+                plan.counting.min_presence_percent,
             ),
             insured: input.insured,
-            required_skills: &skills,
-            checkin_opens_min: opens_before,
+            required_skills: &plan.required_skills,
+            checkin_opens_min: plan.checkin_opens_min,
             at: self.now(),
         };
         activities::insert(&mut tx, &row).await.doing("storing the activity")?;
-        for (name, capacity) in &positions {
+        for (name, capacity) in &plan.positions {
             activities::insert_position(&mut tx, new_id(), id, (name, *capacity))
                 .await
                 .doing("storing a position")?;
@@ -599,7 +518,7 @@ impl Services {
             region: Some(&region),
             summary: format!(
                 "published activity {} ({} places, {} waiting)",
-                title.as_str(),
+                plan.title.as_str(),
                 input.capacity,
                 input.waitlist_size
             ),
@@ -625,11 +544,11 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the change")?;
         let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
         let starts = match &change.starts_at {
-            Some(raw) => instant(raw, "starts_at")?,
+            Some(raw) => plan::instant(raw, "starts_at")?,
             None => current.starts_at,
         };
         let ends = match &change.ends_at {
-            Some(raw) => instant(raw, "ends_at")?,
+            Some(raw) => plan::instant(raw, "ends_at")?,
             None => current.ends_at,
         };
         if ends <= starts {
@@ -746,7 +665,7 @@ impl Services {
     pub async fn record_audience(&self, actor: &Actor, id: i64, audience: i64) -> ServiceResult<Activity> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         if !(0..=1_000_000).contains(&audience) {
-            return Err(rule(ErrorCode::InvalidCapacity, "audience_count"));
+            return Err(rule(ErrorCode::InvalidAudience, "audience_count"));
         }
         let mut tx = self.db.begin().await.doing("starting the audience")?;
         let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;

@@ -133,6 +133,13 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | SignupOverlap
             | IdempotencyKeyReused
             | InvalidCapacity
+            | InvalidTime
+            | InvalidMinAge
+            | InvalidGeofence
+            | InvalidAudience
+            | InvalidActivityKind
+            | InvalidCheckinOpening
+            | InvalidTeamRole
             | TooYoung
             | TeamMembersOnly
             | SkillRequired

@@ -831,3 +831,56 @@ async fn the_activity_list_shows_a_move_and_a_cancellation_at_once() {
     assert_eq!(done.status(), StatusCode::OK);
     assert!(listed().await.is_empty(), "a cancelled activity is no longer offered");
 }
+
+/// Each bad field of an activity answers its own code and message (they were once all "capacity
+/// must be above 0" or "the end before the start"), and nothing is stored.
+#[tokio::test]
+async fn each_bad_field_of_an_activity_names_its_own_problem() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = app.signed_in(hongmajia_domain::Role::CenterAdmin, Some("140824")).await;
+    let existing = activity(&app, 5, 0, "").await;
+    let project = app
+        .services()
+        .activity(&Actor::System, existing)
+        .await
+        .unwrap()
+        .project_id;
+    let good = json!({
+        "project_id": project, "title": "十字路口文明劝导", "capacity": 5,
+        "starts_at": "2026-12-06T08:00:00+08:00", "ends_at": "2026-12-06T11:00:00+08:00",
+    });
+    let cases = [
+        (json!({"min_age": 130}), "invalid_min_age", "min_age"),
+        (json!({"geofence_m": 100}), "invalid_geofence", "geofence_m"),
+        (json!({"starts_at": "12月6日上午"}), "invalid_time", "starts_at"),
+        (json!({"kind": "banquet"}), "invalid_activity_kind", "kind"),
+        (
+            json!({"checkin_opens_before_min": 600}),
+            "invalid_checkin_opening",
+            "checkin_opens_before_min",
+        ),
+    ];
+    let mut messages = std::collections::HashSet::new();
+    for (change, code, field) in cases {
+        let mut body = good.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let answer: Value = app
+            .post_json("/api/v1/activities", organizer.token(), &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["error"]["code"], code, "{body}");
+        assert_eq!(answer["error"]["field"], field);
+        messages.insert(answer["error"]["message"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(messages.len(), 5, "every problem reads differently: {messages:?}");
+    let listed = app
+        .services()
+        .project_activities(&Actor::System, project)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "no refused activity was stored");
+}

@@ -775,7 +775,7 @@ async fn an_activity_counts_time_by_its_own_rule_and_a_lecture_records_its_audie
     let negative = app
         .post_json(&path, Some(&organizer.token().await), &json!({"audience_count": -1}))
         .await;
-    assert_eq!(error_code(negative).await, "invalid_capacity");
+    assert_eq!(error_code(negative).await, "invalid_audience");
     let done = app
         .post_json(&path, Some(&organizer.token().await), &json!({"audience_count": 86}))
         .await;

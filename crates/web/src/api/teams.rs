@@ -221,7 +221,7 @@ pub async fn decide(
     };
     let role = match body.role.as_deref() {
         None => None,
-        Some(raw) => Some(TeamRole::parse(raw).ok_or_else(|| DomainError::on(ErrorCode::InvalidQuery, "role"))?),
+        Some(raw) => Some(TeamRole::parse(raw).ok_or_else(|| DomainError::on(ErrorCode::InvalidTeamRole, "role"))?),
     };
     let member = state
         .services()
