@@ -1,13 +1,125 @@
-//! Working days (R-REC-7: records are due within 10 working days after the activity ends).
+//! The day (decisions.md D4): every "day", "month" and "year", daily cap and working day is a
+//! day in Asia/Shanghai (UTC+8 all year, no daylight saving), whatever the server's zone; and
+//! working days (R-REC-7: records are due within 10 working days after the activity ends).
 //!
 //! A working day is Monday to Friday, unless the deployment's table lists it as a public holiday;
-//! a Saturday or Sunday the table lists as a make-up working day (调休) is one too.
+//! a Saturday or Sunday the table lists as a make-up working day (调休) is one too. Deadlines
+//! counted in working hours use the county's office hours (08:30–17:30 unless it set others).
 
+use crate::{DomainError, ErrorCode};
 use std::collections::BTreeSet;
-use time::{Date, Duration, Weekday};
+use time::{Date, Duration, Month, OffsetDateTime, Time, UtcOffset, Weekday};
 
 /// China's one time zone (UTC+8): the dates people read, and the days deadlines count.
-pub const CHINA: time::UtcOffset = time::macros::offset!(+8);
+pub const CHINA: UtcOffset = time::macros::offset!(+8);
+
+/// The day in China at an instant.
+pub fn china_day(at: OffsetDateTime) -> Date {
+    at.to_offset(CHINA).date()
+}
+
+/// The instant a day in China begins, in UTC (stored times are UTC, and SQLite compares them
+/// as text, so a bound time must be UTC too).
+pub fn day_start(day: Date) -> OffsetDateTime {
+    day.with_time(Time::MIDNIGHT)
+        .assume_offset(CHINA)
+        .to_offset(UtcOffset::UTC)
+}
+
+/// A day in China as `[start, end)` in UTC.
+pub fn day_span(day: Date) -> (OffsetDateTime, OffsetDateTime) {
+    let start = day_start(day);
+    (start, start + Duration::days(1))
+}
+
+/// A month in China as `[start, end)` in UTC; `None` for a year `time` cannot hold.
+pub fn month_span(year: i32, month: Month) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let first = Date::from_calendar_date(year, month, 1).ok()?;
+    let next = match month {
+        Month::December => Date::from_calendar_date(year + 1, Month::January, 1).ok()?,
+        _ => Date::from_calendar_date(year, month.next(), 1).ok()?,
+    };
+    Some((day_start(first), day_start(next)))
+}
+
+/// A year in China as `[start, end)` in UTC.
+pub fn year_span(year: i32) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let (start, _) = month_span(year, Month::January)?;
+    let (_, end) = month_span(year, Month::December)?;
+    Some((start, end))
+}
+
+/// A time of day as people type it: `8:30`, `08:30` or `8：30` (a full-width colon).
+fn clock_time(raw: &str) -> Option<Time> {
+    let (hour, minute) = raw.trim().split_once([':', '：'])?;
+    let digits = |part: &str, widths: std::ops::RangeInclusive<usize>| {
+        widths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(hour, 1..=2) || !digits(minute, 2..=2) {
+        return None;
+    }
+    Time::from_hms(hour.parse().ok()?, minute.parse().ok()?, 0).ok()
+}
+
+/// When a county's offices are open on a working day, in China's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfficeHours {
+    pub opens: Time,
+    pub closes: Time,
+}
+
+impl Default for OfficeHours {
+    fn default() -> Self {
+        Self {
+            opens: time::macros::time!(08:30),
+            closes: time::macros::time!(17:30),
+        }
+    }
+}
+
+impl OfficeHours {
+    /// Office hours as `HH:MM` texts: opening before closing, at least an hour apart.
+    pub fn parse(opens: &str, closes: &str) -> Result<Self, DomainError> {
+        let read = |raw: &str, field| clock_time(raw).ok_or(DomainError::on(ErrorCode::InvalidTime, field));
+        let (opens, closes) = (read(opens, "opens")?, read(closes, "closes")?);
+        if closes - opens < Duration::HOUR {
+            return Err(DomainError::on(ErrorCode::InvalidPeriod, "closes"));
+        }
+        Ok(Self { opens, closes })
+    }
+
+    /// `HH:MM` of a time, as stored and shown.
+    pub fn text(time: Time) -> String {
+        format!("{:02}:{:02}", time.hour(), time.minute())
+    }
+
+    /// Whether the offices are open at an instant, on this calendar's working days.
+    pub fn is_open(&self, calendar: &WorkCalendar, at: OffsetDateTime) -> bool {
+        let local = at.to_offset(CHINA);
+        calendar.is_working_day(local.date()) && (self.opens..self.closes).contains(&local.time())
+    }
+
+    /// The instant `hours` office hours after `from` (a review deadline): counting only the time
+    /// the offices are open on working days.
+    pub fn after(&self, calendar: &WorkCalendar, from: OffsetDateTime, hours: u32) -> OffsetDateTime {
+        let mut left = Duration::hours(i64::from(hours));
+        let mut day = china_day(from);
+        let mut time = from.to_offset(CHINA).time().max(self.opens);
+        loop {
+            if calendar.is_working_day(day) && time < self.closes {
+                let open = self.closes - time;
+                if left <= open {
+                    return (day.with_time(time) + left)
+                        .assume_offset(CHINA)
+                        .to_offset(UtcOffset::UTC);
+                }
+                left -= open;
+            }
+            day += Duration::days(1);
+            time = self.opens;
+        }
+    }
+}
 
 /// Working days allowed to complete an activity's records (办法 Art.11).
 pub const RECORD_DEADLINE_WORKING_DAYS: u32 = 10;
@@ -63,7 +175,72 @@ impl WorkCalendar {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use time::macros::date;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn a_chinese_day_starts_at_sixteen_hundred_utc_the_day_before() {
+        assert_eq!(china_day(datetime!(2026-12-31 16:00 UTC)), date!(2027 - 01 - 01));
+        assert_eq!(china_day(datetime!(2026-12-31 15:59 UTC)), date!(2026 - 12 - 31));
+        assert_eq!(
+            day_span(date!(2027 - 01 - 01)),
+            (datetime!(2026-12-31 16:00 UTC), datetime!(2027-01-01 16:00 UTC))
+        );
+        assert_eq!(
+            month_span(2026, Month::December),
+            Some((datetime!(2026-11-30 16:00 UTC), datetime!(2026-12-31 16:00 UTC)))
+        );
+        assert_eq!(
+            year_span(2027),
+            Some((datetime!(2026-12-31 16:00 UTC), datetime!(2027-12-31 16:00 UTC)))
+        );
+    }
+
+    #[test]
+    fn office_hours_count_only_open_time_on_working_days() {
+        let hours = OfficeHours::default();
+        let calendar = WorkCalendar::new([(date!(2026 - 12 - 07), true)]);
+        // Friday 16:30 in China: one hour left that day; Monday the 7th is a holiday; Tuesday 08:30 + 2 h.
+        let friday = datetime!(2026-12-04 16:30 +8);
+        assert_eq!(hours.after(&calendar, friday, 3), datetime!(2026-12-08 10:30 +8));
+        assert!(hours.is_open(&calendar, friday));
+        assert!(!hours.is_open(&calendar, datetime!(2026-12-05 10:00 +8)), "a Saturday");
+        assert!(
+            !hours.is_open(&calendar, datetime!(2026-12-04 17:30 +8)),
+            "closing time is closed"
+        );
+        assert_eq!(
+            OfficeHours::parse("09:00", "09:30").unwrap_err().code,
+            ErrorCode::InvalidPeriod
+        );
+        assert_eq!(
+            OfficeHours::parse("9点", "17:00").unwrap_err().code,
+            ErrorCode::InvalidTime
+        );
+        assert_eq!(OfficeHours::text(hours.opens), "08:30");
+        assert_eq!(
+            OfficeHours::parse("8：00", "17:30").unwrap().opens,
+            time::macros::time!(08:00)
+        );
+        for bad in ["24:00", "8:5", "08:60", "+8:00", ""] {
+            assert!(OfficeHours::parse(bad, "17:30").is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_deadline_falls_in_office_hours_and_no_earlier_than_the_hours_asked(
+            minutes in 0i64..60 * 24 * 30, hours in 1u32..80,
+        ) {
+            let office = OfficeHours::default();
+            let calendar = WorkCalendar::default();
+            let from = datetime!(2026-12-01 00:00 UTC) + Duration::minutes(minutes);
+            let due = office.after(&calendar, from, hours);
+            prop_assert!(due >= from + Duration::hours(i64::from(hours)));
+            let local = due.to_offset(CHINA);
+            prop_assert!(calendar.is_working_day(local.date()));
+            prop_assert!(local.time() > office.opens && local.time() <= office.closes);
+        }
+    }
 
     #[test]
     fn ten_working_days_skip_two_weekends() {

@@ -741,11 +741,8 @@ impl Services {
         // One day in China when asked for, else everything still to come.
         let window = match on {
             Some(day) => {
-                let start = day
-                    .with_time(time::Time::MIDNIGHT)
-                    .assume_offset(hongmajia_domain::calendar::CHINA)
-                    .to_offset(time::UtcOffset::UTC);
-                (start.max(now), start + time::Duration::days(1))
+                let (start, end) = hongmajia_domain::calendar::day_span(day);
+                (start.max(now), end)
             }
             None => (now, now + time::Duration::days(3660)),
         };

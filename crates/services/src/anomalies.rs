@@ -7,14 +7,14 @@
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
-use hongmajia_domain::calendar::CHINA;
+use hongmajia_domain::calendar::{china_day, day_span};
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::record::{FlagKind, FlagState, RecordSource};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::Tx;
 use hongmajia_store::records::{self, NewFlag};
 use serde::Serialize;
-use time::{Duration, OffsetDateTime, Time};
+use time::{Duration, OffsetDateTime};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -80,13 +80,8 @@ impl Services {
                 format!("{others} other record(s) at the same time"),
             ));
         }
-        let day = activity.starts_at.to_offset(CHINA).date();
-        // Stored times are UTC, and SQLite compares them as text: bind UTC too.
-        let from = day
-            .with_time(Time::MIDNIGHT)
-            .assume_offset(CHINA)
-            .to_offset(time::UtcOffset::UTC);
-        let in_day = records::minutes_between(tx, r.volunteer_id, (from, from + Duration::days(1)))
+        let day = china_day(activity.starts_at);
+        let in_day = records::minutes_between(tx, r.volunteer_id, day_span(day))
             .await
             .doing("adding up the day")?;
         if in_day > self.settings.max_daily_minutes {

@@ -42,7 +42,7 @@ pub struct IssuedCertificate {
 
 /// The calendar date in China (UTC+8), as certificates print dates.
 fn china_date(at: OffsetDateTime) -> String {
-    at.to_offset(hongmajia_domain::calendar::CHINA).date().to_string()
+    hongmajia_domain::calendar::china_day(at).to_string()
 }
 
 fn random_number() -> ServiceResult<CertificateNumber> {

@@ -804,8 +804,7 @@ impl Services {
     async fn overdue_in(&self, tx: &mut Tx, prefix: &str) -> ServiceResult<Vec<OverdueActivity>> {
         let calendar = self.work_calendar(tx).await?;
         let now = self.now();
-        let china = hongmajia_domain::calendar::CHINA;
-        let today = now.to_offset(china).date();
+        let today = hongmajia_domain::calendar::china_day(now);
         // Ten working days are at least ten calendar days: the query narrows, the calendar decides.
         let candidates = records::unfinished_activities(tx, prefix, now - Duration::days(10))
             .await
@@ -813,7 +812,7 @@ impl Services {
         Ok(candidates
             .into_iter()
             .filter_map(|(id, title, ended_at, count)| {
-                let ended = ended_at.to_offset(china).date();
+                let ended = hongmajia_domain::calendar::china_day(ended_at);
                 calendar.records_overdue(ended, today).then(|| OverdueActivity {
                     activity_id: id,
                     title,

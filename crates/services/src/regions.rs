@@ -4,9 +4,10 @@ use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::sites::Site;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::calendar::OfficeHours;
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel, RegionName, Target};
 use hongmajia_store::{Tx, regions, sites};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -238,5 +239,91 @@ impl Services {
             .into_iter()
             .map(|(code, name, township)| VillageChoice { code, name, township })
             .collect())
+    }
+}
+
+/// A county's office hours, in China's time (`HH:MM`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeHoursView {
+    #[schema(example = "08:30")]
+    pub opens: String,
+    #[schema(example = "17:30")]
+    pub closes: String,
+}
+
+impl From<OfficeHours> for OfficeHoursView {
+    fn from(hours: OfficeHours) -> Self {
+        Self {
+            opens: OfficeHours::text(hours.opens),
+            closes: OfficeHours::text(hours.closes),
+        }
+    }
+}
+
+/// The county a code names: a county itself (office hours are set per county only).
+fn county_code(raw: &str) -> ServiceResult<RegionCode> {
+    let code = RegionCode::parse(raw).map_err(|_| ServiceError::rule(ErrorCode::NotFound))?;
+    if code.level() != RegionLevel::County {
+        return Err(ServiceError::on(ErrorCode::RegionLevelMismatch, "code"));
+    }
+    Ok(code)
+}
+
+impl Services {
+    /// The office hours a county's deadlines count in (the default where it set none).
+    pub(crate) async fn office_hours_of(&self, tx: &mut Tx, county: &RegionCode) -> ServiceResult<OfficeHours> {
+        match regions::office_hours(tx, county.as_str())
+            .await
+            .doing("reading the office hours")?
+        {
+            Some((opens, closes)) => OfficeHours::parse(&opens, &closes)
+                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("stored office hours of {county}: {e}"))),
+            None => Ok(OfficeHours::default()),
+        }
+    }
+
+    /// A county's office hours, for its staff.
+    pub async fn office_hours(&self, actor: &Actor, county: &str) -> ServiceResult<OfficeHoursView> {
+        crate::refuse_unless_capable(actor, Action::RegionView)?;
+        let county = county_code(county)?;
+        authorize(actor, Action::RegionView, &Target::in_region(county.clone()))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        existing(&mut tx, &county).await?;
+        Ok(self.office_hours_of(&mut tx, &county).await?.into())
+    }
+
+    /// The county's (or the city's) admins set the county's office hours.
+    pub async fn set_office_hours(
+        &self,
+        actor: &Actor,
+        county: &str,
+        input: &OfficeHoursView,
+    ) -> ServiceResult<OfficeHoursView> {
+        crate::refuse_unless_capable(actor, Action::RegionEdit)?;
+        let county = county_code(county)?;
+        authorize(actor, Action::RegionEdit, &Target::in_region(county.clone()))?;
+        let hours = OfficeHours::parse(&input.opens, &input.closes)?;
+        let stored = OfficeHoursView::from(hours);
+        let mut tx = self.db.begin().await.doing("starting the office hours")?;
+        existing(&mut tx, &county).await?;
+        regions::put_office_hours(
+            &mut tx,
+            county.as_str(),
+            (&stored.opens, &stored.closes),
+            (actor.label(), self.now()),
+        )
+        .await
+        .doing("storing the office hours")?;
+        let change = Change {
+            action: Action::RegionEdit,
+            target_kind: "region",
+            target_id: county.to_string(),
+            region: Some(&county),
+            summary: format!("office hours {}–{}", stored.opens, stored.closes),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the office hours")?;
+        Ok(stored)
     }
 }

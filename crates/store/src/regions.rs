@@ -132,3 +132,36 @@ pub async fn villages_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<(S
         .await
     })
 }
+
+/// A county's office hours as stored (`HH:MM`, `HH:MM`), if it set any.
+pub async fn office_hours(tx: &mut Tx, county: &str) -> sqlx::Result<Option<(String, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (String, String)>("SELECT opens, closes FROM office_hours WHERE county_code = $1")
+            .bind(county)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+pub async fn put_office_hours(
+    tx: &mut Tx,
+    county: &str,
+    (opens, closes): (&str, &str),
+    (by, at): (&str, OffsetDateTime),
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO office_hours (county_code, opens, closes, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (county_code) DO UPDATE SET opens = $2, closes = $3, updated_by = $4, updated_at = $5",
+        )
+        .bind(county)
+        .bind(opens)
+        .bind(closes)
+        .bind(by)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
+}

@@ -232,3 +232,101 @@ fn code_of<T: std::fmt::Debug>(result: Result<T, hongmajia_services::ServiceErro
         .map(|c| c.as_str().to_owned())
         .unwrap_or_default()
 }
+
+/// A county's office hours: the default until its admins set others; only its own (or the
+/// city's) admins may; bad times name their field; the change is audited.
+#[tokio::test]
+async fn a_county_sets_its_office_hours_and_only_its_own_admins_may() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let path = "/api/v1/regions/140824/office-hours";
+    let read = |token: Option<String>| {
+        let app = &app;
+        async move { app.get(path, token.as_deref()).await.json::<Value>().await.unwrap() }
+    };
+    assert_eq!(
+        read(admin.token().map(str::to_owned)).await,
+        json!({"opens": "08:30", "closes": "17:30"})
+    );
+    let put = |token: Option<String>, body: Value| {
+        let app = &app;
+        async move {
+            app.request(reqwest::Method::PUT, path, token.as_deref(), Some(&body))
+                .await
+        }
+    };
+    let set = put(
+        admin.token().map(str::to_owned),
+        json!({"opens": "8:00", "closes": "18:00"}),
+    )
+    .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    assert_eq!(
+        read(admin.token().map(str::to_owned)).await,
+        json!({"opens": "08:00", "closes": "18:00"})
+    );
+
+    let neighbour = app.signed_in(Role::CenterAdmin, Some("140825")).await;
+    let refused = put(
+        neighbour.token().map(str::to_owned),
+        json!({"opens": "07:00", "closes": "12:00"}),
+    )
+    .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "another county is not found, as everywhere"
+    );
+    let station = app.signed_in(Role::StationAdmin, Some("140824001001")).await;
+    let refused = put(
+        station.token().map(str::to_owned),
+        json!({"opens": "07:00", "closes": "12:00"}),
+    )
+    .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "the county is above a station admin's region"
+    );
+
+    let backwards = put(
+        admin.token().map(str::to_owned),
+        json!({"opens": "17:00", "closes": "09:00"}),
+    )
+    .await;
+    let body: Value = backwards.json().await.unwrap();
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+        (Some("invalid_period"), Some("closes"))
+    );
+    let garbled = put(
+        admin.token().map(str::to_owned),
+        json!({"opens": "早上八点", "closes": "17:00"}),
+    )
+    .await;
+    assert_eq!(error_code(garbled).await, "invalid_time");
+    let not_a_county = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/regions/140824001/office-hours",
+            admin.token(),
+            Some(&json!({"opens": "08:00", "closes": "17:00"})),
+        )
+        .await;
+    assert_eq!(error_code(not_a_county).await, "region_level_mismatch");
+    assert_eq!(
+        read(admin.token().map(str::to_owned)).await["opens"],
+        "08:00",
+        "refused changes left the hours as they were"
+    );
+    let audit: Value = app
+        .get("/api/v1/audit?region=140824", admin.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit.to_string().contains("office hours 08:00–18:00"),
+        "the change is audited: {audit}"
+    );
+}

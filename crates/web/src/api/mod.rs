@@ -51,6 +51,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         regions::rename,
         regions::coverage,
         regions::figures,
+        regions::office_hours,
+        regions::set_office_hours,
         sites::show,
         sites::create,
         sites::update,
@@ -174,6 +176,10 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}", get(regions::show).patch(regions::rename))
         .route("/regions/{code}/coverage", get(regions::coverage))
         .route("/regions/{code}/figures", get(regions::figures))
+        .route(
+            "/regions/{code}/office-hours",
+            get(regions::office_hours).put(regions::set_office_hours),
+        )
         .route("/regions/{code}/staff", get(accounts::staff))
         .route("/sites", post(sites::create))
         .route("/sites/{id}", get(sites::show).put(sites::update))

@@ -5,7 +5,7 @@ use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hongmajia_services::regions::{Coverage, Region, RegionDetail};
+use hongmajia_services::regions::{Coverage, OfficeHoursView, Region, RegionDetail};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -88,4 +88,32 @@ pub async fn figures(
     axum::extract::Path(code): axum::extract::Path<String>,
 ) -> Result<axum::Json<hongmajia_services::figures::RegionFigures>, crate::error::AppError> {
     Ok(axum::Json(state.services().region_figures(&code).await?))
+}
+
+/// A county's office hours: review deadlines count only the time they are open on working days.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/office-hours", tag = "regions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "a county's code, e.g. 140824")),
+    responses((status = 200, body = OfficeHoursView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn office_hours(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<OfficeHoursView>, AppError> {
+    Ok(Json(state.services().office_hours(&auth.actor, &code).await?))
+}
+
+/// Set a county's office hours (its center admins, or the city's).
+#[utoipa::path(put, path = "/api/v1/regions/{code}/office-hours", tag = "regions", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = OfficeHoursView,
+    responses((status = 200, body = OfficeHoursView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_office_hours(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(code): Path<String>,
+    JsonBody(body): JsonBody<OfficeHoursView>,
+) -> Result<Json<OfficeHoursView>, AppError> {
+    Ok(Json(
+        state.services().set_office_hours(&auth.actor, &code, &body).await?,
+    ))
 }
