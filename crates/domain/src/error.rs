@@ -107,6 +107,9 @@ pub enum ErrorCode {
     InvalidActivityKind,
     InvalidCheckinOpening,
     InvalidTeamRole,
+    InvalidDate,
+    InvalidCategoryCode,
+    CategoryExists,
 }
 
 impl ErrorCode {

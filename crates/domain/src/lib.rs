@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod attendance;
 pub mod calendar;
+pub mod category;
 pub mod certificate;
 pub mod error;
 pub mod hours;

@@ -10,34 +10,6 @@ use crate::text::text_enum;
 use crate::{DomainError, ErrorCode};
 use time::Date;
 
-/// The kinds of service the article names, with their Chinese names.
-pub const CATEGORIES: [(&str, &str); 15] = [
-    ("theory_lecture", "理论宣讲"),
-    ("changing_customs", "移风易俗"),
-    ("culture_to_countryside", "送文化下乡"),
-    ("traffic_guidance", "交通劝导"),
-    ("poverty_relief", "扶贫济困"),
-    ("psychological_counselling", "心理咨询"),
-    ("health", "医疗卫生"),
-    ("legal_aid", "法律援助"),
-    ("emergency_rescue", "应急救援"),
-    ("environment", "生态环保"),
-    ("science", "科学普及"),
-    ("holiday_care", "七彩假期"),
-    ("field_class", "田间课堂"),
-    ("training", "培训"),
-    ("other", "其他"),
-];
-
-/// The category code, from its code or its Chinese name.
-pub fn category(raw: &str) -> Option<&'static str> {
-    let raw = raw.trim();
-    CATEGORIES
-        .iter()
-        .find(|(code, name)| *code == raw || *name == raw)
-        .map(|(code, _)| *code)
-}
-
 text_enum! {
     pub enum ProjectState {
         Draft,
@@ -114,13 +86,6 @@ mod tests {
             "a draft is not reviewed"
         );
         assert!(ProjectState::Closed.after(ProjectEvent::Submit).is_err());
-    }
-
-    #[test]
-    fn categories_parse_from_codes_and_chinese_names() {
-        assert_eq!(category("移风易俗"), Some("changing_customs"));
-        assert_eq!(category("field_class"), Some("field_class"));
-        assert_eq!(category("打麻将"), None);
     }
 
     #[test]

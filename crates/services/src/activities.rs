@@ -732,11 +732,17 @@ impl Services {
         // The busiest read of all (volunteers browsing): plain reads, no snapshot needed.
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
         // Categories are stored as codes: a query matches those whose Chinese name holds it.
-        let categories: Vec<&str> = hongmajia_domain::project::CATEGORIES
-            .iter()
-            .filter(|(_, name)| !text.is_empty() && name.contains(text))
-            .map(|(code, _)| *code)
-            .collect();
+        let named = match text {
+            "" => Vec::new(),
+            text => hongmajia_store::categories::all(&mut tx)
+                .await
+                .doing("reading the categories")?
+                .into_iter()
+                .filter(|c| c.name_zh.contains(text))
+                .map(|c| c.code)
+                .collect(),
+        };
+        let categories: Vec<&str> = named.iter().map(String::as_str).collect();
         let literal = hongmajia_store::like_literal(&text.to_lowercase());
         // One day in China when asked for, else everything still to come.
         let window = match on {

@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 mod cache;
+pub mod categories;
 pub mod certificates;
 mod clock;
 pub mod demo;

@@ -5,7 +5,7 @@
 use crate::audit::{Change, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
-use hongmajia_domain::project::{ProjectEvent, ProjectState, category, period};
+use hongmajia_domain::project::{ProjectEvent, ProjectState, period};
 use hongmajia_domain::{Action, Actor, Decision, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId, can};
 use hongmajia_store::transition::{self, Lifecycle};
 use hongmajia_store::{Tx, new_id, projects, sites, teams};
@@ -40,6 +40,9 @@ pub struct Project {
     pub region_code: String,
     pub title: String,
     pub category: String,
+    /// The category's names, Chinese and English.
+    pub category_name_zh: String,
+    pub category_name_en: String,
     pub description: String,
     pub starts_on: String,
     pub ends_on: String,
@@ -54,7 +57,7 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
 
 fn date(raw: &str, field: &'static str) -> ServiceResult<Date> {
     Date::parse(raw.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| rule(ErrorCode::InvalidPeriod, field))
+        .map_err(|_| rule(ErrorCode::InvalidDate, field))
 }
 
 impl Project {
@@ -66,6 +69,8 @@ impl Project {
             region_code: row.region_code,
             title: row.title,
             category: row.category,
+            category_name_zh: row.category_zh,
+            category_name_en: row.category_en,
             description: row.description,
             starts_on: row.starts_on.to_string(),
             ends_on: row.ends_on.to_string(),
@@ -123,7 +128,7 @@ impl Services {
         let (site_id, region, target) = self.project_owner(&mut tx, input).await?;
         authorize(actor, Action::ProjectEdit, &target)?;
         let title = RegionName::parse(&input.title).map_err(|e| e.for_field("title"))?;
-        let category = category(&input.category).ok_or_else(|| rule(ErrorCode::InvalidCategory, "category"))?;
+        let category = self.category_of(&mut tx, &input.category, "category").await?;
         let description = input.description.trim();
         if description.chars().count() > 2000 {
             return Err(rule(ErrorCode::InvalidName, "description"));
@@ -136,7 +141,7 @@ impl Services {
             team_id: target.team.map(|t| t.0),
             region_code: region.as_str(),
             title: title.as_str(),
-            category,
+            category: &category,
             description,
             starts_on,
             ends_on,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod activities;
 pub mod audit;
 pub mod bulk;
+pub mod categories;
 mod db;
 pub mod figures;
 pub mod grants;

@@ -3,6 +3,15 @@ use crate::db::on_tx;
 use hongmajia_domain::project::ProjectState;
 use time::{Date, OffsetDateTime};
 
+/// A project's columns with its category's names (the code itself if the category is gone).
+macro_rules! project_columns {
+    () => {
+        "p.id, p.site_id, p.team_id, p.region_code, p.title, p.category, p.description, p.starts_on, p.ends_on,
+         p.state, p.state_reason, COALESCE(c.name_zh, p.category) AS category_zh, COALESCE(c.name_en, p.category) AS category_en
+         FROM projects p LEFT JOIN service_categories c ON c.code = p.category"
+    };
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProjectRow {
     pub id: i64,
@@ -17,6 +26,8 @@ pub struct ProjectRow {
     #[sqlx(try_from = "String")]
     pub state: ProjectState,
     pub state_reason: Option<String>,
+    pub category_zh: String,
+    pub category_en: String,
 }
 
 #[derive(Clone, Copy)]
@@ -40,13 +51,10 @@ pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
 
 pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, ProjectRow>(
-            "SELECT id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state, state_reason
-             FROM projects WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+        sqlx::query_as::<_, ProjectRow>(concat!("SELECT ", project_columns!(), " WHERE p.id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await
     })
 }
 
@@ -59,11 +67,12 @@ pub async fn in_scope(
     offset: i64,
 ) -> sqlx::Result<Vec<ProjectRow>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, ProjectRow>(
-            "SELECT id, site_id, team_id, region_code, title, category, description, starts_on, ends_on, state, state_reason
-             FROM projects WHERE region_code LIKE $1 || '%' AND ($2 = '' OR state = $2)
-             ORDER BY starts_on DESC, id DESC LIMIT $3 OFFSET $4",
-        )
+        sqlx::query_as::<_, ProjectRow>(concat!(
+            "SELECT ",
+            project_columns!(),
+            " WHERE p.region_code LIKE $1 || '%' AND ($2 = '' OR p.state = $2)
+                 ORDER BY p.starts_on DESC, p.id DESC LIMIT $3 OFFSET $4"
+        ))
         .bind(prefix)
         .bind(state.map_or("", ProjectState::as_str))
         .bind(limit)

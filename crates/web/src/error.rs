@@ -89,9 +89,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Some(InvalidJson | InvalidQuery) => StatusCode::BAD_REQUEST,
-        Some(RegionExists | SiteExists | RoleExists | AlreadyRegistered | TeamExists | MembershipExists) => {
-            StatusCode::CONFLICT
-        }
+        Some(
+            RegionExists | SiteExists | RoleExists | AlreadyRegistered | TeamExists | MembershipExists | CategoryExists,
+        ) => StatusCode::CONFLICT,
         Some(InvalidTransition | TeamNotActive | ActivityFull | AlreadySignedUp) => StatusCode::CONFLICT,
         Some(InvalidCode | CodeExpired) => StatusCode::UNAUTHORIZED,
         Some(
@@ -140,6 +140,8 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | InvalidActivityKind
             | InvalidCheckinOpening
             | InvalidTeamRole
+            | InvalidDate
+            | InvalidCategoryCode
             | TooYoung
             | TeamMembersOnly
             | SkillRequired

@@ -236,3 +236,118 @@ async fn a_published_project_closes_by_itself_when_its_period_ends() {
     assert_eq!(read.state.as_str(), "closed");
     assert_eq!(read.state_reason.as_deref(), Some("period ended"));
 }
+
+/// Service categories are data: seeded with the counties' list, extended, renamed and retired by
+/// the city's admins only; a retired one takes no new project and the old ones keep its names.
+#[tokio::test]
+async fn the_city_admin_keeps_the_list_of_service_categories() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let city = app.signed_in(Role::CityAdmin, Some("140800")).await;
+    let county = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let listed: Value = app
+        .get("/api/v1/categories", county.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name_zh"].as_str().unwrap())
+        .collect();
+    for seeded in [
+        "理论宣讲",
+        "关爱老人",
+        "关爱儿童",
+        "助学支教",
+        "平安建设",
+        "送文化下乡",
+        "其他",
+    ] {
+        assert!(names.contains(&seeded), "{seeded} is seeded: {names:?}");
+    }
+    for (code, zh) in hongmajia_services::demo::city::DEMO_CATEGORIES {
+        let row = listed.as_array().unwrap().iter().find(|c| c["code"] == code);
+        assert_eq!(
+            row.map(|c| c["name_zh"].clone()),
+            Some(json!(zh)),
+            "the demo files under {code}"
+        );
+    }
+
+    let new = json!({"code": "rural_revitalization", "name_zh": "乡村振兴", "name_en": "Rural revitalisation"});
+    let by_county = app.post_json("/api/v1/categories", county.token(), &new).await;
+    assert_eq!(
+        by_county.status(),
+        StatusCode::FORBIDDEN,
+        "a county does not edit the city's list"
+    );
+    let mut bad = new.clone();
+    bad["code"] = json!("乡村振兴");
+    assert_eq!(
+        error_code(app.post_json("/api/v1/categories", city.token(), &bad).await).await,
+        "invalid_category_code"
+    );
+    let added = app.post_json("/api/v1/categories", city.token(), &new).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let again = app.post_json("/api/v1/categories", city.token(), &new).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(again).await, "category_exists");
+
+    let (leader, team) = led_team(&app).await;
+    let project = json!({"team_id": team, "title": "乡村振兴志愿行", "category": "乡村振兴", "starts_on": "2026-12-01", "ends_on": "2027-03-01"});
+    let filed: Value = app
+        .post_json("/api/v1/projects", Some(&leader), &project)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filed["category"], "rural_revitalization");
+    assert_eq!(filed["category_name_en"], "Rural revitalisation");
+
+    let retire = json!({"name_zh": "乡村振兴", "name_en": "Rural revitalisation", "retired": true});
+    let retired = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/categories/rural_revitalization",
+            city.token(),
+            Some(&retire),
+        )
+        .await;
+    assert_eq!(retired.status(), StatusCode::OK);
+    assert_eq!(
+        error_code(app.post_json("/api/v1/projects", Some(&leader), &project).await).await,
+        "invalid_category",
+        "a retired category takes no new project"
+    );
+    let kept: Value = app
+        .get(&format!("/api/v1/projects/{}", filed["id"]), Some(&leader))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["category_name_zh"], "乡村振兴", "old projects keep the names");
+    let taken = json!({"name_zh": "理论宣讲", "name_en": "Same name", "retired": false});
+    let clash = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/categories/rural_revitalization",
+            city.token(),
+            Some(&taken),
+        )
+        .await;
+    assert_eq!(error_code(clash).await, "category_exists");
+    let audit: Value = app
+        .get("/api/v1/audit?region=140800", city.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .to_string()
+            .contains("added service category rural_revitalization"),
+        "{audit}"
+    );
+}

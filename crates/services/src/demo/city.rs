@@ -23,7 +23,6 @@ use crate::volunteers::{RegistrationInput, Source, check};
 use anyhow::Context;
 use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::calendar::CHINA;
-use hongmajia_domain::project::CATEGORIES;
 use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::record::{RecordSource, RecordState};
 use hongmajia_domain::team::{CHARACTERISTIC_GROUPS, PROFESSIONAL_SPECIALTIES};
@@ -154,6 +153,25 @@ struct PlannedVolunteer {
     home: u32,
     registered: Date,
 }
+
+/// The categories (code, Chinese name) the generated projects are filed under: ones the
+/// migration seeds (a test checks that each is in the table).
+pub const DEMO_CATEGORIES: [(&str, &str); 14] = [
+    ("theory_lecture", "理论宣讲"),
+    ("changing_customs", "移风易俗"),
+    ("culture_to_countryside", "送文化下乡"),
+    ("traffic_guidance", "交通劝导"),
+    ("poverty_relief", "扶贫济困"),
+    ("psychological_counselling", "心理咨询"),
+    ("health", "医疗卫生"),
+    ("legal_aid", "法律援助"),
+    ("emergency_rescue", "应急救援"),
+    ("environment", "生态环保"),
+    ("science", "科学普及"),
+    ("holiday_care", "七彩假期"),
+    ("field_class", "田间课堂"),
+    ("training", "培训"),
+];
 
 struct PlannedTeam {
     region: u32,
@@ -485,7 +503,7 @@ fn plan_projects(
 ) -> Vec<PlannedProject> {
     const SUFFIXES: [&str; 5] = ["志愿服务", "志愿服务项目", "行动", "进村入户", "关爱行动"];
     let start = as_of - Duration::days(365 * i64::from(YEARS));
-    let categories: Vec<&(&str, &str)> = CATEGORIES.iter().filter(|(c, _)| *c != "other").collect();
+    let categories: Vec<&(&str, &str)> = DEMO_CATEGORIES.iter().collect();
     // `count` published (or since closed) as the article counts them, and a few more still in
     // review or drafted.
     let unpublished = count / 25;
@@ -496,7 +514,7 @@ fn plan_projects(
                 Some(t) => teams[t as usize].region,
                 None => rng.random_range(0..regions.len() as u32),
             };
-            let (category, category_name) = **categories.choose(rng).unwrap_or(&&CATEGORIES[0]);
+            let (category, category_name) = **categories.choose(rng).unwrap_or(&&DEMO_CATEGORIES[0]);
             let starts_on = day_between(rng, start, as_of - Duration::days(30));
             let ends_on = starts_on + Duration::days(rng.random_range(60..=540));
             let state = match n {
@@ -652,7 +670,7 @@ fn person(seed: u64, plan: &CountyPlan, index: usize, as_of: Date) -> Registrati
     let minor = hongmajia_domain::person::age_on(birth, as_of) < 18;
     let name = full_name(&mut rng);
     let categories = (0..rng.random_range(1..=2))
-        .filter_map(|_| CATEGORIES.choose(&mut rng).map(|(_, zh)| (*zh).to_owned()))
+        .filter_map(|_| DEMO_CATEGORIES.choose(&mut rng).map(|(_, zh)| (*zh).to_owned()))
         .collect::<HashSet<_>>();
     let skills = (0..rng.random_range(0..=2))
         .filter_map(|_| SKILLS.choose(&mut rng).map(|s| (*s).to_owned()))

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use hongmajia_domain::ErrorCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -52,6 +52,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         regions::coverage,
         regions::figures,
         regions::office_hours,
+        projects::categories,
+        projects::add_category,
+        projects::edit_category,
         regions::set_office_hours,
         sites::show,
         sites::create,
@@ -230,6 +233,8 @@ pub fn routes() -> Router<AppState> {
         .route("/verify/{number}", get(records::verify))
         .route("/anomalies/{id}/resolve", post(records::resolve_anomaly))
         .route("/projects", post(projects::create).get(projects::list))
+        .route("/categories", get(projects::categories).post(projects::add_category))
+        .route("/categories/{code}", put(projects::edit_category))
         .route("/projects/{id}", get(projects::show))
         .route("/projects/{id}/state", post(projects::change_state))
         .route("/teams", post(teams::create).get(teams::list))

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hongmajia_domain::project::ProjectEvent;
 use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_services::categories::{Category, CategoryInput};
 use hongmajia_services::projects::{Project, ProjectInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -90,4 +91,43 @@ pub async fn list(
             .projects(&auth.actor, &params.region, &wanted, params.page.unwrap_or(1))
             .await?,
     ))
+}
+
+/// The service categories projects are filed under, in order (retired ones flagged).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "projects", security(("bearer" = [])),
+    responses((status = 200, body = [Category]), (status = 401, body = ErrorBody)))]
+pub async fn categories(
+    State(state): State<AppState>,
+    ApiActor(_auth): ApiActor,
+) -> Result<Json<Vec<Category>>, AppError> {
+    Ok(Json(state.services().categories().await?))
+}
+
+/// Add a service category (the city's admins).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "projects", security(("bearer" = [])), request_body = CategoryInput,
+    responses((status = 201, body = Category), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn add_category(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    JsonBody(input): JsonBody<CategoryInput>,
+) -> Result<(StatusCode, Json<Category>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services().add_category(&auth.actor, &input).await?),
+    ))
+}
+
+/// Rename, reorder, retire or restore a service category (the city's admins); its code stays.
+#[utoipa::path(put, path = "/api/v1/categories/{code}", tag = "projects", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = CategoryInput,
+    responses((status = 200, body = Category), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_category(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(code): Path<String>,
+    JsonBody(input): JsonBody<CategoryInput>,
+) -> Result<Json<Category>, AppError> {
+    Ok(Json(state.services().edit_category(&auth.actor, &code, &input).await?))
 }

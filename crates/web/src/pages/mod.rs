@@ -118,6 +118,14 @@ impl Chrome {
         self.lang.t(&format!("{prefix}.{value}"))
     }
 
+    /// Of a name kept in both languages (a service category's), the reader's.
+    pub fn either<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::ZhCn => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn role(&self, role: &str) -> &'static str {
         self.lang.t(&format!("role.{role}"))
     }

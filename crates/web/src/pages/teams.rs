@@ -23,8 +23,8 @@ struct TeamPage {
     c: Chrome,
     detail: TeamDetail,
     can_manage: bool,
-    /// The categories the new-project form offers.
-    categories: &'static [(&'static str, &'static str)],
+    /// The categories the new-project form offers (those not retired).
+    categories: Vec<hongmajia_services::categories::Category>,
     /// The state changes the team's state allows, with their labels.
     events: Vec<(&'static str, &'static str)>,
     error: Option<&'static str>,
@@ -55,7 +55,7 @@ pub(crate) async fn team_page(
         events: events_for(detail.team.state),
         detail,
         can_manage,
-        categories: &hongmajia_domain::project::CATEGORIES,
+        categories: state.services().categories().await?,
         error,
     };
     let status = if error.is_some() {
