@@ -2,7 +2,9 @@
 //! `/healthz` and `/metrics`. Handlers are short: extract, call one service, render.
 
 mod api;
+mod download;
 mod error;
+mod extract;
 mod i18n;
 pub mod import_report;
 mod metrics;

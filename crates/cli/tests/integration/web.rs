@@ -785,3 +785,48 @@ async fn a_signed_out_phone_that_opens_a_check_in_link_comes_back_to_it_after_lo
         assert_eq!(response.headers()[LOCATION], "/home", "{elsewhere}");
     }
 }
+
+/// An id in a path that is not a number names nothing: 404 with our own answer (the JSON error
+/// body, the error page), as an id nobody has, never the framework's bare 400.
+#[tokio::test]
+async fn an_id_that_does_not_parse_is_not_found_in_the_api_and_on_pages() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let admin = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    for path in [
+        "/api/v1/activities/abc",
+        "/api/v1/teams/12x",
+        "/api/v1/records/-/evidence",
+        "/api/v1/projects/99999999999999999999999",
+    ] {
+        let answer = app.get(path, admin.token()).await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_code(answer).await, "not_found", "{path}");
+    }
+    let decision = app
+        .post_json(
+            "/api/v1/teams/1/members/nobody",
+            admin.token(),
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(
+        error_code(decision).await,
+        "not_found",
+        "each segment is parsed as its type"
+    );
+    let unknown = app.get("/api/v1/activities/123456789", admin.token()).await;
+    assert_eq!(
+        unknown.status(),
+        StatusCode::NOT_FOUND,
+        "an unknown id answers the same"
+    );
+
+    let client = app.browser_client();
+    assert_eq!(
+        page_login(&app, &client, &admin.phone).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = client.get(app.url("/teams/abc")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+}

@@ -1,6 +1,7 @@
-use super::{ErrorBody, JsonBody, QueryParams};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -91,7 +92,7 @@ pub async fn accept_grant(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    Path(id): Path<i64>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<AcceptInput>,
 ) -> Result<Json<GrantView>, AppError> {
     let client = peer.ip().to_string();
@@ -109,7 +110,7 @@ pub async fn accept_grant(
 pub async fn withdraw_grant(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<GrantView>, AppError> {
     Ok(Json(state.services().withdraw_grant(&auth.actor, id).await?))
 }
@@ -121,7 +122,7 @@ pub async fn withdraw_grant(
 pub async fn refuse_grant(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<GrantView>, AppError> {
     Ok(Json(state.services().refuse_grant(&auth.actor, id).await?))
 }
@@ -134,7 +135,7 @@ pub async fn refuse_grant(
 pub async fn revoke(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<i64>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<RevokeInput>,
 ) -> Result<StatusCode, AppError> {
     state.services().revoke_role(&auth.actor, AccountId(id), &input).await?;
@@ -151,7 +152,7 @@ pub async fn revoke(
 pub async fn move_account(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path((id, step)): Path<(i64, String)>,
+    PathIds((id, step)): PathIds<(i64, String)>,
 ) -> Result<StatusCode, AppError> {
     let step = AccountMove::parse(&step).ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::NotFound))?;
     state.services().move_account(&auth.actor, AccountId(id), step).await?;

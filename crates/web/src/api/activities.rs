@@ -1,9 +1,10 @@
-use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hongmajia_domain::{DomainError, ErrorCode};
@@ -34,9 +35,9 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Activity>, AppError> {
-    Ok(Json(state.services().activity(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().activity(&auth.actor, id).await?))
 }
 
 /// Sign the signed-in volunteer up. An `Idempotency-Key` header makes a retry harmless: a
@@ -52,11 +53,10 @@ pub async fn show(
 pub async fn sign_up(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<SignupRequest>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).unwrap_or(""));
@@ -86,9 +86,9 @@ fn hex_digest(text: &str) -> String {
 pub async fn cancel(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<SignupAnswer>, AppError> {
-    Ok(Json(state.services().cancel_signup(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().cancel_signup(&auth.actor, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -110,16 +110,6 @@ pub struct ActivitySearch {
 /// Activities in a page of the search API: a phone's screenful or two.
 const ACTIVITIES_PER_PAGE: i64 = 20;
 
-/// A `YYYY-MM-DD` query value; a malformed one is a 400.
-pub(crate) fn day_of(raw: Option<&str>) -> Result<Option<time::Date>, AppError> {
-    match raw.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(day) => time::Date::parse(day, time::macros::format_description!("[year]-[month]-[day]"))
-            .map(Some)
-            .map_err(|_| DomainError::on(ErrorCode::InvalidQuery, "date").into()),
-        None => Ok(None),
-    }
-}
-
 /// Activities still to come near the caller, soonest first, 20 a page. A page may be answered
 /// from memory: its places taken can be up to `--cache-seconds` (2 s) old; a sign-up always counts
 /// the live places.
@@ -136,7 +126,7 @@ pub async fn search(
             &auth.actor,
             query.region.as_deref(),
             &query.q,
-            day_of(query.date.as_deref())?,
+            crate::extract::day_of(query.date.as_deref())?,
             (
                 ACTIVITIES_PER_PAGE,
                 (i64::from(query.page.unwrap_or(1).max(1)) - 1) * ACTIVITIES_PER_PAGE,
@@ -152,11 +142,9 @@ pub async fn search(
 pub async fn of_project(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Vec<Activity>>, AppError> {
-    Ok(Json(
-        state.services().project_activities(&auth.actor, parse_id(&id)?).await?,
-    ))
+    Ok(Json(state.services().project_activities(&auth.actor, id).await?))
 }
 
 /// The signed-in volunteer's sign-ups, latest first.
@@ -177,15 +165,10 @@ pub async fn my_signups(
 pub async fn change(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(change): JsonBody<ActivityChange>,
 ) -> Result<Json<Activity>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .change_activity(&auth.actor, parse_id(&id)?, &change)
-            .await?,
-    ))
+    Ok(Json(state.services().change_activity(&auth.actor, id, &change).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -201,14 +184,11 @@ pub struct CancelActivity {
 pub async fn cancel_activity(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<CancelActivity>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .cancel_activity(&auth.actor, parse_id(&id)?, &body.reason)
-            .await?,
+        state.services().cancel_activity(&auth.actor, id, &body.reason).await?,
     ))
 }
 
@@ -237,7 +217,7 @@ pub struct SignupDecision {
 pub async fn decide(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<SignupDecision>,
 ) -> Result<Json<SignupAnswer>, AppError> {
     Ok(Json(
@@ -245,7 +225,7 @@ pub async fn decide(
             .services()
             .decide_signup(
                 &auth.actor,
-                parse_id(&id)?,
+                id,
                 hongmajia_domain::record::Verdict::from_approval(body.approve),
                 &body.reason,
             )
@@ -266,13 +246,13 @@ pub struct Audience {
 pub async fn audience(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<Audience>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(
         state
             .services()
-            .record_audience(&auth.actor, parse_id(&id)?, body.audience_count)
+            .record_audience(&auth.actor, id, body.audience_count)
             .await?,
     ))
 }

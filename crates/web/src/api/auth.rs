@@ -1,6 +1,7 @@
-use super::{ErrorBody, JsonBody};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::JsonBody;
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -47,7 +48,7 @@ pub struct CodeSent {
     ))]
 pub async fn request_code(
     State(state): State<AppState>,
-    lang: crate::pages::LangOf,
+    lang: crate::extract::LangOf,
     JsonBody(body): JsonBody<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSent>), AppError> {
     let chinese = lang.0 == crate::i18n::Lang::ZhCn;

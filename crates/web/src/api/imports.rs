@@ -1,9 +1,10 @@
-use super::{ErrorBody, QueryParams};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::QueryParams;
 use crate::i18n::Lang;
 use crate::import_report::{ImportReport, failure_json, issue_message, outcome_report};
-use crate::pages::LangOf;
 use crate::session::ApiActor;
 use axum::Json;
 use axum::body::Bytes;

@@ -8,22 +8,15 @@ mod imports;
 mod projects;
 mod records;
 
-pub(crate) use activities::day_of;
-pub(crate) use records::pdf_response;
 mod regions;
 mod sites;
 mod teams;
 mod volunteers;
 
 use crate::AppState;
-use crate::error::AppError;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
-use axum::http::header;
 use axum::routing::{get, post, put};
-use hongmajia_domain::ErrorCode;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use utoipa::{Modify, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -250,52 +243,4 @@ pub fn routes() -> Router<AppState> {
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))
         .route("/volunteers/{id}/merge", post(volunteers::merge))
         .route("/me/volunteer", post(volunteers::register_self).get(volunteers::mine))
-}
-
-/// A JSON body that must be sent as `application/json` (else 415) and must parse into `T`,
-/// unknown fields included (else 400 `invalid_json`).
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-            });
-        if !is_json {
-            return Err(AppError::code(ErrorCode::UnsupportedMediaType));
-        }
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|_| AppError::code(ErrorCode::InvalidJson))?;
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|_| AppError::code(ErrorCode::InvalidJson))
-    }
-}
-
-/// `?page=N` and friends: a malformed query string is a 400 with our own error body.
-pub struct QueryParams<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams<T> {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Self(q.0))
-            .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
-    }
-}
-
-/// An id that is not a number names nothing: 404, like an id that does not exist.
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
 }

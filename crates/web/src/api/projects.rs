@@ -1,6 +1,7 @@
-use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -32,9 +33,9 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Project>, AppError> {
-    Ok(Json(state.services().project(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().project(&auth.actor, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -55,14 +56,14 @@ pub struct ProjectChange {
 pub async fn change_state(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(change): JsonBody<ProjectChange>,
 ) -> Result<Json<Project>, AppError> {
     let event =
         ProjectEvent::parse(&change.event).ok_or_else(|| DomainError::on(ErrorCode::InvalidTransition, "event"))?;
     let project = state
         .services()
-        .move_project(&auth.actor, parse_id(&id)?, event, change.reason.as_deref())
+        .move_project(&auth.actor, id, event, change.reason.as_deref())
         .await?;
     Ok(Json(project))
 }

@@ -1,7 +1,8 @@
 //! Attendance, service records, corrections, backfills and certificates.
 
-use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use super::ErrorBody;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use crate::{AppState, base_url};
 use axum::Json;
@@ -33,10 +34,10 @@ pub struct CheckinScreen {
 pub async fn checkin_pass(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     headers: HeaderMap,
 ) -> Result<Json<CheckinScreen>, AppError> {
-    let pass = state.services().checkin_pass(&auth.actor, parse_id(&id)?).await?;
+    let pass = state.services().checkin_pass(&auth.actor, id).await?;
     let url = format!("{}/checkin?t={}", base_url(&state, &headers), pass.token);
     Ok(Json(CheckinScreen { pass, url }))
 }
@@ -48,10 +49,9 @@ pub async fn checkin_pass(
 pub async fn check_in(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<PresenceInput>,
 ) -> Result<Json<AttendanceView>, AppError> {
-    let id = parse_id(&id)?;
     let view = state
         .services()
         .attend(&auth.actor, id, Direction::CheckIn, &input)
@@ -66,10 +66,9 @@ pub async fn check_in(
 pub async fn check_out(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<PresenceInput>,
 ) -> Result<Json<AttendanceView>, AppError> {
-    let id = parse_id(&id)?;
     let view = state
         .services()
         .attend(&auth.actor, id, Direction::CheckOut, &input)
@@ -91,10 +90,9 @@ pub struct ManualAttendance {
 pub async fn attend_by_hand(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<ManualAttendance>,
 ) -> Result<Json<AttendanceView>, AppError> {
-    let id = parse_id(&id)?;
     let view = state
         .services()
         .attend_by_hand(&auth.actor, id, input.volunteer_id, input.direction)
@@ -108,9 +106,9 @@ pub async fn attend_by_hand(
 pub async fn roster(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Vec<RosterLine>>, AppError> {
-    Ok(Json(state.services().roster(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().roster(&auth.actor, id).await?))
 }
 
 /// Correction requests and missing-record reports of an activity.
@@ -119,9 +117,9 @@ pub async fn roster(
 pub async fn corrections(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Vec<CorrectionView>>, AppError> {
-    Ok(Json(state.services().corrections(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().corrections(&auth.actor, id).await?))
 }
 
 /// The volunteer reports service in this activity that has no record.
@@ -131,13 +129,10 @@ pub async fn corrections(
 pub async fn report_missing(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<CorrectionInput>,
 ) -> Result<(StatusCode, Json<CorrectionView>), AppError> {
-    let view = state
-        .services()
-        .report_missing(&auth.actor, parse_id(&id)?, &input)
-        .await?;
+    let view = state.services().report_missing(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -148,15 +143,10 @@ pub async fn report_missing(
 pub async fn confirm(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<ConfirmInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .confirm_record(&auth.actor, parse_id(&id)?, &input)
-            .await?,
-    ))
+    Ok(Json(state.services().confirm_record(&auth.actor, id, &input).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -172,14 +162,11 @@ pub struct ReasonInput {
 pub async fn reject(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<ReasonInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .reject_record(&auth.actor, parse_id(&id)?, &input.reason)
-            .await?,
+        state.services().reject_record(&auth.actor, id, &input.reason).await?,
     ))
 }
 
@@ -190,14 +177,11 @@ pub async fn reject(
 pub async fn revoke(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<ReasonInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .revoke_record(&auth.actor, parse_id(&id)?, &input.reason)
-            .await?,
+        state.services().revoke_record(&auth.actor, id, &input.reason).await?,
     ))
 }
 
@@ -208,13 +192,10 @@ pub async fn revoke(
 pub async fn request_correction(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<CorrectionInput>,
 ) -> Result<(StatusCode, Json<CorrectionView>), AppError> {
-    let view = state
-        .services()
-        .request_correction(&auth.actor, parse_id(&id)?, &input)
-        .await?;
+    let view = state.services().request_correction(&auth.actor, id, &input).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -225,15 +206,10 @@ pub async fn request_correction(
 pub async fn decide_correction(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> Result<Json<CorrectionView>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .decide_correction(&auth.actor, parse_id(&id)?, &input)
-            .await?,
-    ))
+    Ok(Json(state.services().decide_correction(&auth.actor, id, &input).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -294,15 +270,10 @@ pub async fn backfill(
 pub async fn second_approval(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .approve_backfill(&auth.actor, parse_id(&id)?, &input)
-            .await?,
-    ))
+    Ok(Json(state.services().approve_backfill(&auth.actor, id, &input).await?))
 }
 
 /// A backfill's evidence file.
@@ -311,9 +282,9 @@ pub async fn second_approval(
 pub async fn evidence(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    let (name, content_type, bytes) = state.services().evidence(&auth.actor, parse_id(&id)?).await?;
+    let (name, content_type, bytes) = state.services().evidence(&auth.actor, id).await?;
     let disposition = format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
         url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
@@ -352,11 +323,9 @@ pub async fn my_hours(State(state): State<AppState>, ApiActor(auth): ApiActor) -
 pub async fn volunteer_hours(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<MyHours>, AppError> {
-    Ok(Json(
-        state.services().hours_of_volunteer(&auth.actor, parse_id(&id)?).await?,
-    ))
+    Ok(Json(state.services().hours_of_volunteer(&auth.actor, id).await?))
 }
 
 /// Issue a certificate of all confirmed records now (free); its PDF is at `pdf_url`.
@@ -396,19 +365,7 @@ pub async fn certificate_pdf(
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers);
     let pdf = state.services().certificate_pdf(&auth.actor, &number, &base).await?;
-    Ok(pdf_response(pdf, &number))
-}
-
-pub(crate) fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
-    let disposition = format!("inline; filename=\"certificate-{number}.pdf\"");
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        pdf,
-    )
-        .into_response()
+    Ok(crate::download::pdf_response(pdf, &number))
 }
 
 /// The public check of a certificate (also a page at `/verify/{number}`).
@@ -431,13 +388,10 @@ pub struct NoteInput {
 pub async fn resolve_anomaly(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<NoteInput>,
 ) -> Result<Json<AnomalyFlag>, AppError> {
     Ok(Json(
-        state
-            .services()
-            .resolve_anomaly(&auth.actor, parse_id(&id)?, &input.note)
-            .await?,
+        state.services().resolve_anomaly(&auth.actor, id, &input.note).await?,
     ))
 }

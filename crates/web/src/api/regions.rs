@@ -1,6 +1,7 @@
-use super::{ErrorBody, JsonBody};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::JsonBody;
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};

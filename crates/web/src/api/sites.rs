@@ -1,9 +1,10 @@
-use super::{ErrorBody, JsonBody, parse_id};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds};
 use crate::session::ApiActor;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use hongmajia_services::sites::{Site, SiteInput};
 use serde::Deserialize;
@@ -16,9 +17,9 @@ use utoipa::ToSchema;
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Site>, AppError> {
-    Ok(Json(state.services().site(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().site(&auth.actor, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -61,13 +62,8 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(input): JsonBody<SiteInput>,
 ) -> Result<Json<Site>, AppError> {
-    Ok(Json(
-        state
-            .services()
-            .update_site(&auth.actor, parse_id(&id)?, &input)
-            .await?,
-    ))
+    Ok(Json(state.services().update_site(&auth.actor, id, &input).await?))
 }

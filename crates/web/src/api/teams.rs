@@ -1,6 +1,7 @@
-use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -81,9 +82,9 @@ pub async fn counts(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<TeamDetail>, AppError> {
-    Ok(Json(state.services().team(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().team(&auth.actor, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -105,10 +106,9 @@ pub struct TeamChange {
 pub async fn change_state(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(change): JsonBody<TeamChange>,
 ) -> Result<Json<Team>, AppError> {
-    let id = parse_id(&id)?;
     let services = state.services();
     let reason = change.reason.as_deref();
     let actor = &auth.actor;
@@ -139,10 +139,9 @@ pub struct OwnMembership {
 pub async fn own_membership(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<OwnMembership>,
 ) -> Result<Json<Member>, AppError> {
-    let id = parse_id(&id)?;
     let services = state.services();
     let member = match body.action.as_str() {
         "request" => services.request_membership(&auth.actor, id).await?,
@@ -181,13 +180,10 @@ pub struct InvitationRequest {
 pub async fn invite(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<InvitationRequest>,
 ) -> Result<(StatusCode, Json<Invitation>), AppError> {
-    let invitation = state
-        .services()
-        .invite(&auth.actor, parse_id(&id)?, &body.volunteer_code)
-        .await?;
+    let invitation = state.services().invite(&auth.actor, id, &body.volunteer_code).await?;
     Ok((StatusCode::CREATED, Json(invitation)))
 }
 
@@ -209,7 +205,7 @@ pub struct MemberDecision {
 pub async fn decide(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path((id, volunteer_id)): Path<(String, String)>,
+    PathIds((id, volunteer_id)): PathIds<(i64, i64)>,
     JsonBody(body): JsonBody<MemberDecision>,
 ) -> Result<Json<Member>, AppError> {
     let event = match body.decision.as_deref() {
@@ -225,7 +221,7 @@ pub async fn decide(
     };
     let member = state
         .services()
-        .decide_membership(&auth.actor, parse_id(&id)?, parse_id(&volunteer_id)?, event, role)
+        .decide_membership(&auth.actor, id, volunteer_id, event, role)
         .await?;
     Ok(Json(member))
 }

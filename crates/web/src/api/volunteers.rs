@@ -1,9 +1,10 @@
-use super::{ErrorBody, JsonBody, QueryParams, parse_id};
+use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::{JsonBody, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use hongmajia_domain::ErrorCode;
 use hongmajia_services::volunteers::{RegistrationInput, Revealed, Volunteer, VolunteerPage, VolunteerQuery};
@@ -81,9 +82,9 @@ pub async fn mine(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Re
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Volunteer>, AppError> {
-    Ok(Json(state.services().volunteer(&auth.actor, parse_id(&id)?).await?))
+    Ok(Json(state.services().volunteer(&auth.actor, id).await?))
 }
 
 /// The full ID number and phone of one volunteer. Every call is written to the audit log.
@@ -93,11 +94,9 @@ pub async fn show(
 pub async fn reveal(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Json<Revealed>, AppError> {
-    Ok(Json(
-        state.services().reveal_volunteer(&auth.actor, parse_id(&id)?).await?,
-    ))
+    Ok(Json(state.services().reveal_volunteer(&auth.actor, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -155,13 +154,13 @@ pub struct MergeRequest {
 pub async fn merge(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     JsonBody(body): JsonBody<MergeRequest>,
 ) -> Result<Json<Volunteer>, AppError> {
     Ok(Json(
         state
             .services()
-            .merge_volunteers(&auth.actor, parse_id(&id)?, body.into, &body.reason)
+            .merge_volunteers(&auth.actor, id, body.into, &body.reason)
             .await?,
     ))
 }

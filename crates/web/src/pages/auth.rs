@@ -1,9 +1,10 @@
 //! Login, logout and the language switch.
 
-use super::FormBody;
-use super::{Chrome, LangOf, html};
+use super::{Chrome, html};
 use crate::AppState;
 use crate::error::{AppError, message, status_of};
+use crate::extract::LangOf;
+use crate::extract::{FormBody, QueryParams};
 use crate::i18n::{LANG_COOKIE, Lang, cookie_value};
 use crate::session::{PRE_SESSION_COOKIE, PageActor, SESSION_COOKIE};
 use askama::Template;
@@ -72,7 +73,7 @@ pub struct LoginQuery {
 pub async fn login_page(
     State(state): State<AppState>,
     lang: LangOf,
-    crate::api::QueryParams(query): crate::api::QueryParams<LoginQuery>,
+    QueryParams(query): QueryParams<LoginQuery>,
 ) -> Result<Response, AppError> {
     let shown = LoginState {
         next: query.next,

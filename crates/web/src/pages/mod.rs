@@ -10,6 +10,7 @@ mod volunteers;
 
 use crate::AppState;
 use crate::error::{AppError, message};
+use crate::extract::{FormBody, LangOf, PathIds, QueryParams};
 use crate::i18n::Lang;
 use crate::session::PageActor;
 use askama::Template;
@@ -318,11 +319,10 @@ async fn accept_grant(
     lang: LangOf,
     actor: PageActor,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<AcceptForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let input = hongmajia_services::grants::AcceptInput {
         id_number: form.id_number,
         id_type: None,
@@ -353,11 +353,10 @@ async fn refuse_grant(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<CsrfForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     state.services().refuse_grant(&actor.0.actor, id).await?;
     home_page(
         &state,
@@ -450,7 +449,7 @@ async fn audit(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    crate::api::QueryParams(params): crate::api::QueryParams<AuditParams>,
+    QueryParams(params): QueryParams<AuditParams>,
 ) -> Result<Response, AppError> {
     let query = AuditQuery {
         region: params.region,
@@ -481,18 +480,6 @@ async fn audit(
     Ok(html(&view, StatusCode::OK))
 }
 
-/// The request's language as an extractor.
-#[derive(Debug, Clone, Copy)]
-pub struct LangOf(pub Lang);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LangOf {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(Lang::from_headers(&parts.headers)))
-    }
-}
-
 /// A refused form is shown again with the reason in place when a rule refused its input;
 /// "not found", "forbidden" and "log in first" become their own pages instead.
 pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> Result<&'static str, AppError> {
@@ -516,25 +503,6 @@ pub fn refusal_and_status(
 ) -> Result<(&'static str, StatusCode), AppError> {
     let status = crate::error::status_of(error.code());
     Ok((refusal_in_place(lang, error)?, status))
-}
-
-/// An id in a page's path: one that is not a number names nothing (404).
-pub fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::code(ErrorCode::NotFound))
-}
-
-/// A form body; one that cannot be read gets our own 400 page instead of a bare rejection.
-pub struct FormBody<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for FormBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(request, state)
-            .await
-            .map(|form| Self(form.0))
-            .map_err(|_| AppError::code(ErrorCode::InvalidQuery))
-    }
 }
 
 #[derive(Template)]

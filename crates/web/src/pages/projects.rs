@@ -2,12 +2,14 @@
 //! approves or returns it, the team publishes activities; volunteers look for activities near
 //! them, sign up, and check in with the 6-digit code when the QR code is not at hand.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_and_status, refusal_in_place};
+use super::{Chrome, html, refusal_and_status, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::{FormBody, PathIds, QueryParams};
 use crate::session::PageActor;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::activity::ActivityKind;
@@ -66,9 +68,9 @@ pub async fn show(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    project_page(&state, lang, &auth, parse_id(&id)?, (None, StatusCode::OK)).await
+    project_page(&state, lang, &auth, id, (None, StatusCode::OK)).await
 }
 
 /// Where a form goes on success, or the project page again with the refusal.
@@ -105,11 +107,10 @@ pub async fn create_for_team(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(team): Path<String>,
+    PathIds(team): PathIds<i64>,
     FormBody(form): FormBody<ProjectForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let team = parse_id(&team)?;
     let input = ProjectInput {
         team_id: Some(team),
         site_id: None,
@@ -150,11 +151,10 @@ pub async fn step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<StepForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let event = match form.event.as_str() {
         "submit" => ProjectEvent::Submit,
         "approve" => ProjectEvent::Approve,
@@ -215,11 +215,10 @@ pub async fn create_activity(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<ActivityForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let number = |raw: &str| {
         raw.trim()
             .parse::<i64>()
@@ -282,7 +281,7 @@ pub async fn list(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    crate::api::QueryParams(query): crate::api::QueryParams<ProjectsQuery>,
+    QueryParams(query): QueryParams<ProjectsQuery>,
 ) -> Result<Response, AppError> {
     let region = auth
         .actor
@@ -323,11 +322,11 @@ pub async fn browse(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    crate::api::QueryParams(query): crate::api::QueryParams<ActivitiesQuery>,
+    QueryParams(query): QueryParams<ActivitiesQuery>,
 ) -> Result<Response, AppError> {
     let services = state.services();
     let region = Some(query.region.as_str()).filter(|r| !r.is_empty());
-    let day = crate::api::day_of(Some(&query.date))?;
+    let day = crate::extract::day_of(Some(&query.date))?;
     let activities = services
         .upcoming_activities(&auth.actor, region, &query.q, day, (100, 0))
         .await?;
@@ -383,9 +382,9 @@ pub async fn activity(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    activity_page(&state, lang, &auth, parse_id(&id)?, (None, None, StatusCode::OK)).await
+    activity_page(&state, lang, &auth, id, (None, None, StatusCode::OK)).await
 }
 
 #[derive(Deserialize)]
@@ -402,11 +401,10 @@ pub async fn sign_up(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<SignupForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let request = SignupRequest {
         acknowledge_risk: form.acknowledge_risk.is_some(),
         position_id: form.position_id,
@@ -433,11 +431,10 @@ pub async fn code_attendance(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<CodeForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let direction = if form.direction == "check_out" {
         Direction::CheckOut
     } else {
@@ -483,11 +480,10 @@ pub async fn cancel_signup(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<CancelForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     match state.services().cancel_signup(&actor.0.actor, form.signup_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}")).into_response()),
         Err(error) => {
@@ -510,11 +506,10 @@ pub async fn report_missing(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<MissingForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let input = hongmajia_services::records::CorrectionInput {
         minutes: form.minutes.trim().parse().unwrap_or(-1),
         reason: form.reason,

@@ -1,8 +1,10 @@
 //! Pages of attendance and hours: the public certificate check, the QR check-in confirm page, the
 //! volunteer's hours with their certificate, and the organizer's QR screen and roster.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_and_status, refusal_in_place};
+use super::{Chrome, html, refusal_and_status, refusal_in_place};
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::{FormBody, PathIds, QueryParams};
 use crate::session::PageActor;
 use crate::{AppState, base_url};
 use askama::Template;
@@ -61,7 +63,7 @@ pub async fn checkin_page(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    crate::api::QueryParams(query): crate::api::QueryParams<CheckinQuery>,
+    QueryParams(query): QueryParams<CheckinQuery>,
 ) -> Result<Response, AppError> {
     let c = Chrome::signed_in(lang.0, &auth, "/checkin");
     let services = state.services();
@@ -182,9 +184,8 @@ pub async fn volunteer_hours(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
     let hours = state.services().hours_of_volunteer(&auth.actor, id).await?;
     let page = MyHoursPage {
         c: Chrome::signed_in(lang.0, &auth, &format!("/volunteers/{id}/hours")),
@@ -248,7 +249,7 @@ pub async fn request_correction(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<CorrectionForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -257,10 +258,7 @@ pub async fn request_correction(
         minutes: form.minutes.trim().parse().unwrap_or(-1),
         reason: form.reason,
     };
-    match services
-        .request_correction(&actor.0.actor, parse_id(&id)?, &input)
-        .await
-    {
+    match services.request_correction(&actor.0.actor, id, &input).await {
         Ok(_) => Ok(Redirect::to("/my/hours").into_response()),
         Err(e) => my_hours_refused(&state, lang, &actor.0, e).await,
     }
@@ -274,7 +272,7 @@ pub async fn certificate_pdf(
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers);
     let pdf = state.services().certificate_pdf(&auth.actor, &number, &base).await?;
-    Ok(crate::api::pdf_response(pdf, &number))
+    Ok(crate::download::pdf_response(pdf, &number))
 }
 
 #[derive(Template)]
@@ -291,10 +289,9 @@ pub async fn qr_screen(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
     let services = state.services();
     let pass = services.checkin_pass(&auth.actor, id).await?;
     let activity = services.activity(&auth.actor, id).await?;
@@ -353,9 +350,9 @@ pub async fn run(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    run_page(&state, lang, &auth, parse_id(&id)?, (None, StatusCode::OK)).await
+    run_page(&state, lang, &auth, id, (None, StatusCode::OK)).await
 }
 
 #[derive(Deserialize)]
@@ -389,11 +386,10 @@ pub async fn run_step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<RunForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let services = state.services();
     let who = &actor.0.actor;
     let missing = || hongmajia_services::ServiceError::rule(hongmajia_domain::ErrorCode::MissingField);
@@ -556,9 +552,9 @@ pub async fn review_step(
 pub async fn evidence(
     State(state): State<AppState>,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    let (name, content_type, bytes) = state.services().evidence(&auth.actor, parse_id(&id)?).await?;
+    let (name, content_type, bytes) = state.services().evidence(&auth.actor, id).await?;
     let disposition = format!(
         "inline; filename*=UTF-8''{}",
         url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()

@@ -2,10 +2,11 @@
 //! region below it and found or edit its site. A refused form is shown again, filled in, with
 //! the reason in place.
 
-use super::FormBody;
-use super::{Chrome, LangOf, html, refusal_in_place};
+use super::{Chrome, html, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::FormBody;
+use crate::extract::LangOf;
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};

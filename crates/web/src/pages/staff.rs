@@ -3,9 +3,11 @@
 //! and, for the admins above, revoke, disable or enable, and reset. A refused form is shown
 //! again with the reason in place.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
+use super::{Chrome, html, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::{FormBody, PathIds};
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -174,11 +176,10 @@ fn back_to(form: &AccountForm) -> Result<Redirect, AppError> {
 pub async fn revoke(
     State(state): State<AppState>,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<AccountForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let input = RevokeInput {
         role: form.role.clone(),
         region_code: form.region_code.clone(),
@@ -193,11 +194,10 @@ pub async fn revoke(
 pub async fn withdraw(
     State(state): State<AppState>,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<AccountForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     state.services().withdraw_grant(&actor.0.actor, id).await?;
     Ok(back_to(&form)?.into_response())
 }
@@ -206,11 +206,10 @@ pub async fn withdraw(
 pub async fn move_account(
     State(state): State<AppState>,
     actor: PageActor,
-    Path((id, step)): Path<(String, String)>,
+    PathIds((id, step)): PathIds<(i64, String)>,
     FormBody(form): FormBody<AccountForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let step = AccountMove::parse(&step).ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::NotFound))?;
     state
         .services()

@@ -1,12 +1,14 @@
 //! The team page: state, review and management for the site's staff, members and their requests
 //! for staff and the team's leaders and admins.
 
-use super::{Chrome, FormBody, LangOf, html, parse_id, refusal_in_place};
+use super::{Chrome, html, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::{FormBody, PathIds};
 use crate::session::PageActor;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::team::{MembershipEvent, TeamEvent};
@@ -70,9 +72,9 @@ pub async fn show(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    team_page(&state, lang, &auth, parse_id(&id)?, None).await
+    team_page(&state, lang, &auth, id, None).await
 }
 
 /// Back to the team's page, or the page again with a rule's refusal.
@@ -102,11 +104,10 @@ pub async fn change_state(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<StateForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let services = state.services();
     let who = &actor.0.actor;
     let reason = Some(form.reason.as_str());
@@ -132,11 +133,11 @@ pub async fn decide_member(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path((id, volunteer)): Path<(String, String)>,
+    PathIds((id, volunteer)): PathIds<(i64, i64)>,
     FormBody(form): FormBody<MemberForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let (id, volunteer) = (parse_id(&id)?, parse_id(&volunteer)?);
+    let (id, volunteer) = (id, volunteer);
     let event = match form.decision.as_str() {
         "approve" => MembershipEvent::Approve,
         "reject" => MembershipEvent::Reject,
@@ -217,11 +218,10 @@ pub async fn own_step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<OwnForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let services = state.services();
     let who = &actor.0.actor;
     let result = match form.action.as_str() {
@@ -282,11 +282,10 @@ pub async fn invite(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<i64>,
     FormBody(form): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id = parse_id(&id)?;
     let result = state.services().invite(&actor.0.actor, id, &form.code).await.map(drop);
     after(&state, lang, &actor.0, id, result).await
 }

@@ -1,9 +1,11 @@
 //! Volunteer pages: registering oneself on a phone, staff registering someone, the roster with
 //! search and an audited reveal, and the roster import page.
 
-use super::{Chrome, FormBody, LangOf, html, refusal_in_place};
+use super::{Chrome, html, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::LangOf;
+use crate::extract::{FormBody, QueryParams};
 use crate::session::PageActor;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -276,7 +278,7 @@ pub async fn roster(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    crate::api::QueryParams(params): crate::api::QueryParams<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Response, AppError> {
     let query = VolunteerQuery {
         region: None,
