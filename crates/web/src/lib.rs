@@ -25,7 +25,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Settings of the web layer.
@@ -89,10 +88,11 @@ pub fn base_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
 }
 
 pub fn app(state: AppState) -> Router {
+    let (api, document) = api::router().split_for_parts();
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))
         .route("/metrics", get(metrics))
