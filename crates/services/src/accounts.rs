@@ -3,7 +3,7 @@
 //! D2): the operator `system` makes such accounts at once (`user create --id-number`); an admin's
 //! grant waits for its holder (see `grants`). Nobody sets or sees another person's password.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::auth::{hash_password, load_actor};
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
@@ -178,12 +178,11 @@ impl Services {
             target_kind: "account",
             target_id: id.to_string(),
             region: grant.region.as_ref(),
-            summary: format!(
-                "{} {} role {}{}",
-                if created { "created account" } else { "account" },
-                phone.masked(),
-                role.as_str(),
-                grant.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
+            event: event!(
+                "account.role_given",
+                phone = phone.masked(),
+                role = role.as_str(),
+                region = grant.region.as_ref().map_or("-", |r| r.as_str())
             ),
         };
         record(&mut tx, &Actor::System, self.now(), change).await?;
@@ -208,7 +207,7 @@ impl Services {
             target_kind: "account",
             target_id: account.to_string(),
             region: None,
-            summary: "tied the account to its person".to_owned(),
+            event: event!("account.tied"),
         };
         record(&mut tx, &Actor::System, self.now(), change).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the tie")
@@ -392,10 +391,10 @@ impl Services {
             target_kind: "account",
             target_id: id.to_string(),
             region: None,
-            summary: if has_password {
-                "changed the password".to_owned()
+            event: if has_password {
+                event!("account.password_changed")
             } else {
-                "set a password".to_owned()
+                event!("account.password_set")
             },
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -418,7 +417,7 @@ impl Services {
             target_kind: "account",
             target_id: id.to_string(),
             region: None,
-            summary: format!("logged out everywhere ({ended} sessions)"),
+            event: event!("account.logged_out_everywhere", sessions = ended),
         };
         record(&mut tx, actor, self.now(), change).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the logout")

@@ -3,7 +3,7 @@
 //! request with the same Idempotency-Key gets the first answer again; a cancellation frees exactly
 //! one place, which goes to the first of the waiting list.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::{
@@ -516,11 +516,11 @@ impl Services {
             target_kind: "activity",
             target_id: id.to_string(),
             region: Some(&region),
-            summary: format!(
-                "published activity {} ({} places, {} waiting)",
-                plan.title.as_str(),
-                input.capacity,
-                input.waitlist_size
+            event: event!(
+                "activity.published",
+                title = plan.title.as_str(),
+                places = input.capacity,
+                waiting = input.waitlist_size
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -584,10 +584,11 @@ impl Services {
             target_kind: "activity",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "moved activity {} to {detail}; {} notified",
-                current.title,
-                holders.len()
+            event: event!(
+                "activity.moved",
+                title = current.title,
+                to = detail,
+                notified = holders.len()
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -626,10 +627,11 @@ impl Services {
             target_kind: "activity",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "cancelled activity {} ({reason}); {} notified",
-                current.title,
-                holders.len()
+            event: event!(
+                "activity.cancelled",
+                title = current.title,
+                reason = reason,
+                notified = holders.len()
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -680,7 +682,7 @@ impl Services {
             target_kind: "activity",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!("lecture {}: audience {audience}", current.title),
+            event: event!("activity.audience", title = current.title, audience = audience),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let activity = with_positions(&mut tx, id).await?;
@@ -989,16 +991,20 @@ impl Services {
             target_kind: "signup",
             target_id: signup_id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "{to} the sign-up of volunteer {} for {}{}",
-                signup.volunteer_id,
-                activity.title,
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({reason})")
-                }
-            ),
+            event: match verdict {
+                Verdict::Approve => event!(
+                    "signup.approved",
+                    volunteer = signup.volunteer_id,
+                    title = activity.title,
+                    reason = reason
+                ),
+                Verdict::Refuse => event!(
+                    "signup.rejected",
+                    volunteer = signup.volunteer_id,
+                    title = activity.title,
+                    reason = reason
+                ),
+            },
         };
         record(&mut tx, actor, now, change).await?;
         tx.commit().await.doing("committing the decision")?;

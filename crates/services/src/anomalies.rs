@@ -4,7 +4,7 @@
 //! made the record look so; shown on the review page of the site admins in scope; resolved with a
 //! note, never deleted.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::{china_day, day_span};
@@ -146,7 +146,7 @@ impl Services {
             target_kind: "anomaly_flag",
             target_id: id.to_string(),
             region: Some(&region),
-            summary: format!("resolved the {} flag of record {}: {note}", flag.kind, flag.record_id),
+            event: event!("flag.resolved", kind = flag.kind, record = flag.record_id, note = note),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let resolved = records::flag(&mut tx, id).await.doing("reading back")?;

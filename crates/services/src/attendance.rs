@@ -6,7 +6,7 @@
 //! about a minute ahead, and a MAC. The 6-digit code is derived from the same key and a five
 //! minute slot, so the organizer's screen needs no stored state; wrong codes are throttled.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
@@ -341,7 +341,10 @@ impl Services {
             target_kind: "activity",
             target_id: activity_id.to_string(),
             region: target.region.as_ref(),
-            summary: format!("checked volunteer {volunteer_id} {word} by hand"),
+            event: match word {
+                "in" => event!("attendance.checked_in_by_hand", volunteer = volunteer_id),
+                _ => event!("attendance.checked_out_by_hand", volunteer = volunteer_id),
+            },
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the check-in")?;

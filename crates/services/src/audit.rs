@@ -5,8 +5,29 @@ use crate::{ServiceResult, Services, authorize};
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, Target};
 use hongmajia_store::{Tx, audit, new_id};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+
+/// What a staff write did, kept as data: a key (`audit.event.<key>` in the web catalogues, in
+/// both languages) and its values, put into words in the reader's language when read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub key: &'static str,
+    pub params: BTreeMap<&'static str, String>,
+}
+
+/// `event!("region.renamed", from = before.name, to = name)`: an [`Event`] whose
+/// values are the `Display` of the expressions.
+macro_rules! event {
+    ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::audit::Event {
+            key: $key,
+            params: [$((stringify!($name), ($value).to_string())),*].into_iter().collect(),
+        }
+    };
+}
+pub(crate) use event;
 
 /// What a write changed, for its audit entry.
 pub(crate) struct Change<'a> {
@@ -15,7 +36,7 @@ pub(crate) struct Change<'a> {
     pub target_id: String,
     /// The region the change belongs to; `None` for accounts outside any region.
     pub region: Option<&'a RegionCode>,
-    pub summary: String,
+    pub event: Event,
 }
 
 pub(crate) async fn record(tx: &mut Tx, actor: &Actor, at: OffsetDateTime, change: Change<'_>) -> ServiceResult<()> {
@@ -29,7 +50,9 @@ pub(crate) async fn record(tx: &mut Tx, actor: &Actor, at: OffsetDateTime, chang
         target_kind: change.target_kind.to_owned(),
         target_id: change.target_id,
         region_code: change.region.map_or("", RegionCode::as_str).to_owned(),
-        summary: change.summary,
+        summary: String::new(),
+        event: change.event.key.to_owned(),
+        params: serde_json::to_string(&change.event.params).map_err(|e| anyhow::anyhow!("audit values: {e}"))?,
     };
     audit::append(tx, &entry).await.doing("appending to the audit log")
 }
@@ -46,6 +69,11 @@ pub struct AuditEntry {
     pub target_kind: String,
     pub target_id: String,
     pub region_code: String,
+    /// What the write did and its values; put into words by the reader (`summary`).
+    pub event: String,
+    pub params: BTreeMap<String, String>,
+    /// The entry in the reader's language (the API and the pages fill it in from the event;
+    /// entries from before events keep the English text they were written with).
     pub summary: String,
 }
 
@@ -113,6 +141,9 @@ impl From<audit::AuditRow> for AuditEntry {
             target_kind: row.target_kind,
             target_id: row.target_id,
             region_code: row.region_code,
+            event: row.event,
+            // Written by `record` from a map of strings: anything else is an entry from before.
+            params: serde_json::from_str(&row.params).unwrap_or_default(),
             summary: row.summary,
         }
     }

@@ -2,7 +2,7 @@
 //! adds, renames, reorders and retires categories. A retired category takes no new projects but
 //! keeps its names on the projects filed under it.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::category::{CategoryCode, CategoryNames, find};
@@ -98,8 +98,8 @@ impl Services {
         {
             return Err(ServiceError::on(ErrorCode::CategoryExists, "code"));
         }
-        let summary = format!("added service category {} {}", code.as_str(), names.zh.as_str());
-        self.audit_category(&mut tx, actor, code.as_str(), summary).await?;
+        let what = event!("category.added", code = code.as_str(), name = names.zh.as_str());
+        self.audit_category(&mut tx, actor, code.as_str(), what).await?;
         let added = find_category(&mut tx, code.as_str()).await?;
         tx.commit().await.doing("committing the category")?;
         Ok(added)
@@ -115,27 +115,30 @@ impl Services {
         categories::update(&mut tx, &values, (actor.label(), self.now()))
             .await
             .unique_or(ErrorCode::CategoryExists, "name_zh", "changing the category")?;
-        let summary = format!(
-            "service category {}: {} → {}{}",
-            before.code,
-            before.name_zh,
-            names.zh.as_str(),
-            if input.retired { " (retired)" } else { "" }
-        );
-        self.audit_category(&mut tx, actor, &before.code, summary).await?;
+        let what = if input.retired {
+            event!("category.retired", code = before.code, name = names.zh.as_str())
+        } else {
+            event!(
+                "category.changed",
+                code = before.code,
+                from = before.name_zh,
+                to = names.zh.as_str()
+            )
+        };
+        self.audit_category(&mut tx, actor, &before.code, what).await?;
         let after = find_category(&mut tx, &before.code).await?;
         tx.commit().await.doing("committing the category change")?;
         Ok(after)
     }
 
-    async fn audit_category(&self, tx: &mut Tx, actor: &Actor, code: &str, summary: String) -> ServiceResult<()> {
+    async fn audit_category(&self, tx: &mut Tx, actor: &Actor, code: &str, event: Event) -> ServiceResult<()> {
         let city = actor.home_region().cloned();
         let change = Change {
             action: Action::RegionEdit,
             target_kind: "service_category",
             target_id: code.to_owned(),
             region: city.as_ref(),
-            summary,
+            event,
         };
         record(tx, actor, self.now(), change).await
     }

@@ -2,7 +2,7 @@
 //! Chinese Excel opens it right). Personal data is masked unless the exporter asks for it in
 //! full and confirms their password again (ASVS 3.7.1); every export is audited.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::roster::volunteers::COLUMNS;
 use crate::vault::Field;
@@ -207,16 +207,11 @@ impl Services {
             target_kind: "volunteers",
             target_id: region.to_string(),
             region: Some(&region),
-            summary: format!(
-                "exported {} volunteers as {}, {}",
-                rows.len(),
-                format.extension(),
-                if request.full {
-                    "with full ID numbers and phones"
-                } else {
-                    "masked"
-                }
-            ),
+            event: if request.full {
+                event!("roster.exported_full", count = rows.len(), format = format.extension())
+            } else {
+                event!("roster.exported", count = rows.len(), format = format.extension())
+            },
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the export")?;
@@ -251,7 +246,7 @@ impl Services {
             target_kind: "teams",
             target_id: region.to_string(),
             region: Some(&region),
-            summary: format!("exported {} teams as {}", rows.len(), format.extension()),
+            event: event!("teams.exported", count = rows.len(), format = format.extension()),
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the export")?;

@@ -7,7 +7,7 @@
 //! holder is a volunteer elsewhere, in theirs too.
 
 use crate::accounts::{RoleView, display_name, parse_role};
-use crate::audit::{Change, record};
+use crate::audit::{Change, Event, event, record};
 use crate::auth::hash_password;
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
@@ -142,14 +142,6 @@ impl AccountMove {
             Self::Reset => Action::AccountReset,
         }
     }
-
-    fn verb(self) -> &'static str {
-        match self {
-            Self::Disable => "disabled",
-            Self::Enable => "enabled",
-            Self::Reset => "reset the password of",
-        }
-    }
 }
 
 const STAFF_PAGE: i64 = 200;
@@ -244,10 +236,11 @@ impl Services {
                     at: self.now(),
                 };
                 grants::insert(&mut tx, &new).await.doing("storing the grant")?;
-                let summary = format!(
-                    "granted {} in {region} to {} (waiting for the holder)",
-                    role.as_str(),
-                    sealed.masked
+                let what = event!(
+                    "grant.made",
+                    role = role.as_str(),
+                    region = region,
+                    phone = sealed.masked
                 );
                 self.audit_both(
                     &mut tx,
@@ -255,7 +248,7 @@ impl Services {
                     (Action::AccountGrant, id),
                     &region,
                     &sealed.lookup,
-                    summary,
+                    what,
                 )
                 .await?;
                 grants::find(&mut tx, id)
@@ -279,7 +272,7 @@ impl Services {
         (action, grant): (Action, i64),
         region: &RegionCode,
         phone_lookup: &str,
-        summary: String,
+        event: Event,
     ) -> ServiceResult<()> {
         let home = accounts::volunteer_region_of_phone(tx, phone_lookup)
             .await
@@ -295,7 +288,7 @@ impl Services {
                 target_kind: "role_grant",
                 target_id: grant.to_string(),
                 region: Some(place),
-                summary: summary.clone(),
+                event: event.clone(),
             };
             record(tx, actor, self.now(), change).await?;
         }
@@ -373,7 +366,12 @@ impl Services {
             target_kind: "role_grant",
             target_id: grant.id.to_string(),
             region: Some(&region),
-            summary: format!("withdrew {} in {region} granted to {}", grant.role, grant.phone_masked),
+            event: event!(
+                "grant.withdrawn",
+                role = grant.role,
+                region = region,
+                phone = grant.phone_masked
+            ),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let settled = settled(&mut tx, grant.id).await?;
@@ -487,12 +485,13 @@ impl Services {
         answer: GrantState,
     ) -> ServiceResult<GrantView> {
         let region = parse_code(&grant.region_code, "region_code")?;
-        let summary = format!(
-            "{answer} {} in {region} granted by {}",
-            grant.role, grant.granted_by_label
-        );
+        let by = &grant.granted_by_label;
+        let what = match answer {
+            GrantState::Accepted => event!("grant.accepted", role = grant.role, region = region, by = by),
+            _ => event!("grant.refused", role = grant.role, region = region, by = by),
+        };
         let step = (Action::GrantDecide, grant.id);
-        self.audit_both(tx, actor, step, &region, &grant.phone_lookup, summary)
+        self.audit_both(tx, actor, step, &region, &grant.phone_lookup, what)
             .await?;
         settled(tx, grant.id).await
     }
@@ -585,7 +584,7 @@ impl Services {
             target_kind: "account",
             target_id: account.to_string(),
             region: Some(&region),
-            summary: format!("revoked {} in {region} ({ended} sessions ended)", role.as_str()),
+            event: event!("role.revoked", role = role.as_str(), region = region, sessions = ended),
         };
         record(&mut tx, actor, self.now(), change).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the revocation")
@@ -647,11 +646,12 @@ impl Services {
                 target_kind: "account",
                 target_id: account.to_string(),
                 region: place.as_ref(),
-                summary: format!(
-                    "{} account {account}{} ({ended} sessions ended)",
-                    step.verb(),
-                    if changed { "" } else { " (no change)" }
-                ),
+                event: match (step, changed) {
+                    (_, false) => event!("account.unchanged", account = account),
+                    (AccountMove::Disable, true) => event!("account.disabled", account = account, sessions = ended),
+                    (AccountMove::Enable, true) => event!("account.enabled", account = account),
+                    (AccountMove::Reset, true) => event!("account.reset", account = account, sessions = ended),
+                },
             };
             record(&mut tx, actor, self.now(), change).await?;
         }

@@ -2,7 +2,7 @@
 //! reviewed by the owning site's staff (is it volunteer service at all? R-REC-12), published,
 //! closed by the owner or at the end of the period.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::project::{ProjectEvent, ProjectState, period};
@@ -154,9 +154,12 @@ impl Services {
             target_kind: "project",
             target_id: id.to_string(),
             region: Some(&region),
-            summary: format!(
-                "drafted project {} ({category}, {starts_on} – {ends_on})",
-                title.as_str()
+            event: event!(
+                "project.drafted",
+                title = title.as_str(),
+                category = category,
+                starts_on = starts_on,
+                ends_on = ends_on
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -222,12 +225,12 @@ impl Services {
             target_kind: "project",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "project {}: {} → {}{}",
-                project.title,
-                from,
-                to,
-                reason.map(|r| format!(" ({r})")).unwrap_or_default()
+            event: event!(
+                "project.moved",
+                title = project.title,
+                from = from,
+                to = to,
+                reason = reason.unwrap_or("")
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;

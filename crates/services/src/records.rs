@@ -4,7 +4,7 @@
 //! place: each change is a new version with its reason, who asked and who approved.
 
 use crate::attendance::{duration_minutes, find_activity, run_by, run_target};
-use crate::audit::{Change, record};
+use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::ActivityKind;
@@ -279,7 +279,7 @@ impl Services {
         actor: &Actor,
         record_row: &RecordRow,
         (state, minutes, reason): (RecordState, i64, &str),
-        (action, region, summary): (Action, Option<&RegionCode>, String),
+        (action, region, event): (Action, Option<&RegionCode>, Event),
     ) -> ServiceResult<RecordSummary> {
         let version = Version {
             state,
@@ -296,7 +296,7 @@ impl Services {
             target_kind: "service_record",
             target_id: record_row.id.to_string(),
             region,
-            summary,
+            event,
         };
         record(tx, actor, self.now(), change).await?;
         Ok(find_record(tx, record_row.id).await?.into())
@@ -323,12 +323,12 @@ impl Services {
         } else {
             reason
         };
-        let summary = format!(
-            "confirmed {} of volunteer {}",
-            hours_text(minutes),
-            record_row.volunteer_id
+        let what = event!(
+            "record.confirmed",
+            hours = hours_text(minutes),
+            volunteer = record_row.volunteer_id
         );
-        let step = (Action::ActivityRun, target.region.as_ref(), summary);
+        let step = (Action::ActivityRun, target.region.as_ref(), what);
         let stored = self
             .decide_version(&mut tx, actor, &record_row, (confirmed, minutes, &reason), step)
             .await?;
@@ -344,8 +344,8 @@ impl Services {
         let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
         let rejected = record_row.state.after(RecordEvent::Reject)?;
         let reason = reason_of(reason, "reason")?;
-        let summary = format!("rejected the record of volunteer {}: {reason}", record_row.volunteer_id);
-        let step = (Action::ActivityRun, target.region.as_ref(), summary);
+        let what = event!("record.rejected", volunteer = record_row.volunteer_id, reason = reason);
+        let step = (Action::ActivityRun, target.region.as_ref(), what);
         let stored = self
             .decide_version(
                 &mut tx,
@@ -471,17 +471,16 @@ impl Services {
         if verdict.approves() {
             self.apply_correction(&mut tx, actor, &request, &activity).await?;
         }
-        let word = verdict.correction().as_str();
+        let (volunteer, hours) = (request.volunteer_id, hours_text(request.minutes));
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "correction_request",
             target_id: request_id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "{word} the correction of volunteer {} to {}",
-                request.volunteer_id,
-                hours_text(request.minutes)
-            ),
+            event: match verdict {
+                Verdict::Approve => event!("correction.approved", volunteer = volunteer, hours = hours),
+                Verdict::Refuse => event!("correction.denied", volunteer = volunteer, hours = hours),
+            },
         };
         record(&mut tx, actor, self.now(), change).await?;
         let stored = records::correction(&mut tx, request_id).await.doing("reading back")?;
@@ -615,10 +614,11 @@ impl Services {
             target_kind: "service_record",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "backfilled {} for volunteer {}: {reason}",
-                hours_text(minutes),
-                input.volunteer_id
+            event: event!(
+                "record.backfilled",
+                hours = hours_text(minutes),
+                volunteer = input.volunteer_id,
+                reason = reason
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;
@@ -657,14 +657,13 @@ impl Services {
         if !verdict.approves() && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
         }
-        let verb = if verdict.approves() { "approved" } else { "refused" };
         let reason = if note.is_empty() { "second approval" } else { note };
-        let summary = format!(
-            "{verb} the backfill of {} for volunteer {}",
-            hours_text(record_row.minutes),
-            record_row.volunteer_id
-        );
-        let step = (Action::RecordReview, Some(&above), summary);
+        let (hours, volunteer) = (hours_text(record_row.minutes), record_row.volunteer_id);
+        let what = match verdict {
+            Verdict::Approve => event!("backfill.approved", hours = hours, volunteer = volunteer),
+            Verdict::Refuse => event!("backfill.refused", hours = hours, volunteer = volunteer),
+        };
+        let step = (Action::RecordReview, Some(&above), what);
         let stored = self
             .decide_version(&mut tx, actor, &record_row, (state, record_row.minutes, reason), step)
             .await?;
@@ -682,12 +681,13 @@ impl Services {
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
         let revoked = record_row.state.after(RecordEvent::Revoke)?;
         let reason = reason_of(reason, "reason")?;
-        let summary = format!(
-            "revoked {} of volunteer {}: {reason}",
-            hours_text(record_row.minutes),
-            record_row.volunteer_id
+        let what = event!(
+            "record.revoked",
+            hours = hours_text(record_row.minutes),
+            volunteer = record_row.volunteer_id,
+            reason = reason
         );
-        let step = (Action::RecordReview, Some(&region), summary);
+        let step = (Action::RecordReview, Some(&region), what);
         let stored = self
             .decide_version(
                 &mut tx,
@@ -752,7 +752,11 @@ impl Services {
             target_kind: "calendar_day",
             target_id: day.to_string(),
             region: None,
-            summary: format!("{day} is a {}", if holiday { "holiday" } else { "working day" }),
+            event: if holiday {
+                event!("calendar.holiday", day = day)
+            } else {
+                event!("calendar.working_day", day = day)
+            },
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the change")?;

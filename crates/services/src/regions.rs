@@ -1,6 +1,6 @@
 //! The region tree and its coverage by practice sites (全覆盖: checked, not claimed).
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::sites::Site;
 use crate::{ServiceError, ServiceResult, Services, authorize};
@@ -152,7 +152,12 @@ impl Services {
             target_kind: "region",
             target_id: code.to_string(),
             region: Some(&code),
-            summary: format!("created {} {} {}", code.level().as_str(), code, name.as_str()),
+            event: event!(
+                "region.created",
+                level = code.level().as_str(),
+                code = code,
+                name = name.as_str()
+            ),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let region = existing(&mut tx, &code).await?;
@@ -175,7 +180,7 @@ impl Services {
             target_kind: "region",
             target_id: code.to_string(),
             region: Some(&code),
-            summary: format!("renamed {} → {}", before.name, name.as_str()),
+            event: event!("region.renamed", from = before.name, to = name.as_str()),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let region = existing(&mut tx, &code).await?;
@@ -320,7 +325,7 @@ impl Services {
             target_kind: "region",
             target_id: county.to_string(),
             region: Some(&county),
-            summary: format!("office hours {}–{}", stored.opens, stored.closes),
+            event: event!("region.office_hours", opens = stored.opens, closes = stored.closes),
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the office hours")?;

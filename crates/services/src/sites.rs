@@ -1,6 +1,6 @@
 //! Practice sites: a center for a county, an institute for a township, a station for a village.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::{ServiceError, ServiceResult, Services, authorize};
@@ -114,7 +114,7 @@ impl Services {
             target_kind: "site",
             target_id: id.to_string(),
             region: Some(&code),
-            summary: format!("founded {} {}", kind.as_str(), fields.name.as_str()),
+            event: event!("site.founded", kind = kind.as_str(), site = fields.name.as_str()),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let site = sites::find(&mut tx, id).await.doing("reading the site back")?;
@@ -142,7 +142,11 @@ impl Services {
             target_kind: "site",
             target_id: id.to_string(),
             region: Some(&region),
-            summary: site_change_summary(&before, &fields),
+            event: event!(
+                "site.changed",
+                site = before.name,
+                changes = site_changes(&before, &fields)
+            ),
         };
         record(&mut tx, actor, self.now(), change).await?;
         let site = sites::find(&mut tx, id).await.doing("reading the site back")?;
@@ -158,7 +162,7 @@ fn site_region(site: &Site) -> ServiceResult<RegionCode> {
 }
 
 /// "name: A → B; address: C → D", listing only what changed.
-fn site_change_summary(before: &Site, after: &SiteFields) -> String {
+fn site_changes(before: &Site, after: &SiteFields) -> String {
     let pairs = [
         ("name", before.name.as_str(), after.name.as_str()),
         ("address", before.address.as_str(), after.address.as_str()),

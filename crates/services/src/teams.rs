@@ -2,7 +2,7 @@
 //! and reviewed by the site's admin; suspended, restored, dissolved (records kept, read-only);
 //! members by request and approval or by invitation and acceptance.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::team::{MembershipEvent, MembershipState, TeamEvent, TeamKind, TeamRole, TeamState};
@@ -257,7 +257,7 @@ impl Services {
             Action::TeamCreate,
             id,
             &region,
-            format!("founded team {}", input.name.trim()),
+            event!("team.founded", team = input.name.trim()),
         )
         .await?;
         let team = self.load_team(&mut tx, id).await?;
@@ -291,7 +291,7 @@ impl Services {
             Action::TeamApply,
             id,
             &region,
-            format!("applied for team {}", input.name.trim()),
+            event!("team.applied", team = input.name.trim()),
         )
         .await?;
         let team = self.load_team(&mut tx, id).await?;
@@ -358,12 +358,14 @@ impl Services {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
         let region = team.region()?;
-        let summary = format!(
-            "team {}: {from} → {to}{}",
-            team.name,
-            reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        let what = event!(
+            "team.moved",
+            team = team.name,
+            from = from,
+            to = to,
+            reason = reason.unwrap_or("")
         );
-        self.audit_team(&mut tx, actor, action, id, &region, summary).await?;
+        self.audit_team(&mut tx, actor, action, id, &region, what).await?;
         let team = self.load_team(&mut tx, id).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the team change")
             .await?;
@@ -377,14 +379,14 @@ impl Services {
         action: Action,
         team: i64,
         region: &RegionCode,
-        summary: String,
+        event: Event,
     ) -> ServiceResult<()> {
         let change = Change {
             action,
             target_kind: "team",
             target_id: team.to_string(),
             region: Some(region),
-            summary,
+            event,
         };
         record(tx, actor, self.now(), change).await
     }
@@ -548,8 +550,8 @@ impl Services {
             .await
             .doing("storing the invitation")?;
         let region = team.region()?;
-        let summary = format!("invited volunteer {volunteer_id} to team {}", team.name);
-        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
+        let what = event!("team.invited", team = team.name, volunteer = volunteer_id);
+        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, what)
             .await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the invitation")
             .await?;
@@ -615,8 +617,15 @@ impl Services {
         .await
         .doing("storing the decision")?;
         let region = team.region()?;
-        let summary = format!("team {} member {volunteer_id}: {from} → {to} as {role}", team.name,);
-        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, summary)
+        let what = event!(
+            "team.member_moved",
+            team = team.name,
+            volunteer = volunteer_id,
+            from = from,
+            to = to,
+            role = role
+        );
+        self.audit_team(&mut tx, actor, Action::TeamMembersManage, team_id, &region, what)
             .await?;
         let member = self.member_of(&mut tx, team_id, volunteer_id).await?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the decision")

@@ -2,7 +2,7 @@
 //! a signed-in person for themselves. One person, one registration, decided by a unique keyed
 //! hash of the ID document, so two simultaneous registrations of one person cannot both win.
 
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::vault::Field;
@@ -516,11 +516,11 @@ impl Services {
             target_kind: "volunteer",
             target_id: id.to_string(),
             region: Some(&checked.region),
-            summary: format!(
-                "registered {} {} ({})",
-                checked.name.as_str(),
-                checked.id.masked(),
-                code
+            event: event!(
+                "volunteer.registered",
+                name = checked.name.as_str(),
+                id = checked.id.masked(),
+                code = code
             ),
         };
         record(tx, actor, now, change).await?;
@@ -698,9 +698,11 @@ impl Services {
             target_kind: "volunteer",
             target_id: kept.to_string(),
             region: region.as_ref(),
-            summary: format!(
-                "merged {} ({}) into {} ({}): {reason}",
-                gone.name, gone.code, stays.name, stays.code
+            event: event!(
+                "volunteer.merged",
+                gone = format!("{} ({})", gone.name, gone.code),
+                kept = format!("{} ({})", stays.name, stays.code),
+                reason = reason
             ),
         };
         record(&mut tx, actor, now, change).await?;
@@ -740,10 +742,7 @@ impl Services {
             target_kind: "volunteer",
             target_id: id.to_string(),
             region: target.region.as_ref(),
-            summary: format!(
-                "viewed the full ID number and phone of {} ({})",
-                volunteer.name, volunteer.code
-            ),
+            event: event!("volunteer.revealed", name = volunteer.name, code = volunteer.code),
         };
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the reveal")?;

@@ -13,15 +13,20 @@ pub struct AuditRow {
     pub target_kind: String,
     pub target_id: String,
     pub region_code: String,
+    /// The text of entries written before events; empty since.
     pub summary: String,
+    /// What the write did (`audit.event.<event>` in the catalogues) and its values, as a JSON object.
+    pub event: String,
+    pub params: String,
 }
 
 /// Appends one entry; there is no function to change or remove one.
 pub async fn append(tx: &mut Tx, entry: &AuditRow) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_account_id, actor_label, actor_role, action, target_kind, target_id, region_code, summary)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO audit_log (id, at, actor_account_id, actor_label, actor_role, action, target_kind, target_id, region_code, summary,
+             event, params)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
     .bind(entry.id)
     .bind(entry.at)
@@ -33,6 +38,8 @@ pub async fn append(tx: &mut Tx, entry: &AuditRow) -> sqlx::Result<()> {
     .bind(&entry.target_id)
     .bind(&entry.region_code)
     .bind(&entry.summary)
+    .bind(&entry.event)
+    .bind(&entry.params)
     .execute(conn)
     .await
     .map(|done| done.rows_affected())
@@ -50,7 +57,8 @@ pub struct AuditFilter<'a> {
 pub async fn list(tx: &mut Tx, filter: &AuditFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<AuditRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, AuditRow>(
-        "SELECT id, at, actor_account_id, actor_label, actor_role, action, target_kind, target_id, region_code, summary
+        "SELECT id, at, actor_account_id, actor_label, actor_role, action, target_kind, target_id, region_code, summary,
+                event, params
          FROM audit_log
          WHERE region_code LIKE $1 || '%' AND action LIKE $2 || '%' AND ($3 = '' OR actor_label = $3)
          ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5"

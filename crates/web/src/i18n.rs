@@ -3,6 +3,7 @@
 
 use axum::http::HeaderMap;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -56,6 +57,43 @@ impl Lang {
             Self::En => &catalogues().1,
         };
         catalogue.get(key).copied().unwrap_or("?")
+    }
+}
+
+impl Lang {
+    /// An audit entry in this language: its event's text (`audit.event.<event>`) with each
+    /// `{name}` filled in once from `params` (a value that itself holds braces stays as it is);
+    /// an entry from before events keeps the text it was written with.
+    pub fn audit_text(self, event: &str, params: &BTreeMap<String, String>, written: &str) -> String {
+        if event.is_empty() {
+            return written.to_owned();
+        }
+        let template = self.t(&format!("audit.event.{event}"));
+        let mut text = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}').map(|close| (&after[..close], close)) {
+                Some((name, close)) if params.contains_key(name) => {
+                    text.push_str(&params[name]);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    text.push('{');
+                    rest = after;
+                }
+            }
+        }
+        text.push_str(rest);
+        text
+    }
+
+    /// Each entry's summary of an audit page in this language, from its event and values.
+    pub fn put_into_words(self, page: &mut hongmajia_services::audit::AuditPage) {
+        for entry in &mut page.entries {
+            entry.summary = self.audit_text(&entry.event, &entry.params, &entry.summary);
+        }
     }
 }
 
@@ -147,6 +185,76 @@ mod tests {
             }
         }
         assert!(asked > 250, "the scan found the keys ({asked})");
+    }
+
+    /// Every audit event the services write reads in both languages, with a place for each of
+    /// its values and for no other.
+    #[test]
+    fn every_audit_event_has_a_text_with_its_values_in_both_catalogues() {
+        let services = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../services/src");
+        let mut paths = Vec::new();
+        files(&services, &mut paths);
+        let mut events = 0;
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("event!(") {
+                let call = &text[at + "event!(".len()..];
+                let Some(call) = call.trim_start().strip_prefix('"') else {
+                    continue; // the macro's own definition
+                };
+                let key = &call[..call.find('"').unwrap()];
+                // The call's arguments: up to the parenthesis that closes it.
+                let mut depth = 1;
+                let end = call
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        depth += i32::from(c == '(') - i32::from(c == ')');
+                        depth == 0
+                    })
+                    .map_or(call.len(), |(i, _)| i);
+                let mut names: Vec<&str> = call[key.len() + 1..end]
+                    .split(',')
+                    .filter_map(|part| part.split_once('=').map(|(name, _)| name.trim()))
+                    .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !name.is_empty())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                events += 1;
+                for lang in [Lang::ZhCn, Lang::En] {
+                    let message = lang.t(&format!("audit.event.{key}"));
+                    assert_ne!(message, "?", "audit.event.{key} in {lang:?} ({})", path.display());
+                    let mut placed: Vec<&str> = message
+                        .split('{')
+                        .skip(1)
+                        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+                        .collect();
+                    placed.sort_unstable();
+                    placed.dedup();
+                    assert_eq!(placed, names, "the places of audit.event.{key} in {lang:?}");
+                }
+            }
+        }
+        assert!(events > 50, "the scan found the events ({events})");
+    }
+
+    #[test]
+    fn an_audit_text_fills_each_place_once_and_keeps_old_entries_as_written() {
+        let params: BTreeMap<String, String> = [
+            ("volunteer".to_owned(), "{reason}".to_owned()),
+            ("reason".to_owned(), "伪造签到".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            Lang::En.audit_text("record.rejected", &params, ""),
+            "rejected the record of volunteer {reason}: 伪造签到",
+            "a value that looks like a place is not filled in again"
+        );
+        assert_eq!(
+            Lang::ZhCn.audit_text("record.rejected", &params, ""),
+            "驳回了志愿者 {reason} 的记录：伪造签到"
+        );
+        assert_eq!(Lang::En.audit_text("", &params, "renamed A → B"), "renamed A → B");
     }
 
     /// A code nothing raises is a message nobody reads, or a refusal that was forgotten.

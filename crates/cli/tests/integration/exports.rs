@@ -129,5 +129,9 @@ async fn a_full_export_needs_the_password_again_and_every_export_is_audited() {
         2,
         "two exports ran, the refused ones left nothing: {summaries:?}"
     );
-    assert!(summaries[1].contains("with full ID numbers"), "{summaries:?}");
+    assert_eq!(log["entries"][1]["event"], "roster.exported_full", "{summaries:?}");
+    assert!(
+        summaries[1].contains("含完整证件号"),
+        "put into words in Chinese by default: {summaries:?}"
+    );
 }

@@ -380,7 +380,8 @@ async fn a_county_admin_uploads_a_roster_and_downloads_the_rejected_rows_to_fix(
         .json()
         .await
         .unwrap();
-    assert!(log["entries"][0]["summary"].as_str().unwrap().contains("2 imported"));
+    assert_eq!(log["entries"][0]["event"], "roster.imported");
+    assert_eq!(log["entries"][0]["params"]["imported"], "2");
 }
 
 #[tokio::test]

@@ -317,7 +317,7 @@ async fn the_organizer_checks_people_in_by_hand_and_outsiders_cannot() {
     )
     .await;
     let summaries = audit.to_string();
-    assert!(summaries.contains("by hand"), "{summaries}");
+    assert!(summaries.contains("attendance.checked_in_by_hand"), "{summaries}");
     // Someone not signed up cannot be checked in, even by hand.
     let stranger = json!({"volunteer_id": volunteer + 1_000_000, "direction": "check_in"});
     let refused = app.post_json(&path, Some(&organizer.token().await), &stranger).await;

@@ -320,13 +320,27 @@ async fn a_county_sets_its_office_hours_and_only_its_own_admins_may() {
         "refused changes left the hours as they were"
     );
     let audit: Value = app
-        .get("/api/v1/audit?region=140824", admin.token())
+        .get("/api/v1/audit?region=140824&action=region.edit", admin.token())
         .await
         .json()
         .await
         .unwrap();
-    assert!(
-        audit.to_string().contains("office hours 08:00–18:00"),
-        "the change is audited: {audit}"
+    let entry = &audit["entries"][0];
+    assert_eq!(entry["event"], "region.office_hours", "the change is audited: {audit}");
+    assert_eq!(
+        (&entry["params"]["opens"], &entry["params"]["closes"]),
+        (&json!("08:00"), &json!("18:00"))
     );
+    assert_eq!(entry["summary"], "办公时间设为 08:00–18:00", "in the reader's language");
+    let in_english: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/audit?region=140824&action=region.edit"))
+        .bearer_auth(admin.token().unwrap())
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(in_english["entries"][0]["summary"], "office hours 08:00–18:00");
 }

@@ -17,7 +17,7 @@
 
 use super::{CITY_CODE, CITY_NAME, COUNTIES, DemoAccount, GIVEN, SURNAMES, person_name};
 use crate::Services;
-use crate::audit::{self, Change};
+use crate::audit::{self, Change, Event, event};
 use crate::figures::RegionFigures;
 use crate::volunteers::{RegistrationInput, Source, check};
 use anyhow::Context;
@@ -896,12 +896,8 @@ impl Services {
         load::insert_sites(&mut tx, &site_refs)
             .await
             .context("founding the sites")?;
-        let summary = format!(
-            "demo --scale: {} regions and {} practice sites",
-            rows.len(),
-            site_refs.len()
-        );
-        self.audit_load(&mut tx, Action::RegionCreate, &summary).await?;
+        let what = event!("demo.regions", regions = rows.len(), sites = site_refs.len());
+        self.audit_load(&mut tx, Action::RegionCreate, what).await?;
         tx.commit().await.context("committing the regions")?;
         progress.advance(total as u64);
         let mut accounts = Vec::new();
@@ -914,13 +910,13 @@ impl Services {
         Ok((new_regions.len(), accounts))
     }
 
-    async fn audit_load(&self, tx: &mut hongmajia_store::Tx, action: Action, summary: &str) -> anyhow::Result<()> {
+    async fn audit_load(&self, tx: &mut hongmajia_store::Tx, action: Action, event: Event) -> anyhow::Result<()> {
         let change = Change {
             action,
             target_kind: "demo",
             target_id: "scale".to_owned(),
             region: None,
-            summary: summary.to_owned(),
+            event,
         };
         audit::record(tx, &Actor::System, self.now(), change)
             .await
@@ -987,8 +983,8 @@ impl Services {
             progress.advance(chunk.len() as u64);
         }
         let mut tx = self.db.begin().await.context("auditing volunteers")?;
-        let summary = format!("demo --scale: {} volunteers of {}", ids.len(), COUNTIES[plan.index].1);
-        self.audit_load(&mut tx, Action::VolunteerRegister, &summary).await?;
+        let what = event!("demo.volunteers", count = ids.len(), county = COUNTIES[plan.index].1);
+        self.audit_load(&mut tx, Action::VolunteerRegister, what).await?;
         tx.commit().await.context("committing the audit")?;
         Ok(ids)
     }
@@ -1046,8 +1042,8 @@ impl Services {
         load::insert_members(&mut tx, &members)
             .await
             .context("storing members")?;
-        let summary = format!("demo --scale: {} teams of {}", ids.len(), COUNTIES[plan.index].1);
-        self.audit_load(&mut tx, Action::TeamCreate, &summary).await?;
+        let what = event!("demo.teams", count = ids.len(), county = COUNTIES[plan.index].1);
+        self.audit_load(&mut tx, Action::TeamCreate, what).await?;
         tx.commit().await.context("committing teams")?;
         progress.advance(ids.len() as u64);
         Ok(ids)
@@ -1093,8 +1089,8 @@ impl Services {
         load::insert_projects(&mut tx, &rows)
             .await
             .context("storing projects")?;
-        let summary = format!("demo --scale: {} projects of {}", rows.len(), COUNTIES[plan.index].1);
-        self.audit_load(&mut tx, Action::ProjectEdit, &summary).await?;
+        let what = event!("demo.projects", count = rows.len(), county = COUNTIES[plan.index].1);
+        self.audit_load(&mut tx, Action::ProjectEdit, what).await?;
         tx.commit().await.context("committing projects")?;
         progress.advance(rows.len() as u64);
 
@@ -1252,11 +1248,8 @@ impl Services {
             start = end;
         }
         let mut tx = self.db.begin().await.context("auditing records")?;
-        let summary = format!(
-            "demo --scale: {records_written} confirmed records of {}",
-            COUNTIES[plan.index].1
-        );
-        self.audit_load(&mut tx, Action::RecordReview, &summary).await?;
+        let what = event!("demo.records", count = records_written, county = COUNTIES[plan.index].1);
+        self.audit_load(&mut tx, Action::RecordReview, what).await?;
         tx.commit().await.context("committing the audit")?;
         Ok((signups_written, records_written))
     }

@@ -5,7 +5,7 @@
 //! again changes nothing.
 
 use super::{Cell, FileProblem, read_table_off_thread};
-use crate::audit::{Change, record};
+use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::volunteers::{RegistrationInput, RegistrationRow, SealedPhone, Source, check};
 use crate::{ServiceError, ServiceResult, Services, authorize};
@@ -259,9 +259,11 @@ impl Services {
             target_kind: "import",
             target_id: hongmajia_store::new_id().to_string(),
             region: scope_region.as_ref(),
-            summary: format!(
-                "imported a roster: {} imported, {} matched, {} rejected",
-                outcome.imported, outcome.matched, outcome.rejected
+            event: event!(
+                "roster.imported",
+                imported = outcome.imported,
+                matched = outcome.matched,
+                rejected = outcome.rejected
             ),
         };
         record(&mut tx, actor, self.now(), change).await?;

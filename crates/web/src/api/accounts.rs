@@ -1,7 +1,7 @@
 use super::ErrorBody;
 use crate::AppState;
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathIds, QueryParams};
+use crate::extract::{JsonBody, LangOf, PathIds, QueryParams};
 use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -186,6 +186,7 @@ pub struct AuditParams {
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
+    lang: LangOf,
     ApiActor(auth): ApiActor,
     QueryParams(params): QueryParams<AuditParams>,
 ) -> Result<Json<AuditPage>, AppError> {
@@ -195,7 +196,9 @@ pub async fn audit_log(
         actor: params.actor,
         page: params.page.unwrap_or(1),
     };
-    Ok(Json(state.services().audit_log(&auth.actor, &query).await?))
+    let mut page = state.services().audit_log(&auth.actor, &query).await?;
+    lang.0.put_into_words(&mut page);
+    Ok(Json(page))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -457,7 +457,8 @@ async fn audit(
         actor: params.actor.clone(),
         page: params.page.unwrap_or(1),
     };
-    let page = state.services().audit_log(&auth.actor, &query).await?;
+    let mut page = state.services().audit_log(&auth.actor, &query).await?;
+    lang.0.put_into_words(&mut page);
     let link = |n: u32| {
         let mut url = url::Url::parse("http://x/audit").expect("a fixed URL parses");
         url.query_pairs_mut()
