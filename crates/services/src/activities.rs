@@ -558,7 +558,8 @@ impl Services {
             return Err(rule(ErrorCode::InvalidPeriod, "starts_at"));
         }
         let address = change.address.as_deref().map_or(current.address.as_str(), str::trim);
-        if !activities::reschedule(&mut tx, id, (starts, ends, address), self.now())
+        let new_time = activities::NewTime { starts, ends, address };
+        if !activities::reschedule(&mut tx, id, &new_time, self.now())
             .await
             .doing("moving the activity")?
         {
@@ -574,7 +575,11 @@ impl Services {
         activities::notify(
             &mut tx,
             &holders,
-            (NotificationKind::ActivityChanged, id, &detail),
+            &activities::Notice {
+                kind: NotificationKind::ActivityChanged,
+                activity: id,
+                detail: &detail,
+            },
             self.now(),
         )
         .await
@@ -617,7 +622,11 @@ impl Services {
         activities::notify(
             &mut tx,
             &holders,
-            (NotificationKind::ActivityCancelled, id, reason),
+            &activities::Notice {
+                kind: NotificationKind::ActivityCancelled,
+                activity: id,
+                detail: reason,
+            },
             self.now(),
         )
         .await
@@ -885,7 +894,16 @@ impl Services {
                 None => return Err(ServiceError::rule(ErrorCode::ActivityFull)),
             }
         };
-        let id = activities::put_signup(&mut tx, new_id(), (activity_id, volunteer), (state, seq, chosen), now)
+        let signup = activities::SignupValues {
+            id: new_id(),
+            activity: activity_id,
+            volunteer,
+            state,
+            waitlist_seq: seq,
+            position: chosen,
+            at: now,
+        };
+        let id = activities::put_signup(&mut tx, &signup)
             .await
             .doing("storing the sign-up")?;
         let answer = SignupAnswer {

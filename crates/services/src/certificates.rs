@@ -95,29 +95,34 @@ impl Services {
     pub async fn issue_certificate(&self, actor: &Actor) -> ServiceResult<IssuedCertificate> {
         let mut tx = self.db.begin().await.doing("starting the certificate")?;
         let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
-        let lines: Vec<(i64, i64, i64)> = records::records_of_volunteer(&mut tx, volunteer.id)
+        let lines: Vec<records::CertifiedRecord> = records::records_of_volunteer(&mut tx, volunteer.id)
             .await
             .doing("reading the records")?
             .into_iter()
             .filter(|r| r.state.counts())
-            .map(|r| (r.id, r.version, r.minutes))
+            .map(|r| records::CertifiedRecord {
+                record: r.id,
+                version: r.version,
+                minutes: r.minutes,
+            })
             .collect();
-        let total: i64 = lines.iter().map(|l| l.2).sum();
+        let total: i64 = lines.iter().map(|l| l.minutes).sum();
         if total == 0 {
             return Err(ServiceError::rule(ErrorCode::NoConfirmedHours));
         }
         let issuer = issuer_of(&mut tx, &volunteer.region_code).await?;
         let number = random_number()?;
-        records::insert_certificate(
-            &mut tx,
-            number.as_str(),
-            volunteer.id,
-            (total, &issuer),
-            &lines,
-            self.now(),
-        )
-        .await
-        .doing("storing the certificate")?;
+        let certificate = records::NewCertificate {
+            number: number.as_str(),
+            volunteer: volunteer.id,
+            total_minutes: total,
+            issuer: &issuer,
+            lines: &lines,
+            at: self.now(),
+        };
+        records::insert_certificate(&mut tx, &certificate)
+            .await
+            .doing("storing the certificate")?;
         tx.commit().await.doing("committing the certificate")?;
         Ok(IssuedCertificate {
             certificate_number: number.as_str().to_owned(),

@@ -259,6 +259,28 @@ async fn find_record(tx: &mut Tx, id: i64) -> ServiceResult<RecordRow> {
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
+/// A staff decision's new version of a record.
+struct NextVersion<'a> {
+    state: RecordState,
+    minutes: i64,
+    reason: &'a str,
+}
+
+/// How a decision is audited: under which action, in which region, what it did.
+struct Audited<'a> {
+    action: Action,
+    region: Option<&'a RegionCode>,
+    event: Event,
+}
+
+/// What a volunteer's correction request is about: the activity, the volunteer, and the
+/// record to correct (none for service that has no record at all).
+struct RequestAbout<'a> {
+    activity: &'a activities::ActivityRow,
+    volunteer: i64,
+    record: Option<i64>,
+}
+
 impl Services {
     /// Writes the next version of a record; a change that lost a race is refused, not merged.
     async fn next_version(&self, tx: &mut Tx, record: &RecordRow, version: &Version<'_>) -> ServiceResult<()> {
@@ -278,8 +300,8 @@ impl Services {
         tx: &mut Tx,
         actor: &Actor,
         record_row: &RecordRow,
-        (state, minutes, reason): (RecordState, i64, &str),
-        (action, region, event): (Action, Option<&RegionCode>, Event),
+        NextVersion { state, minutes, reason }: NextVersion<'_>,
+        Audited { action, region, event }: Audited<'_>,
     ) -> ServiceResult<RecordSummary> {
         let version = Version {
             state,
@@ -328,10 +350,17 @@ impl Services {
             hours = hours_text(minutes),
             volunteer = record_row.volunteer_id
         );
-        let step = (Action::ActivityRun, target.region.as_ref(), what);
-        let stored = self
-            .decide_version(&mut tx, actor, &record_row, (confirmed, minutes, &reason), step)
-            .await?;
+        let step = Audited {
+            action: Action::ActivityRun,
+            region: target.region.as_ref(),
+            event: what,
+        };
+        let next = NextVersion {
+            state: confirmed,
+            minutes,
+            reason: &reason,
+        };
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
     }
@@ -345,16 +374,17 @@ impl Services {
         let rejected = record_row.state.after(RecordEvent::Reject)?;
         let reason = reason_of(reason, "reason")?;
         let what = event!("record.rejected", volunteer = record_row.volunteer_id, reason = reason);
-        let step = (Action::ActivityRun, target.region.as_ref(), what);
-        let stored = self
-            .decide_version(
-                &mut tx,
-                actor,
-                &record_row,
-                (rejected, record_row.minutes, &reason),
-                step,
-            )
-            .await?;
+        let step = Audited {
+            action: Action::ActivityRun,
+            region: target.region.as_ref(),
+            event: what,
+        };
+        let next = NextVersion {
+            state: rejected,
+            minutes: record_row.minutes,
+            reason: &reason,
+        };
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the rejection")?;
         Ok(stored)
     }
@@ -374,7 +404,16 @@ impl Services {
         record_row.state.after(RecordEvent::Correct)?;
         let activity = find_activity(&mut tx, record_row.activity_id).await?;
         let view = self
-            .file_request(&mut tx, actor, (&activity, volunteer.id, Some(record_id)), input)
+            .file_request(
+                &mut tx,
+                actor,
+                RequestAbout {
+                    activity: &activity,
+                    volunteer: volunteer.id,
+                    record: Some(record_id),
+                },
+                input,
+            )
             .await?;
         tx.commit().await.doing("committing the request")?;
         Ok(view)
@@ -401,7 +440,16 @@ impl Services {
             return Err(ServiceError::rule(ErrorCode::RecordExists));
         }
         let view = self
-            .file_request(&mut tx, actor, (&activity, volunteer.id, None), input)
+            .file_request(
+                &mut tx,
+                actor,
+                RequestAbout {
+                    activity: &activity,
+                    volunteer: volunteer.id,
+                    record: None,
+                },
+                input,
+            )
             .await?;
         tx.commit().await.doing("committing the report")?;
         Ok(view)
@@ -411,7 +459,11 @@ impl Services {
         &self,
         tx: &mut Tx,
         actor: &Actor,
-        (activity, volunteer, record_id): (&activities::ActivityRow, i64, Option<i64>),
+        RequestAbout {
+            activity,
+            volunteer,
+            record: record_id,
+        }: RequestAbout<'_>,
         input: &CorrectionInput,
     ) -> ServiceResult<CorrectionView> {
         let minutes = minutes_within(input.minutes, activity)?;
@@ -663,10 +715,17 @@ impl Services {
             Verdict::Approve => event!("backfill.approved", hours = hours, volunteer = volunteer),
             Verdict::Refuse => event!("backfill.refused", hours = hours, volunteer = volunteer),
         };
-        let step = (Action::RecordReview, Some(&above), what);
-        let stored = self
-            .decide_version(&mut tx, actor, &record_row, (state, record_row.minutes, reason), step)
-            .await?;
+        let step = Audited {
+            action: Action::RecordReview,
+            region: Some(&above),
+            event: what,
+        };
+        let next = NextVersion {
+            state,
+            minutes: record_row.minutes,
+            reason,
+        };
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
         Ok(stored)
     }
@@ -687,16 +746,17 @@ impl Services {
             volunteer = record_row.volunteer_id,
             reason = reason
         );
-        let step = (Action::RecordReview, Some(&region), what);
-        let stored = self
-            .decide_version(
-                &mut tx,
-                actor,
-                &record_row,
-                (revoked, record_row.minutes, &reason),
-                step,
-            )
-            .await?;
+        let step = Audited {
+            action: Action::RecordReview,
+            region: Some(&region),
+            event: what,
+        };
+        let next = NextVersion {
+            state: revoked,
+            minutes: record_row.minutes,
+            reason: &reason,
+        };
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the revocation")?;
         Ok(stored)
     }

@@ -205,14 +205,30 @@ pub async fn signup(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SignupRow>> {
     })
 }
 
+/// A sign-up as written.
+#[derive(Debug, Clone, Copy)]
+pub struct SignupValues {
+    pub id: i64,
+    pub activity: i64,
+    pub volunteer: i64,
+    pub state: SignupState,
+    /// Its place in the waiting list's order, when it waits.
+    pub waitlist_seq: Option<i64>,
+    pub position: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
 /// A new sign-up, or a cancelled one taken up again (one row per volunteer and activity).
-pub async fn put_signup(
-    tx: &mut Tx,
-    id: i64,
-    (activity, volunteer): (i64, i64),
-    (state, waitlist_seq, position): (SignupState, Option<i64>, Option<i64>),
-    at: OffsetDateTime,
-) -> sqlx::Result<i64> {
+pub async fn put_signup(tx: &mut Tx, signup: &SignupValues) -> sqlx::Result<i64> {
+    let SignupValues {
+        id,
+        activity,
+        volunteer,
+        state,
+        waitlist_seq,
+        position,
+        at,
+    } = *signup;
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO signups (id, activity_id, volunteer_id, state, waitlist_seq, created_at, updated_at, position_id)
@@ -454,13 +470,17 @@ pub async fn signups_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<V
     })
 }
 
+/// An activity's new time and place.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTime<'a> {
+    pub starts: OffsetDateTime,
+    pub ends: OffsetDateTime,
+    pub address: &'a str,
+}
+
 /// Moves the time and place of an activity that has not started.
-pub async fn reschedule(
-    tx: &mut Tx,
-    id: i64,
-    (starts, ends, address): (OffsetDateTime, OffsetDateTime, &str),
-    at: OffsetDateTime,
-) -> sqlx::Result<bool> {
+pub async fn reschedule(tx: &mut Tx, id: i64, new: &NewTime<'_>, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let NewTime { starts, ends, address } = *new;
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE activities SET starts_at = $2, ends_at = $3, address = $4, updated_at = $5,
@@ -545,13 +565,17 @@ pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
     })
 }
 
-/// One notice to each of `volunteers` (one statement per hundred).
-pub async fn notify(
-    tx: &mut Tx,
-    volunteers: &[i64],
-    (kind, activity, detail): (NotificationKind, i64, &str),
-    at: OffsetDateTime,
-) -> sqlx::Result<()> {
+/// What an in-app notice says: which activity, what happened, and the detail.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    pub kind: NotificationKind,
+    pub activity: i64,
+    pub detail: &'a str,
+}
+
+/// One notice to each of `volunteers`.
+pub async fn notify(tx: &mut Tx, volunteers: &[i64], notice: &Notice<'_>, at: OffsetDateTime) -> sqlx::Result<()> {
+    let Notice { kind, activity, detail } = *notice;
     for volunteer in volunteers {
         on_tx!(tx, |conn| {
             sqlx::query(

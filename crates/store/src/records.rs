@@ -602,14 +602,35 @@ pub async fn put_calendar_day(tx: &mut Tx, day: &str, holiday: bool) -> sqlx::Re
     Ok(())
 }
 
-pub async fn insert_certificate(
-    tx: &mut Tx,
-    number: &str,
-    volunteer: i64,
-    (total_minutes, issuer): (i64, &str),
-    lines: &[(i64, i64, i64)],
-    at: OffsetDateTime,
-) -> sqlx::Result<()> {
+/// A certificate as issued: its number, holder, total and issuer, and the record versions it
+/// certifies.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCertificate<'a> {
+    pub number: &'a str,
+    pub volunteer: i64,
+    pub total_minutes: i64,
+    pub issuer: &'a str,
+    pub lines: &'a [CertifiedRecord],
+    pub at: OffsetDateTime,
+}
+
+/// A record at the version a certificate certified, with the minutes it had then.
+#[derive(Debug, Clone, Copy)]
+pub struct CertifiedRecord {
+    pub record: i64,
+    pub version: i64,
+    pub minutes: i64,
+}
+
+pub async fn insert_certificate(tx: &mut Tx, certificate: &NewCertificate<'_>) -> sqlx::Result<()> {
+    let NewCertificate {
+        number,
+        volunteer,
+        total_minutes,
+        issuer,
+        lines,
+        at,
+    } = *certificate;
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO certificates (certificate_number, volunteer_id, total_minutes, issuer, issued_at)
@@ -624,7 +645,12 @@ pub async fn insert_certificate(
         .await
         .map(|done| done.rows_affected())
     })?;
-    for &(record, version, minutes) in lines {
+    for &CertifiedRecord {
+        record,
+        version,
+        minutes,
+    } in lines
+    {
         on_tx!(tx, |conn| {
             sqlx::query(
                 "INSERT INTO certificate_lines (certificate_number, record_id, version, minutes) VALUES ($1, $2, $3, $4)",
