@@ -10,6 +10,7 @@
 //! below their own level (a station admin no one); the anonymous get 401; out-of-area answers are
 //! 404.
 
+use crate::helpers::ProjectOwner;
 use crate::helpers::{TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::team::TeamRole;
 use hongmajia_domain::{Action, Actor, Role};
@@ -530,40 +531,11 @@ impl Fixture {
 
 /// A published project of `team` and an activity of it with room for the whole matrix.
 async fn activity_in(app: &TestApp, team: i64) -> i64 {
-    let services = app.services();
-    let input = hongmajia_services::projects::ProjectInput {
-        team_id: Some(team),
-        site_id: None,
-        title: "矩阵项目".into(),
-        category: "其他".into(),
-        description: String::new(),
-        starts_on: "2026-11-01".into(),
-        ends_on: "2027-12-31".into(),
-    };
-    let project = services
-        .create_project(&Actor::System, &input)
+    let project = app
+        .published_project(ProjectOwner::Team(team), ("矩阵项目", "其他"))
+        .await;
+    app.activity_of(project, json!({"title": "矩阵活动", "capacity": 100}))
         .await
-        .expect("a project")
-        .id;
-    for event in [
-        hongmajia_domain::project::ProjectEvent::Submit,
-        hongmajia_domain::project::ProjectEvent::Approve,
-    ] {
-        services
-            .move_project(&Actor::System, project, event, None)
-            .await
-            .expect("published");
-    }
-    let activity: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
-        "project_id": project, "title": "矩阵活动", "starts_at": "2026-12-06T08:00:00+08:00",
-        "ends_at": "2026-12-06T11:00:00+08:00", "capacity": 100,
-    }))
-    .unwrap();
-    services
-        .create_activity(&Actor::System, &activity)
-        .await
-        .expect("an activity")
-        .id
 }
 
 /// An active team founded by the operator under `target`'s site.

@@ -3,6 +3,7 @@
 //! same person is no second approver, and revocation, disabling, resets and password changes
 //! end sessions at once.
 
+use crate::helpers::ProjectOwner;
 use crate::helpers::{PASSWORD, TestApp, error_code, registration, resident_id, staff_id_number};
 use crate::records::{Login, PNG, advance_to, backfill, json_of, staff};
 use hongmajia_domain::{Actor, Role};
@@ -271,33 +272,11 @@ async fn a_second_account_of_the_same_person_is_no_second_approver() {
 /// An activity of 姚村's station (the site above it is 稷峰镇's institute), 08:00–11:00 on
 /// 2026-12-06.
 async fn village_activity(app: &TestApp) -> i64 {
-    let services = app.services();
-    let site = crate::helpers::site_of(app, "140824001001").await;
-    let project = hongmajia_services::projects::ProjectInput {
-        team_id: None,
-        site_id: Some(site),
-        title: "村口文明劝导".into(),
-        category: "交通劝导".into(),
-        description: String::new(),
-        starts_on: "2026-11-01".into(),
-        ends_on: "2099-12-31".into(),
-    };
-    let project = services.create_project(&Actor::System, &project).await.unwrap().id;
-    for event in [
-        hongmajia_domain::project::ProjectEvent::Submit,
-        hongmajia_domain::project::ProjectEvent::Approve,
-    ] {
-        services
-            .move_project(&Actor::System, project, event, None)
-            .await
-            .unwrap();
-    }
-    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(json!({
-        "project_id": project, "title": "路口劝导", "starts_at": crate::records::STARTS,
-        "ends_at": crate::records::ENDS, "capacity": 20,
-    }))
-    .unwrap();
-    services.create_activity(&Actor::System, &input).await.unwrap().id
+    let project = app
+        .published_project(ProjectOwner::Site("140824001001"), ("村口文明劝导", "交通劝导"))
+        .await;
+    let times = json!({"title": "路口劝导", "starts_at": crate::records::STARTS, "ends_at": crate::records::ENDS, "capacity": 20});
+    app.activity_of(project, times).await
 }
 
 /// An institute admin of 稷峰镇 named by the county admin and accepted: its phone and token.

@@ -1,6 +1,7 @@
 //! Sign-ups that never overbook (quality-bars S1–S3, S5, S6): storms of simultaneous sign-ups
 //! with retries on one activity, on both engines; and the sign-up rules one by one.
 
+use crate::helpers::ProjectOwner;
 use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id, site_of, start_server};
 use hongmajia_domain::Actor;
 use hongmajia_domain::activity::SignupState;
@@ -28,31 +29,12 @@ async fn activity_on(app: &TestApp, starts: &str, ends: &str, capacity: i64, wai
 
 /// An activity of a new published project of Jishan's center, with `fields` as given.
 pub(crate) async fn activity_with(app: &TestApp, fields: Value) -> i64 {
-    let services = app.services();
-    let site = site_of(app, "140824").await;
-    let project = hongmajia_services::projects::ProjectInput {
-        team_id: None,
-        site_id: Some(site),
-        title: "文明交通劝导".into(),
-        category: "交通劝导".into(),
-        description: String::new(),
-        starts_on: "2026-11-01".into(),
-        ends_on: "2099-12-31".into(),
-    };
-    let project = services.create_project(&Actor::System, &project).await.unwrap().id;
-    services
-        .move_project(&Actor::System, project, ProjectEvent::Submit, None)
-        .await
-        .unwrap();
-    services
-        .move_project(&Actor::System, project, ProjectEvent::Approve, None)
-        .await
-        .unwrap();
+    let project = app
+        .published_project(ProjectOwner::Site("140824"), ("文明交通劝导", "交通劝导"))
+        .await;
     let mut fields = fields;
-    fields["project_id"] = json!(project);
     fields["title"] = json!("十字路口文明劝导");
-    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(fields).unwrap();
-    services.create_activity(&Actor::System, &input).await.unwrap().id
+    app.activity_of(project, fields).await
 }
 
 /// `count` registered volunteers, each signed in by SMS code: their bearer tokens.

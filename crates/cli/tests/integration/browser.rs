@@ -750,42 +750,20 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
         .unwrap()
         .code;
     // This morning's activity, run on paper.
-    let site = crate::helpers::site_of(&app, "140824").await;
     let services = app.services();
-    let project = hongmajia_services::projects::ProjectInput {
-        team_id: None,
-        site_id: Some(site),
-        title: "敬老院慰问".into(),
-        category: "扶贫济困".into(),
-        description: String::new(),
-        starts_on: "2026-11-01".into(),
-        ends_on: "2026-12-31".into(),
-    };
-    let project = services
-        .create_project(&hongmajia_domain::Actor::System, &project)
-        .await
-        .unwrap()
-        .id;
-    for event in [
-        hongmajia_domain::project::ProjectEvent::Submit,
-        hongmajia_domain::project::ProjectEvent::Approve,
-    ] {
-        services
-            .move_project(&hongmajia_domain::Actor::System, project, event, None)
-            .await
-            .unwrap();
-    }
-    let input: hongmajia_services::activities::ActivityInput = serde_json::from_value(serde_json::json!({
-        "project_id": project, "title": "敬老院打扫", "starts_at": "2026-11-29T09:00:00+08:00",
-        "ends_at": "2026-11-29T11:00:00+08:00", "capacity": 10,
-        "signup_opens_at": "2026-11-20T09:00:00+08:00", "signup_closes_at": "2026-11-29T09:00:00+08:00"
-    }))
-    .unwrap();
-    let activity = services
-        .create_activity(&hongmajia_domain::Actor::System, &input)
-        .await
-        .unwrap()
-        .id;
+    let project = app
+        .published_project(crate::helpers::ProjectOwner::Site("140824"), ("敬老院慰问", "扶贫济困"))
+        .await;
+    let activity = app
+        .activity_of(
+            project,
+            serde_json::json!({
+                "title": "敬老院打扫", "starts_at": "2026-11-29T09:00:00+08:00",
+                "ends_at": "2026-11-29T11:00:00+08:00", "capacity": 10,
+                "signup_opens_at": "2026-11-20T09:00:00+08:00", "signup_closes_at": "2026-11-29T09:00:00+08:00"
+            }),
+        )
+        .await;
     let sheet = tempfile::tempdir().unwrap().keep().join("签到表.png");
     std::fs::write(&sheet, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-sign sheet").unwrap();
 

@@ -1,6 +1,7 @@
 //! `TestApp`: the real router on a random port, a fresh database, an injectable clock, and
 //! helpers to make regions, sites and signed-in accounts.
 
+use hongmajia_domain::project::ProjectEvent;
 use hongmajia_domain::{Actor, Role};
 use hongmajia_services::accounts::UserInput;
 use hongmajia_services::sites::SiteInput;
@@ -60,6 +61,14 @@ fn unique_suffix() -> String {
             .unwrap()
             .subsec_nanos()
     )
+}
+
+/// Who a test project belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum ProjectOwner<'a> {
+    /// The site of this region code.
+    Site(&'a str),
+    Team(i64),
 }
 
 pub struct TestApp {
@@ -276,6 +285,57 @@ impl TestApp {
             .find(|part| part.len() == 6)
             .expect("a six-digit code in the message")
             .to_owned()
+    }
+
+    /// A published project, made and reviewed by the operator: a site's own (`ProjectOwner::Site`
+    /// with the site's region) or a team's, filed under `category` (a code or a Chinese name),
+    /// running 2026-11-01 to 2099-12-31.
+    pub async fn published_project(&self, owner: ProjectOwner<'_>, (title, category): (&str, &str)) -> i64 {
+        let (team_id, site_id) = match owner {
+            ProjectOwner::Site(region) => (None, Some(site_of(self, region).await)),
+            ProjectOwner::Team(team) => (Some(team), None),
+        };
+        let input = hongmajia_services::projects::ProjectInput {
+            team_id,
+            site_id,
+            title: title.to_owned(),
+            category: category.to_owned(),
+            description: String::new(),
+            starts_on: "2026-11-01".into(),
+            ends_on: "2099-12-31".into(),
+        };
+        let services = self.services();
+        let project = services
+            .create_project(&Actor::System, &input)
+            .await
+            .expect("a project")
+            .id;
+        for event in [ProjectEvent::Submit, ProjectEvent::Approve] {
+            services
+                .move_project(&Actor::System, project, event, None)
+                .await
+                .expect("published");
+        }
+        project
+    }
+
+    /// An activity of `project` by the operator: `fields` over a plain one (2026-12-06
+    /// 08:00–11:00, 10 places, titled 志愿服务活动).
+    pub async fn activity_of(&self, project: i64, fields: Value) -> i64 {
+        let mut input = json!({
+            "project_id": project, "title": "志愿服务活动", "capacity": 10,
+            "starts_at": "2026-12-06T08:00:00+08:00", "ends_at": "2026-12-06T11:00:00+08:00",
+        });
+        for (key, value) in fields.as_object().expect("fields as an object") {
+            input[key] = value.clone();
+        }
+        let input: hongmajia_services::activities::ActivityInput =
+            serde_json::from_value(input).expect("an activity input");
+        self.services()
+            .create_activity(&Actor::System, &input)
+            .await
+            .expect("an activity")
+            .id
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
