@@ -110,6 +110,9 @@ pub enum ErrorCode {
     InvalidDate,
     InvalidCategoryCode,
     CategoryExists,
+    ImageTooLarge,
+    DocumentTooLong,
+    UnreadableUpload,
 }
 
 impl ErrorCode {

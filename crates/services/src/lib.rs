@@ -27,6 +27,7 @@ pub mod roster;
 pub mod sites;
 pub mod sms;
 pub mod teams;
+pub mod uploads;
 pub mod vault;
 pub mod volunteers;
 

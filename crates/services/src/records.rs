@@ -6,6 +6,7 @@
 use crate::attendance::{duration_minutes, find_activity, run_by, run_target};
 use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
+use crate::uploads::{self, Download, FileType, UploadKind};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
@@ -207,22 +208,6 @@ fn minutes_within(minutes: i64, activity: &activities::ActivityRow) -> ServiceRe
         return Err(rule(ErrorCode::InvalidMinutes, "minutes"));
     }
     Ok(minutes)
-}
-
-/// The content type of an evidence file, known by its first bytes (not by its name).
-fn evidence_type(bytes: &[u8]) -> ServiceResult<&'static str> {
-    if bytes.is_empty() {
-        return Err(rule(ErrorCode::EvidenceRequired, "evidence"));
-    }
-    if bytes.len() > MAX_EVIDENCE_BYTES {
-        return Err(rule(ErrorCode::EvidenceTooLarge, "evidence"));
-    }
-    match bytes {
-        [0x25, 0x50, 0x44, 0x46, ..] => Ok("application/pdf"),
-        [0x89, 0x50, 0x4E, 0x47, ..] => Ok("image/png"),
-        [0xFF, 0xD8, 0xFF, ..] => Ok("image/jpeg"),
-        _ => Err(rule(ErrorCode::InvalidEvidenceType, "evidence")),
-    }
 }
 
 fn version_view(v: records::VersionRow) -> VersionView {
@@ -610,7 +595,7 @@ impl Services {
         evidence: &Evidence<'_>,
     ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
-        let content_type = evidence_type(evidence.bytes)?;
+        let checked = uploads::check(UploadKind::Evidence, evidence.bytes.to_vec()).await?;
         let mut tx = self.db.begin().await.doing("starting the backfill")?;
         let (activity, target) = run_by(&mut tx, actor, input.activity_id).await?;
         if self.now() < activity.starts_at {
@@ -627,8 +612,8 @@ impl Services {
         records::insert_evidence(
             &mut tx,
             evidence_id,
-            (&name, content_type),
-            evidence.bytes,
+            (&name, checked.file_type.content_type()),
+            &checked.bytes,
             (actor.label(), self.now()),
         )
         .await
@@ -761,8 +746,9 @@ impl Services {
         Ok(stored)
     }
 
-    /// A backfill's evidence file, for those who review or run it.
-    pub async fn evidence(&self, actor: &Actor, record_id: i64) -> ServiceResult<(String, String, Vec<u8>)> {
+    /// A backfill's evidence file, for those who review or run it, under a name of our own
+    /// (`evidence-<record>.<type>`): the uploader's name is never sent back as a file name.
+    pub async fn evidence(&self, actor: &Actor, record_id: i64) -> ServiceResult<Download> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let record_row = find_record(&mut tx, record_id).await?;
@@ -776,10 +762,17 @@ impl Services {
         let id = record_row
             .evidence_id
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        records::evidence(&mut tx, id)
+        let (_, content_type, bytes) = records::evidence(&mut tx, id)
             .await
             .doing("reading the evidence")?
-            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        let file_type = FileType::from_content_type(&content_type)
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("stored evidence of type {content_type}")))?;
+        Ok(Download {
+            file_name: format!("evidence-{record_id}.{}", file_type.extension()),
+            content_type: file_type.content_type(),
+            bytes,
+        })
     }
 
     /// The working-day calendar of the deployment.

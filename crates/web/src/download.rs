@@ -2,6 +2,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use hongmajia_services::uploads::Download;
 
 /// A certificate, shown in the browser (inline) under its number.
 pub fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
@@ -12,6 +13,37 @@ pub fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
             (header::CONTENT_DISPOSITION, disposition),
         ],
         pdf,
+    )
+        .into_response()
+}
+
+/// A stored upload as an attachment, under the name the service gave it (kept to ASCII letters,
+/// digits, `-` and `.`, so no header can be bent). `nosniff` comes with every answer (see
+/// `security_headers`).
+pub fn attachment(file: Download) -> Response {
+    with_disposition("attachment", file)
+}
+
+/// A stored upload for a page: an image (encoded again on upload, pixels only) is shown in the
+/// browser; anything else (a PDF, which may carry scripts) is an attachment.
+pub fn shown(file: Download) -> Response {
+    let inline = file.content_type.starts_with("image/");
+    with_disposition(if inline { "inline" } else { "attachment" }, file)
+}
+
+fn with_disposition(how: &str, file: Download) -> Response {
+    let safe: String = file
+        .file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    let disposition = format!("{how}; filename=\"{safe}\"");
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        file.bytes,
     )
         .into_response()
 }

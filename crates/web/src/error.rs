@@ -142,6 +142,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | InvalidTeamRole
             | InvalidDate
             | InvalidCategoryCode
+            | ImageTooLarge
+            | DocumentTooLong
+            | UnreadableUpload
             | TooYoung
             | TeamMembersOnly
             | SkillRequired

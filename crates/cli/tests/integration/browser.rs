@@ -765,7 +765,7 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
         )
         .await;
     let sheet = tempfile::tempdir().unwrap().keep().join("签到表.png");
-    std::fs::write(&sheet, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-sign sheet").unwrap();
+    std::fs::write(&sheet, crate::records::PNG).unwrap();
 
     let driver = start_driver().await;
     let organizer = browser(&driver).await;

@@ -441,7 +441,13 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     assert!(sources.contains(&"reported"), "{sources:?}");
 }
 
-pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a paper sign sheet";
+/// A real 2×2 PNG (a photo of a sign sheet, as far as the upload rules go).
+pub(crate) const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd, 0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x11, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xc0, 0xf0, 0x1f, 0x8c, 0x80, 0x18, 0x00, 0x1d, 0xf0, 0x03,
+    0xfd, 0xd3, 0xd0, 0x7d, 0x26, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
 
 pub(crate) async fn backfill(
     app: &TestApp,
@@ -477,6 +483,16 @@ async fn a_backfill_needs_evidence_and_a_second_approver_from_the_site_above() {
     assert_eq!(error_code(none).await, "evidence_required");
     let text = backfill(&app, &county, activity, volunteer, b"just words, no sheet").await;
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A PNG's first bytes on a damaged body: known by its content, refused when it does not decode.
+    let damaged = backfill(
+        &app,
+        &county,
+        activity,
+        volunteer,
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-torn",
+    )
+    .await;
+    assert_eq!(error_code(damaged).await, "unreadable_upload");
     let mut huge = PNG.to_vec();
     huge.resize(10 * 1024 * 1024 + 1, 0);
     let huge = backfill(&app, &county, activity, volunteer, &huge).await;
@@ -514,7 +530,18 @@ async fn a_backfill_needs_evidence_and_a_second_approver_from_the_site_above() {
         .get(&format!("/api/v1/records/{record}/evidence"), Some(&city.token().await))
         .await;
     assert_eq!(evidence.status(), StatusCode::OK);
-    assert_eq!(evidence.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(evidence.headers()["content-type"], "image/png");
+    assert_eq!(
+        evidence.headers()["content-disposition"],
+        format!("attachment; filename=\"evidence-{record}.png\""),
+        "a name of our own, never the uploader's"
+    );
+    assert_eq!(evidence.headers()["x-content-type-options"], "nosniff");
+    let kept = evidence.bytes().await.unwrap();
+    assert!(
+        kept.starts_with(&PNG[..8]),
+        "the image was encoded again and kept as a PNG"
+    );
     let approved = app
         .post_json(&approve, Some(&city.token().await), &json!({"approve": true}))
         .await;

@@ -9,20 +9,11 @@ mod workbook;
 
 pub use read::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, read_table};
 
-/// Files parsed at once: parsing is CPU and memory work, kept off the async threads so that a
-/// large upload never stalls other requests, and bounded so that many cannot add up.
-static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// `read_table` on a blocking thread, at most two files at a time: the permit goes with the
-/// parse, so a client that hangs up does not free it while the parse goes on.
+/// `read_table` off the async threads, with the uploads (see `uploads::parse_off_thread`).
 pub async fn read_table_off_thread(bytes: Vec<u8>) -> Result<Table, FileProblem> {
-    let permit = PARSING.acquire().await.map_err(|_| FileProblem::Unreadable)?;
-    tokio::task::spawn_blocking(move || {
-        let _parsing = permit;
-        read_table(&bytes)
-    })
-    .await
-    .map_err(|_| FileProblem::Unreadable)?
+    crate::uploads::parse_off_thread(move || read_table(&bytes))
+        .await
+        .unwrap_or(Err(FileProblem::Unreadable))
 }
 pub use workbook::{error_report, volunteer_template};
 

@@ -8,8 +8,8 @@ use crate::{AppState, base_url};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use hongmajia_services::anomalies::AnomalyFlag;
 use hongmajia_services::attendance::{AttendanceView, CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::{IssuedCertificate, Verification};
@@ -284,19 +284,8 @@ pub async fn evidence(
     ApiActor(auth): ApiActor,
     PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    let (name, content_type, bytes) = state.services().evidence(&auth.actor, id).await?;
-    let disposition = format!(
-        "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
-        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    let file = state.services().evidence(&auth.actor, id).await?;
+    Ok(crate::download::attachment(file))
 }
 
 /// Backfills awaiting this region's admins and the activities overdue in it (R-REC-7).

@@ -554,17 +554,6 @@ pub async fn evidence(
     PageActor(auth): PageActor,
     PathIds(id): PathIds<i64>,
 ) -> Result<Response, AppError> {
-    let (name, content_type, bytes) = state.services().evidence(&auth.actor, id).await?;
-    let disposition = format!(
-        "inline; filename*=UTF-8''{}",
-        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
-    );
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, content_type),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    let file = state.services().evidence(&auth.actor, id).await?;
+    Ok(crate::download::shown(file))
 }
