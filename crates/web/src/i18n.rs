@@ -9,12 +9,17 @@ use std::sync::OnceLock;
 
 pub const LANG_COOKIE: &str = "hmj_lang";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray)]
 pub enum Lang {
     #[serde(rename = "zh-CN")]
     ZhCn,
     #[serde(rename = "en")]
     En,
+}
+
+impl Lang {
+    /// Every language we answer in, complete by construction.
+    pub const ALL: &'static [Lang] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 impl Lang {
@@ -179,7 +184,7 @@ mod tests {
                 let rest = &text[at + 4..];
                 let key = &rest[..rest.find('"').unwrap()];
                 asked += 1;
-                for lang in [Lang::ZhCn, Lang::En] {
+                for &lang in Lang::ALL {
                     assert_ne!(lang.t(key), "?", "{key} ({}) in {lang:?}", path.display());
                 }
             }
@@ -220,7 +225,7 @@ mod tests {
                 names.sort_unstable();
                 names.dedup();
                 events += 1;
-                for lang in [Lang::ZhCn, Lang::En] {
+                for &lang in Lang::ALL {
                     let message = lang.t(&format!("audit.event.{key}"));
                     assert_ne!(message, "?", "audit.event.{key} in {lang:?} ({})", path.display());
                     let mut placed: Vec<&str> = message
@@ -291,7 +296,7 @@ mod tests {
     #[test]
     fn every_error_code_has_a_message_in_every_language() {
         for code in ErrorCode::ALL {
-            for lang in [Lang::ZhCn, Lang::En] {
+            for &lang in Lang::ALL {
                 assert_ne!(lang.t(&format!("error.{code}")), "?", "{code} in {lang:?}");
             }
         }
