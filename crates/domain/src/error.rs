@@ -111,8 +111,8 @@ pub enum ErrorCode {
     InvalidCategoryCode,
     CategoryExists,
     ImageTooLarge,
-    DocumentTooLong,
     UnreadableUpload,
+    Busy,
 }
 
 impl ErrorCode {

@@ -50,6 +50,17 @@ pub struct CategoryInput {
     pub retired: bool,
 }
 
+/// Where a category may stand in the list.
+const MAX_POSITION: i64 = 1_000_000;
+
+fn checked_position(position: i64) -> ServiceResult<i64> {
+    if (0..=MAX_POSITION).contains(&position) {
+        Ok(position)
+    } else {
+        Err(ServiceError::on(ErrorCode::InvalidCapacity, "position"))
+    }
+}
+
 /// Only a city's admins edit the list (or the operator).
 fn refuse_unless_city_admin(actor: &Actor) -> ServiceResult<()> {
     crate::refuse_unless_capable(actor, Action::RegionEdit)?;
@@ -88,8 +99,11 @@ impl Services {
         let names = CategoryNames::parse(&input.name_zh, &input.name_en)?;
         let mut tx = self.db.begin().await.doing("starting the category")?;
         let position = match input.position {
-            Some(position) => position,
-            None => all(&mut tx).await?.iter().map(|c| c.position).max().unwrap_or(0) + 10,
+            Some(position) => checked_position(position)?,
+            None => {
+                let last = all(&mut tx).await?.iter().map(|c| c.position).max().unwrap_or(0);
+                last.min(MAX_POSITION - 10) + 10
+            }
         };
         let values = values(code.as_str(), &names, position, input.retired);
         if !categories::insert(&mut tx, &values, (actor.label(), self.now()))
@@ -110,20 +124,20 @@ impl Services {
         let names = CategoryNames::parse(&input.name_zh, &input.name_en)?;
         let mut tx = self.db.begin().await.doing("starting the category change")?;
         let before = find_category(&mut tx, code).await?;
-        let position = input.position.unwrap_or(before.position);
+        let position = input.position.map_or(Ok(before.position), checked_position)?;
         let values = values(&before.code, &names, position, input.retired);
         categories::update(&mut tx, &values, (actor.label(), self.now()))
             .await
             .unique_or(ErrorCode::CategoryExists, "name_zh", "changing the category")?;
-        let what = if input.retired {
-            event!("category.retired", code = before.code, name = names.zh.as_str())
-        } else {
-            event!(
+        let what = match (before.retired, input.retired) {
+            (false, true) => event!("category.retired", code = before.code, name = names.zh.as_str()),
+            (true, false) => event!("category.restored", code = before.code, name = names.zh.as_str()),
+            _ => event!(
                 "category.changed",
                 code = before.code,
                 from = before.name_zh,
                 to = names.zh.as_str()
-            )
+            ),
         };
         self.audit_category(&mut tx, actor, &before.code, what).await?;
         let after = find_category(&mut tx, &before.code).await?;

@@ -587,6 +587,27 @@ impl Services {
         Ok(rows.into_iter().map(correction_view).collect())
     }
 
+    /// Whether the actor may backfill these hours: the activity is theirs to run and has begun,
+    /// the minutes fit it, a reason is given and the volunteer exists.
+    async fn backfill_allowed(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        input: &BackfillInput,
+    ) -> ServiceResult<(activities::ActivityRow, Target, i64, String)> {
+        let (activity, target) = run_by(tx, actor, input.activity_id).await?;
+        if self.now() < activity.starts_at {
+            return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
+        }
+        let minutes = minutes_within(input.minutes, &activity)?;
+        let reason = reason_of(&input.reason, "reason")?;
+        volunteers::find(tx, input.volunteer_id)
+            .await
+            .doing("finding the volunteer")?
+            .ok_or_else(|| rule(ErrorCode::NotFound, "volunteer_id"))?;
+        Ok((activity, target, minutes, reason))
+    }
+
     /// Hours with no check-in (a paper sign sheet): evidence required, and a second approver.
     pub async fn backfill(
         &self,
@@ -595,18 +616,14 @@ impl Services {
         evidence: &Evidence<'_>,
     ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
+        // Who may enter it and what it says are checked before the file is read at all, and
+        // again in the write (the activity may have changed while the file was read).
+        let mut read = self.db.read().await.doing("starting a read")?;
+        self.backfill_allowed(&mut read, actor, input).await?;
+        drop(read);
         let checked = uploads::check(UploadKind::Evidence, evidence.bytes.to_vec()).await?;
         let mut tx = self.db.begin().await.doing("starting the backfill")?;
-        let (activity, target) = run_by(&mut tx, actor, input.activity_id).await?;
-        if self.now() < activity.starts_at {
-            return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
-        }
-        let minutes = minutes_within(input.minutes, &activity)?;
-        let reason = reason_of(&input.reason, "reason")?;
-        volunteers::find(&mut tx, input.volunteer_id)
-            .await
-            .doing("finding the volunteer")?
-            .ok_or_else(|| rule(ErrorCode::NotFound, "volunteer_id"))?;
+        let (activity, target, minutes, reason) = self.backfill_allowed(&mut tx, actor, input).await?;
         let evidence_id = new_id();
         let name: String = evidence.file_name.chars().take(200).collect();
         records::insert_evidence(

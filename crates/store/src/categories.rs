@@ -39,7 +39,7 @@ pub async fn insert(tx: &mut Tx, c: &CategoryValues<'_>, (by, at): (&str, Offset
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO service_categories (code, name_zh, name_en, position, retired_at, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, NULL, $5, $6) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, CASE WHEN $7 THEN $6 ELSE NULL END, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(c.code)
         .bind(c.name_zh)
@@ -47,6 +47,7 @@ pub async fn insert(tx: &mut Tx, c: &CategoryValues<'_>, (by, at): (&str, Offset
         .bind(c.position)
         .bind(by)
         .bind(at)
+        .bind(c.retired)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

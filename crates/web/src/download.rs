@@ -6,7 +6,7 @@ use hongmajia_services::uploads::Download;
 
 /// A certificate, shown in the browser (inline) under its number.
 pub fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
-    let disposition = format!("inline; filename=\"certificate-{number}.pdf\"");
+    let disposition = format!("inline; filename=\"certificate-{}.pdf\"", safe_name(number));
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
@@ -32,12 +32,7 @@ pub fn shown(file: Download) -> Response {
 }
 
 fn with_disposition(how: &str, file: Download) -> Response {
-    let safe: String = file
-        .file_name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
-        .collect();
-    let disposition = format!("{how}; filename=\"{safe}\"");
+    let disposition = format!("{how}; filename=\"{}\"", safe_name(&file.file_name));
     (
         [
             (header::CONTENT_TYPE, file.content_type.to_owned()),
@@ -46,4 +41,11 @@ fn with_disposition(how: &str, file: Download) -> Response {
         file.bytes,
     )
         .into_response()
+}
+
+/// A file name kept to ASCII letters, digits, `-` and `.`, so no header can be bent by it.
+fn safe_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect()
 }

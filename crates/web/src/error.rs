@@ -88,6 +88,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
         Some(Unauthenticated | InvalidCredentials) => StatusCode::UNAUTHORIZED,
         Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Some(Busy) => StatusCode::SERVICE_UNAVAILABLE,
         Some(InvalidJson | InvalidQuery) => StatusCode::BAD_REQUEST,
         Some(
             RegionExists | SiteExists | RoleExists | AlreadyRegistered | TeamExists | MembershipExists | CategoryExists,
@@ -143,7 +144,6 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | InvalidDate
             | InvalidCategoryCode
             | ImageTooLarge
-            | DocumentTooLong
             | UnreadableUpload
             | TooYoung
             | TeamMembersOnly

@@ -73,7 +73,14 @@ impl Lang {
         if event.is_empty() {
             return written.to_owned();
         }
-        let template = self.t(&format!("audit.event.{event}"));
+        let template = match self.t(&format!("audit.event.{event}")) {
+            // An event this build has no words for still shows what it holds.
+            "?" => {
+                let values: Vec<String> = params.iter().map(|(name, value)| format!("{name}={value}")).collect();
+                return format!("{event} {}", values.join(" "));
+            }
+            known => known,
+        };
         let mut text = String::with_capacity(template.len() + 32);
         let mut rest = template;
         while let Some(open) = rest.find('{') {

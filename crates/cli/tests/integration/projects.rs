@@ -344,6 +344,31 @@ async fn the_city_admin_keeps_the_list_of_service_categories() {
         .json()
         .await
         .unwrap();
+    let shelved = json!({"code": "spare_category", "name_zh": "备用类别", "name_en": "Spare", "retired": true});
+    let shelved: Value = app
+        .post_json("/api/v1/categories", city.token(), &shelved)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shelved["retired"], true, "a category may be added retired");
+    let far = json!({"name_zh": "乡村振兴", "name_en": "Rural revitalisation", "position": -5});
+    let far = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/categories/rural_revitalization",
+            city.token(),
+            Some(&far),
+        )
+        .await;
+    assert_eq!(error_code(far).await, "invalid_capacity");
+    let events: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert!(events.contains(&"category.retired"), "{events:?}");
     let added = audit["entries"]
         .as_array()
         .unwrap()

@@ -9,11 +9,16 @@ mod workbook;
 
 pub use read::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, read_table};
 
-/// `read_table` off the async threads, with the uploads (see `uploads::parse_off_thread`).
+/// Rosters parsed at once (see `uploads::parse_off_thread`); uploads have their own bound, so
+/// neither keeps the other waiting.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `read_table` off the async threads, at most two files at a time.
 pub async fn read_table_off_thread(bytes: Vec<u8>) -> Result<Table, FileProblem> {
-    crate::uploads::parse_off_thread(move || read_table(&bytes))
-        .await
-        .unwrap_or(Err(FileProblem::Unreadable))
+    match crate::uploads::parse_off_thread(&PARSING, move || read_table(&bytes)).await {
+        Ok(Some(table)) => table,
+        Ok(None) | Err(_) => Err(FileProblem::Unreadable),
+    }
 }
 pub use workbook::{error_report, volunteer_template};
 
