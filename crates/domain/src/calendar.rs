@@ -61,11 +61,16 @@ fn clock_time(raw: &str) -> Option<Time> {
     Time::from_hms(hour.parse().ok()?, minute.parse().ok()?, 0).ok()
 }
 
+/// The longest deadline counted in office hours (about a year of them).
+pub const MAX_DEADLINE_HOURS: u32 = 2_500;
+
 /// When a county's offices are open on a working day, in China's time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OfficeHours {
-    pub opens: Time,
-    pub closes: Time,
+    // Private, so that every value went through `parse` (or is the default): closes at least an
+    // hour after opening, which `after` relies on to move forward.
+    opens: Time,
+    closes: Time,
 }
 
 impl Default for OfficeHours {
@@ -88,6 +93,14 @@ impl OfficeHours {
         Ok(Self { opens, closes })
     }
 
+    pub const fn opens(&self) -> Time {
+        self.opens
+    }
+
+    pub const fn closes(&self) -> Time {
+        self.closes
+    }
+
     /// `HH:MM` of a time, as stored and shown.
     pub fn text(time: Time) -> String {
         format!("{:02}:{:02}", time.hour(), time.minute())
@@ -102,7 +115,8 @@ impl OfficeHours {
     /// The instant `hours` office hours after `from` (a review deadline): counting only the time
     /// the offices are open on working days.
     pub fn after(&self, calendar: &WorkCalendar, from: OffsetDateTime, hours: u32) -> OffsetDateTime {
-        let mut left = Duration::hours(i64::from(hours));
+        // No deadline is years of office hours away; the cap keeps the walk short.
+        let mut left = Duration::hours(i64::from(hours.min(MAX_DEADLINE_HOURS)));
         let mut day = china_day(from);
         let mut time = from.to_offset(CHINA).time().max(self.opens);
         loop {

@@ -195,12 +195,23 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
     ServiceError::Rule(DomainError::on(code, field))
 }
 
+/// A reason as given, on one line: control characters (line breaks, and the bidirectional
+/// overrides that could make one audit entry read like another) become spaces.
 fn reason_of(raw: &str, field: &'static str) -> ServiceResult<String> {
-    let reason = raw.trim();
+    let one_line: String = raw
+        .chars()
+        .map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c })
+        .collect();
+    let reason = one_line.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(rule(ErrorCode::ReasonRequired, field));
     }
     Ok(reason.to_owned())
+}
+
+/// The Unicode bidirectional embedding, override and isolate controls.
+const fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 fn minutes_within(minutes: i64, activity: &activities::ActivityRow) -> ServiceResult<i64> {
@@ -961,5 +972,20 @@ impl Services {
             star_level: star_level(total, &crate::star_thresholds()),
             records: views,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_kept_on_one_line_without_direction_overrides() {
+        assert_eq!(reason_of("  纸质签到表\n补录 ", "reason").unwrap(), "纸质签到表 补录");
+        assert_eq!(reason_of("ok\u{202E}dekaf", "reason").unwrap(), "ok dekaf");
+        assert!(
+            reason_of("\n\t\u{202E}", "reason").is_err(),
+            "nothing left is no reason"
+        );
     }
 }

@@ -260,8 +260,8 @@ pub struct OfficeHoursView {
 impl From<OfficeHours> for OfficeHoursView {
     fn from(hours: OfficeHours) -> Self {
         Self {
-            opens: OfficeHours::text(hours.opens),
-            closes: OfficeHours::text(hours.closes),
+            opens: OfficeHours::text(hours.opens()),
+            closes: OfficeHours::text(hours.closes()),
         }
     }
 }
