@@ -332,18 +332,14 @@ impl Services {
         let view = self
             .mark(&mut tx, &activity, volunteer_id, (direction, "manual"), None)
             .await?;
-        let word = match direction {
-            Direction::CheckIn => "in",
-            Direction::CheckOut => "out",
-        };
         let change = Change {
             action: Action::ActivityRun,
             target_kind: "activity",
             target_id: activity_id.to_string(),
             region: target.region.as_ref(),
-            event: match word {
-                "in" => event!("attendance.checked_in_by_hand", volunteer = volunteer_id),
-                _ => event!("attendance.checked_out_by_hand", volunteer = volunteer_id),
+            event: match direction {
+                Direction::CheckIn => event!("attendance.checked_in_by_hand", volunteer = volunteer_id),
+                Direction::CheckOut => event!("attendance.checked_out_by_hand", volunteer = volunteer_id),
             },
         };
         record(&mut tx, actor, self.now(), change).await?;

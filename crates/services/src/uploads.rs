@@ -133,40 +133,37 @@ pub struct Checked {
     pub bytes: Vec<u8>,
 }
 
-/// Checks an upload of `kind` off the async threads.
+/// Checks an upload of `kind`; an image is decoded off the async threads.
 pub async fn check(kind: UploadKind, bytes: Vec<u8>) -> ServiceResult<Checked> {
-    let field = kind.field();
-    // The cheap refusals first, without a thread.
-    if bytes.is_empty() {
-        return Err(ServiceError::on(ErrorCode::EvidenceRequired, field));
-    }
-    if bytes.len() > kind.limits().max_bytes {
-        return Err(ServiceError::on(ErrorCode::EvidenceTooLarge, field));
-    }
-    match FileType::of(&bytes) {
-        None => Err(ServiceError::on(ErrorCode::InvalidEvidenceType, field)),
-        // Kept as sent: never parsed here (see the module's note).
-        Some(FileType::Pdf) => Ok(Checked {
+    // The cheap refusals first, without a thread; a PDF is kept as sent (see the module's note).
+    if known_type(kind, &bytes)? == FileType::Pdf {
+        return Ok(Checked {
             file_type: FileType::Pdf,
             bytes,
-        }),
-        Some(_) => parse_off_thread(&DECODING, move || check_now(kind, &bytes))
-            .await?
-            .unwrap_or_else(|| Err(ServiceError::on(ErrorCode::UnreadableUpload, field))),
+        });
     }
+    parse_off_thread(&DECODING, move || check_now(kind, &bytes))
+        .await?
+        .unwrap_or_else(|| Err(ServiceError::on(ErrorCode::UnreadableUpload, kind.field())))
+}
+
+/// The upload's type, if it is one the kind takes: not empty, not too large, known by content.
+fn known_type(kind: UploadKind, bytes: &[u8]) -> ServiceResult<FileType> {
+    let refuse = |code| ServiceError::on(code, kind.field());
+    if bytes.is_empty() {
+        return Err(refuse(ErrorCode::EvidenceRequired));
+    }
+    if bytes.len() > kind.limits().max_bytes {
+        return Err(refuse(ErrorCode::EvidenceTooLarge));
+    }
+    FileType::of(bytes).ok_or_else(|| refuse(ErrorCode::InvalidEvidenceType))
 }
 
 /// The check itself, on the calling thread.
 pub fn check_now(kind: UploadKind, bytes: &[u8]) -> ServiceResult<Checked> {
     let (limits, field) = (kind.limits(), kind.field());
     let refuse = |code| ServiceError::on(code, field);
-    if bytes.is_empty() {
-        return Err(refuse(ErrorCode::EvidenceRequired));
-    }
-    if bytes.len() > limits.max_bytes {
-        return Err(refuse(ErrorCode::EvidenceTooLarge));
-    }
-    let file_type = FileType::of(bytes).ok_or_else(|| refuse(ErrorCode::InvalidEvidenceType))?;
+    let file_type = known_type(kind, bytes)?;
     let bytes = match file_type {
         FileType::Png | FileType::Jpeg => reencoded(bytes, file_type, &limits).map_err(refuse)?,
         FileType::Pdf => bytes.to_vec(),

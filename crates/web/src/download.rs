@@ -6,15 +6,12 @@ use hongmajia_services::uploads::Download;
 
 /// A certificate, shown in the browser (inline) under its number.
 pub fn pdf_response(pdf: Vec<u8>, number: &str) -> Response {
-    let disposition = format!("inline; filename=\"certificate-{}.pdf\"", safe_name(number));
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        pdf,
-    )
-        .into_response()
+    let file = Download {
+        file_name: format!("certificate-{number}.pdf"),
+        content_type: "application/pdf",
+        bytes: pdf,
+    };
+    with_disposition("inline", file)
 }
 
 /// A stored upload as an attachment, under the name the service gave it (kept to ASCII letters,
