@@ -9,6 +9,7 @@ use crate::{Roster, engine_name, hot_row_updates, import_rows, import_xlsx_row, 
 use anyhow::Context;
 use hongmajia_domain::Actor;
 use hongmajia_domain::activity::SignupState;
+use hongmajia_domain::{ActivityId, VolunteerId};
 use hongmajia_services::auth::SessionKind;
 use hongmajia_services::sms::{SendFuture, SmsGateway};
 use hongmajia_services::vault::{Field, Vault};
@@ -260,9 +261,9 @@ async fn login_token(services: &Services, sms: &KeptSms, phone: &str) -> anyhow:
 }
 
 /// The phone of the volunteer with the most confirmed time, that time (minutes) and their id.
-async fn busiest_volunteer(services: &Services) -> anyhow::Result<(String, i64, i64)> {
+async fn busiest_volunteer(services: &Services) -> anyhow::Result<(String, i64, VolunteerId)> {
     let sql = "SELECT phone_enc, confirmed_minutes, id FROM volunteers ORDER BY confirmed_minutes DESC LIMIT 1";
-    let (sealed, minutes, id): (String, i64, i64) = match &services.db {
+    let (sealed, minutes, id): (String, i64, VolunteerId) = match &services.db {
         Db::Sqlite(pool, _) => sqlx::query_as(sql).fetch_one(pool).await?,
         Db::Pg(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
     };
@@ -271,7 +272,7 @@ async fn busiest_volunteer(services: &Services) -> anyhow::Result<(String, i64, 
 
 /// The limit of "my hours": reading the same rows (records with their activities' titles and
 /// times, every version) on the same engine, without HTTP, JSON or checks; p50 in ms.
-async fn bare_hours_read(services: &Services, volunteer: i64) -> anyhow::Result<f64> {
+async fn bare_hours_read(services: &Services, volunteer: VolunteerId) -> anyhow::Result<f64> {
     let records = "SELECT r.id, r.state, r.minutes, r.version, a.title, a.starts_at, a.ends_at FROM service_records r
                    JOIN activities a ON a.id = r.activity_id WHERE r.volunteer_id = $1";
     let versions = "SELECT v.record_id, v.version, v.state, v.minutes, v.reason FROM record_versions v
@@ -588,7 +589,7 @@ async fn http_storm(
 }
 
 /// A new published project of Jishan's center with one activity six weeks ahead.
-async fn popular_activity(services: &Services, capacity: i64) -> anyhow::Result<i64> {
+async fn popular_activity(services: &Services, capacity: i64) -> anyhow::Result<ActivityId> {
     let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
     let site = services
         .region(&Actor::System, "140824")

@@ -11,6 +11,7 @@ mod city;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hongmajia_domain::Actor;
+use hongmajia_domain::ProjectId;
 use hongmajia_services::roster::volunteers::ImportOptions;
 use hongmajia_services::vault::Vault;
 use hongmajia_services::{Db, Services, Settings, SystemClock};
@@ -299,7 +300,7 @@ async fn regions(services: &Services) -> anyhow::Result<()> {
 }
 
 /// Jishan's center and a published project of it.
-async fn published_project(services: &Services) -> anyhow::Result<i64> {
+async fn published_project(services: &Services) -> anyhow::Result<ProjectId> {
     let site = hongmajia_services::sites::SiteInput {
         name: "稷山县新时代文明实践中心".into(),
         ..Default::default()
@@ -322,7 +323,10 @@ async fn published_project(services: &Services) -> anyhow::Result<i64> {
 }
 
 /// Creates `project` and takes it through review to published, as the operator `system`.
-async fn publish(services: &Services, project: &hongmajia_services::projects::ProjectInput) -> anyhow::Result<i64> {
+async fn publish(
+    services: &Services,
+    project: &hongmajia_services::projects::ProjectInput,
+) -> anyhow::Result<ProjectId> {
     use hongmajia_domain::project::ProjectEvent;
     let err = |e: hongmajia_services::ServiceError| anyhow::anyhow!("{e}");
     let project = services.create_project(&Actor::System, project).await.map_err(err)?.id;

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use hongmajia_domain::Actor;
+use hongmajia_domain::TeamId;
 use hongmajia_services::accounts::UserInput;
 use hongmajia_services::demo::{self, DemoOptions, DemoSummary};
 use hongmajia_services::grants::{AccountMove, RevokeInput};
@@ -157,7 +158,7 @@ enum ImportCommand {
         file: std::path::PathBuf,
         /// Every imported volunteer joins this team.
         #[arg(long)]
-        team: Option<i64>,
+        team: Option<TeamId>,
         /// Print exactly one JSON object: {"imported","matched","rejected","errors":[…]}.
         #[arg(long)]
         json: bool,
@@ -450,7 +451,7 @@ async fn move_account(services: &Services, phone: &str, step: AccountMove) -> an
 async fn import_volunteers(
     services: &Services,
     file: &std::path::Path,
-    team: Option<i64>,
+    team: Option<TeamId>,
     json: bool,
     lang: &str,
 ) -> anyhow::Result<()> {

@@ -26,7 +26,7 @@ pub mod text;
 pub mod throttle;
 
 pub use error::{DomainError, ErrorCode};
-pub use ids::{AccountId, SiteId, TeamId, VolunteerId};
+pub use ids::{AccountId, ActivityId, ProjectId, RecordId, SignupId, SiteId, TeamId, VolunteerId};
 pub use password::Password;
 pub use phone::Phone;
 pub use policy::{Action, Actor, Decision, Target, can, capable};

@@ -34,7 +34,7 @@ pub struct UserInput {
 
 #[derive(Debug, Clone)]
 pub struct Created {
-    pub account_id: i64,
+    pub account_id: AccountId,
     /// True when the phone was new and an account was made for it.
     pub created: bool,
     pub role: Role,
@@ -49,7 +49,7 @@ pub struct RoleView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Profile {
-    pub id: i64,
+    pub id: AccountId,
     /// Masked: `138****1234`.
     pub phone: String,
     pub display_name: String,
@@ -201,7 +201,7 @@ impl Services {
         let account = self.account_by_phone(phone).await?;
         let person = self.checked_person(None, id_number)?;
         let mut tx = self.db.begin().await.doing("starting the tie")?;
-        self.tie_person(&mut tx, account.0, &person).await?;
+        self.tie_person(&mut tx, account, &person).await?;
         let change = Change {
             action: Action::AccountGrant,
             target_kind: "account",
@@ -233,7 +233,12 @@ impl Services {
 
     /// Ties an account to a person: refused when the account already belongs to another person
     /// (its tie or its registration), or the person's registration belongs to another account.
-    pub(crate) async fn tie_person(&self, tx: &mut Tx, account: i64, person: &CheckedPerson) -> ServiceResult<()> {
+    pub(crate) async fn tie_person(
+        &self,
+        tx: &mut Tx,
+        account: AccountId,
+        person: &CheckedPerson,
+    ) -> ServiceResult<()> {
         let known = accounts::person_of(tx, account)
             .await
             .doing("reading the account's person")?;
@@ -253,7 +258,7 @@ impl Services {
     pub(crate) async fn registered_elsewhere(
         &self,
         tx: &mut Tx,
-        account: i64,
+        account: AccountId,
         person: &CheckedPerson,
     ) -> ServiceResult<bool> {
         let registered_to = accounts::registration_of_person(tx, &person.lookup)
@@ -268,8 +273,8 @@ impl Services {
             account,
             person: person.map(PersonKey),
         };
-        let first = accounts::person_of(tx, a.0).await.doing("reading a person")?;
-        let second = accounts::person_of(tx, b.0).await.doing("reading a person")?;
+        let first = accounts::person_of(tx, a).await.doing("reading a person")?;
+        let second = accounts::person_of(tx, b).await.doing("reading a person")?;
         Ok(distinct_persons(&party(a, first), &party(b, second)))
     }
 
@@ -284,11 +289,11 @@ impl Services {
 
     async fn load_profile(&self, id: AccountId) -> ServiceResult<Profile> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let account = accounts::find(&mut tx, id.0)
+        let account = accounts::find(&mut tx, id)
             .await
             .doing("finding the account")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let roles = accounts::roles(&mut tx, id.0).await.doing("reading the roles")?;
+        let roles = accounts::roles(&mut tx, id).await.doing("reading the roles")?;
         Ok(Profile {
             id: account.id,
             phone: account.phone_masked,
@@ -316,7 +321,7 @@ impl Services {
             return Ok(false);
         };
         let mut tx = self.db.read().await.doing("starting a read")?;
-        Ok(accounts::find(&mut tx, id.0)
+        Ok(accounts::find(&mut tx, id)
             .await
             .doing("finding the account")?
             .is_some_and(|a| a.password_hash.is_some()))
@@ -325,7 +330,7 @@ impl Services {
     /// The region an account holds a role for, if it holds it (the CLI's default for revoke).
     pub async fn role_region(&self, account: AccountId, role: &str) -> ServiceResult<Option<String>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let roles = accounts::roles(&mut tx, account.0).await.doing("reading the roles")?;
+        let roles = accounts::roles(&mut tx, account).await.doing("reading the roles")?;
         Ok(roles.into_iter().find(|r| r.role == role).and_then(|r| r.region_code))
     }
 
@@ -337,7 +342,7 @@ impl Services {
         accounts::find_by_phone(&mut tx, &lookup)
             .await
             .doing("finding the account")?
-            .map(|a| AccountId(a.id))
+            .map(|a| a.id)
             .ok_or_else(|| ServiceError::on(ErrorCode::NotFound, "phone"))
     }
 }
@@ -380,10 +385,10 @@ impl Services {
         }
         let hash = hash_password(&password).await?;
         let mut tx = self.db.begin().await.doing("starting the password change")?;
-        accounts::set_password_hash(&mut tx, id.0, &hash)
+        accounts::set_password_hash(&mut tx, id, &hash)
             .await
             .doing("storing the password")?;
-        sessions::revoke_all(&mut tx, id.0, current_session, self.now())
+        sessions::revoke_all(&mut tx, id, current_session, self.now())
             .await
             .doing("ending the other sessions")?;
         let change = Change {
@@ -409,7 +414,7 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         authorize(actor, Action::ProfileView, &Target::owned_by(id))?;
         let mut tx = self.db.begin().await.doing("starting the logout")?;
-        let ended = sessions::revoke_all(&mut tx, id.0, None, self.now())
+        let ended = sessions::revoke_all(&mut tx, id, None, self.now())
             .await
             .doing("ending the sessions")?;
         let change = Change {

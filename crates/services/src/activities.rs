@@ -12,7 +12,8 @@ use hongmajia_domain::activity::{
 use hongmajia_domain::plan::{self, PlanInput, check_plan};
 use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::record::Verdict;
-use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target, TeamId};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{ActivityId, ProjectId, SignupId, VolunteerId};
 use hongmajia_store::{activities, new_id, projects, volunteers};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -22,7 +23,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct ActivityInput {
     /// A published project.
-    pub project_id: i64,
+    pub project_id: ProjectId,
     pub title: String,
     #[serde(default)]
     pub address: String,
@@ -129,7 +130,7 @@ async fn replayed_signup(
     retry: Option<(&str, &str)>,
 ) -> ServiceResult<Option<SignedUp>> {
     let Some((key, hash)) = retry else { return Ok(None) };
-    let Some((stored_hash, status, body)) = activities::remembered(tx, account.0, key)
+    let Some((stored_hash, status, body)) = activities::remembered(tx, account, key)
         .await
         .doing("reading the idempotency key")?
     else {
@@ -149,7 +150,7 @@ async fn replayed_signup(
 async fn admitted(
     tx: &mut hongmajia_store::Tx,
     registration: &volunteers::VolunteerRow,
-    activity_id: i64,
+    activity_id: ActivityId,
     request: &SignupRequest,
     now: OffsetDateTime,
 ) -> ServiceResult<(activities::ActivityRow, Admission)> {
@@ -189,7 +190,7 @@ async fn admitted(
 async fn is_team_member(
     tx: &mut hongmajia_store::Tx,
     activity: &activities::ActivityRow,
-    volunteer: i64,
+    volunteer: VolunteerId,
 ) -> ServiceResult<bool> {
     let team = projects::find(tx, activity.project_id)
         .await
@@ -216,7 +217,7 @@ fn chosen_position(positions: &[activities::PositionRow], asked: Option<i64>) ->
 }
 
 /// Takes a place of the position; a full position refuses the sign-up (nothing written).
-async fn take_position_place(tx: &mut hongmajia_store::Tx, activity: i64, position: i64) -> ServiceResult<()> {
+async fn take_position_place(tx: &mut hongmajia_store::Tx, activity: ActivityId, position: i64) -> ServiceResult<()> {
     if activities::take_position_place(tx, activity, position)
         .await
         .doing("taking a place of the position")?
@@ -237,7 +238,7 @@ enum Placed {
 /// both are full. On PostgreSQL a cancellation may free a place between the two updates: the
 /// waiting list then refuses (it takes only a full activity's) and the place is tried again, so
 /// nobody waits while a place stands empty.
-async fn place_or_wait(tx: &mut hongmajia_store::Tx, activity: i64) -> ServiceResult<Option<Placed>> {
+async fn place_or_wait(tx: &mut hongmajia_store::Tx, activity: ActivityId) -> ServiceResult<Option<Placed>> {
     // Each turn after the first follows another transaction's cancellation: a few suffice.
     for _ in 0..3 {
         if activities::take_place(tx, activity).await.doing("taking a place")? {
@@ -270,8 +271,8 @@ pub(crate) struct ListingKey {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Activity {
-    pub id: i64,
-    pub project_id: i64,
+    pub id: ActivityId,
+    pub project_id: ProjectId,
     pub region_code: String,
     pub title: String,
     pub address: String,
@@ -327,7 +328,7 @@ pub struct Notification {
     /// `activity_changed` or `activity_cancelled`.
     #[schema(value_type = String)]
     pub kind: NotificationKind,
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub activity_title: String,
     /// What changed, or why it was cancelled.
     pub detail: String,
@@ -339,10 +340,10 @@ pub struct Notification {
 /// One of a volunteer's own sign-ups, with its activity.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OwnSignup {
-    pub signup_id: i64,
+    pub signup_id: SignupId,
     #[schema(value_type = String)]
     pub state: SignupState,
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub title: String,
     pub address: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -356,8 +357,8 @@ pub struct OwnSignup {
 /// The answer to a sign-up (the contract's shape).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SignupAnswer {
-    pub id: i64,
-    pub activity_id: i64,
+    pub id: SignupId,
+    pub activity_id: ActivityId,
     /// `confirmed`, `waitlisted` or `pending`.
     #[schema(value_type = String)]
     pub state: SignupState,
@@ -371,7 +372,7 @@ pub enum SignedUp {
 }
 
 /// An activity with its positions.
-async fn with_positions(tx: &mut hongmajia_store::Tx, id: i64) -> ServiceResult<Activity> {
+async fn with_positions(tx: &mut hongmajia_store::Tx, id: ActivityId) -> ServiceResult<Activity> {
     let row = activities::find(tx, id)
         .await
         .doing("finding the activity")?
@@ -446,7 +447,7 @@ impl Services {
         let target = Target {
             region: Some(region.clone()),
             owner: None,
-            team: project.team_id.map(TeamId),
+            team: project.team_id,
         };
         authorize(actor, Action::ProjectEdit, &target)?;
         if project.state != ProjectState::Published {
@@ -530,7 +531,7 @@ impl Services {
         Ok(activity)
     }
 
-    pub async fn activity(&self, actor: &Actor, id: i64) -> ServiceResult<Activity> {
+    pub async fn activity(&self, actor: &Actor, id: ActivityId) -> ServiceResult<Activity> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let activity = with_positions(&mut tx, id).await?;
         let region = RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
@@ -539,7 +540,12 @@ impl Services {
     }
 
     /// Moves an activity that has not started to another time or place; everyone signed up is told.
-    pub async fn change_activity(&self, actor: &Actor, id: i64, change: &ActivityChange) -> ServiceResult<Activity> {
+    pub async fn change_activity(
+        &self,
+        actor: &Actor,
+        id: ActivityId,
+        change: &ActivityChange,
+    ) -> ServiceResult<Activity> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the change")?;
         let (current, target) = crate::attendance::run_by(&mut tx, actor, id).await?;
@@ -604,7 +610,7 @@ impl Services {
     }
 
     /// Cancels an activity with a reason; every sign-up is cancelled and told why.
-    pub async fn cancel_activity(&self, actor: &Actor, id: i64, reason: &str) -> ServiceResult<Activity> {
+    pub async fn cancel_activity(&self, actor: &Actor, id: ActivityId, reason: &str) -> ServiceResult<Activity> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let reason = reason.trim();
         if reason.is_empty() {
@@ -673,7 +679,7 @@ impl Services {
     }
 
     /// Records the audience of a lecture after it has started (宣讲 counted in sessions and people).
-    pub async fn record_audience(&self, actor: &Actor, id: i64, audience: i64) -> ServiceResult<Activity> {
+    pub async fn record_audience(&self, actor: &Actor, id: ActivityId, audience: i64) -> ServiceResult<Activity> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         if !(0..=1_000_000).contains(&audience) {
             return Err(rule(ErrorCode::InvalidAudience, "audience_count"));
@@ -791,7 +797,7 @@ impl Services {
         }
         let started = self.caches.homes.start_read(now);
         let mut tx = self.db.autocommit().await.doing("starting a read")?;
-        let registered = volunteers::find_by_account(&mut tx, account.0)
+        let registered = volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
@@ -806,7 +812,7 @@ impl Services {
     }
 
     /// The activities of a project.
-    pub async fn project_activities(&self, actor: &Actor, project: i64) -> ServiceResult<Vec<Activity>> {
+    pub async fn project_activities(&self, actor: &Actor, project: ProjectId) -> ServiceResult<Vec<Activity>> {
         self.project(actor, project).await?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let rows = activities::of_project(&mut tx, project)
@@ -843,7 +849,7 @@ impl Services {
     pub async fn sign_up(
         &self,
         actor: &Actor,
-        activity_id: i64,
+        activity_id: ActivityId,
         request: &SignupRequest,
         retry: Option<(&str, &str)>,
     ) -> ServiceResult<SignedUp> {
@@ -860,7 +866,7 @@ impl Services {
         if let Some(replayed) = replayed_signup(&mut read, account, retry).await? {
             return Ok(replayed);
         }
-        let registration = volunteers::find_by_account(&mut read, account.0)
+        let registration = volunteers::find_by_account(&mut read, account)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
@@ -914,7 +920,7 @@ impl Services {
         };
         if let Some((key, hash)) = retry {
             let body = serde_json::to_string(&answer).map_err(|e| anyhow::anyhow!("encoding the answer: {e}"))?;
-            activities::remember(&mut tx, account.0, key, hash, 201, &body, now)
+            activities::remember(&mut tx, account, key, hash, 201, &body, now)
                 .await
                 .doing("storing the answer")?;
         }
@@ -966,7 +972,7 @@ impl Services {
     pub async fn decide_signup(
         &self,
         actor: &Actor,
-        signup_id: i64,
+        signup_id: SignupId,
         verdict: Verdict,
         reason: &str,
     ) -> ServiceResult<SignupAnswer> {
@@ -1035,7 +1041,7 @@ impl Services {
     }
 
     /// The volunteer cancels before the start: a place goes to the first of the waiting list.
-    pub async fn cancel_signup(&self, actor: &Actor, signup_id: i64) -> ServiceResult<SignupAnswer> {
+    pub async fn cancel_signup(&self, actor: &Actor, signup_id: SignupId) -> ServiceResult<SignupAnswer> {
         let now = self.now();
         let mut tx = self.db.begin().await.doing("starting the cancellation")?;
         let signup = activities::signup(&mut tx, signup_id)
@@ -1047,11 +1053,7 @@ impl Services {
             .doing("finding the volunteer")?
             .and_then(|v| v.account_id)
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        authorize(
-            actor,
-            Action::ActivitySignUp,
-            &Target::owned_by(hongmajia_domain::AccountId(owner)),
-        )?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(owner))?;
         let activity = activities::find(&mut tx, signup.activity_id)
             .await
             .doing("finding the activity")?
@@ -1084,7 +1086,7 @@ impl Services {
     }
 
     /// An activity's counters and its sign-ups per state (the storm tests compare them).
-    pub async fn signup_counts(&self, activity: i64) -> ServiceResult<(i64, i64, Vec<(SignupState, i64)>)> {
+    pub async fn signup_counts(&self, activity: ActivityId) -> ServiceResult<(i64, i64, Vec<(SignupState, i64)>)> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let row = activities::find(&mut tx, activity)
             .await

@@ -11,6 +11,7 @@ use hongmajia_domain::calendar::{china_day, day_span};
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::record::{FlagKind, FlagState, RecordSource};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{RecordId, VolunteerId};
 use hongmajia_store::Tx;
 use hongmajia_store::records::{self, NewFlag};
 use serde::Serialize;
@@ -23,9 +24,9 @@ pub struct AnomalyFlag {
     /// `no_checkin`, `two_places`, `long_day` or `bulk_backfill`.
     #[schema(value_type = String)]
     pub kind: FlagKind,
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub region_code: String,
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub detail: String,
     #[schema(value_type = String)]
     pub state: FlagState,
@@ -53,7 +54,7 @@ pub(crate) fn flag_view(f: records::FlagRow) -> AnomalyFlag {
 
 impl Services {
     /// Looks at a record just written and raises the flags it deserves.
-    pub(crate) async fn flag_record(&self, tx: &mut Tx, record_id: i64) -> ServiceResult<()> {
+    pub(crate) async fn flag_record(&self, tx: &mut Tx, record_id: RecordId) -> ServiceResult<()> {
         let Some(r) = records::record(tx, record_id).await.doing("reading the record")? else {
             return Ok(());
         };

@@ -15,7 +15,8 @@ use hongmajia_domain::attendance::{distance_m, valid_position, within_checkin_wi
 use hongmajia_domain::hours::{CountingRule, minutes_present};
 use hongmajia_domain::record::{RecordSource, RecordState};
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
-use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target, TeamId};
+use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{ActivityId, RecordId, SignupId, VolunteerId};
 use hongmajia_store::records::{self, CheckIn, NewRecord, Version};
 use hongmajia_store::{Tx, activities, new_id, projects, throttle, volunteers};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ const CODE_SLOT_SECONDS: i64 = 300;
 /// What the organizer's screen shows: the token for the QR code and the code to type.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckinPass {
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub token: String,
     pub code: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -66,8 +67,8 @@ pub enum Direction {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttendanceView {
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub checked_in_at: OffsetDateTime,
@@ -79,15 +80,15 @@ pub struct AttendanceView {
     pub distance_m: Option<i64>,
     pub inside_geofence: Option<bool>,
     /// The pending record a check-out made, and its minutes.
-    pub record_id: Option<i64>,
+    pub record_id: Option<RecordId>,
     pub minutes: Option<i64>,
 }
 
 /// One line of an activity's roster.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RosterLine {
-    pub signup_id: i64,
-    pub volunteer_id: i64,
+    pub signup_id: SignupId,
+    pub volunteer_id: VolunteerId,
     pub name: String,
     pub code: String,
     #[schema(value_type = String)]
@@ -100,7 +101,7 @@ pub struct RosterLine {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub checked_out_at: Option<OffsetDateTime>,
     pub check_out_method: Option<String>,
-    pub record_id: Option<i64>,
+    pub record_id: Option<RecordId>,
     #[schema(value_type = Option<String>)]
     pub record_state: Option<RecordState>,
     pub minutes: Option<i64>,
@@ -120,13 +121,17 @@ pub(crate) async fn run_target(tx: &mut Tx, activity: &activities::ActivityRow) 
     Ok(Target {
         region: Some(region),
         owner: None,
-        team: team.map(TeamId),
+        team,
     })
 }
 
 /// An activity that `actor` runs (staff of its region, runners of its team), with the target the
 /// policy checked: what every organizer's call starts with.
-pub(crate) async fn run_by(tx: &mut Tx, actor: &Actor, id: i64) -> ServiceResult<(activities::ActivityRow, Target)> {
+pub(crate) async fn run_by(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: ActivityId,
+) -> ServiceResult<(activities::ActivityRow, Target)> {
     crate::refuse_unless_capable(actor, Action::ActivityRun)?;
     let activity = find_activity(tx, id).await?;
     let target = run_target(tx, &activity).await?;
@@ -134,7 +139,7 @@ pub(crate) async fn run_by(tx: &mut Tx, actor: &Actor, id: i64) -> ServiceResult
     Ok((activity, target))
 }
 
-pub(crate) async fn find_activity(tx: &mut Tx, id: i64) -> ServiceResult<activities::ActivityRow> {
+pub(crate) async fn find_activity(tx: &mut Tx, id: ActivityId) -> ServiceResult<activities::ActivityRow> {
     activities::find(tx, id)
         .await
         .doing("finding the activity")?
@@ -157,7 +162,7 @@ pub(crate) fn duration_minutes(activity: &activities::ActivityRow) -> i64 {
 }
 
 impl AttendanceView {
-    fn from_row(row: records::AttendanceRow, record: Option<(i64, i64)>) -> Self {
+    fn from_row(row: records::AttendanceRow, record: Option<(RecordId, i64)>) -> Self {
         Self {
             activity_id: row.activity_id,
             volunteer_id: row.volunteer_id,
@@ -174,12 +179,12 @@ impl AttendanceView {
 }
 
 impl Services {
-    fn pass_mac(&self, activity: i64, expires: i64) -> String {
+    fn pass_mac(&self, activity: ActivityId, expires: i64) -> String {
         let mac = self.vault.lookup(Field::CheckinToken, &format!("{activity}.{expires}"));
         mac[..32].to_owned()
     }
 
-    fn code_for_slot(&self, activity: i64, slot: i64) -> String {
+    fn code_for_slot(&self, activity: ActivityId, slot: i64) -> String {
         let mac = self
             .vault
             .lookup(Field::CheckinToken, &format!("code.{activity}.{slot}"));
@@ -188,7 +193,7 @@ impl Services {
     }
 
     /// The token and code the organizer's screen shows now.
-    pub async fn checkin_pass(&self, actor: &Actor, activity_id: i64) -> ServiceResult<CheckinPass> {
+    pub async fn checkin_pass(&self, actor: &Actor, activity_id: ActivityId) -> ServiceResult<CheckinPass> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;
@@ -204,13 +209,13 @@ impl Services {
     }
 
     /// The activity a QR token was made for, if it is genuine and not expired.
-    pub fn activity_of_token(&self, token: &str) -> ServiceResult<i64> {
+    pub fn activity_of_token(&self, token: &str) -> ServiceResult<ActivityId> {
         let invalid = || rule(ErrorCode::InvalidCheckinToken, "token");
         let mut parts = token.trim().splitn(3, '.');
         let (Some(activity), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(invalid());
         };
-        let (activity, expires) = match (activity.parse::<i64>(), expires.parse::<i64>()) {
+        let (activity, expires) = match (activity.parse::<ActivityId>(), expires.parse::<i64>()) {
             (Ok(a), Ok(e)) => (a, e),
             _ => return Err(invalid()),
         };
@@ -222,7 +227,12 @@ impl Services {
     }
 
     /// Checks the presence proof of a volunteer's own check-in or check-out.
-    async fn prove_presence(&self, account: AccountId, activity: i64, proof: &PresenceInput) -> ServiceResult<()> {
+    async fn prove_presence(
+        &self,
+        account: AccountId,
+        activity: ActivityId,
+        proof: &PresenceInput,
+    ) -> ServiceResult<()> {
         if let Some(token) = proof.token.as_deref().filter(|t| !t.trim().is_empty()) {
             return match self.activity_of_token(token)? {
                 a if a == activity => Ok(()),
@@ -260,7 +270,7 @@ impl Services {
     pub async fn attend(
         &self,
         actor: &Actor,
-        activity_id: i64,
+        activity_id: ActivityId,
         direction: Direction,
         proof: &PresenceInput,
     ) -> ServiceResult<AttendanceView> {
@@ -270,7 +280,7 @@ impl Services {
         authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         self.prove_presence(account, activity_id, proof).await?;
         let mut tx = self.db.begin().await.doing("starting the check-in")?;
-        let volunteer = volunteers::find_by_account(&mut tx, account.0)
+        let volunteer = volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?
@@ -295,12 +305,12 @@ impl Services {
 
     /// Whether the signed-in volunteer is checked in to the activity now (the confirm page offers
     /// the check-out then).
-    pub async fn is_checked_in(&self, actor: &Actor, activity_id: i64) -> ServiceResult<bool> {
+    pub async fn is_checked_in(&self, actor: &Actor, activity_id: ActivityId) -> ServiceResult<bool> {
         let Some(account) = actor.account_id() else {
             return Ok(false);
         };
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let Some(volunteer) = volunteers::find_by_account(&mut tx, account.0)
+        let Some(volunteer) = volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding the registration")?
         else {
@@ -322,8 +332,8 @@ impl Services {
     pub async fn attend_by_hand(
         &self,
         actor: &Actor,
-        activity_id: i64,
-        volunteer_id: i64,
+        activity_id: ActivityId,
+        volunteer_id: VolunteerId,
         direction: Direction,
     ) -> ServiceResult<AttendanceView> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
@@ -352,7 +362,7 @@ impl Services {
         &self,
         tx: &mut Tx,
         activity: &activities::ActivityRow,
-        volunteer: i64,
+        volunteer: VolunteerId,
         (direction, method): (Direction, &str),
         position: Option<(f64, f64)>,
     ) -> ServiceResult<AttendanceView> {
@@ -440,7 +450,7 @@ impl Services {
 
     /// A check-in left open in an activity that has ended is closed as missing, and becomes a
     /// make-up record for the organizer to confirm, capped at the activity's duration (R-TIME-4).
-    async fn close_forgotten(&self, tx: &mut Tx, volunteer: i64) -> ServiceResult<()> {
+    async fn close_forgotten(&self, tx: &mut Tx, volunteer: VolunteerId) -> ServiceResult<()> {
         let Some(open) = records::open_attendance(tx, volunteer)
             .await
             .doing("reading open check-ins")?
@@ -477,10 +487,10 @@ impl Services {
         &self,
         tx: &mut Tx,
         activity: &activities::ActivityRow,
-        volunteer: i64,
+        volunteer: VolunteerId,
         (source, minutes): (RecordSource, i64),
         reason: &str,
-    ) -> ServiceResult<i64> {
+    ) -> ServiceResult<RecordId> {
         let state = RecordState::Pending;
         let id = new_id();
         let row = NewRecord {
@@ -514,7 +524,7 @@ impl Services {
     }
 
     /// The activity's roster with attendance and records, for its organizer.
-    pub async fn roster(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<RosterLine>> {
+    pub async fn roster(&self, actor: &Actor, activity_id: ActivityId) -> ServiceResult<Vec<RosterLine>> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;

@@ -154,7 +154,7 @@ impl Services {
             tracing::warn!(
                 event = "login_refused",
                 reason = "disabled",
-                account = account.id,
+                account = %account.id,
                 ip = client_ip
             );
             return Err(ServiceError::rule(ErrorCode::AccountDisabled));
@@ -173,9 +173,9 @@ impl Services {
         throttle::release(&mut tx, &ip_key)
             .await
             .doing("releasing the address attempt")?;
-        let session = self.open_session(&mut tx, AccountId(account.id), kind).await?;
+        let session = self.open_session(&mut tx, account.id, kind).await?;
         tx.commit().await.doing("committing the login")?;
-        tracing::info!(event = "login_succeeded", account = account.id, ip = client_ip);
+        tracing::info!(event = "login_succeeded", account = %account.id, ip = client_ip);
         Ok(session)
     }
 
@@ -204,7 +204,7 @@ impl Services {
         let row = sessions::NewSession {
             id: new_id(),
             token_hash: &token_hash(&token),
-            account_id: account.0,
+            account_id: account,
             kind: kind.as_str(),
             csrf_token: &csrf_token,
             at: self.now(),
@@ -238,7 +238,7 @@ impl Services {
             .doing("finding the session")?
             .filter(|(s, _)| s.revoked_at.is_none() && session::is_live(s.created_at, s.last_seen_at, now))
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
-        let actor = actor_with_roles(&mut tx, AccountId(session.account_id), label).await?;
+        let actor = actor_with_roles(&mut tx, session.account_id, label).await?;
         drop(tx);
         if now - session.last_seen_at > SESSION_TOUCH_EVERY {
             let mut tx = self.db.begin().await.doing("starting the session touch")?;
@@ -280,7 +280,7 @@ impl Services {
 
 /// An account with its roles, as the access policy sees it.
 pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Actor> {
-    let account = accounts::find(tx, id.0)
+    let account = accounts::find(tx, id)
         .await
         .doing("finding the account")?
         .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
@@ -290,11 +290,11 @@ pub(crate) async fn load_actor(tx: &mut Tx, id: AccountId) -> ServiceResult<Acto
 /// The account's grants (staff and volunteer roles in their regions) and team roles; a stored
 /// role this build does not know is skipped, never widened.
 async fn actor_with_roles(tx: &mut Tx, id: AccountId, label: String) -> ServiceResult<Actor> {
-    let rows = accounts::grants(tx, id.0).await.doing("reading the roles")?;
+    let rows = accounts::grants(tx, id).await.doing("reading the roles")?;
     let (mut grants, mut teams) = (Vec::new(), Vec::new());
     for row in rows {
         match row.team_id {
-            Some(team) => teams.extend(TeamRole::parse(&row.role).map(|role| (hongmajia_domain::TeamId(team), role))),
+            Some(team) => teams.extend(TeamRole::parse(&row.role).map(|role| (team, role))),
             None => grants.extend(Grant::from_stored(&row.role, row.region_code.as_deref())),
         }
     }

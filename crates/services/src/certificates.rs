@@ -9,7 +9,7 @@ use hongmajia_domain::certificate::CertificateNumber;
 use hongmajia_domain::hours::hours_text;
 use hongmajia_domain::person::mask_name;
 use hongmajia_domain::record::RecordState;
-use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel};
+use hongmajia_domain::{Action, Actor, ErrorCode, RecordId, RegionCode, RegionLevel};
 use hongmajia_pdf::{Certificate, CertificateFont, Line};
 use hongmajia_store::{Tx, records, sites, volunteers};
 use serde::Serialize;
@@ -147,7 +147,7 @@ impl Services {
             .await
             .doing("reading the records")?;
         drop(tx);
-        let by_id: std::collections::HashMap<i64, &records::RecordLine> = all.iter().map(|r| (r.id, r)).collect();
+        let by_id: std::collections::HashMap<RecordId, &records::RecordLine> = all.iter().map(|r| (r.id, r)).collect();
         let (mut services, mut trainings) = (Vec::new(), Vec::new());
         for certified_line in &certified {
             let Some(r) = by_id.get(&certified_line.record_id) else {

@@ -9,6 +9,7 @@ use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
+use hongmajia_domain::TeamId;
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, Target};
 use hongmajia_store::{accounts, teams, throttle, volunteers};
@@ -39,7 +40,7 @@ impl Format {
 #[derive(Debug, Clone, Default)]
 pub struct VolunteerExport {
     pub region: Option<String>,
-    pub team: Option<i64>,
+    pub team: Option<TeamId>,
     pub category: Option<String>,
     /// Full ID numbers and phones; needs `password`.
     pub full: bool,
@@ -118,7 +119,7 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::InvalidCredentials))?;
         let (hash, lookup) = {
             let mut tx = self.db.read().await.doing("starting a read")?;
-            accounts::credentials(&mut tx, account.0)
+            accounts::credentials(&mut tx, account)
                 .await
                 .doing("reading the credentials")?
                 .ok_or_else(|| ServiceError::rule(ErrorCode::InvalidCredentials))?

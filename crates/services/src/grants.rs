@@ -96,7 +96,7 @@ pub struct RevokeInput {
 /// One person holding staff roles under a region, as the staff page lists them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaffPerson {
-    pub account_id: i64,
+    pub account_id: AccountId,
     /// Masked.
     pub phone: String,
     pub display_name: String,
@@ -231,7 +231,7 @@ impl Services {
                     phone_masked: &sealed.masked,
                     role: role.as_str(),
                     region_code: region.as_str(),
-                    granted_by: actor.account_id().map(|a| a.0),
+                    granted_by: actor.account_id(),
                     granted_by_label: &label,
                     at: self.now(),
                 };
@@ -302,7 +302,7 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         authorize(actor, Action::GrantDecide, &Target::owned_by(id))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let account = accounts::find(&mut tx, id.0)
+        let account = accounts::find(&mut tx, id)
             .await
             .doing("finding the account")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
@@ -330,7 +330,7 @@ impl Services {
             .await
             .doing("finding the granter")?
             .is_some_and(|a| a.disabled_at.is_none());
-        let actor = crate::auth::load_actor(&mut tx, AccountId(granter)).await?;
+        let actor = crate::auth::load_actor(&mut tx, granter).await?;
         let role = parse_role(&grant.role)?;
         let region = parse_code(&grant.region_code, "region_code")?;
         if enabled && may_grant(actor.grants(), role, &region) {
@@ -419,7 +419,7 @@ impl Services {
         }
         let elsewhere = {
             let mut tx = self.db.read().await.doing("starting a read")?;
-            self.registered_elsewhere(&mut tx, id.0, &person).await?
+            self.registered_elsewhere(&mut tx, id, &person).await?
         };
         if elsewhere {
             tracing::warn!(event = "registered_id_tried", account = id.0, ip = client);
@@ -428,18 +428,18 @@ impl Services {
         }
         self.release_daily(&keys).await?;
         let mut tx = self.db.begin().await.doing("starting the acceptance")?;
-        self.tie_person(&mut tx, id.0, &person).await?;
+        self.tie_person(&mut tx, id, &person).await?;
         if let Some(hash) = &new_hash {
-            accounts::set_password_hash(&mut tx, id.0, hash)
+            accounts::set_password_hash(&mut tx, id, hash)
                 .await
                 .doing("storing the password")?;
         }
         if !name.is_empty() {
-            accounts::set_display_name(&mut tx, id.0, &name)
+            accounts::set_display_name(&mut tx, id, &name)
                 .await
                 .doing("storing the name")?;
         }
-        accounts::insert_role(&mut tx, id.0, role.as_str(), Some(region.as_str()), self.now())
+        accounts::insert_role(&mut tx, id, role.as_str(), Some(region.as_str()), self.now())
             .await
             .unique_or(ErrorCode::RoleExists, "role", "adding the role")?;
         if !grants::decide(&mut tx, grant.id, GrantState::Accepted, Some(id.0), self.now())
@@ -448,7 +448,7 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::InvalidTransition));
         }
-        sessions::revoke_all(&mut tx, id.0, session, self.now())
+        sessions::revoke_all(&mut tx, id, session, self.now())
             .await
             .doing("ending the other sessions")?;
         let settled = self.record_answer(&mut tx, actor, &grant, GrantState::Accepted).await?;
@@ -499,7 +499,7 @@ impl Services {
     /// A pending grant to this account's phone; any other is "not found".
     async fn own_pending_grant(&self, account: AccountId, grant_id: i64) -> ServiceResult<grants::GrantRow> {
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let phone = accounts::find(&mut tx, account.0)
+        let phone = accounts::find(&mut tx, account)
             .await
             .doing("finding the account")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?
@@ -531,7 +531,7 @@ impl Services {
             .await
             .doing("listing waiting grants")?;
         pending.retain(|g| self.is_live(g));
-        let mut people: BTreeMap<i64, StaffPerson> = BTreeMap::new();
+        let mut people: BTreeMap<AccountId, StaffPerson> = BTreeMap::new();
         let mut order = Vec::new();
         for row in rows {
             let person = people.entry(row.id).or_insert_with(|| {
@@ -570,13 +570,13 @@ impl Services {
         }
         refuse_unless_above(actor, role, &region)?;
         let mut tx = self.db.begin().await.doing("starting the revocation")?;
-        if !accounts::delete_role(&mut tx, account.0, role.as_str(), region.as_str())
+        if !accounts::delete_role(&mut tx, account, role.as_str(), region.as_str())
             .await
             .doing("removing the role")?
         {
             return Err(ServiceError::rule(ErrorCode::NotFound));
         }
-        let ended = sessions::revoke_all(&mut tx, account.0, None, self.now())
+        let ended = sessions::revoke_all(&mut tx, account, None, self.now())
             .await
             .doing("ending the holder's sessions")?;
         let change = Change {
@@ -603,20 +603,20 @@ impl Services {
             authorize(actor, step.action(), &Target::in_region(home))?;
         }
         let mut tx = self.db.begin().await.doing("starting the account change")?;
-        let roles: Vec<Grant> = accounts::staff_roles(&mut tx, account.0)
+        let roles: Vec<Grant> = accounts::staff_roles(&mut tx, account)
             .await
             .doing("reading the account's roles")?
             .iter()
             .filter_map(held_grant)
             .collect();
-        let exists = accounts::find(&mut tx, account.0)
+        let exists = accounts::find(&mut tx, account)
             .await
             .doing("finding the account")?
             .is_some();
         let places = self.reach_of(actor, &roles, exists)?;
         let rank = level_rank(actor);
         if step == AccountMove::Enable
-            && let Some(by) = accounts::disabled_by(&mut tx, account.0)
+            && let Some(by) = accounts::disabled_by(&mut tx, account)
                 .await
                 .doing("reading who disabled the account")?
             && rank_of(&by) < rank
@@ -627,16 +627,16 @@ impl Services {
         let changed = match step {
             AccountMove::Disable => {
                 let by = Some((self.now(), RANKS[rank]));
-                accounts::set_disabled(&mut tx, account.0, by).await
+                accounts::set_disabled(&mut tx, account, by).await
             }
-            AccountMove::Enable => accounts::set_disabled(&mut tx, account.0, None).await,
-            AccountMove::Reset => accounts::clear_password(&mut tx, account.0).await.map(|()| true),
+            AccountMove::Enable => accounts::set_disabled(&mut tx, account, None).await,
+            AccountMove::Reset => accounts::clear_password(&mut tx, account).await.map(|()| true),
         }
         .doing("changing the account")?;
         let ended = if step == AccountMove::Enable {
             0
         } else {
-            sessions::revoke_all(&mut tx, account.0, None, self.now())
+            sessions::revoke_all(&mut tx, account, None, self.now())
                 .await
                 .doing("ending the account's sessions")?
         };

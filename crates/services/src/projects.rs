@@ -5,6 +5,8 @@
 use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::ProjectId;
+use hongmajia_domain::SiteId;
 use hongmajia_domain::project::{ProjectEvent, ProjectState, period};
 use hongmajia_domain::{Action, Actor, Decision, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId, can};
 use hongmajia_store::transition::{self, Lifecycle};
@@ -18,9 +20,9 @@ use utoipa::ToSchema;
 pub struct ProjectInput {
     /// The owning team (its site owns the project too); or give `site_id` for a site's own project.
     #[serde(default)]
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
     #[serde(default)]
-    pub site_id: Option<i64>,
+    pub site_id: Option<SiteId>,
     pub title: String,
     /// A category code or its Chinese name: 理论宣讲, 移风易俗, 送文化下乡, 交通劝导, …
     pub category: String,
@@ -34,9 +36,9 @@ pub struct ProjectInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Project {
-    pub id: i64,
-    pub site_id: i64,
-    pub team_id: Option<i64>,
+    pub id: ProjectId,
+    pub site_id: SiteId,
+    pub team_id: Option<TeamId>,
     pub region_code: String,
     pub title: String,
     pub category: String,
@@ -86,14 +88,14 @@ impl Project {
         Ok(Target {
             region: Some(region),
             owner: None,
-            team: self.team_id.map(TeamId),
+            team: self.team_id,
         })
     }
 }
 
 impl Services {
     /// The owning site and region of a new project, and the target its owner is checked on.
-    async fn project_owner(&self, tx: &mut Tx, input: &ProjectInput) -> ServiceResult<(i64, RegionCode, Target)> {
+    async fn project_owner(&self, tx: &mut Tx, input: &ProjectInput) -> ServiceResult<(SiteId, RegionCode, Target)> {
         let (site_id, team) = match (input.team_id, input.site_id) {
             (Some(team), _) => {
                 let row = teams::find(tx, team)
@@ -116,7 +118,7 @@ impl Services {
         let target = Target {
             region: Some(region.clone()),
             owner: None,
-            team: team.map(TeamId),
+            team,
         };
         Ok((site_id, region, target))
     }
@@ -138,7 +140,7 @@ impl Services {
         let row = projects::NewProject {
             id,
             site_id,
-            team_id: target.team.map(|t| t.0),
+            team_id: target.team,
             region_code: region.as_str(),
             title: title.as_str(),
             category: &category,
@@ -168,7 +170,7 @@ impl Services {
         Ok(project)
     }
 
-    async fn load_project(&self, tx: &mut Tx, id: i64) -> ServiceResult<Project> {
+    async fn load_project(&self, tx: &mut Tx, id: ProjectId) -> ServiceResult<Project> {
         projects::find(tx, id)
             .await
             .doing("finding the project")?
@@ -177,7 +179,7 @@ impl Services {
     }
 
     /// A project: published ones for anyone signed in, others for those who may edit them.
-    pub async fn project(&self, actor: &Actor, id: i64) -> ServiceResult<Project> {
+    pub async fn project(&self, actor: &Actor, id: ProjectId) -> ServiceResult<Project> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let project = self.load_project(&mut tx, id).await?;
         let target = project.target()?;
@@ -194,7 +196,7 @@ impl Services {
     pub async fn move_project(
         &self,
         actor: &Actor,
-        id: i64,
+        id: ProjectId,
         event: ProjectEvent,
         reason: Option<&str>,
     ) -> ServiceResult<Project> {
@@ -214,7 +216,7 @@ impl Services {
         }
         let from = project.state;
         let to = from.after(event)?;
-        if !transition::move_state(&mut tx, Lifecycle::Projects(from, to), id, reason, self.now())
+        if !transition::move_state(&mut tx, Lifecycle::Projects(from, to), id.0, reason, self.now())
             .await
             .doing("changing the project")?
         {

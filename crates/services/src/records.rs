@@ -12,7 +12,8 @@ use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
 use hongmajia_domain::record::{CorrectionState, RecordEvent, RecordSource, RecordState, Verdict};
-use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
+use hongmajia_domain::{ActivityId, RecordId, VolunteerId};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
 use serde::{Deserialize, Serialize};
@@ -71,8 +72,8 @@ pub struct VersionView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordView {
-    pub id: i64,
-    pub activity_id: i64,
+    pub id: RecordId,
+    pub activity_id: ActivityId,
     pub activity_title: String,
     #[schema(value_type = String)]
     pub activity_kind: ActivityKind,
@@ -93,7 +94,7 @@ pub struct RecordView {
 /// A volunteer's hours: confirmed total, star level, and every record with its versions.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyHours {
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub name: String,
     pub code: String,
     pub confirmed_minutes: i64,
@@ -105,9 +106,9 @@ pub struct MyHours {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CorrectionView {
     pub id: i64,
-    pub record_id: Option<i64>,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub record_id: Option<RecordId>,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub minutes: i64,
     pub reason: String,
     #[schema(value_type = String)]
@@ -119,7 +120,7 @@ pub struct CorrectionView {
 /// An activity whose records are past the 10-working-day deadline (R-REC-7).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OverdueActivity {
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub title: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -138,9 +139,9 @@ pub struct RecordReviews {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PendingBackfill {
-    pub record_id: i64,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub record_id: RecordId,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub minutes: i64,
     pub region_code: String,
     pub evidence_id: Option<i64>,
@@ -150,8 +151,8 @@ pub struct PendingBackfill {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BackfillInput {
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub minutes: i64,
     pub reason: String,
 }
@@ -159,9 +160,9 @@ pub struct BackfillInput {
 /// A record as it stands now (its current version).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordSummary {
-    pub id: i64,
-    pub volunteer_id: i64,
-    pub activity_id: i64,
+    pub id: RecordId,
+    pub volunteer_id: VolunteerId,
+    pub activity_id: ActivityId,
     #[schema(value_type = String)]
     pub source: RecordSource,
     #[schema(value_type = String)]
@@ -248,7 +249,7 @@ fn correction_view(c: records::CorrectionRow) -> CorrectionView {
     }
 }
 
-async fn find_record(tx: &mut Tx, id: i64) -> ServiceResult<RecordRow> {
+async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
     records::record(tx, id)
         .await
         .doing("finding the record")?
@@ -273,8 +274,8 @@ struct Audited<'a> {
 /// record to correct (none for service that has no record at all).
 struct RequestAbout<'a> {
     activity: &'a activities::ActivityRow,
-    volunteer: i64,
-    record: Option<i64>,
+    volunteer: VolunteerId,
+    record: Option<RecordId>,
 }
 
 impl Services {
@@ -324,7 +325,7 @@ impl Services {
     pub async fn confirm_record(
         &self,
         actor: &Actor,
-        record_id: i64,
+        record_id: RecordId,
         input: &ConfirmInput,
     ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
@@ -362,7 +363,12 @@ impl Services {
     }
 
     /// The organizer rejects a pending record, with a reason.
-    pub async fn reject_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+    pub async fn reject_record(
+        &self,
+        actor: &Actor,
+        record_id: RecordId,
+        reason: &str,
+    ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
@@ -389,7 +395,7 @@ impl Services {
     pub async fn request_correction(
         &self,
         actor: &Actor,
-        record_id: i64,
+        record_id: RecordId,
         input: &CorrectionInput,
     ) -> ServiceResult<CorrectionView> {
         let mut tx = self.db.begin().await.doing("starting the request")?;
@@ -419,7 +425,7 @@ impl Services {
     pub async fn report_missing(
         &self,
         actor: &Actor,
-        activity_id: i64,
+        activity_id: ActivityId,
         input: &CorrectionInput,
     ) -> ServiceResult<CorrectionView> {
         let mut tx = self.db.begin().await.doing("starting the report")?;
@@ -588,7 +594,7 @@ impl Services {
     }
 
     /// Correction requests of an activity, for its organizer.
-    pub async fn corrections(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Vec<CorrectionView>> {
+    pub async fn corrections(&self, actor: &Actor, activity_id: ActivityId) -> ServiceResult<Vec<CorrectionView>> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         run_by(&mut tx, actor, activity_id).await?;
@@ -656,7 +662,7 @@ impl Services {
             state: RecordState::AwaitingSecond,
             minutes,
             evidence_id: Some(evidence_id),
-            entered_by: actor.account_id().map(|a| a.0),
+            entered_by: actor.account_id(),
             at: self.now(),
         };
         let first = Version {
@@ -697,7 +703,7 @@ impl Services {
     pub async fn approve_backfill(
         &self,
         actor: &Actor,
-        record_id: i64,
+        record_id: RecordId,
         input: &DecisionInput,
     ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::RecordReview)?;
@@ -714,7 +720,7 @@ impl Services {
         // Two persons, not two accounts: a second account of the one who entered it is no
         // second approver (decisions.md D2).
         if let (Some(entered), Some(approver)) = (record_row.entered_by, actor.account_id())
-            && !self.distinct_persons(&mut tx, AccountId(entered), approver).await?
+            && !self.distinct_persons(&mut tx, entered, approver).await?
         {
             return Err(ServiceError::rule(ErrorCode::SameApprover));
         }
@@ -745,7 +751,12 @@ impl Services {
 
     /// Revokes a confirmed record on a finding of fraud: its hours leave the totals, and the verify
     /// page of any certificate that certified it says so. By the admins of the record's region.
-    pub async fn revoke_record(&self, actor: &Actor, record_id: i64, reason: &str) -> ServiceResult<RecordSummary> {
+    pub async fn revoke_record(
+        &self,
+        actor: &Actor,
+        record_id: RecordId,
+        reason: &str,
+    ) -> ServiceResult<RecordSummary> {
         crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the revocation")?;
         let record_row = find_record(&mut tx, record_id).await?;
@@ -776,7 +787,7 @@ impl Services {
 
     /// A backfill's evidence file, for those who review or run it, under a name of our own
     /// (`evidence-<record>.<type>`): the uploader's name is never sent back as a file name.
-    pub async fn evidence(&self, actor: &Actor, record_id: i64) -> ServiceResult<Download> {
+    pub async fn evidence(&self, actor: &Actor, record_id: RecordId) -> ServiceResult<Download> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let record_row = find_record(&mut tx, record_id).await?;
@@ -875,7 +886,7 @@ impl Services {
     }
 
     /// The deadline an activity's records have passed, if they have (the organizer's banner).
-    pub async fn overdue_deadline(&self, actor: &Actor, activity_id: i64) -> ServiceResult<Option<String>> {
+    pub async fn overdue_deadline(&self, actor: &Actor, activity_id: ActivityId) -> ServiceResult<Option<String>> {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let (activity, _) = run_by(&mut tx, actor, activity_id).await?;
@@ -919,7 +930,7 @@ impl Services {
     }
 
     /// A volunteer's hours, for the volunteer and the staff whose region covers them.
-    pub async fn hours_of_volunteer(&self, actor: &Actor, volunteer_id: i64) -> ServiceResult<MyHours> {
+    pub async fn hours_of_volunteer(&self, actor: &Actor, volunteer_id: VolunteerId) -> ServiceResult<MyHours> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let volunteer = volunteers::find(&mut tx, volunteer_id)
             .await
@@ -939,7 +950,7 @@ impl Services {
             .await
             .doing("reading the records")?;
         // One read for every version of every record, not one per record.
-        let mut versions_of: std::collections::HashMap<i64, Vec<VersionView>> = std::collections::HashMap::new();
+        let mut versions_of: std::collections::HashMap<RecordId, Vec<VersionView>> = std::collections::HashMap::new();
         for v in records::versions_of_volunteer(tx, volunteer.id)
             .await
             .doing("reading versions")?

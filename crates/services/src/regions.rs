@@ -4,6 +4,7 @@ use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::sites::Site;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::SiteId;
 use hongmajia_domain::calendar::OfficeHours;
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionLevel, RegionName, Target};
 use hongmajia_store::{Tx, regions, sites};
@@ -25,7 +26,7 @@ pub struct ChildRegion {
     pub name: String,
     #[schema(value_type = String)]
     pub level: RegionLevel,
-    pub site_id: Option<i64>,
+    pub site_id: Option<SiteId>,
     pub site_name: Option<String>,
 }
 

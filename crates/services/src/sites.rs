@@ -4,6 +4,7 @@ use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::SiteId;
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, RegionName, SiteKind, Target};
 use hongmajia_store::{new_id, sites};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Site {
-    pub id: i64,
+    pub id: SiteId,
     pub region_code: String,
     #[schema(value_type = String, example = "center")]
     pub kind: SiteKind,
@@ -79,7 +80,7 @@ impl SiteFields {
 }
 
 impl Services {
-    pub async fn site(&self, actor: &Actor, id: i64) -> ServiceResult<Site> {
+    pub async fn site(&self, actor: &Actor, id: SiteId) -> ServiceResult<Site> {
         crate::refuse_unless_capable(actor, Action::SiteView)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let site = sites::find(&mut tx, id)
@@ -123,7 +124,7 @@ impl Services {
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the new site vanished")))
     }
 
-    pub async fn update_site(&self, actor: &Actor, id: i64, input: &SiteInput) -> ServiceResult<Site> {
+    pub async fn update_site(&self, actor: &Actor, id: SiteId, input: &SiteInput) -> ServiceResult<Site> {
         crate::refuse_unless_capable(actor, Action::SiteEdit)?;
         let mut tx = self.db.begin().await.doing("starting the site update")?;
         let before = sites::find(&mut tx, id)

@@ -8,7 +8,7 @@ use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services};
 use hongmajia_domain::queue::SmsState;
-use hongmajia_domain::{AccountId, ErrorCode, Phone, Role};
+use hongmajia_domain::{ErrorCode, Phone, Role};
 use hongmajia_store::{accounts, new_id, sms};
 use std::future::Future;
 use std::pin::Pin;
@@ -281,9 +281,9 @@ impl Services {
         {
             return Err(ServiceError::rule(ErrorCode::AccountDisabled));
         }
-        let session = self.open_session(&mut tx, AccountId(account), kind).await?;
+        let session = self.open_session(&mut tx, account, kind).await?;
         tx.commit().await.doing("committing the code login")?;
-        tracing::info!(event = "login_succeeded", account, method = "sms");
+        tracing::info!(event = "login_succeeded", %account, method = "sms");
         Ok(session)
     }
 

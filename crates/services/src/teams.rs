@@ -6,6 +6,7 @@ use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::team::{MembershipEvent, MembershipState, TeamEvent, TeamKind, TeamRole, TeamState};
+use hongmajia_domain::{AccountId, SiteId, VolunteerId};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, RegionName, Target, TeamId};
 use hongmajia_store::teams::Membership;
 use hongmajia_store::transition::{self, Lifecycle};
@@ -17,7 +18,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct TeamInput {
     /// The practice site the team belongs to.
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub name: String,
     /// `professional` (专业队伍) or `characteristic` (特色分队).
     pub kind: String,
@@ -35,8 +36,8 @@ pub struct TeamInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Team {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: TeamId,
+    pub site_id: SiteId,
     pub region_code: String,
     pub name: String,
     #[schema(value_type = String)]
@@ -48,13 +49,13 @@ pub struct Team {
     pub state: TeamState,
     pub state_reason: Option<String>,
     #[serde(skip)]
-    applied_by: Option<i64>,
+    applied_by: Option<AccountId>,
 }
 
 /// The answer to an invitation: nothing about the invitee until they accept.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Invitation {
-    pub team_id: i64,
+    pub team_id: TeamId,
     /// `invited`.
     #[schema(value_type = String)]
     pub state: MembershipState,
@@ -62,7 +63,7 @@ pub struct Invitation {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Member {
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub name: String,
     pub code: String,
     #[schema(value_type = String)]
@@ -118,14 +119,14 @@ impl Team {
     }
 
     fn target(&self) -> ServiceResult<Target> {
-        Ok(Target::of_team(TeamId(self.id), self.region()?))
+        Ok(Target::of_team(self.id, self.region()?))
     }
 
     /// The account that applied for the team, as the owner of its application.
     fn application(&self) -> Target {
         Target {
             region: None,
-            owner: self.applied_by.map(hongmajia_domain::AccountId),
+            owner: self.applied_by,
             team: None,
         }
     }
@@ -169,7 +170,7 @@ fn check(input: &TeamInput) -> ServiceResult<CheckedTeam> {
 }
 
 impl Services {
-    async fn load_team(&self, tx: &mut Tx, id: i64) -> ServiceResult<Team> {
+    async fn load_team(&self, tx: &mut Tx, id: TeamId) -> ServiceResult<Team> {
         teams::find(tx, id)
             .await
             .doing("finding the team")?
@@ -178,11 +179,11 @@ impl Services {
     }
 
     /// The volunteer record of the signed-in account, or `not_registered`.
-    async fn own_volunteer(&self, tx: &mut Tx, actor: &Actor) -> ServiceResult<i64> {
+    async fn own_volunteer(&self, tx: &mut Tx, actor: &Actor) -> ServiceResult<VolunteerId> {
         let account = actor
             .account_id()
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
-        volunteers::find_by_account(tx, account.0)
+        volunteers::find_by_account(tx, account)
             .await
             .doing("finding the registration")?
             .map(|v| v.id)
@@ -190,7 +191,7 @@ impl Services {
     }
 
     /// The site's region, or a refusal that names the field.
-    async fn site_region(&self, tx: &mut Tx, site_id: i64) -> ServiceResult<RegionCode> {
+    async fn site_region(&self, tx: &mut Tx, site_id: SiteId) -> ServiceResult<RegionCode> {
         let site = sites::find(tx, site_id)
             .await
             .doing("finding the site")?
@@ -204,8 +205,8 @@ impl Services {
         input: &TeamInput,
         region: &RegionCode,
         state: TeamState,
-        applied_by: Option<i64>,
-    ) -> ServiceResult<i64> {
+        applied_by: Option<AccountId>,
+    ) -> ServiceResult<TeamId> {
         let checked = check(input)?;
         let id = new_id();
         let row = teams::NewTeam {
@@ -276,7 +277,7 @@ impl Services {
         let volunteer = self.own_volunteer(&mut tx, actor).await?;
         let region = self.site_region(&mut tx, input.site_id).await?;
         let id = self
-            .insert_team(&mut tx, input, &region, TeamState::Applied, Some(account.0))
+            .insert_team(&mut tx, input, &region, TeamState::Applied, Some(account))
             .await?;
         let leading = Membership {
             role: TeamRole::Leader,
@@ -304,7 +305,7 @@ impl Services {
     pub async fn review_team(
         &self,
         actor: &Actor,
-        id: i64,
+        id: TeamId,
         approve: bool,
         reason: Option<&str>,
     ) -> ServiceResult<Team> {
@@ -317,7 +318,7 @@ impl Services {
     pub async fn manage_team(
         &self,
         actor: &Actor,
-        id: i64,
+        id: TeamId,
         event: TeamEvent,
         reason: Option<&str>,
     ) -> ServiceResult<Team> {
@@ -326,7 +327,7 @@ impl Services {
     }
 
     /// The applicant sends a rejected application again.
-    pub async fn resubmit_team(&self, actor: &Actor, id: i64) -> ServiceResult<Team> {
+    pub async fn resubmit_team(&self, actor: &Actor, id: TeamId) -> ServiceResult<Team> {
         let application = |team: &Team| Ok(team.application());
         self.move_team(actor, id, (Action::TeamApply, application), TeamEvent::Resubmit, None)
             .await
@@ -336,7 +337,7 @@ impl Services {
     async fn move_team(
         &self,
         actor: &Actor,
-        id: i64,
+        id: TeamId,
         (action, target_of): (Action, impl Fn(&Team) -> ServiceResult<Target>),
         event: TeamEvent,
         reason: Option<&str>,
@@ -351,7 +352,7 @@ impl Services {
         }
         let from = team.state;
         let to = from.after(event)?;
-        if !transition::move_state(&mut tx, Lifecycle::Teams(from, to), id, reason, self.now())
+        if !transition::move_state(&mut tx, Lifecycle::Teams(from, to), id.0, reason, self.now())
             .await
             .doing("changing the team's state")?
         {
@@ -377,7 +378,7 @@ impl Services {
         tx: &mut Tx,
         actor: &Actor,
         action: Action,
-        team: i64,
+        team: TeamId,
         region: &RegionCode,
         event: Event,
     ) -> ServiceResult<()> {
@@ -392,7 +393,7 @@ impl Services {
     }
 
     /// A team; its members for the region's staff and the team's leaders and admins.
-    pub async fn team(&self, actor: &Actor, id: i64) -> ServiceResult<TeamDetail> {
+    pub async fn team(&self, actor: &Actor, id: TeamId) -> ServiceResult<TeamDetail> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let team = self.load_team(&mut tx, id).await?;
         let target = team.target()?;
@@ -463,7 +464,7 @@ impl Services {
     }
 
     /// A volunteer asks to join an active team.
-    pub async fn request_membership(&self, actor: &Actor, team_id: i64) -> ServiceResult<Member> {
+    pub async fn request_membership(&self, actor: &Actor, team_id: TeamId) -> ServiceResult<Member> {
         self.own_membership_step(actor, team_id, None).await
     }
 
@@ -471,7 +472,7 @@ impl Services {
     pub async fn answer_membership(
         &self,
         actor: &Actor,
-        team_id: i64,
+        team_id: TeamId,
         event: MembershipEvent,
     ) -> ServiceResult<Member> {
         self.own_membership_step(actor, team_id, Some(event)).await
@@ -480,7 +481,7 @@ impl Services {
     async fn own_membership_step(
         &self,
         actor: &Actor,
-        team_id: i64,
+        team_id: TeamId,
         event: Option<MembershipEvent>,
     ) -> ServiceResult<Member> {
         let account = actor
@@ -524,7 +525,7 @@ impl Services {
     /// Staff of the region or the team's leaders and admins invite a registered volunteer.
     /// Invites the volunteer of a volunteer code (the one the person gave) to the team; the
     /// answer says nothing about them until they accept.
-    pub async fn invite(&self, actor: &Actor, team_id: i64, volunteer_code: &str) -> ServiceResult<Invitation> {
+    pub async fn invite(&self, actor: &Actor, team_id: TeamId, volunteer_code: &str) -> ServiceResult<Invitation> {
         crate::refuse_unless_capable(actor, Action::TeamMembersManage)?;
         let mut tx = self.db.begin().await.doing("starting the invitation")?;
         let team = self.load_team(&mut tx, team_id).await?;
@@ -562,7 +563,7 @@ impl Services {
     }
 
     /// The volunteer of a public volunteer code; a code nobody has is `not_registered`.
-    async fn volunteer_of_code(&self, tx: &mut Tx, code: &str, field: &'static str) -> ServiceResult<i64> {
+    async fn volunteer_of_code(&self, tx: &mut Tx, code: &str, field: &'static str) -> ServiceResult<VolunteerId> {
         if !hongmajia_domain::person::is_volunteer_code(code) {
             return Err(rule(ErrorCode::NotRegistered, field));
         }
@@ -576,8 +577,8 @@ impl Services {
     pub async fn decide_membership(
         &self,
         actor: &Actor,
-        team_id: i64,
-        volunteer_id: i64,
+        team_id: TeamId,
+        volunteer_id: VolunteerId,
         event: Option<MembershipEvent>,
         role: Option<TeamRole>,
     ) -> ServiceResult<Member> {
@@ -633,7 +634,7 @@ impl Services {
         Ok(member)
     }
 
-    async fn member_of(&self, tx: &mut Tx, team_id: i64, volunteer_id: i64) -> ServiceResult<Member> {
+    async fn member_of(&self, tx: &mut Tx, team_id: TeamId, volunteer_id: VolunteerId) -> ServiceResult<Member> {
         let rows = teams::members(tx, team_id).await.doing("reading the members")?;
         rows.into_iter()
             .find(|m| m.volunteer_id == volunteer_id)
@@ -651,7 +652,7 @@ impl Services {
 /// One of the signed-in volunteer's memberships.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MyMembership {
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub team_name: String,
     #[schema(value_type = String)]
     pub team_state: TeamState,
@@ -723,10 +724,10 @@ impl Services {
 }
 
 /// Whether the actor leads this team or is staff over it (the operator is both).
-fn leads_or_staff(actor: &Actor, team: i64, target: &Target) -> bool {
+fn leads_or_staff(actor: &Actor, team: TeamId, target: &Target) -> bool {
     let leads = match actor {
         Actor::System => true,
-        Actor::Account { teams, .. } => teams.iter().any(|(t, role)| t.0 == team && *role == TeamRole::Leader),
+        Actor::Account { teams, .. } => teams.iter().any(|(t, role)| *t == team && *role == TeamRole::Leader),
     };
     leads || hongmajia_domain::can(actor, Action::TeamManage, target) == hongmajia_domain::Decision::Allow
 }

@@ -7,6 +7,8 @@ use crate::error::DbContext;
 use crate::regions::{existing, parse_code};
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::TeamId;
+use hongmajia_domain::VolunteerId;
 use hongmajia_domain::identity::{Gender, IdNumber, IdType};
 use hongmajia_domain::person::{AgeGroup, PersonName, volunteer_code};
 use hongmajia_domain::{
@@ -57,7 +59,7 @@ pub struct RegistrationInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Volunteer {
-    pub id: i64,
+    pub id: VolunteerId,
     /// The public volunteer code (not derived from the ID number).
     pub code: String,
     pub name: String,
@@ -77,7 +79,7 @@ pub struct Volunteer {
     pub registered_by: String,
     /// Set when this registration was found to be a duplicate: the record kept for the person.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<i64>,
+    pub merged_into: Option<VolunteerId>,
     /// Confirmed service hours (one decimal) and the star level they give (R-STAR).
     pub confirmed_hours: String,
     pub star_level: u8,
@@ -101,7 +103,7 @@ pub struct VolunteerQuery {
     /// A fragment of a service category.
     pub category: Option<String>,
     /// Only members of this team.
-    pub team: Option<i64>,
+    pub team: Option<TeamId>,
     pub page: u32,
 }
 
@@ -212,8 +214,8 @@ pub(crate) fn check(input: &RegistrationInput, today: Date, source: Source) -> S
 
 /// A registration as stored, owned, so many can be built before one bulk insert.
 pub(crate) struct RegistrationRow {
-    pub(crate) id: i64,
-    pub(crate) account: Option<i64>,
+    pub(crate) id: VolunteerId,
+    pub(crate) account: Option<AccountId>,
     pub(crate) code: String,
     name: String,
     gender: &'static str,
@@ -315,12 +317,12 @@ impl Volunteer {
         }
     }
 
-    fn target(&self, owner: Option<i64>) -> ServiceResult<Target> {
+    fn target(&self, owner: Option<AccountId>) -> ServiceResult<Target> {
         let region = RegionCode::parse(&self.region_code)
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored volunteer has an invalid region: {e}")))?;
         Ok(Target {
             region: Some(region),
-            owner: owner.map(AccountId),
+            owner,
             team: None,
         })
     }
@@ -398,37 +400,37 @@ impl Services {
         existing(&mut tx, &checked.region)
             .await
             .map_err(|_| rule(ErrorCode::ParentRegionMissing, "region_code"))?;
-        if volunteers::find_by_account(&mut tx, account.0)
+        if volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding a registration")?
             .is_some()
         {
             return Err(ServiceError::rule(ErrorCode::AlreadyRegistered));
         }
-        let (lookup, sealed, masked) = accounts::sealed_phone(&mut tx, account.0)
+        let (lookup, sealed, masked) = accounts::sealed_phone(&mut tx, account)
             .await
             .doing("reading the account's phone")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::Unauthenticated))?;
         let phone = SealedPhone { lookup, sealed, masked };
         // The account becomes this person's: one tied to another person cannot register this one.
         let id_lookup = self.id_lookup(&checked.id);
-        let tied = accounts::find(&mut tx, account.0)
+        let tied = accounts::find(&mut tx, account)
             .await
             .doing("finding the account")?
             .and_then(|a| a.person_lookup);
         if tied.is_some_and(|p| p != id_lookup) {
             return Err(rule(ErrorCode::IdNumberMismatch, "id_number"));
         }
-        self.add_volunteer_role(&mut tx, account.0).await?;
+        self.add_volunteer_role(&mut tx, account).await?;
         let volunteer = self
-            .insert_registration(&mut tx, actor, checked, &phone, Some(account.0), "self")
+            .insert_registration(&mut tx, actor, checked, &phone, Some(account), "self")
             .await?;
         let person = accounts::StoredPerson {
             id_type: checked.id.id_type().as_str(),
             lookup: &id_lookup,
             sealed: &self.vault.encrypt(Field::IdNumber, checked.id.as_str())?,
         };
-        accounts::set_person(&mut tx, account.0, &person)
+        accounts::set_person(&mut tx, account, &person)
             .await
             .doing("tying the account to its person")?;
         self.commit_changing(tx, &crate::cache::ACCESS, "committing the registration")
@@ -444,7 +446,7 @@ impl Services {
         actor: &Actor,
         phone: &SealedPhone,
         id_lookup: &str,
-    ) -> ServiceResult<Option<i64>> {
+    ) -> ServiceResult<Option<AccountId>> {
         let id = match accounts::find_by_phone(tx, &phone.lookup)
             .await
             .doing("finding the phone's account")?
@@ -465,7 +467,7 @@ impl Services {
                 accounts::insert(tx, id, &phone.stored(), "", None, self.now())
                     .await
                     .doing("creating the volunteer's account")?;
-                tracing::debug!(account = id, actor = actor.label(), "account made for a registration");
+                tracing::debug!(account = %id, actor = actor.label(), "account made for a registration");
                 id
             }
         };
@@ -473,7 +475,7 @@ impl Services {
         Ok(Some(id))
     }
 
-    async fn add_volunteer_role(&self, tx: &mut Tx, account: i64) -> ServiceResult<()> {
+    async fn add_volunteer_role(&self, tx: &mut Tx, account: AccountId) -> ServiceResult<()> {
         let role = Role::Volunteer.as_str();
         if !accounts::has_role(tx, account, role).await.doing("reading the roles")? {
             accounts::insert_role(tx, account, role, None, self.now())
@@ -489,7 +491,7 @@ impl Services {
         actor: &Actor,
         checked: &Checked,
         phone: &SealedPhone,
-        account: Option<i64>,
+        account: Option<AccountId>,
         registered_by: &'static str,
     ) -> ServiceResult<Volunteer> {
         existing(tx, &checked.region)
@@ -538,9 +540,9 @@ impl Services {
         checked: &Checked,
         phone: &SealedPhone,
         id_lookup: &str,
-        account: Option<i64>,
+        account: Option<AccountId>,
         registered_by: &'static str,
-    ) -> ServiceResult<(i64, String)> {
+    ) -> ServiceResult<(VolunteerId, String)> {
         let code = self.unused_code(tx).await?;
         let row = self.registration_row(checked, phone, id_lookup, account, registered_by, code)?;
         volunteers::insert(tx, &row.as_new()).await.unique_or(
@@ -557,7 +559,7 @@ impl Services {
         checked: &Checked,
         phone: &SealedPhone,
         id_lookup: &str,
-        account: Option<i64>,
+        account: Option<AccountId>,
         registered_by: &'static str,
         code: String,
     ) -> ServiceResult<RegistrationRow> {
@@ -603,7 +605,7 @@ impl Services {
         }
     }
 
-    async fn load_volunteer(&self, tx: &mut Tx, id: i64) -> ServiceResult<(Volunteer, Option<i64>)> {
+    async fn load_volunteer(&self, tx: &mut Tx, id: VolunteerId) -> ServiceResult<(Volunteer, Option<AccountId>)> {
         let row = volunteers::find(tx, id)
             .await
             .doing("finding the volunteer")?
@@ -641,7 +643,7 @@ impl Services {
     }
 
     /// One volunteer, masked: for staff of the region and for the volunteer.
-    pub async fn volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Volunteer> {
+    pub async fn volunteer(&self, actor: &Actor, id: VolunteerId) -> ServiceResult<Volunteer> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let (mut volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
         authorize(actor, Action::VolunteerView, &volunteer.target(owner)?)?;
@@ -655,8 +657,8 @@ impl Services {
     pub async fn merge_volunteers(
         &self,
         actor: &Actor,
-        duplicate: i64,
-        kept: i64,
+        duplicate: VolunteerId,
+        kept: VolunteerId,
         reason: &str,
     ) -> ServiceResult<Volunteer> {
         crate::refuse_unless_capable(actor, Action::VolunteerMerge)?;
@@ -717,14 +719,14 @@ impl Services {
             return Ok(None);
         };
         let mut tx = self.db.read().await.doing("starting a read")?;
-        let row = volunteers::find_by_account(&mut tx, account.0)
+        let row = volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding the registration")?;
         Ok(row.map(Volunteer::from_row))
     }
 
     /// The full ID number and phone, on an explicit request that is audited (ASVS 8.3.5).
-    pub async fn reveal_volunteer(&self, actor: &Actor, id: i64) -> ServiceResult<Revealed> {
+    pub async fn reveal_volunteer(&self, actor: &Actor, id: VolunteerId) -> ServiceResult<Revealed> {
         let mut tx = self.db.begin().await.doing("starting the reveal")?;
         let (volunteer, owner) = self.load_volunteer(&mut tx, id).await?;
         let target = volunteer.target(owner)?;
@@ -808,7 +810,7 @@ pub(crate) async fn own_registration(tx: &mut Tx, actor: &Actor) -> ServiceResul
         .account_id()
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
     authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
-    volunteers::find_by_account(tx, account.0)
+    volunteers::find_by_account(tx, account)
         .await
         .doing("finding the registration")
 }
@@ -826,14 +828,14 @@ pub(crate) fn holder_target(volunteer: &volunteers::VolunteerRow) -> ServiceResu
         .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a stored volunteer has an invalid region: {e}")))?;
     Ok(Target {
         region: Some(region),
-        owner: volunteer.account_id.map(hongmajia_domain::AccountId),
+        owner: volunteer.account_id,
         team: None,
     })
 }
 
 impl Services {
     /// The registration a public volunteer code names (to invite someone who told their code).
-    pub async fn volunteer_by_code(&self, code: &str) -> ServiceResult<Option<i64>> {
+    pub async fn volunteer_by_code(&self, code: &str) -> ServiceResult<Option<VolunteerId>> {
         if !hongmajia_domain::person::is_volunteer_code(code) {
             return Ok(None);
         }

@@ -1,10 +1,11 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::{AccountId, TeamId};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
-    pub id: i64,
+    pub id: AccountId,
     pub phone_lookup: String,
     pub phone_masked: String,
     pub display_name: String,
@@ -31,7 +32,7 @@ pub struct RoleRow {
 /// One staff role of an account in a scope, as the account list shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRow {
-    pub id: i64,
+    pub id: AccountId,
     pub phone_masked: String,
     pub display_name: String,
     pub role: String,
@@ -49,7 +50,7 @@ pub async fn find_by_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx::Result<Opti
     })
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
+pub async fn find(tx: &mut Tx, id: AccountId) -> sqlx::Result<Option<AccountRow>> {
     let sql = concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = $1");
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, AccountRow>(sql).bind(id).fetch_optional(conn).await
@@ -64,7 +65,7 @@ pub struct StoredPerson<'a> {
 }
 
 /// Ties an account to a person; an account already tied keeps its person (false).
-pub async fn set_person(tx: &mut Tx, id: i64, person: &StoredPerson<'_>) -> sqlx::Result<bool> {
+pub async fn set_person(tx: &mut Tx, id: AccountId, person: &StoredPerson<'_>) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
         "UPDATE accounts SET person_id_type = $2, person_lookup = $3, person_enc = $4 WHERE id = $1 AND person_lookup IS NULL"
@@ -81,7 +82,7 @@ pub async fn set_person(tx: &mut Tx, id: i64, person: &StoredPerson<'_>) -> sqlx
 }
 
 /// Who is behind an account as far as is known: its own tie, else its volunteer registration.
-pub async fn person_of(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
+pub async fn person_of(tx: &mut Tx, id: AccountId) -> sqlx::Result<Option<String>> {
     on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<String>>(
         "SELECT COALESCE(a.person_lookup, v.id_lookup) FROM accounts a
          LEFT JOIN volunteers v ON v.account_id = a.id WHERE a.id = $1"
@@ -94,8 +95,8 @@ pub async fn person_of(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
 
 /// The account of another registration or tie of this person, if any (one person may not claim
 /// another's registration).
-pub async fn registration_of_person(tx: &mut Tx, person_lookup: &str) -> sqlx::Result<Option<Option<i64>>> {
-    on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<i64>>(
+pub async fn registration_of_person(tx: &mut Tx, person_lookup: &str) -> sqlx::Result<Option<Option<AccountId>>> {
+    on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<AccountId>>(
         "SELECT account_id FROM volunteers WHERE id_lookup = $1"
     )
     .bind(person_lookup)
@@ -105,7 +106,7 @@ pub async fn registration_of_person(tx: &mut Tx, person_lookup: &str) -> sqlx::R
 
 /// Disables (at and by the level of the disabler) or enables (None) an account; false when it
 /// already was so.
-pub async fn set_disabled(tx: &mut Tx, id: i64, by: Option<(OffsetDateTime, &str)>) -> sqlx::Result<bool> {
+pub async fn set_disabled(tx: &mut Tx, id: AccountId, by: Option<(OffsetDateTime, &str)>) -> sqlx::Result<bool> {
     let (at, level) = (by.map(|(at, _)| at), by.map(|(_, level)| level));
     let done = on_tx!(tx, |conn| sqlx::query(
         "UPDATE accounts SET disabled_at = $2, disabled_by = $3
@@ -121,7 +122,7 @@ pub async fn set_disabled(tx: &mut Tx, id: i64, by: Option<(OffsetDateTime, &str
 }
 
 /// The level that disabled an account, if it is disabled.
-pub async fn disabled_by(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
+pub async fn disabled_by(tx: &mut Tx, id: AccountId) -> sqlx::Result<Option<String>> {
     on_tx!(tx, |conn| sqlx::query_scalar::<_, Option<String>>(
         "SELECT disabled_by FROM accounts WHERE id = $1 AND disabled_at IS NOT NULL"
     )
@@ -132,7 +133,7 @@ pub async fn disabled_by(tx: &mut Tx, id: i64) -> sqlx::Result<Option<String>> {
 }
 
 /// Removes an account's password (a reset: the holder sets a new one after an SMS code).
-pub async fn clear_password(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+pub async fn clear_password(tx: &mut Tx, id: AccountId) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE accounts SET password_hash = NULL WHERE id = $1"
     )
@@ -152,7 +153,7 @@ pub struct StoredPhone<'a> {
 
 pub async fn insert(
     tx: &mut Tx,
-    id: i64,
+    id: AccountId,
     phone: &StoredPhone<'_>,
     display_name: &str,
     password_hash: Option<&str>,
@@ -177,7 +178,7 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn set_password_hash(tx: &mut Tx, id: i64, password_hash: &str) -> sqlx::Result<()> {
+pub async fn set_password_hash(tx: &mut Tx, id: AccountId, password_hash: &str) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE accounts SET password_hash = $2 WHERE id = $1"
     )
@@ -195,13 +196,13 @@ pub async fn set_password_hash(tx: &mut Tx, id: i64, password_hash: &str) -> sql
 pub struct GrantRow {
     pub role: String,
     pub region_code: Option<String>,
-    pub team_id: Option<i64>,
+    pub team_id: Option<TeamId>,
 }
 
 /// Every role of an account, its teams' included, in one statement (each request reads them).
 /// Staff roles (those with a region) count only on an account tied to a person that has a
 /// password (after a reset, only once the holder has set a new one).
-pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>> {
+pub async fn grants(tx: &mut Tx, account_id: AccountId) -> sqlx::Result<Vec<GrantRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, GrantRow>(
         "SELECT r.role, r.region_code, CAST(NULL AS BIGINT) AS team_id
          FROM account_roles r JOIN accounts a ON a.id = r.account_id
@@ -220,7 +221,7 @@ pub async fn grants(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<GrantRow>>
     .await)
 }
 
-pub async fn roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
+pub async fn roles(tx: &mut Tx, account_id: AccountId) -> sqlx::Result<Vec<RoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
         "SELECT a.role, a.region_code, r.name AS region_name FROM account_roles a
          LEFT JOIN regions r ON r.code = a.region_code WHERE a.account_id = $1 ORDER BY a.role"
@@ -232,7 +233,7 @@ pub async fn roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
 
 pub async fn insert_role(
     tx: &mut Tx,
-    account_id: i64,
+    account_id: AccountId,
     role: &str,
     region_code: Option<&str>,
     at: OffsetDateTime,
@@ -251,7 +252,7 @@ pub async fn insert_role(
 }
 
 /// Takes a role from an account; false when it did not hold it there.
-pub async fn delete_role(tx: &mut Tx, account_id: i64, role: &str, region_code: &str) -> sqlx::Result<bool> {
+pub async fn delete_role(tx: &mut Tx, account_id: AccountId, role: &str, region_code: &str) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| sqlx::query(
         "DELETE FROM account_roles WHERE account_id = $1 AND role = $2 AND region_code = $3"
     )
@@ -267,7 +268,7 @@ pub async fn delete_role(tx: &mut Tx, account_id: i64, role: &str, region_code: 
 /// One staff role under a scope with what the staff page shows of its holder.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRoleRow {
-    pub id: i64,
+    pub id: AccountId,
     pub phone_masked: String,
     pub display_name: String,
     pub role: String,
@@ -300,7 +301,7 @@ pub async fn staff_roles_in_scope(
 }
 
 /// The staff roles (with a region) an account holds.
-pub async fn staff_roles(tx: &mut Tx, account_id: i64) -> sqlx::Result<Vec<RoleRow>> {
+pub async fn staff_roles(tx: &mut Tx, account_id: AccountId) -> sqlx::Result<Vec<RoleRow>> {
     on_tx!(tx, |conn| sqlx::query_as::<_, RoleRow>(
         "SELECT a.role, a.region_code, r.name AS region_name FROM account_roles a
          JOIN regions r ON r.code = a.region_code WHERE a.account_id = $1 ORDER BY a.role"
@@ -336,7 +337,7 @@ pub async fn count_staff_in_scope(tx: &mut Tx, prefix: &str) -> sqlx::Result<i64
 }
 
 /// The sealed phone of an account, as stored (to copy into a registration without decrypting).
-pub async fn sealed_phone(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, String, String)>> {
+pub async fn sealed_phone(tx: &mut Tx, id: AccountId) -> sqlx::Result<Option<(String, String, String)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, String, String)>(
             "SELECT phone_lookup, phone_enc, phone_masked FROM accounts WHERE id = $1",
@@ -347,7 +348,7 @@ pub async fn sealed_phone(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, 
     })
 }
 
-pub async fn has_role(tx: &mut Tx, account_id: i64, role: &str) -> sqlx::Result<bool> {
+pub async fn has_role(tx: &mut Tx, account_id: AccountId, role: &str) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM account_roles WHERE account_id = $1 AND role = $2")
             .bind(account_id)
@@ -359,7 +360,7 @@ pub async fn has_role(tx: &mut Tx, account_id: i64, role: &str) -> sqlx::Result<
 }
 
 /// What a password re-confirmation needs: the hash and the phone's keyed hash (for throttling).
-pub async fn credentials(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(Option<String>, String)>> {
+pub async fn credentials(tx: &mut Tx, id: AccountId) -> sqlx::Result<Option<(Option<String>, String)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (Option<String>, String)>("SELECT password_hash, phone_lookup FROM accounts WHERE id = $1")
             .bind(id)
@@ -378,7 +379,7 @@ pub async fn volunteer_region_of_phone(tx: &mut Tx, phone_lookup: &str) -> sqlx:
     .await)
 }
 
-pub async fn set_display_name(tx: &mut Tx, id: i64, name: &str) -> sqlx::Result<()> {
+pub async fn set_display_name(tx: &mut Tx, id: AccountId, name: &str) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE accounts SET display_name = $2 WHERE id = $1"
     )
@@ -393,7 +394,7 @@ pub async fn set_display_name(tx: &mut Tx, id: i64, name: &str) -> sqlx::Result<
 /// Takes the account's row for a new session: only while it is enabled and, for a password
 /// login, still has the password just checked. A disable or reset that commits first wins (its
 /// row lock makes this wait, then fail), so no session outlives one.
-pub async fn hold_for_session(tx: &mut Tx, id: i64, password_hash: Option<&str>) -> sqlx::Result<bool> {
+pub async fn hold_for_session(tx: &mut Tx, id: AccountId, password_hash: Option<&str>) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| sqlx::query(
         "UPDATE accounts SET disabled_at = NULL
          WHERE id = $1 AND disabled_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR password_hash = $2)"

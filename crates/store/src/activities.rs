@@ -5,6 +5,7 @@ use crate::Tx;
 use crate::db::{decode, on_tx};
 use hongmajia_domain::activity::{ActivityKind, ActivityState, NotificationKind, SignupState};
 use hongmajia_domain::team::MembershipState;
+use hongmajia_domain::{AccountId, ActivityId, ProjectId, SignupId, TeamId, VolunteerId};
 use time::OffsetDateTime;
 
 /// The sign-up states that hold or await a place, bound where a statement asks for them.
@@ -22,8 +23,8 @@ macro_rules! activity_columns {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
-    pub id: i64,
-    pub project_id: i64,
+    pub id: ActivityId,
+    pub project_id: ProjectId,
     pub region_code: String,
     pub title: String,
     pub address: String,
@@ -58,8 +59,8 @@ pub struct ActivityRow {
 
 #[derive(Clone, Copy)]
 pub struct NewActivity<'a> {
-    pub id: i64,
-    pub project_id: i64,
+    pub id: ActivityId,
+    pub project_id: ProjectId,
     pub region_code: &'a str,
     pub title: &'a str,
     pub address: &'a str,
@@ -91,7 +92,7 @@ pub async fn insert(tx: &mut Tx, a: &NewActivity<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
+pub async fn find(tx: &mut Tx, id: ActivityId) -> sqlx::Result<Option<ActivityRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, ActivityRow>(concat!(
             "SELECT ",
@@ -106,7 +107,7 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ActivityRow>> {
 
 /// Takes one place if one is left: the one statement that decides. Only of a published activity:
 /// on PostgreSQL another transaction may cancel it between a sign-up's read and this update.
-pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
+pub async fn take_place(tx: &mut Tx, id: ActivityId) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query("UPDATE activities SET taken = taken + 1 WHERE id = $1 AND taken < capacity AND state = $2")
             .bind(id)
@@ -121,7 +122,7 @@ pub async fn take_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
 /// Takes one waiting-list place if one is left and the activity is still full (a place freed
 /// since is to be taken instead); returns the place in the queue now and the sequence number
 /// that orders the queue.
-pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn take_waitlist_place(tx: &mut Tx, id: ActivityId) -> sqlx::Result<Option<(i64, i64)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE activities SET waitlisted = waitlisted + 1, waitlist_next = waitlist_next + 1
@@ -136,7 +137,7 @@ pub async fn take_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(i
 }
 
 /// The published activity has a place left.
-pub async fn has_free_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
+pub async fn has_free_place(tx: &mut Tx, id: ActivityId) -> sqlx::Result<bool> {
     let free = on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM activities WHERE id = $1 AND taken < capacity AND state = $2",
@@ -149,7 +150,7 @@ pub async fn has_free_place(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
     Ok(free > 0)
 }
 
-pub async fn give_back_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+pub async fn give_back_place(tx: &mut Tx, id: ActivityId) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query("UPDATE activities SET taken = taken - 1 WHERE id = $1 AND taken > 0")
             .bind(id)
@@ -160,7 +161,7 @@ pub async fn give_back_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn give_back_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+pub async fn give_back_waitlist_place(tx: &mut Tx, id: ActivityId) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query("UPDATE activities SET waitlisted = waitlisted - 1 WHERE id = $1 AND waitlisted > 0")
             .bind(id)
@@ -173,16 +174,16 @@ pub async fn give_back_waitlist_place(tx: &mut Tx, id: i64) -> sqlx::Result<()> 
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SignupRow {
-    pub id: i64,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub id: SignupId,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     #[sqlx(try_from = "String")]
     pub state: SignupState,
     pub waitlist_seq: Option<i64>,
     pub position_id: Option<i64>,
 }
 
-pub async fn signup_of(tx: &mut Tx, activity: i64, volunteer: i64) -> sqlx::Result<Option<SignupRow>> {
+pub async fn signup_of(tx: &mut Tx, activity: ActivityId, volunteer: VolunteerId) -> sqlx::Result<Option<SignupRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SignupRow>(
             "SELECT id, activity_id, volunteer_id, state, waitlist_seq, position_id FROM signups WHERE activity_id = $1 AND volunteer_id = $2",
@@ -194,7 +195,7 @@ pub async fn signup_of(tx: &mut Tx, activity: i64, volunteer: i64) -> sqlx::Resu
     })
 }
 
-pub async fn signup(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SignupRow>> {
+pub async fn signup(tx: &mut Tx, id: SignupId) -> sqlx::Result<Option<SignupRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SignupRow>(
             "SELECT id, activity_id, volunteer_id, state, waitlist_seq, position_id FROM signups WHERE id = $1",
@@ -208,9 +209,9 @@ pub async fn signup(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SignupRow>> {
 /// A sign-up as written.
 #[derive(Debug, Clone, Copy)]
 pub struct SignupValues {
-    pub id: i64,
-    pub activity: i64,
-    pub volunteer: i64,
+    pub id: SignupId,
+    pub activity: ActivityId,
+    pub volunteer: VolunteerId,
     pub state: SignupState,
     /// Its place in the waiting list's order, when it waits.
     pub waitlist_seq: Option<i64>,
@@ -219,7 +220,7 @@ pub struct SignupValues {
 }
 
 /// A new sign-up, or a cancelled one taken up again (one row per volunteer and activity).
-pub async fn put_signup(tx: &mut Tx, signup: &SignupValues) -> sqlx::Result<i64> {
+pub async fn put_signup(tx: &mut Tx, signup: &SignupValues) -> sqlx::Result<SignupId> {
     let SignupValues {
         id,
         activity,
@@ -230,7 +231,7 @@ pub async fn put_signup(tx: &mut Tx, signup: &SignupValues) -> sqlx::Result<i64>
         at,
     } = *signup;
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query_scalar::<_, SignupId>(
             "INSERT INTO signups (id, activity_id, volunteer_id, state, waitlist_seq, created_at, updated_at, position_id)
              VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
              ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET state = $4, waitlist_seq = $5, updated_at = $6,
@@ -252,7 +253,7 @@ pub async fn put_signup(tx: &mut Tx, signup: &SignupValues) -> sqlx::Result<i64>
 /// Moves a sign-up from `from` to `to`; false when another request moved it first.
 pub async fn move_signup(
     tx: &mut Tx,
-    id: i64,
+    id: SignupId,
     from: SignupState,
     to: SignupState,
     at: OffsetDateTime,
@@ -271,9 +272,9 @@ pub async fn move_signup(
 }
 
 /// The first of an activity's waiting list.
-pub async fn first_waiting(tx: &mut Tx, activity: i64) -> sqlx::Result<Option<i64>> {
+pub async fn first_waiting(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Option<SignupId>> {
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query_scalar::<_, SignupId>(
             "SELECT id FROM signups WHERE activity_id = $1 AND state = $2 ORDER BY waitlist_seq, id LIMIT 1",
         )
         .bind(activity)
@@ -288,8 +289,8 @@ pub async fn first_waiting(tx: &mut Tx, activity: i64) -> sqlx::Result<Option<i6
 /// their sign-up for it, if any, and whether a live sign-up of theirs overlaps its time.
 pub async fn standing(
     tx: &mut Tx,
-    volunteer: i64,
-    activity: i64,
+    volunteer: VolunteerId,
+    activity: ActivityId,
     starts: OffsetDateTime,
     ends: OffsetDateTime,
 ) -> sqlx::Result<(Option<SignupState>, bool)> {
@@ -314,7 +315,7 @@ pub async fn standing(
 }
 
 /// Sign-ups of an activity per state, for the checks of its counters.
-pub async fn counts(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<(SignupState, i64)>> {
+pub async fn counts(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Vec<(SignupState, i64)>> {
     let rows = on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, i64)>("SELECT state, COUNT(*) FROM signups WHERE activity_id = $1 GROUP BY state")
             .bind(activity)
@@ -325,7 +326,7 @@ pub async fn counts(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<(SignupState
 }
 
 /// The stored answer of a request made before with this key.
-pub async fn remembered(tx: &mut Tx, account: i64, key: &str) -> sqlx::Result<Option<(String, i64, String)>> {
+pub async fn remembered(tx: &mut Tx, account: AccountId, key: &str) -> sqlx::Result<Option<(String, i64, String)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, i64, String)>(
             "SELECT request_hash, status, body FROM idempotency_keys WHERE account_id = $1 AND idempotency_key = $2",
@@ -339,7 +340,7 @@ pub async fn remembered(tx: &mut Tx, account: i64, key: &str) -> sqlx::Result<Op
 
 pub async fn remember(
     tx: &mut Tx,
-    account: i64,
+    account: AccountId,
     key: &str,
     request_hash: &str,
     status: i64,
@@ -365,7 +366,7 @@ pub async fn remember(
 }
 
 /// Whether a volunteer is an active member of a team.
-pub async fn is_member(tx: &mut Tx, team: i64, volunteer: i64) -> sqlx::Result<bool> {
+pub async fn is_member(tx: &mut Tx, team: TeamId, volunteer: VolunteerId) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM team_members WHERE team_id = $1 AND volunteer_id = $2 AND state = $3",
@@ -430,7 +431,7 @@ pub async fn upcoming(
     })
 }
 
-pub async fn of_project(tx: &mut Tx, project: i64) -> sqlx::Result<Vec<ActivityRow>> {
+pub async fn of_project(tx: &mut Tx, project: ProjectId) -> sqlx::Result<Vec<ActivityRow>> {
     let sql = concat!(
         "SELECT ",
         activity_columns!(),
@@ -447,17 +448,17 @@ pub async fn of_project(tx: &mut Tx, project: i64) -> sqlx::Result<Vec<ActivityR
 /// A volunteer's sign-ups with their activities, latest first.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OwnSignupRow {
-    pub signup_id: i64,
+    pub signup_id: SignupId,
     #[sqlx(try_from = "String")]
     pub state: SignupState,
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub title: String,
     pub address: String,
     pub starts_at: OffsetDateTime,
     pub ends_at: OffsetDateTime,
 }
 
-pub async fn signups_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<OwnSignupRow>> {
+pub async fn signups_of_volunteer(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<OwnSignupRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, OwnSignupRow>(
             "SELECT s.id AS signup_id, s.state, a.id AS activity_id, a.title, a.address, a.starts_at, a.ends_at
@@ -479,7 +480,7 @@ pub struct NewTime<'a> {
 }
 
 /// Moves the time and place of an activity that has not started.
-pub async fn reschedule(tx: &mut Tx, id: i64, new: &NewTime<'_>, at: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn reschedule(tx: &mut Tx, id: ActivityId, new: &NewTime<'_>, at: OffsetDateTime) -> sqlx::Result<bool> {
     let NewTime { starts, ends, address } = *new;
     let done = on_tx!(tx, |conn| {
         sqlx::query(
@@ -502,7 +503,7 @@ pub async fn reschedule(tx: &mut Tx, id: i64, new: &NewTime<'_>, at: OffsetDateT
 
 /// Cancels a published activity with its reason, and every sign-up still holding or awaiting a
 /// place; returns the volunteers who held or awaited one.
-pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<Option<Vec<i64>>> {
+pub async fn cancel(tx: &mut Tx, id: ActivityId, reason: &str, at: OffsetDateTime) -> sqlx::Result<Option<Vec<i64>>> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE activities SET state = $4, state_reason = $2, updated_at = $3
@@ -550,7 +551,7 @@ pub async fn cancel(tx: &mut Tx, id: i64, reason: &str, at: OffsetDateTime) -> s
 }
 
 /// The volunteers holding or awaiting a place in an activity.
-pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn holders(tx: &mut Tx, id: ActivityId) -> sqlx::Result<Vec<i64>> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT volunteer_id FROM signups WHERE activity_id = $1 AND state IN ($2, $3, $4)
@@ -569,7 +570,7 @@ pub async fn holders(tx: &mut Tx, id: i64) -> sqlx::Result<Vec<i64>> {
 #[derive(Debug, Clone, Copy)]
 pub struct Notice<'a> {
     pub kind: NotificationKind,
-    pub activity: i64,
+    pub activity: ActivityId,
     pub detail: &'a str,
 }
 
@@ -582,7 +583,7 @@ pub async fn notify(tx: &mut Tx, volunteers: &[i64], notice: &Notice<'_>, at: Of
                 "INSERT INTO notifications (id, volunteer_id, kind, activity_id, detail, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(crate::new_id())
+            .bind(crate::new_id::<i64>())
             .bind(volunteer)
             .bind(kind.as_str())
             .bind(activity)
@@ -601,14 +602,14 @@ pub struct NotificationRow {
     pub id: i64,
     #[sqlx(try_from = "String")]
     pub kind: NotificationKind,
-    pub activity_id: i64,
+    pub activity_id: ActivityId,
     pub title: String,
     pub detail: String,
     pub created_at: OffsetDateTime,
     pub read_at: Option<OffsetDateTime>,
 }
 
-pub async fn notifications(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<NotificationRow>> {
+pub async fn notifications(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<NotificationRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, NotificationRow>(
             "SELECT n.id, n.kind, n.activity_id, a.title, n.detail, n.created_at, n.read_at
@@ -629,7 +630,12 @@ pub struct PositionRow {
     pub taken: i64,
 }
 
-pub async fn insert_position(tx: &mut Tx, id: i64, activity: i64, (name, capacity): (&str, i64)) -> sqlx::Result<()> {
+pub async fn insert_position(
+    tx: &mut Tx,
+    id: i64,
+    activity: ActivityId,
+    (name, capacity): (&str, i64),
+) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO activity_positions (id, activity_id, name, capacity, taken) VALUES ($1, $2, $3, $4, 0)",
@@ -645,7 +651,7 @@ pub async fn insert_position(tx: &mut Tx, id: i64, activity: i64, (name, capacit
     Ok(())
 }
 
-pub async fn positions(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<PositionRow>> {
+pub async fn positions(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Vec<PositionRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, PositionRow>(
             "SELECT id, name, capacity, taken FROM activity_positions WHERE activity_id = $1 ORDER BY id",
@@ -657,7 +663,7 @@ pub async fn positions(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<PositionR
 }
 
 /// Takes a place of one position of the activity if one is left.
-pub async fn take_position_place(tx: &mut Tx, activity: i64, position: i64) -> sqlx::Result<bool> {
+pub async fn take_position_place(tx: &mut Tx, activity: ActivityId, position: i64) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE activity_positions SET taken = taken + 1 WHERE id = $1 AND activity_id = $2 AND taken < capacity",
@@ -683,7 +689,7 @@ pub async fn give_back_position_place(tx: &mut Tx, position: i64) -> sqlx::Resul
 }
 
 /// Records a lecture's audience after it has taken place.
-pub async fn set_audience(tx: &mut Tx, id: i64, audience: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn set_audience(tx: &mut Tx, id: ActivityId, audience: i64, at: OffsetDateTime) -> sqlx::Result<bool> {
     let before = on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, Option<i64>)>("SELECT region_code, audience_count FROM activities WHERE id = $1")
             .bind(id)

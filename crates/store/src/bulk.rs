@@ -6,7 +6,9 @@ use crate::Tx;
 use crate::accounts::StoredPhone;
 use crate::db::on_tx;
 use crate::volunteers::NewVolunteer;
+use hongmajia_domain::TeamId;
 use hongmajia_domain::team::{MembershipState, TeamRole};
+use hongmajia_domain::{AccountId, VolunteerId};
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
@@ -55,42 +57,42 @@ pub async fn registrations_by_lookup(tx: &mut Tx, lookups: &[String]) -> sqlx::R
 }
 
 /// `(phone_lookup, account id)` of the accounts among `lookups`.
-pub async fn accounts_by_phone(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn accounts_by_phone(tx: &mut Tx, lookups: &[String]) -> sqlx::Result<Vec<(String, AccountId)>> {
     select_in!(
         tx,
         "SELECT phone_lookup, id FROM accounts WHERE phone_lookup IN (",
         lookups,
         build_query_as,
-        (String, i64)
+        (String, AccountId)
     )
 }
 
 /// The accounts among `ids` that already have a registration.
-pub async fn accounts_with_registration(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+pub async fn accounts_with_registration(tx: &mut Tx, ids: &[AccountId]) -> sqlx::Result<Vec<AccountId>> {
     select_in!(
         tx,
         "SELECT account_id FROM volunteers WHERE account_id IN (",
         ids,
         build_query_scalar,
-        i64
+        AccountId
     )
 }
 
 /// The accounts among `ids` tied to a person (a staff account, or one that accepted a grant).
-pub async fn accounts_tied_to_person(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+pub async fn accounts_tied_to_person(tx: &mut Tx, ids: &[AccountId]) -> sqlx::Result<Vec<AccountId>> {
     select_in!(
         tx,
         "SELECT id FROM accounts WHERE person_lookup IS NOT NULL AND id IN (",
         ids,
         build_query_scalar,
-        i64
+        AccountId
     )
 }
 
 /// The accounts among `ids` that hold `role`.
-pub async fn accounts_with_role(tx: &mut Tx, ids: &[i64], role: &str) -> sqlx::Result<Vec<i64>> {
+pub async fn accounts_with_role(tx: &mut Tx, ids: &[AccountId], role: &str) -> sqlx::Result<Vec<AccountId>> {
     let head = "SELECT account_id FROM account_roles WHERE role = ";
-    select_in!(tx, head, bound: Some(role), then: " AND account_id IN (", ids, build_query_scalar, i64)
+    select_in!(tx, head, bound: Some(role), then: " AND account_id IN (", ids, build_query_scalar, AccountId)
 }
 
 /// The volunteer codes among `codes` already in use.
@@ -105,7 +107,11 @@ pub async fn codes_taken(tx: &mut Tx, codes: &[String]) -> sqlx::Result<Vec<Stri
 }
 
 /// New accounts without a password (volunteers log in by SMS code).
-pub async fn insert_accounts(tx: &mut Tx, accounts: &[(i64, StoredPhone<'_>)], at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn insert_accounts(
+    tx: &mut Tx,
+    accounts: &[(AccountId, StoredPhone<'_>)],
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
     for chunk in accounts.chunks(CHUNK) {
         on_tx!(tx, |conn| {
             let mut query = QueryBuilder::new(
@@ -127,7 +133,7 @@ pub async fn insert_accounts(tx: &mut Tx, accounts: &[(i64, StoredPhone<'_>)], a
 }
 
 /// One role (no region) for each account.
-pub async fn insert_roles(tx: &mut Tx, accounts: &[i64], role: &str, at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn insert_roles(tx: &mut Tx, accounts: &[AccountId], role: &str, at: OffsetDateTime) -> sqlx::Result<()> {
     for chunk in accounts.chunks(CHUNK) {
         on_tx!(tx, |conn| {
             let mut query = QueryBuilder::new("INSERT INTO account_roles (account_id, role, region_code, created_at) ");
@@ -196,7 +202,12 @@ pub async fn insert_volunteers(tx: &mut Tx, volunteers: &[NewVolunteer<'_>]) -> 
 }
 
 /// Members of one team, active at once.
-pub async fn insert_members(tx: &mut Tx, team: i64, volunteers: &[i64], at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn insert_members(
+    tx: &mut Tx,
+    team: TeamId,
+    volunteers: &[VolunteerId],
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
     for chunk in volunteers.chunks(CHUNK) {
         on_tx!(tx, |conn| {
             let mut query = QueryBuilder::new(

@@ -260,7 +260,13 @@ where
     T::try_from(text).map_err(|unknown| sqlx::Error::Decode(Box::new(unknown)))
 }
 
-pub fn new_id() -> i64 {
+/// A new key, of whichever typed id (or plain integer) the row takes: time-ordered, unique in
+/// this process, and below 2^53 so JavaScript reads it exactly.
+pub fn new_id<T: From<i64>>() -> T {
+    T::from(next_id())
+}
+
+fn next_id() -> i64 {
     static LAST: AtomicI64 = AtomicI64::new(0);
     static LOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     let low = *LOW.get_or_init(|| {
@@ -289,7 +295,7 @@ mod tests {
 
     #[test]
     fn ids_are_positive_distinct_and_safe_for_javascript() {
-        let ids: Vec<i64> = (0..50_000).map(|_| new_id()).collect();
+        let ids: Vec<i64> = (0..50_000).map(|_| next_id()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
         assert!(ids.iter().all(|&id| id > 0 && id < (1 << 53)));
     }

@@ -2,6 +2,7 @@
 
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::AccountId;
 use hongmajia_domain::role::GrantState;
 use time::OffsetDateTime;
 
@@ -13,7 +14,7 @@ pub struct GrantRow {
     pub role: String,
     pub region_code: String,
     pub region_name: String,
-    pub granted_by: Option<i64>,
+    pub granted_by: Option<AccountId>,
     pub granted_by_label: String,
     #[sqlx(try_from = "String")]
     pub state: GrantState,
@@ -35,7 +36,7 @@ pub struct NewGrant<'a> {
     pub phone_masked: &'a str,
     pub role: &'a str,
     pub region_code: &'a str,
-    pub granted_by: Option<i64>,
+    pub granted_by: Option<AccountId>,
     pub granted_by_label: &'a str,
     pub at: OffsetDateTime,
 }

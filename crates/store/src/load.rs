@@ -16,6 +16,7 @@ use hongmajia_domain::activity::{ActivityState, SignupState};
 use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::record::RecordState;
 use hongmajia_domain::team::{MembershipState, TeamRole};
+use hongmajia_domain::{ActivityId, RecordId, SignupId, SiteId, TeamId, VolunteerId};
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
@@ -55,7 +56,7 @@ pub async fn insert_regions(tx: &mut Tx, regions: &[NewRegion<'_>]) -> sqlx::Res
 }
 
 /// A practice site: (id, region, kind, name, address, secretary, founded).
-pub type NewSite<'a> = (i64, &'a str, &'a str, &'a str, &'a str, &'a str, OffsetDateTime);
+pub type NewSite<'a> = (SiteId, &'a str, &'a str, &'a str, &'a str, &'a str, OffsetDateTime);
 
 pub async fn insert_sites(tx: &mut Tx, sites: &[NewSite<'_>]) -> sqlx::Result<()> {
     insert_values!(
@@ -101,7 +102,7 @@ pub async fn insert_teams(tx: &mut Tx, teams: &[NewTeam<'_>]) -> sqlx::Result<()
 }
 
 /// A membership: (team, volunteer, role, since).
-pub type NewMember = (i64, i64, TeamRole, OffsetDateTime);
+pub type NewMember = (TeamId, VolunteerId, TeamRole, OffsetDateTime);
 
 pub async fn insert_members(tx: &mut Tx, members: &[NewMember]) -> sqlx::Result<()> {
     insert_values!(
@@ -197,7 +198,7 @@ pub async fn insert_activities(tx: &mut Tx, activities: &[(NewActivity<'_>, i64,
 }
 
 /// A sign-up: (id, activity, volunteer, state, made at).
-pub type NewSignup = (i64, i64, i64, SignupState, OffsetDateTime);
+pub type NewSignup = (SignupId, ActivityId, VolunteerId, SignupState, OffsetDateTime);
 
 pub async fn insert_signups(tx: &mut Tx, signups: &[NewSignup]) -> sqlx::Result<()> {
     insert_values!(
@@ -218,9 +219,9 @@ pub async fn insert_signups(tx: &mut Tx, signups: &[NewSignup]) -> sqlx::Result<
 
 /// A finished attendance: the check-in and the check-out (at, method) of a sign-up.
 pub struct NewAttendance<'a> {
-    pub signup_id: i64,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub signup_id: SignupId,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub checked_in: (OffsetDateTime, &'a str),
     pub checked_out: (OffsetDateTime, &'a str),
 }
@@ -248,7 +249,7 @@ pub async fn insert_attendances(tx: &mut Tx, attendances: &[NewAttendance<'_>]) 
 pub async fn insert_records(
     tx: &mut Tx,
     records: &[(NewRecord<'_>, i64, OffsetDateTime)],
-    versions: &[(i64, i64, Version<'_>)],
+    versions: &[(RecordId, i64, Version<'_>)],
 ) -> sqlx::Result<()> {
     insert_values!(
         tx,

@@ -1,6 +1,8 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::ProjectId;
 use hongmajia_domain::project::ProjectState;
+use hongmajia_domain::{SiteId, TeamId};
 use time::{Date, OffsetDateTime};
 
 /// A project's columns with its category's names (the code itself if the category is gone).
@@ -14,9 +16,9 @@ macro_rules! project_columns {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProjectRow {
-    pub id: i64,
-    pub site_id: i64,
-    pub team_id: Option<i64>,
+    pub id: ProjectId,
+    pub site_id: SiteId,
+    pub team_id: Option<TeamId>,
     pub region_code: String,
     pub title: String,
     pub category: String,
@@ -32,9 +34,9 @@ pub struct ProjectRow {
 
 #[derive(Clone, Copy)]
 pub struct NewProject<'a> {
-    pub id: i64,
-    pub site_id: i64,
-    pub team_id: Option<i64>,
+    pub id: ProjectId,
+    pub site_id: SiteId,
+    pub team_id: Option<TeamId>,
     pub region_code: &'a str,
     pub title: &'a str,
     pub category: &'a str,
@@ -49,7 +51,7 @@ pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
     crate::load::insert_projects(tx, &[(*p, ProjectState::Draft)]).await
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ProjectRow>> {
+pub async fn find(tx: &mut Tx, id: ProjectId) -> sqlx::Result<Option<ProjectRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, ProjectRow>(concat!("SELECT ", project_columns!(), " WHERE p.id = $1"))
             .bind(id)

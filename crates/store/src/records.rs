@@ -7,13 +7,14 @@ use crate::Tx;
 use crate::db::on_tx;
 use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::record::{CorrectionState, FlagKind, FlagState, RecordSource, RecordState, Verdict};
+use hongmajia_domain::{AccountId, ActivityId, RecordId, SignupId, VolunteerId};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttendanceRow {
-    pub signup_id: i64,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub signup_id: SignupId,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub checked_in_at: OffsetDateTime,
     pub check_in_method: String,
     pub checked_out_at: Option<OffsetDateTime>,
@@ -30,9 +31,9 @@ macro_rules! attendance_columns {
 }
 
 pub struct CheckIn<'a> {
-    pub signup_id: i64,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub signup_id: SignupId,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub at: OffsetDateTime,
     pub method: &'a str,
     pub distance_m: Option<i64>,
@@ -61,7 +62,7 @@ pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
 }
 
 /// Closes an open check-in; false when it was closed already.
-pub async fn check_out(tx: &mut Tx, signup: i64, at: OffsetDateTime, method: &str) -> sqlx::Result<bool> {
+pub async fn check_out(tx: &mut Tx, signup: SignupId, at: OffsetDateTime, method: &str) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE attendances SET checked_out_at = $2, check_out_method = $3
@@ -77,7 +78,7 @@ pub async fn check_out(tx: &mut Tx, signup: i64, at: OffsetDateTime, method: &st
     Ok(done == 1)
 }
 
-pub async fn attendance(tx: &mut Tx, signup: i64) -> sqlx::Result<Option<AttendanceRow>> {
+pub async fn attendance(tx: &mut Tx, signup: SignupId) -> sqlx::Result<Option<AttendanceRow>> {
     let sql = concat!(
         "SELECT ",
         attendance_columns!(),
@@ -92,7 +93,7 @@ pub async fn attendance(tx: &mut Tx, signup: i64) -> sqlx::Result<Option<Attenda
 }
 
 /// The volunteer's open check-in, in whatever activity.
-pub async fn open_attendance(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Option<AttendanceRow>> {
+pub async fn open_attendance(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Option<AttendanceRow>> {
     let sql = concat!(
         "SELECT ",
         attendance_columns!(),
@@ -109,8 +110,8 @@ pub async fn open_attendance(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Option
 /// One line of an activity's roster: the sign-up, the volunteer, attendance and record.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RosterRow {
-    pub signup_id: i64,
-    pub volunteer_id: i64,
+    pub signup_id: SignupId,
+    pub volunteer_id: VolunteerId,
     pub name: String,
     pub code: String,
     #[sqlx(try_from = "String")]
@@ -119,7 +120,7 @@ pub struct RosterRow {
     pub check_in_method: Option<String>,
     pub checked_out_at: Option<OffsetDateTime>,
     pub check_out_method: Option<String>,
-    pub record_id: Option<i64>,
+    pub record_id: Option<RecordId>,
     pub record_state: Option<String>,
     pub minutes: Option<i64>,
 }
@@ -131,7 +132,7 @@ impl RosterRow {
     }
 }
 
-pub async fn roster(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<RosterRow>> {
+pub async fn roster(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Vec<RosterRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, RosterRow>(
             "SELECT s.id AS signup_id, v.id AS volunteer_id, v.name, v.code, s.state, a.checked_in_at, a.check_in_method,
@@ -152,9 +153,9 @@ pub async fn roster(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<RosterRow>> 
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RecordRow {
-    pub id: i64,
-    pub volunteer_id: i64,
-    pub activity_id: i64,
+    pub id: RecordId,
+    pub volunteer_id: VolunteerId,
+    pub activity_id: ActivityId,
     pub region_code: String,
     #[sqlx(try_from = "String")]
     pub source: RecordSource,
@@ -163,7 +164,7 @@ pub struct RecordRow {
     pub minutes: i64,
     pub version: i64,
     pub evidence_id: Option<i64>,
-    pub entered_by: Option<i64>,
+    pub entered_by: Option<AccountId>,
     pub created_at: OffsetDateTime,
 }
 
@@ -174,15 +175,15 @@ macro_rules! record_columns {
 }
 
 pub struct NewRecord<'a> {
-    pub id: i64,
-    pub volunteer_id: i64,
-    pub activity_id: i64,
+    pub id: RecordId,
+    pub volunteer_id: VolunteerId,
+    pub activity_id: ActivityId,
     pub region_code: &'a str,
     pub source: RecordSource,
     pub state: RecordState,
     pub minutes: i64,
     pub evidence_id: Option<i64>,
-    pub entered_by: Option<i64>,
+    pub entered_by: Option<AccountId>,
     pub at: OffsetDateTime,
 }
 
@@ -225,7 +226,7 @@ pub async fn insert_record(tx: &mut Tx, r: &NewRecord<'_>, first: &Version<'_>) 
     Ok(true)
 }
 
-async fn insert_version(tx: &mut Tx, record: i64, number: i64, v: &Version<'_>) -> sqlx::Result<()> {
+async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, approved_by, created_at)
@@ -278,7 +279,7 @@ pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sq
     Ok(true)
 }
 
-pub async fn record(tx: &mut Tx, id: i64) -> sqlx::Result<Option<RecordRow>> {
+pub async fn record(tx: &mut Tx, id: RecordId) -> sqlx::Result<Option<RecordRow>> {
     let sql = concat!("SELECT ", record_columns!(), " FROM service_records WHERE id = $1");
     on_tx!(tx, |conn| sqlx::query_as::<_, RecordRow>(sql)
         .bind(id)
@@ -286,7 +287,7 @@ pub async fn record(tx: &mut Tx, id: i64) -> sqlx::Result<Option<RecordRow>> {
         .await)
 }
 
-pub async fn record_of(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Result<Option<RecordRow>> {
+pub async fn record_of(tx: &mut Tx, volunteer: VolunteerId, activity: ActivityId) -> sqlx::Result<Option<RecordRow>> {
     let sql = concat!(
         "SELECT ",
         record_columns!(),
@@ -304,8 +305,8 @@ pub async fn record_of(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Resu
 /// A record with what a volunteer's list and a certificate show of its activity.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RecordLine {
-    pub id: i64,
-    pub activity_id: i64,
+    pub id: RecordId,
+    pub activity_id: ActivityId,
     pub activity_title: String,
     #[sqlx(try_from = "String")]
     pub activity_kind: ActivityKind,
@@ -321,7 +322,7 @@ pub struct RecordLine {
     pub version: i64,
 }
 
-pub async fn records_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<RecordLine>> {
+pub async fn records_of_volunteer(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<RecordLine>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, RecordLine>(
             "SELECT r.id, r.activity_id, a.title AS activity_title, a.kind AS activity_kind, a.starts_at, a.ends_at,
@@ -340,7 +341,7 @@ pub async fn records_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<V
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VersionRow {
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub version: i64,
     #[sqlx(try_from = "String")]
     pub state: RecordState,
@@ -352,7 +353,7 @@ pub struct VersionRow {
 }
 
 /// Every version of every record of a volunteer, by record and version.
-pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<Vec<VersionRow>> {
+pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<VersionRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VersionRow>(
             "SELECT v.record_id, v.version, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at
@@ -367,7 +368,12 @@ pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: i64) -> sqlx::Result<
 
 /// Adds confirmed minutes to the volunteer's total and to the figures of the region the service
 /// was done in (a record confirmed at its creation, or the difference a new version makes).
-pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, region: &str, minutes: i64) -> sqlx::Result<()> {
+pub async fn add_confirmed_minutes(
+    tx: &mut Tx,
+    volunteer: VolunteerId,
+    region: &str,
+    minutes: i64,
+) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query("UPDATE volunteers SET confirmed_minutes = confirmed_minutes + $2 WHERE id = $1")
             .bind(volunteer)
@@ -386,9 +392,9 @@ pub async fn add_confirmed_minutes(tx: &mut Tx, volunteer: i64, region: &str, mi
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CorrectionRow {
     pub id: i64,
-    pub record_id: Option<i64>,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub record_id: Option<RecordId>,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub minutes: i64,
     pub reason: String,
     #[sqlx(try_from = "String")]
@@ -406,9 +412,9 @@ macro_rules! correction_columns {
 
 pub struct NewCorrection<'a> {
     pub id: i64,
-    pub record_id: Option<i64>,
-    pub activity_id: i64,
-    pub volunteer_id: i64,
+    pub record_id: Option<RecordId>,
+    pub activity_id: ActivityId,
+    pub volunteer_id: VolunteerId,
     pub minutes: i64,
     pub reason: &'a str,
     pub requested_by: &'a str,
@@ -450,7 +456,7 @@ pub async fn correction(tx: &mut Tx, id: i64) -> sqlx::Result<Option<CorrectionR
 }
 
 /// Whether the volunteer has an open request about this activity.
-pub async fn open_correction_exists(tx: &mut Tx, volunteer: i64, activity: i64) -> sqlx::Result<bool> {
+pub async fn open_correction_exists(tx: &mut Tx, volunteer: VolunteerId, activity: ActivityId) -> sqlx::Result<bool> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM correction_requests WHERE volunteer_id = $1 AND activity_id = $2 AND state = $3",
@@ -464,7 +470,7 @@ pub async fn open_correction_exists(tx: &mut Tx, volunteer: i64, activity: i64) 
     })
 }
 
-pub async fn corrections_of_activity(tx: &mut Tx, activity: i64) -> sqlx::Result<Vec<CorrectionRow>> {
+pub async fn corrections_of_activity(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Vec<CorrectionRow>> {
     let sql = concat!(
         "SELECT ",
         correction_columns!(),
@@ -563,9 +569,9 @@ pub async fn unfinished_activities(
     tx: &mut Tx,
     prefix: &str,
     ended_before: OffsetDateTime,
-) -> sqlx::Result<Vec<(i64, String, OffsetDateTime, i64)>> {
+) -> sqlx::Result<Vec<(ActivityId, String, OffsetDateTime, i64)>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (i64, String, OffsetDateTime, i64)>(
+        sqlx::query_as::<_, (ActivityId, String, OffsetDateTime, i64)>(
             "SELECT a.id, a.title, a.ends_at, COUNT(r.id) FROM activities a
              JOIN service_records r ON r.activity_id = a.id AND r.state IN ($3, $4)
              WHERE a.region_code LIKE $1 || '%' AND a.ends_at < $2
@@ -607,7 +613,7 @@ pub async fn put_calendar_day(tx: &mut Tx, day: &str, holiday: bool) -> sqlx::Re
 #[derive(Debug, Clone, Copy)]
 pub struct NewCertificate<'a> {
     pub number: &'a str,
-    pub volunteer: i64,
+    pub volunteer: VolunteerId,
     pub total_minutes: i64,
     pub issuer: &'a str,
     pub lines: &'a [CertifiedRecord],
@@ -617,7 +623,7 @@ pub struct NewCertificate<'a> {
 /// A record at the version a certificate certified, with the minutes it had then.
 #[derive(Debug, Clone, Copy)]
 pub struct CertifiedRecord {
-    pub record: i64,
+    pub record: RecordId,
     pub version: i64,
     pub minutes: i64,
 }
@@ -670,7 +676,7 @@ pub async fn insert_certificate(tx: &mut Tx, certificate: &NewCertificate<'_>) -
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CertificateRow {
     pub certificate_number: String,
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub total_minutes: i64,
     pub issuer: String,
     pub issued_at: OffsetDateTime,
@@ -692,7 +698,7 @@ pub async fn certificate(tx: &mut Tx, number: &str) -> sqlx::Result<Option<Certi
 /// A line of a certificate: the record and version it certified, and the record now.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CertificateLine {
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub version: i64,
     pub minutes: i64,
     #[sqlx(try_from = "String")]
@@ -716,8 +722,8 @@ pub async fn certificate_lines(tx: &mut Tx, number: &str) -> sqlx::Result<Vec<Ce
 /// Whether the volunteer has another live record whose activity overlaps `[starts, ends)`.
 pub async fn overlapping_records(
     tx: &mut Tx,
-    volunteer: i64,
-    activity: i64,
+    volunteer: VolunteerId,
+    activity: ActivityId,
     (starts, ends): (OffsetDateTime, OffsetDateTime),
 ) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
@@ -740,7 +746,7 @@ pub async fn overlapping_records(
 /// The minutes of a volunteer's live records of activities starting in `[from, to)`.
 pub async fn minutes_between(
     tx: &mut Tx,
-    volunteer: i64,
+    volunteer: VolunteerId,
     (from, to): (OffsetDateTime, OffsetDateTime),
 ) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
@@ -759,7 +765,7 @@ pub async fn minutes_between(
 }
 
 /// Backfills one account entered since `since`.
-pub async fn backfills_entered_since(tx: &mut Tx, account: i64, since: OffsetDateTime) -> sqlx::Result<i64> {
+pub async fn backfills_entered_since(tx: &mut Tx, account: AccountId, since: OffsetDateTime) -> sqlx::Result<i64> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM service_records WHERE source = $3 AND entered_by = $1 AND created_at >= $2",
@@ -774,9 +780,9 @@ pub async fn backfills_entered_since(tx: &mut Tx, account: i64, since: OffsetDat
 
 pub struct NewFlag<'a> {
     pub kind: FlagKind,
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub region_code: &'a str,
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub detail: &'a str,
     pub at: OffsetDateTime,
 }
@@ -788,7 +794,7 @@ pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
             "INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $8, $7) ON CONFLICT (kind, record_id) DO NOTHING",
         )
-        .bind(crate::new_id())
+        .bind(crate::new_id::<i64>())
         .bind(f.kind.as_str())
         .bind(f.record_id)
         .bind(f.region_code)
@@ -808,9 +814,9 @@ pub struct FlagRow {
     pub id: i64,
     #[sqlx(try_from = "String")]
     pub kind: FlagKind,
-    pub record_id: i64,
+    pub record_id: RecordId,
     pub region_code: String,
-    pub volunteer_id: i64,
+    pub volunteer_id: VolunteerId,
     pub detail: String,
     #[sqlx(try_from = "String")]
     pub state: FlagState,
@@ -846,7 +852,7 @@ pub async fn flag(tx: &mut Tx, id: i64) -> sqlx::Result<Option<FlagRow>> {
         .await)
 }
 
-pub async fn flags_of_record(tx: &mut Tx, record: i64) -> sqlx::Result<Vec<FlagRow>> {
+pub async fn flags_of_record(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<FlagRow>> {
     let sql = concat!(
         "SELECT ",
         flag_columns!(),

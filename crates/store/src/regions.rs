@@ -1,5 +1,6 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::SiteId;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,7 +19,7 @@ pub struct RegionWithSiteRow {
     pub code: String,
     pub name: String,
     pub level: String,
-    pub site_id: Option<i64>,
+    pub site_id: Option<SiteId>,
     pub site_name: Option<String>,
 }
 

@@ -1,11 +1,12 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::AccountId;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: String,
     pub csrf_token: String,
     pub created_at: OffsetDateTime,
@@ -16,7 +17,7 @@ pub struct SessionRow {
 pub struct NewSession<'a> {
     pub id: i64,
     pub token_hash: &'a str,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub kind: &'a str,
     pub csrf_token: &'a str,
     pub at: OffsetDateTime,
@@ -87,7 +88,12 @@ pub async fn revoke(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> sqlx::
 }
 
 /// Ends every live session of an account but `keep` (a session id), if given.
-pub async fn revoke_all(tx: &mut Tx, account_id: i64, keep: Option<i64>, at: OffsetDateTime) -> sqlx::Result<u64> {
+pub async fn revoke_all(
+    tx: &mut Tx,
+    account_id: AccountId,
+    keep: Option<i64>,
+    at: OffsetDateTime,
+) -> sqlx::Result<u64> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE sessions SET revoked_at = $2
          WHERE account_id = $1 AND revoked_at IS NULL AND id <> COALESCE($3, 0)"

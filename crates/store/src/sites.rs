@@ -1,10 +1,11 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::SiteId;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {
-    pub id: i64,
+    pub id: SiteId,
     pub region_code: String,
     pub kind: String,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct SiteFields<'a> {
 
 pub async fn insert(
     tx: &mut Tx,
-    id: i64,
+    id: SiteId,
     region_code: &str,
     kind: &str,
     fields: &SiteFields<'_>,
@@ -32,7 +33,7 @@ pub async fn insert(
     crate::load::insert_sites(tx, &[site]).await
 }
 
-pub async fn update(tx: &mut Tx, id: i64, fields: &SiteFields<'_>, at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn update(tx: &mut Tx, id: SiteId, fields: &SiteFields<'_>, at: OffsetDateTime) -> sqlx::Result<()> {
     on_tx!(tx, |conn| sqlx::query(
         "UPDATE sites SET name = $2, address = $3, secretary = $4, updated_at = $5 WHERE id = $1"
     )
@@ -47,7 +48,7 @@ pub async fn update(tx: &mut Tx, id: i64, fields: &SiteFields<'_>, at: OffsetDat
     Ok(())
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<SiteRow>> {
+pub async fn find(tx: &mut Tx, id: SiteId) -> sqlx::Result<Option<SiteRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, SiteRow>(
             "SELECT id, region_code, kind, name, address, secretary, created_at, updated_at FROM sites WHERE id = $1",

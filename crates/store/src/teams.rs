@@ -1,12 +1,13 @@
 use crate::Tx;
 use crate::db::on_tx;
 use hongmajia_domain::team::{MembershipState, TeamKind, TeamRole, TeamState};
+use hongmajia_domain::{AccountId, SiteId, TeamId, VolunteerId};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamRow {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: TeamId,
+    pub site_id: SiteId,
     pub region_code: String,
     pub name: String,
     #[sqlx(try_from = "String")]
@@ -17,14 +18,14 @@ pub struct TeamRow {
     #[sqlx(try_from = "String")]
     pub state: TeamState,
     pub state_reason: Option<String>,
-    pub applied_by: Option<i64>,
+    pub applied_by: Option<AccountId>,
     pub created_at: OffsetDateTime,
 }
 
 #[derive(Clone, Copy)]
 pub struct NewTeam<'a> {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: TeamId,
+    pub site_id: SiteId,
     pub region_code: &'a str,
     pub name: &'a str,
     pub kind: TeamKind,
@@ -32,7 +33,7 @@ pub struct NewTeam<'a> {
     pub categories: &'a str,
     pub description: &'a str,
     pub state: TeamState,
-    pub applied_by: Option<i64>,
+    pub applied_by: Option<AccountId>,
     pub at: OffsetDateTime,
 }
 
@@ -44,7 +45,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTeam<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<TeamRow>> {
+pub async fn find(tx: &mut Tx, id: TeamId) -> sqlx::Result<Option<TeamRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, TeamRow>(
             "SELECT id, site_id, region_code, name, kind, specialty, categories, description, state, state_reason, applied_by,
@@ -77,8 +78,8 @@ pub async fn in_scope(tx: &mut Tx, prefix: &str, name: &str, limit: i64, offset:
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
-    pub team_id: i64,
-    pub volunteer_id: i64,
+    pub team_id: TeamId,
+    pub volunteer_id: VolunteerId,
     pub name: String,
     pub code: String,
     #[sqlx(try_from = "String")]
@@ -87,7 +88,7 @@ pub struct MemberRow {
     pub state: MembershipState,
 }
 
-pub async fn members(tx: &mut Tx, team_id: i64) -> sqlx::Result<Vec<MemberRow>> {
+pub async fn members(tx: &mut Tx, team_id: TeamId) -> sqlx::Result<Vec<MemberRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, MemberRow>(
             "SELECT m.team_id, m.volunteer_id, v.name, v.code, m.role, m.state
@@ -109,7 +110,7 @@ pub struct Membership {
     pub state: MembershipState,
 }
 
-pub async fn membership(tx: &mut Tx, team_id: i64, volunteer_id: i64) -> sqlx::Result<Option<Membership>> {
+pub async fn membership(tx: &mut Tx, team_id: TeamId, volunteer_id: VolunteerId) -> sqlx::Result<Option<Membership>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, Membership>("SELECT role, state FROM team_members WHERE team_id = $1 AND volunteer_id = $2")
             .bind(team_id)
@@ -122,8 +123,8 @@ pub async fn membership(tx: &mut Tx, team_id: i64, volunteer_id: i64) -> sqlx::R
 /// Creates or reopens a membership (a former member may come back).
 pub async fn put_membership(
     tx: &mut Tx,
-    team_id: i64,
-    volunteer_id: i64,
+    team_id: TeamId,
+    volunteer_id: VolunteerId,
     Membership { role, state }: Membership,
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -160,7 +161,7 @@ pub async fn count_by_site_and_kind(tx: &mut Tx, prefix: &str) -> sqlx::Result<V
 
 /// Moves the memberships of `from` to `to`, except in teams where `to` already has one (there the
 /// duplicate's membership ends as former).
-pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn move_members(tx: &mut Tx, from: VolunteerId, to: VolunteerId, at: OffsetDateTime) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE team_members SET volunteer_id = $2, updated_at = $3
@@ -188,7 +189,7 @@ pub async fn move_members(tx: &mut Tx, from: i64, to: i64, at: OffsetDateTime) -
 /// The memberships of one volunteer, with their teams.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MembershipRow {
-    pub team_id: i64,
+    pub team_id: TeamId,
     pub team_name: String,
     #[sqlx(try_from = "String")]
     pub team_state: TeamState,
@@ -198,7 +199,7 @@ pub struct MembershipRow {
     pub state: MembershipState,
 }
 
-pub async fn memberships_of(tx: &mut Tx, volunteer_id: i64) -> sqlx::Result<Vec<MembershipRow>> {
+pub async fn memberships_of(tx: &mut Tx, volunteer_id: VolunteerId) -> sqlx::Result<Vec<MembershipRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, MembershipRow>(
             "SELECT t.id AS team_id, t.name AS team_name, t.state AS team_state, m.role, m.state

@@ -1,13 +1,15 @@
 use crate::Tx;
 use crate::db::on_tx;
+use hongmajia_domain::VolunteerId;
 use hongmajia_domain::team::MembershipState;
+use hongmajia_domain::{AccountId, TeamId};
 use time::{Date, OffsetDateTime};
 
 /// A volunteer as lists and profiles show them: personal data only in masked form.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VolunteerRow {
-    pub id: i64,
-    pub account_id: Option<i64>,
+    pub id: VolunteerId,
+    pub account_id: Option<AccountId>,
     pub code: String,
     pub name: String,
     pub gender: String,
@@ -28,8 +30,8 @@ pub struct VolunteerRow {
 
 /// Everything stored for a new registration.
 pub struct NewVolunteer<'a> {
-    pub id: i64,
-    pub account_id: Option<i64>,
+    pub id: VolunteerId,
+    pub account_id: Option<AccountId>,
     pub code: &'a str,
     pub name: &'a str,
     pub gender: &'a str,
@@ -96,7 +98,7 @@ pub async fn insert(tx: &mut Tx, v: &NewVolunteer<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<VolunteerRow>> {
+pub async fn find(tx: &mut Tx, id: VolunteerId) -> sqlx::Result<Option<VolunteerRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VolunteerRow>(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
@@ -109,7 +111,7 @@ pub async fn find(tx: &mut Tx, id: i64) -> sqlx::Result<Option<VolunteerRow>> {
     })
 }
 
-pub async fn find_by_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Option<VolunteerRow>> {
+pub async fn find_by_account(tx: &mut Tx, account_id: AccountId) -> sqlx::Result<Option<VolunteerRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VolunteerRow>(
             "SELECT id, account_id, code, name, gender, birth_date, id_type, id_masked, phone_masked, region_code, skills,
@@ -123,17 +125,19 @@ pub async fn find_by_account(tx: &mut Tx, account_id: i64) -> sqlx::Result<Optio
 }
 
 /// The registration of a person, found by the keyed hash of their ID document.
-pub async fn find_by_id_lookup(tx: &mut Tx, id_lookup: &str) -> sqlx::Result<Option<(i64, String, String)>> {
+pub async fn find_by_id_lookup(tx: &mut Tx, id_lookup: &str) -> sqlx::Result<Option<(VolunteerId, String, String)>> {
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (i64, String, String)>("SELECT id, name, region_code FROM volunteers WHERE id_lookup = $1")
-            .bind(id_lookup)
-            .fetch_optional(conn)
-            .await
+        sqlx::query_as::<_, (VolunteerId, String, String)>(
+            "SELECT id, name, region_code FROM volunteers WHERE id_lookup = $1",
+        )
+        .bind(id_lookup)
+        .fetch_optional(conn)
+        .await
     })
 }
 
 /// The sealed ID number and phone of one volunteer, for an audited reveal.
-pub async fn sealed_personal_data(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, String)>> {
+pub async fn sealed_personal_data(tx: &mut Tx, id: VolunteerId) -> sqlx::Result<Option<(String, String)>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, (String, String)>("SELECT id_enc, phone_enc FROM volunteers WHERE id = $1")
             .bind(id)
@@ -152,7 +156,7 @@ pub struct VolunteerFilter<'a> {
     /// A fragment of a service category (literal).
     pub category: &'a str,
     /// Only members of this team.
-    pub team: Option<i64>,
+    pub team: Option<TeamId>,
 }
 
 pub async fn list(
@@ -244,7 +248,12 @@ pub struct ExportRow {
 
 /// Volunteers under a scope prefix, optionally only a team's members or those of a service
 /// category (a fragment matched literally), in region and id order.
-pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category: &str) -> sqlx::Result<Vec<ExportRow>> {
+pub async fn export_rows(
+    tx: &mut Tx,
+    prefix: &str,
+    team: Option<TeamId>,
+    category: &str,
+) -> sqlx::Result<Vec<ExportRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, ExportRow>(
             "SELECT v.id, v.account_id, v.code, v.name, v.gender, v.birth_date, v.id_type, v.id_masked, v.phone_masked,
@@ -267,9 +276,15 @@ pub async fn export_rows(tx: &mut Tx, prefix: &str, team: Option<i64>, category:
 }
 
 /// Marks `duplicate` as merged into `kept`, moving its account link when `kept` has none.
-pub async fn merge(tx: &mut Tx, duplicate: i64, kept: i64, reason: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
-    let found: Option<(Option<i64>, String)> = on_tx!(tx, |conn| {
-        sqlx::query_as::<_, (Option<i64>, String)>(
+pub async fn merge(
+    tx: &mut Tx,
+    duplicate: VolunteerId,
+    kept: VolunteerId,
+    reason: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let found: Option<(Option<AccountId>, String)> = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (Option<AccountId>, String)>(
             "SELECT account_id, region_code FROM volunteers WHERE id = $1 AND merged_into IS NULL",
         )
         .bind(duplicate)
@@ -308,9 +323,9 @@ pub async fn merge(tx: &mut Tx, duplicate: i64, kept: i64, reason: &str, at: Off
 }
 
 /// The record a merged registration points at.
-pub async fn merged_into(tx: &mut Tx, id: i64) -> sqlx::Result<Option<i64>> {
+pub async fn merged_into(tx: &mut Tx, id: VolunteerId) -> sqlx::Result<Option<VolunteerId>> {
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, Option<i64>>("SELECT merged_into FROM volunteers WHERE id = $1")
+        sqlx::query_scalar::<_, Option<VolunteerId>>("SELECT merged_into FROM volunteers WHERE id = $1")
             .bind(id)
             .fetch_optional(conn)
             .await
@@ -319,9 +334,9 @@ pub async fn merged_into(tx: &mut Tx, id: i64) -> sqlx::Result<Option<i64>> {
 }
 
 /// The registration with a volunteer code (codes are public; the code names one person).
-pub async fn id_by_code(tx: &mut Tx, code: &str) -> sqlx::Result<Option<i64>> {
+pub async fn id_by_code(tx: &mut Tx, code: &str) -> sqlx::Result<Option<VolunteerId>> {
     on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>("SELECT id FROM volunteers WHERE code = $1 AND merged_into IS NULL")
+        sqlx::query_scalar::<_, VolunteerId>("SELECT id FROM volunteers WHERE code = $1 AND merged_into IS NULL")
             .bind(code)
             .fetch_optional(conn)
             .await

@@ -13,7 +13,7 @@
 use crate::helpers::ProjectOwner;
 use crate::helpers::{TestApp, TestUser, engine_name, registered_volunteer, registration, resident_id};
 use hongmajia_domain::team::TeamRole;
-use hongmajia_domain::{Action, Actor, Role};
+use hongmajia_domain::{Action, Actor, Role, TeamId, VolunteerId};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -146,7 +146,7 @@ impl Fixture {
                 let code = me["code"].as_str().unwrap();
                 self.app
                     .services()
-                    .invite(&Actor::System, self.teams[0], code)
+                    .invite(&Actor::System, TeamId(self.teams[0]), code)
                     .await
                     .expect("inviting the team role");
                 let path = format!("/api/v1/teams/{}/membership", self.teams[0]);
@@ -155,7 +155,13 @@ impl Fixture {
                     .await;
                 let decision = self.app.services();
                 decision
-                    .decide_membership(&Actor::System, self.teams[0], volunteer, None, Some(role))
+                    .decide_membership(
+                        &Actor::System,
+                        TeamId(self.teams[0]),
+                        VolunteerId(volunteer),
+                        None,
+                        Some(role),
+                    )
                     .await
                     .expect("giving the team role");
                 user.token
@@ -170,7 +176,7 @@ impl Fixture {
 
     async fn site_of(&self, target: &str) -> i64 {
         let detail = self.app.services().region(&Actor::System, target).await.unwrap();
-        detail.site.expect("every target village has a site").id
+        detail.site.expect("every target village has a site").id.0
     }
 
     /// The call of `action` on (or right under) the village `target`.
@@ -445,7 +451,7 @@ impl Fixture {
     async fn project_in(&self, target: &str, serial: u32, publish: bool) -> i64 {
         let services = self.app.services();
         let input = hongmajia_services::projects::ProjectInput {
-            team_id: Some(self.team_of(target)),
+            team_id: Some(TeamId(self.team_of(target))),
             site_id: None,
             title: format!("送文化下乡{serial}"),
             category: "送文化下乡".into(),
@@ -470,7 +476,7 @@ impl Fixture {
                 .await
                 .expect("published");
         }
-        id
+        id.0
     }
 
     /// An application for a team in `target`'s site, by the fixture's applicant.
@@ -547,6 +553,7 @@ async fn team_in(app: &TestApp, target: &str, name: &str) -> i64 {
         .await
         .expect("founding a team")
         .id
+        .0
 }
 
 fn expected(who: Who, action: Action, acted_region: &str, success: StatusCode) -> StatusCode {

@@ -6,6 +6,7 @@ use crate::helpers::{TestApp, engine_name, error_code, registration, resident_id
 use hongmajia_domain::Actor;
 use hongmajia_domain::activity::SignupState;
 use hongmajia_domain::project::ProjectEvent;
+use hongmajia_domain::{ActivityId, SignupId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -83,7 +84,7 @@ async fn sign_up_twice(
 
 /// The activity's counters against its rows: (taken, waitlisted, confirmed rows, waitlisted rows).
 async fn counters(app: &TestApp, activity: i64) -> (i64, i64, i64, i64) {
-    let (taken, waitlisted, counts) = app.services().signup_counts(activity).await.unwrap();
+    let (taken, waitlisted, counts) = app.services().signup_counts(ActivityId(activity)).await.unwrap();
     let rows = |state: &str| counts.iter().find(|(s, _)| s.as_str() == state).map_or(0, |(_, n)| *n);
     (taken, waitlisted, rows("confirmed"), rows("waitlisted"))
 }
@@ -363,7 +364,7 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
     assert!(!acknowledged.is_empty(), "the kill came after some acknowledgements");
     let (mut restarted, _) = start_server(&app, &[]).await;
     let services = app.fresh_services().await;
-    let (taken, waitlisted, counts) = services.signup_counts(id).await.unwrap();
+    let (taken, waitlisted, counts) = services.signup_counts(ActivityId(id)).await.unwrap();
     let rows = |state: &str| counts.iter().find(|(s, _)| s.as_str() == state).map_or(0, |(_, n)| *n);
     let stored = rows("confirmed") + rows("waitlisted");
     assert!(
@@ -374,7 +375,9 @@ async fn acknowledged_sign_ups_survive_a_kill_dash_nine_during_a_storm() {
     );
     for signup in &acknowledged {
         let mut tx = services.db.read().await.unwrap();
-        let row = hongmajia_store::activities::signup(&mut tx, *signup).await.unwrap();
+        let row = hongmajia_store::activities::signup(&mut tx, SignupId(*signup))
+            .await
+            .unwrap();
         assert!(
             row.is_some_and(|r| matches!(r.state.as_str(), "confirmed" | "waitlisted")),
             "acknowledged sign-up {signup} was lost"
@@ -623,7 +626,7 @@ async fn moving_or_cancelling_an_activity_tells_everyone_signed_up_in_the_app() 
     let mine = notices(tokens[1].clone()).await;
     assert_eq!(mine[0]["kind"], "activity_cancelled");
     assert_eq!(mine[0]["detail"], "暴雨预警");
-    let counts = app.services().signup_counts(activity).await.unwrap().2;
+    let counts = app.services().signup_counts(ActivityId(activity)).await.unwrap().2;
     assert_eq!(counts, vec![(SignupState::Cancelled, 2)], "every sign-up is cancelled");
     let again = app
         .post_json(&cancel, organizer.token(), &json!({"reason": "再取消"}))
@@ -823,7 +826,7 @@ async fn each_bad_field_of_an_activity_names_its_own_problem() {
     let existing = activity(&app, 5, 0, "").await;
     let project = app
         .services()
-        .activity(&Actor::System, existing)
+        .activity(&Actor::System, ActivityId(existing))
         .await
         .unwrap()
         .project_id;

@@ -1,6 +1,7 @@
 //! Logins, throttling, sessions and tokens (ASVS 2.2.1, 3.2.1, 3.3.1, 3.3.2, 3.4).
 
 use crate::helpers::{PASSWORD, TestApp, engine_name, error_code, start_server};
+use hongmajia_domain::AccountId;
 use hongmajia_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -190,7 +191,10 @@ async fn the_database_holds_argon2id_hashes_with_their_own_salts_and_no_password
     let second = app.account(Role::CenterAdmin, Some("140825")).await;
     let mut tx = app.services().db.read().await.unwrap();
     let mut hash = async |id: i64| {
-        let row = hongmajia_store::accounts::find(&mut tx, id).await.unwrap().unwrap();
+        let row = hongmajia_store::accounts::find(&mut tx, AccountId(id))
+            .await
+            .unwrap()
+            .unwrap();
         row.password_hash.unwrap()
     };
     let (a, b) = (hash(first.account_id).await, hash(second.account_id).await);

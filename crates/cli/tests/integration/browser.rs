@@ -6,6 +6,7 @@
 use crate::helpers::{PASSWORD, TestApp};
 use fantoccini::{ClientBuilder, Locator};
 use hongmajia_domain::Role;
+use hongmajia_domain::VolunteerId;
 use std::time::Duration;
 
 const CHROME_ARGS: [&str; 10] = [
@@ -745,7 +746,7 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
     let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 9100).await;
     let code = app
         .services()
-        .volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .volunteer(&hongmajia_domain::Actor::System, VolunteerId(volunteer))
         .await
         .unwrap()
         .code;
@@ -832,7 +833,7 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
             .is_empty()
     );
     let hours = services
-        .hours_of_volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .hours_of_volunteer(&hongmajia_domain::Actor::System, VolunteerId(volunteer))
         .await
         .unwrap();
     assert_eq!(hours.confirmed_minutes, 90);

@@ -4,7 +4,7 @@
 use crate::activities::activity_with;
 use crate::helpers::{TestApp, site_of, team_input};
 use crate::records::{attended_record, json_of, logins, morning_activity, staff};
-use hongmajia_domain::{Actor, Role};
+use hongmajia_domain::{ActivityId, Actor, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ async fn the_figures_follow_every_write_and_equal_a_recount() {
     .await;
     let cancelled = morning_activity(&app, json!({})).await;
     services
-        .cancel_activity(&Actor::System, cancelled, "人数不足")
+        .cancel_activity(&Actor::System, ActivityId(cancelled), "人数不足")
         .await
         .unwrap();
     let record = attended_record(&app, &county, &people[0], activity).await;

@@ -2,7 +2,7 @@
 //! helpers to make regions, sites and signed-in accounts.
 
 use hongmajia_domain::project::ProjectEvent;
-use hongmajia_domain::{Actor, Role};
+use hongmajia_domain::{Actor, Role, SiteId, TeamId, VolunteerId};
 use hongmajia_services::accounts::UserInput;
 use hongmajia_services::sites::SiteInput;
 use hongmajia_services::{Db, ManualClock, Services, Settings};
@@ -186,6 +186,7 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("founding the site of {code}: {e}"))
             .id
+            .0
     }
 
     /// An account with one role (and the test password), made by the operator; a staff role's
@@ -207,7 +208,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("creating a {role:?}: {e}"));
         TestUser {
             phone,
-            account_id: created.account_id,
+            account_id: created.account_id.0,
             token: None,
         }
     }
@@ -292,8 +293,8 @@ impl TestApp {
     /// running 2026-11-01 to 2099-12-31.
     pub async fn published_project(&self, owner: ProjectOwner<'_>, (title, category): (&str, &str)) -> i64 {
         let (team_id, site_id) = match owner {
-            ProjectOwner::Site(region) => (None, Some(site_of(self, region).await)),
-            ProjectOwner::Team(team) => (Some(team), None),
+            ProjectOwner::Site(region) => (None, Some(SiteId(site_of(self, region).await))),
+            ProjectOwner::Team(team) => (Some(TeamId(team)), None),
         };
         let input = hongmajia_services::projects::ProjectInput {
             team_id,
@@ -316,7 +317,7 @@ impl TestApp {
                 .await
                 .expect("published");
         }
-        project
+        project.0
     }
 
     /// An activity of `project` by the operator: `fields` over a plain one (2026-12-06
@@ -336,6 +337,7 @@ impl TestApp {
             .await
             .expect("an activity")
             .id
+            .0
     }
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
@@ -479,12 +481,13 @@ pub async fn registered_volunteer(app: &TestApp, region: &str, sequence: u32) ->
         .await
         .unwrap_or_else(|e| panic!("registering a volunteer in {region}: {e}"))
         .id
+        .0
 }
 
 /// The public volunteer code (志愿者编号) of a registered volunteer, as the person would give it.
 pub async fn volunteer_code(app: &TestApp, volunteer: i64) -> String {
     app.services()
-        .volunteer(&Actor::System, volunteer)
+        .volunteer(&Actor::System, VolunteerId(volunteer))
         .await
         .expect("the volunteer")
         .code
@@ -499,13 +502,14 @@ pub async fn site_of(app: &TestApp, region: &str) -> i64 {
         .site
         .expect("the region has a site")
         .id
+        .0
 }
 
 /// A team to found under `site`: `kind` professional or characteristic, `specialty` its code or
 /// Chinese name.
 pub fn team_input(site: i64, name: &str, kind: &str, specialty: &str) -> hongmajia_services::teams::TeamInput {
     hongmajia_services::teams::TeamInput {
-        site_id: site,
+        site_id: SiteId(site),
         name: name.to_owned(),
         kind: kind.to_owned(),
         specialty: specialty.to_owned(),

@@ -4,7 +4,7 @@
 
 use crate::helpers::{PASSWORD, TestApp, registration, resident_id};
 use crate::privacy::raw_database_text;
-use hongmajia_domain::{Actor, Role};
+use hongmajia_domain::{AccountId, Actor, Role, VolunteerId};
 use hongmajia_services::auth::SessionKind;
 use hongmajia_services::volunteers::RegistrationInput;
 use reqwest::StatusCode;
@@ -91,7 +91,10 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
         "nothing is left under the old key: {sealed:?}"
     );
     let services = app.fresh_services().await;
-    let revealed = services.reveal_volunteer(&Actor::System, volunteer).await.unwrap();
+    let revealed = services
+        .reveal_volunteer(&Actor::System, VolunteerId(volunteer))
+        .await
+        .unwrap();
     assert_eq!(
         (revealed.id_number.as_str(), revealed.phone.as_str()),
         (id.as_str(), "13811112222")
@@ -113,7 +116,7 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
             .await
             .unwrap();
         assert_eq!(waiting.len(), 1, "the grant waits for the same phone under the new key");
-        let person = hongmajia_store::accounts::person_of(&mut tx, admin.account_id)
+        let person = hongmajia_store::accounts::person_of(&mut tx, AccountId(admin.account_id))
             .await
             .unwrap();
         let expected = services.vault.lookup(
@@ -131,7 +134,10 @@ async fn after_a_rotation_everything_decrypts_and_every_lookup_still_finds() {
     );
     let old_vault = app.services();
     assert!(
-        old_vault.reveal_volunteer(&Actor::System, volunteer).await.is_err(),
+        old_vault
+            .reveal_volunteer(&Actor::System, VolunteerId(volunteer))
+            .await
+            .is_err(),
         "the old keys open nothing now"
     );
 }
@@ -158,7 +164,12 @@ async fn a_rotation_stopped_before_or_after_its_transaction_still_opens() {
     widened.save(&keys).unwrap();
     let services = app.fresh_services().await;
     assert_eq!(services.vault.current_key_id(), 1);
-    assert!(services.reveal_volunteer(&Actor::System, volunteer).await.is_ok());
+    assert!(
+        services
+            .reveal_volunteer(&Actor::System, VolunteerId(volunteer))
+            .await
+            .is_ok()
+    );
     let login = app
         .post_json(
             "/api/v1/auth/token",

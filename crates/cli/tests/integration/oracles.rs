@@ -37,7 +37,7 @@ async fn pairs(app: &TestApp) -> Vec<(Method, String, String, serde_json::Value)
         both(
             Method::POST,
             &|id| format!("/api/v1/teams/{id}/state"),
-            team,
+            team.0,
             json!({"event": "suspend", "reason": "整顿"}),
         ),
         both(

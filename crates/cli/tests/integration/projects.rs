@@ -2,6 +2,7 @@
 //! closed by the owner or when the period ends; drafts stay with those who may edit them.
 
 use crate::helpers::{TestApp, error_code, registration, resident_id};
+use hongmajia_domain::ProjectId;
 use hongmajia_domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -30,7 +31,7 @@ async fn led_team(app: &TestApp) -> (String, i64) {
         .await
         .unwrap()
         .id;
-    (leader.token.unwrap(), team)
+    (leader.token.unwrap(), team.0)
 }
 
 async fn change(app: &TestApp, token: Option<&str>, id: i64, body: Value) -> reqwest::Response {
@@ -230,7 +231,7 @@ async fn a_published_project_closes_by_itself_when_its_period_ends() {
     assert_eq!(app.services().close_ended_projects().await.unwrap(), 1);
     let read = app
         .services()
-        .project(&hongmajia_domain::Actor::System, id)
+        .project(&hongmajia_domain::Actor::System, ProjectId(id))
         .await
         .unwrap();
     assert_eq!(read.state.as_str(), "closed");

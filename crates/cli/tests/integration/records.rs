@@ -5,7 +5,7 @@
 use crate::activities::activity_with;
 use crate::helpers::{PASSWORD, TestApp, error_code, registration, resident_id};
 use hongmajia_domain::activity::SignupState;
-use hongmajia_domain::{Actor, Role};
+use hongmajia_domain::{ActivityId, Actor, Role, VolunteerId};
 use hongmajia_services::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -751,8 +751,8 @@ async fn one_person_entering_many_backfills_in_a_day_is_flagged() {
     for serial in 0..4 {
         let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 8400 + serial).await;
         let input = hongmajia_services::records::BackfillInput {
-            activity_id: activity,
-            volunteer_id: volunteer,
+            activity_id: ActivityId(activity),
+            volunteer_id: VolunteerId(volunteer),
             minutes: 60,
             reason: "纸质签到表".into(),
         };
@@ -892,7 +892,7 @@ async fn confirmed_sign_ups_with_no_check_in_become_no_shows_after_the_end() {
     assert_eq!(app.services().mark_no_shows().await.unwrap(), 0, "not before the end");
     advance_to(&app, "2026-12-06T11:30:00+08:00");
     assert_eq!(app.services().mark_no_shows().await.unwrap(), 1);
-    let counts = app.services().signup_counts(activity).await.unwrap().2;
+    let counts = app.services().signup_counts(ActivityId(activity)).await.unwrap().2;
     let mut counts = counts;
     counts.sort();
     assert_eq!(counts, [(SignupState::Attended, 1), (SignupState::NoShow, 1)]);

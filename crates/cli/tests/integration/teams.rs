@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, TestUser, error_code, registration, resident_id, site_of};
 use hongmajia_domain::Role;
+use hongmajia_domain::TeamId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -365,7 +366,7 @@ async fn teams_and_their_members_are_found_by_short_name_fragments_and_team() {
     let (_, member) = volunteer(&app, 30).await;
     let member_code = crate::helpers::volunteer_code(&app, member).await;
     app.services()
-        .invite(&hongmajia_domain::Actor::System, ids[1], &member_code)
+        .invite(&hongmajia_domain::Actor::System, TeamId(ids[1]), &member_code)
         .await
         .unwrap();
     let listed: Value = app

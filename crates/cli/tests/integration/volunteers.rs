@@ -4,6 +4,7 @@
 use crate::helpers::{PASSWORD, TestApp, error_code, registration, resident_id, resident_id_born};
 use crate::privacy::raw_database_text;
 use hongmajia_domain::Role;
+use hongmajia_domain::{TeamId, VolunteerId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -488,7 +489,7 @@ async fn merging_two_records_of_one_person_keeps_the_history_and_moves_the_membe
     let team = team["id"].as_i64().unwrap();
     let duplicate_code = crate::helpers::volunteer_code(&app, duplicate["id"].as_i64().unwrap()).await;
     app.services()
-        .invite(&hongmajia_domain::Actor::System, team, &duplicate_code)
+        .invite(&hongmajia_domain::Actor::System, TeamId(team), &duplicate_code)
         .await
         .unwrap();
 
@@ -533,14 +534,14 @@ async fn merging_two_records_of_one_person_keeps_the_history_and_moves_the_membe
     assert_eq!(list["total"], 1, "only the kept record is listed");
     let detail = app
         .services()
-        .team(&hongmajia_domain::Actor::System, team)
+        .team(&hongmajia_domain::Actor::System, TeamId(team))
         .await
         .unwrap();
     let members = detail.members.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(
         members[0].volunteer_id,
-        kept["id"].as_i64().unwrap(),
+        VolunteerId(kept["id"].as_i64().unwrap()),
         "the invitation moved to the kept record"
     );
     let log: Value = app

@@ -3,6 +3,7 @@
 
 use crate::helpers::{PASSWORD, TestApp, error_code};
 use hongmajia_domain::Role;
+use hongmajia_domain::VolunteerId;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -556,7 +557,7 @@ async fn a_volunteer_joins_applies_and_answers_invitations_on_their_team_page() 
         .await
         .unwrap()
         .id;
-    let code = crate::helpers::volunteer_code(&app, volunteer).await;
+    let code = crate::helpers::volunteer_code(&app, volunteer.0).await;
     app.services()
         .invite(&hongmajia_domain::Actor::System, inviting, &code)
         .await
@@ -629,7 +630,7 @@ async fn a_station_admin_founds_a_team_and_invites_by_volunteer_code_on_the_page
     let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 5).await;
     let code = app
         .services()
-        .volunteer(&hongmajia_domain::Actor::System, volunteer)
+        .volunteer(&hongmajia_domain::Actor::System, VolunteerId(volunteer))
         .await
         .unwrap()
         .code;

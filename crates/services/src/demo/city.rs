@@ -27,7 +27,9 @@ use hongmajia_domain::project::ProjectState;
 use hongmajia_domain::record::{RecordSource, RecordState};
 use hongmajia_domain::team::{CHARACTERISTIC_GROUPS, PROFESSIONAL_SPECIALTIES};
 use hongmajia_domain::team::{TeamKind, TeamRole, TeamState};
-use hongmajia_domain::{Action, Actor, RegionCode, RegionLevel};
+use hongmajia_domain::{
+    AccountId, Action, ActivityId, Actor, ProjectId, RegionCode, RegionLevel, SiteId, TeamId, VolunteerId,
+};
 use hongmajia_store::accounts::StoredPhone;
 use hongmajia_store::activities::NewActivity;
 use hongmajia_store::projects::NewProject;
@@ -827,7 +829,7 @@ impl Services {
         plans: &[CountyPlan],
         options: &ScaleOptions,
         progress: &dyn Progress,
-        sites: &mut Vec<Vec<i64>>,
+        sites: &mut Vec<Vec<SiteId>>,
     ) -> anyhow::Result<(usize, Vec<DemoAccount>)> {
         let total: usize = plans.iter().map(|p| p.regions.len()).sum::<usize>() + 1;
         progress.stage("regions, sites and staff", total as u64);
@@ -862,7 +864,7 @@ impl Services {
         let mut people = StdRng::seed_from_u64(options.seed ^ 0x5eed_cafe);
         let mut site_rows = Vec::new();
         for plan in plans {
-            let ids: Vec<i64> = plan.regions.iter().map(|_| new_id()).collect();
+            let ids: Vec<SiteId> = plan.regions.iter().map(|_| new_id()).collect();
             for (r, id) in plan.regions.iter().zip(&ids) {
                 site_rows.push((
                     *id,
@@ -930,7 +932,7 @@ impl Services {
         plan: &CountyPlan,
         options: &ScaleOptions,
         progress: &dyn Progress,
-    ) -> anyhow::Result<Vec<i64>> {
+    ) -> anyhow::Result<Vec<VolunteerId>> {
         let mut ids = Vec::with_capacity(plan.volunteers.len());
         let indices: Vec<usize> = (0..plan.volunteers.len()).collect();
         for chunk in indices.chunks(ROWS_PER_TX / 4) {
@@ -960,8 +962,8 @@ impl Services {
                 rows.push(row);
                 phones.push((account, sealed));
             }
-            let stored: Vec<(i64, StoredPhone<'_>)> = phones.iter().map(|(id, p)| (*id, p.stored())).collect();
-            let account_ids: Vec<i64> = phones.iter().map(|(id, _)| *id).collect();
+            let stored: Vec<(AccountId, StoredPhone<'_>)> = phones.iter().map(|(id, p)| (*id, p.stored())).collect();
+            let account_ids: Vec<AccountId> = phones.iter().map(|(id, _)| *id).collect();
             let new_rows: Vec<_> = rows.iter().map(|r| r.as_new()).collect();
             let mut tx = self.db.begin().await.context("starting volunteers")?;
             bulk::insert_accounts(&mut tx, &stored, self.now())
@@ -992,11 +994,11 @@ impl Services {
     async fn write_teams(
         &self,
         plan: &CountyPlan,
-        sites: &[i64],
-        volunteers: &[i64],
+        sites: &[SiteId],
+        volunteers: &[VolunteerId],
         progress: &dyn Progress,
-    ) -> anyhow::Result<Vec<i64>> {
-        let ids: Vec<i64> = plan.teams.iter().map(|_| new_id()).collect();
+    ) -> anyhow::Result<Vec<TeamId>> {
+        let ids: Vec<TeamId> = plan.teams.iter().map(|_| new_id()).collect();
         let descriptions: Vec<String> = plan
             .teams
             .iter()
@@ -1053,11 +1055,11 @@ impl Services {
     async fn write_projects(
         &self,
         plan: &CountyPlan,
-        sites: &[i64],
-        teams: &[i64],
+        sites: &[SiteId],
+        teams: &[TeamId],
         progress: &dyn Progress,
-    ) -> anyhow::Result<Vec<i64>> {
-        let project_ids: Vec<i64> = plan.projects.iter().map(|_| new_id()).collect();
+    ) -> anyhow::Result<Vec<ActivityId>> {
+        let project_ids: Vec<ProjectId> = plan.projects.iter().map(|_| new_id()).collect();
         let descriptions: Vec<String> = plan
             .projects
             .iter()
@@ -1094,7 +1096,7 @@ impl Services {
         tx.commit().await.context("committing projects")?;
         progress.advance(rows.len() as u64);
 
-        let activity_ids: Vec<i64> = plan.activities.iter().map(|_| new_id()).collect();
+        let activity_ids: Vec<ActivityId> = plan.activities.iter().map(|_| new_id()).collect();
         let addresses: Vec<String> = plan.regions.iter().map(|r| super::site_address(&r.name)).collect();
         for (chunk, ids) in plan
             .activities
@@ -1154,8 +1156,8 @@ impl Services {
     async fn write_takes(
         &self,
         plan: &CountyPlan,
-        volunteers: &[i64],
-        activities: &[i64],
+        volunteers: &[VolunteerId],
+        activities: &[ActivityId],
         progress: &dyn Progress,
     ) -> anyhow::Result<(u64, u64)> {
         let (mut signups_written, mut records_written) = (0, 0);

@@ -9,8 +9,11 @@ use crate::audit::{Change, event, record};
 use crate::error::DbContext;
 use crate::volunteers::{RegistrationInput, RegistrationRow, SealedPhone, Source, check};
 use crate::{ServiceError, ServiceResult, Services, authorize};
+use hongmajia_domain::TeamId;
 use hongmajia_domain::identity::{IdNumber, IdType};
-use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Role, Target};
+use hongmajia_domain::{
+    AccountId, Action, Actor, DomainError, ErrorCode, Phone, RegionCode, Role, Target, VolunteerId,
+};
 use hongmajia_store::accounts::StoredPhone;
 use hongmajia_store::{Tx, bulk, regions, teams};
 use rayon::prelude::*;
@@ -90,7 +93,7 @@ impl From<ServiceError> for ImportFailure {
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Every imported volunteer joins this team.
-    pub team: Option<i64>,
+    pub team: Option<TeamId>,
     /// Only check: nothing is written (the error report).
     pub dry_run: bool,
 }
@@ -155,8 +158,8 @@ fn split_list(raw: &str) -> Vec<String> {
 /// What the import knows of the importer's area before it looks at rows.
 struct Scope {
     regions: HashSet<String>,
-    teams_by_name: HashMap<String, i64>,
-    team_ids: HashSet<i64>,
+    teams_by_name: HashMap<String, TeamId>,
+    team_ids: HashSet<TeamId>,
 }
 
 /// A row that passed its checks, ready to be written.
@@ -164,7 +167,7 @@ struct GoodRow {
     checked: crate::volunteers::Checked,
     phone: Phone,
     id_lookup: String,
-    team: Option<i64>,
+    team: Option<TeamId>,
 }
 
 impl Services {
@@ -257,7 +260,7 @@ impl Services {
         let change = Change {
             action: Action::VolunteerRegister,
             target_kind: "import",
-            target_id: hongmajia_store::new_id().to_string(),
+            target_id: hongmajia_store::new_id::<i64>().to_string(),
             region: scope_region.as_ref(),
             event: event!(
                 "roster.imported",
@@ -324,7 +327,10 @@ impl Services {
         let team = if team_cell.is_empty() {
             None
         } else {
-            let by_id = team_cell.parse::<i64>().ok().filter(|id| scope.team_ids.contains(id));
+            let by_id = team_cell
+                .parse::<TeamId>()
+                .ok()
+                .filter(|id| scope.team_ids.contains(id));
             match by_id.or_else(|| scope.teams_by_name.get(&team_cell).copied()) {
                 Some(id) => Some(id),
                 None => return issue(Column::Team, ErrorCode::UnknownTeam),
@@ -407,7 +413,13 @@ impl Services {
     /// Writes the new registrations set-wise: accounts for new phones (a phone already another
     /// volunteer's, as in a family sharing one, links to no account), the volunteer role, unused
     /// codes, the registrations, and team memberships.
-    async fn write_rows(&self, tx: &mut Tx, actor: &Actor, rows: &[GoodRow], team: Option<i64>) -> ServiceResult<()> {
+    async fn write_rows(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        rows: &[GoodRow],
+        team: Option<TeamId>,
+    ) -> ServiceResult<()> {
         let now = self.now();
         // Encryption on every core: it is most of the import's own work.
         let phones: Vec<SealedPhone> = rows
@@ -420,15 +432,15 @@ impl Services {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let existing: HashMap<String, i64> = bulk::accounts_by_phone(tx, &phone_lookups)
+        let existing: HashMap<String, AccountId> = bulk::accounts_by_phone(tx, &phone_lookups)
             .await
             .doing("finding the phones' accounts")?
             .into_iter()
             .collect();
-        let existing_ids: Vec<i64> = existing.values().copied().collect();
+        let existing_ids: Vec<AccountId> = existing.values().copied().collect();
         // A roster row never links to an account that is someone's already: registered, or tied
         // to a person (an admin's phone typed into a roster gives the admin no registration).
-        let mut taken: HashSet<i64> = bulk::accounts_with_registration(tx, &existing_ids)
+        let mut taken: HashSet<AccountId> = bulk::accounts_with_registration(tx, &existing_ids)
             .await
             .doing("finding registered accounts")?
             .into_iter()
@@ -460,21 +472,22 @@ impl Services {
             };
             accounts.push(account);
         }
-        let mut stored: Vec<(i64, StoredPhone<'_>)> = new_accounts.iter().map(|(id, p)| (*id, p.stored())).collect();
+        let mut stored: Vec<(AccountId, StoredPhone<'_>)> =
+            new_accounts.iter().map(|(id, p)| (*id, p.stored())).collect();
         // Written in the order of their random keys: the pages of a big index are then visited
         // once each, in order, not once per row at random.
         stored.sort_unstable_by_key(|(_, phone)| phone.lookup);
         bulk::insert_accounts(tx, &stored, now)
             .await
             .doing("creating accounts")?;
-        let linked: Vec<i64> = accounts.iter().flatten().copied().collect();
+        let linked: Vec<AccountId> = accounts.iter().flatten().copied().collect();
         let volunteer_role = Role::Volunteer.as_str();
-        let with_role: HashSet<i64> = bulk::accounts_with_role(tx, &reused, volunteer_role)
+        let with_role: HashSet<AccountId> = bulk::accounts_with_role(tx, &reused, volunteer_role)
             .await
             .doing("reading roles")?
             .into_iter()
             .collect();
-        let needing: Vec<i64> = linked.into_iter().filter(|id| !with_role.contains(id)).collect();
+        let needing: Vec<AccountId> = linked.into_iter().filter(|id| !with_role.contains(id)).collect();
         bulk::insert_roles(tx, &needing, volunteer_role, now)
             .await
             .doing("giving the volunteer role")?;
@@ -505,7 +518,7 @@ impl Services {
             "storing the registrations",
         )?;
 
-        let mut by_team: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut by_team: HashMap<TeamId, Vec<VolunteerId>> = HashMap::new();
         for (row, registration) in rows.iter().zip(&registrations) {
             if let Some(team) = team.or(row.team) {
                 by_team.entry(team).or_default().push(registration.id);

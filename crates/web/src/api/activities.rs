@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_domain::{ActivityId, DomainError, ErrorCode, ProjectId, SignupId};
 use hongmajia_services::activities::{
     Activity, ActivityChange, ActivityInput, Notification, OwnSignup, SignedUp, SignupAnswer, SignupRequest,
 };
@@ -35,7 +35,7 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(state.services().activity(&auth.actor, id).await?))
 }
@@ -53,7 +53,7 @@ pub async fn show(
 pub async fn sign_up(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<SignupRequest>,
 ) -> Result<Response, AppError> {
@@ -86,7 +86,7 @@ fn hex_digest(text: &str) -> String {
 pub async fn cancel(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<SignupId>,
 ) -> Result<Json<SignupAnswer>, AppError> {
     Ok(Json(state.services().cancel_signup(&auth.actor, id).await?))
 }
@@ -142,7 +142,7 @@ pub async fn search(
 pub async fn of_project(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
 ) -> Result<Json<Vec<Activity>>, AppError> {
     Ok(Json(state.services().project_activities(&auth.actor, id).await?))
 }
@@ -165,7 +165,7 @@ pub async fn my_signups(
 pub async fn change(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(change): JsonBody<ActivityChange>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(state.services().change_activity(&auth.actor, id, &change).await?))
@@ -184,7 +184,7 @@ pub struct CancelActivity {
 pub async fn cancel_activity(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(body): JsonBody<CancelActivity>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(
@@ -217,7 +217,7 @@ pub struct SignupDecision {
 pub async fn decide(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<SignupId>,
     JsonBody(body): JsonBody<SignupDecision>,
 ) -> Result<Json<SignupAnswer>, AppError> {
     Ok(Json(
@@ -246,7 +246,7 @@ pub struct Audience {
 pub async fn audience(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(body): JsonBody<Audience>,
 ) -> Result<Json<Activity>, AppError> {
     Ok(Json(

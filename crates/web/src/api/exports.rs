@@ -6,6 +6,7 @@ use crate::session::ApiActor;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use hongmajia_domain::TeamId;
 use hongmajia_domain::{DomainError, ErrorCode};
 use hongmajia_services::exports::{Format, VolunteerExport};
 use serde::Deserialize;
@@ -19,7 +20,7 @@ pub struct VolunteerExportRequest {
     region: Option<String>,
     /// Only this team's members.
     #[serde(default)]
-    team: Option<i64>,
+    team: Option<TeamId>,
     /// Only volunteers of this service category.
     #[serde(default)]
     category: Option<String>,

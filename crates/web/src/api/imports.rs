@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hongmajia_domain::TeamId;
 use hongmajia_services::roster::volunteers::{ImportFailure, ImportOptions};
 use hongmajia_services::roster::{error_report, volunteer_template};
 use serde::Deserialize;
@@ -41,7 +42,7 @@ pub async fn template(_actor: ApiActor) -> Result<Response, AppError> {
 #[derive(Deserialize, IntoParams)]
 pub struct ImportParams {
     /// Every imported volunteer joins this team (in the caller's area).
-    team: Option<i64>,
+    team: Option<TeamId>,
 }
 
 /// The answer to a file that cannot be used: its status and the contract's error body.

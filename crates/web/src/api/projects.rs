@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hongmajia_domain::project::ProjectEvent;
-use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_domain::{DomainError, ErrorCode, ProjectId};
 use hongmajia_services::categories::{Category, CategoryInput};
 use hongmajia_services::projects::{Project, ProjectInput};
 use serde::Deserialize;
@@ -33,7 +33,7 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
 ) -> Result<Json<Project>, AppError> {
     Ok(Json(state.services().project(&auth.actor, id).await?))
 }
@@ -56,7 +56,7 @@ pub struct ProjectChange {
 pub async fn change_state(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
     JsonBody(change): JsonBody<ProjectChange>,
 ) -> Result<Json<Project>, AppError> {
     let event =

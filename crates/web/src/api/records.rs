@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use hongmajia_domain::{ActivityId, RecordId, VolunteerId};
 use hongmajia_services::anomalies::AnomalyFlag;
 use hongmajia_services::attendance::{AttendanceView, CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::{IssuedCertificate, Verification};
@@ -34,7 +35,7 @@ pub struct CheckinScreen {
 pub async fn checkin_pass(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     headers: HeaderMap,
 ) -> Result<Json<CheckinScreen>, AppError> {
     let pass = state.services().checkin_pass(&auth.actor, id).await?;
@@ -49,7 +50,7 @@ pub async fn checkin_pass(
 pub async fn check_in(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(input): JsonBody<PresenceInput>,
 ) -> Result<Json<AttendanceView>, AppError> {
     let view = state
@@ -66,7 +67,7 @@ pub async fn check_in(
 pub async fn check_out(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(input): JsonBody<PresenceInput>,
 ) -> Result<Json<AttendanceView>, AppError> {
     let view = state
@@ -79,7 +80,7 @@ pub async fn check_out(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualAttendance {
-    volunteer_id: i64,
+    volunteer_id: VolunteerId,
     direction: Direction,
 }
 
@@ -90,7 +91,7 @@ pub struct ManualAttendance {
 pub async fn attend_by_hand(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(input): JsonBody<ManualAttendance>,
 ) -> Result<Json<AttendanceView>, AppError> {
     let view = state
@@ -106,7 +107,7 @@ pub async fn attend_by_hand(
 pub async fn roster(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
 ) -> Result<Json<Vec<RosterLine>>, AppError> {
     Ok(Json(state.services().roster(&auth.actor, id).await?))
 }
@@ -117,7 +118,7 @@ pub async fn roster(
 pub async fn corrections(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
 ) -> Result<Json<Vec<CorrectionView>>, AppError> {
     Ok(Json(state.services().corrections(&auth.actor, id).await?))
 }
@@ -129,7 +130,7 @@ pub async fn corrections(
 pub async fn report_missing(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     JsonBody(input): JsonBody<CorrectionInput>,
 ) -> Result<(StatusCode, Json<CorrectionView>), AppError> {
     let view = state.services().report_missing(&auth.actor, id, &input).await?;
@@ -143,7 +144,7 @@ pub async fn report_missing(
 pub async fn confirm(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     JsonBody(input): JsonBody<ConfirmInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(state.services().confirm_record(&auth.actor, id, &input).await?))
@@ -162,7 +163,7 @@ pub struct ReasonInput {
 pub async fn reject(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     JsonBody(input): JsonBody<ReasonInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(
@@ -177,7 +178,7 @@ pub async fn reject(
 pub async fn revoke(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     JsonBody(input): JsonBody<ReasonInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(
@@ -192,7 +193,7 @@ pub async fn revoke(
 pub async fn request_correction(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     JsonBody(input): JsonBody<CorrectionInput>,
 ) -> Result<(StatusCode, Json<CorrectionView>), AppError> {
     let view = state.services().request_correction(&auth.actor, id, &input).await?;
@@ -214,10 +215,10 @@ pub async fn decide_correction(
 
 #[derive(Deserialize, IntoParams)]
 pub struct BackfillParams {
-    activity_id: i64,
+    activity_id: ActivityId,
     /// The volunteer, by id or by volunteer code.
     #[serde(default)]
-    volunteer_id: Option<i64>,
+    volunteer_id: Option<VolunteerId>,
     #[serde(default)]
     volunteer_code: Option<String>,
     minutes: i64,
@@ -270,7 +271,7 @@ pub async fn backfill(
 pub async fn second_approval(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> Result<Json<RecordSummary>, AppError> {
     Ok(Json(state.services().approve_backfill(&auth.actor, id, &input).await?))
@@ -282,7 +283,7 @@ pub async fn second_approval(
 pub async fn evidence(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
 ) -> Result<Response, AppError> {
     let file = state.services().evidence(&auth.actor, id).await?;
     Ok(crate::download::attachment(file))
@@ -312,7 +313,7 @@ pub async fn my_hours(State(state): State<AppState>, ApiActor(auth): ApiActor) -
 pub async fn volunteer_hours(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<VolunteerId>,
 ) -> Result<Json<MyHours>, AppError> {
     Ok(Json(state.services().hours_of_volunteer(&auth.actor, id).await?))
 }

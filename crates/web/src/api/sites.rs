@@ -6,6 +6,7 @@ use crate::session::ApiActor;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use hongmajia_domain::SiteId;
 use hongmajia_services::sites::{Site, SiteInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -17,7 +18,7 @@ use utoipa::ToSchema;
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<SiteId>,
 ) -> Result<Json<Site>, AppError> {
     Ok(Json(state.services().site(&auth.actor, id).await?))
 }
@@ -62,7 +63,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<SiteId>,
     JsonBody(input): JsonBody<SiteInput>,
 ) -> Result<Json<Site>, AppError> {
     Ok(Json(state.services().update_site(&auth.actor, id, &input).await?))

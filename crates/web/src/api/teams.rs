@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hongmajia_domain::team::{MembershipEvent, TeamEvent, TeamRole};
-use hongmajia_domain::{DomainError, ErrorCode};
+use hongmajia_domain::{DomainError, ErrorCode, TeamId, VolunteerId};
 use hongmajia_services::teams::{Invitation, Member, Team, TeamCounts, TeamDetail, TeamInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -82,7 +82,7 @@ pub async fn counts(
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
 ) -> Result<Json<TeamDetail>, AppError> {
     Ok(Json(state.services().team(&auth.actor, id).await?))
 }
@@ -106,7 +106,7 @@ pub struct TeamChange {
 pub async fn change_state(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     JsonBody(change): JsonBody<TeamChange>,
 ) -> Result<Json<Team>, AppError> {
     let services = state.services();
@@ -139,7 +139,7 @@ pub struct OwnMembership {
 pub async fn own_membership(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     JsonBody(body): JsonBody<OwnMembership>,
 ) -> Result<Json<Member>, AppError> {
     let services = state.services();
@@ -180,7 +180,7 @@ pub struct InvitationRequest {
 pub async fn invite(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     JsonBody(body): JsonBody<InvitationRequest>,
 ) -> Result<(StatusCode, Json<Invitation>), AppError> {
     let invitation = state.services().invite(&auth.actor, id, &body.volunteer_code).await?;
@@ -205,7 +205,7 @@ pub struct MemberDecision {
 pub async fn decide(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds((id, volunteer_id)): PathIds<(i64, i64)>,
+    PathIds((id, volunteer_id)): PathIds<(TeamId, VolunteerId)>,
     JsonBody(body): JsonBody<MemberDecision>,
 ) -> Result<Json<Member>, AppError> {
     let event = match body.decision.as_deref() {

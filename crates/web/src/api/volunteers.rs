@@ -7,6 +7,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use hongmajia_domain::ErrorCode;
+use hongmajia_domain::TeamId;
+use hongmajia_domain::VolunteerId;
 use hongmajia_services::volunteers::{RegistrationInput, Revealed, Volunteer, VolunteerPage, VolunteerQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -82,7 +84,7 @@ pub async fn mine(State(state): State<AppState>, ApiActor(auth): ApiActor) -> Re
 pub async fn show(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<VolunteerId>,
 ) -> Result<Json<Volunteer>, AppError> {
     Ok(Json(state.services().volunteer(&auth.actor, id).await?))
 }
@@ -94,7 +96,7 @@ pub async fn show(
 pub async fn reveal(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<VolunteerId>,
 ) -> Result<Json<Revealed>, AppError> {
     Ok(Json(state.services().reveal_volunteer(&auth.actor, id).await?))
 }
@@ -112,7 +114,7 @@ pub struct ListParams {
     /// A fragment of a service category.
     category: Option<String>,
     /// Only members of this team.
-    team: Option<i64>,
+    team: Option<TeamId>,
     page: Option<u32>,
 }
 
@@ -140,7 +142,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
     /// The registration kept for the person.
-    into: i64,
+    into: VolunteerId,
     /// Why the two are one person.
     reason: String,
 }
@@ -154,7 +156,7 @@ pub struct MergeRequest {
 pub async fn merge(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<VolunteerId>,
     JsonBody(body): JsonBody<MergeRequest>,
 ) -> Result<Json<Volunteer>, AppError> {
     Ok(Json(

@@ -12,10 +12,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::SignupId;
 use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::project::ProjectEvent;
 use hongmajia_domain::project::ProjectState;
-use hongmajia_domain::{Action, Decision, RegionCode, Target, TeamId, can};
+use hongmajia_domain::{Action, ActivityId, Decision, ProjectId, RegionCode, Target, TeamId, can};
 use hongmajia_services::ServiceError;
 use hongmajia_services::activities::{Activity, ActivityInput, OwnSignup, SignupRequest};
 use hongmajia_services::attendance::{Direction, PresenceInput};
@@ -38,7 +39,7 @@ fn target_of(project: &Project) -> Result<Target, AppError> {
     Ok(Target {
         region: Some(RegionCode::parse(&project.region_code)?),
         owner: None,
-        team: project.team_id.map(TeamId),
+        team: project.team_id,
     })
 }
 
@@ -46,7 +47,7 @@ async fn project_page(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
-    id: i64,
+    id: ProjectId,
     (error, status): (Option<&'static str>, StatusCode),
 ) -> Result<Response, AppError> {
     let services = state.services();
@@ -68,7 +69,7 @@ pub async fn show(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
 ) -> Result<Response, AppError> {
     project_page(&state, lang, &auth, id, (None, StatusCode::OK)).await
 }
@@ -78,7 +79,7 @@ async fn after(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
-    id: i64,
+    id: ProjectId,
     result: Result<String, ServiceError>,
 ) -> Result<Response, AppError> {
     match result {
@@ -107,7 +108,7 @@ pub async fn create_for_team(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(team): PathIds<i64>,
+    PathIds(team): PathIds<TeamId>,
     FormBody(form): FormBody<ProjectForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -151,7 +152,7 @@ pub async fn step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
     FormBody(form): FormBody<StepForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -215,7 +216,7 @@ pub async fn create_activity(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ProjectId>,
     FormBody(form): FormBody<ActivityForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -356,7 +357,7 @@ async fn activity_page(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
-    id: i64,
+    id: ActivityId,
     (notice, error, status): (Option<&'static str>, Option<&'static str>, StatusCode),
 ) -> Result<Response, AppError> {
     let services = state.services();
@@ -382,7 +383,7 @@ pub async fn activity(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
 ) -> Result<Response, AppError> {
     activity_page(&state, lang, &auth, id, (None, None, StatusCode::OK)).await
 }
@@ -401,7 +402,7 @@ pub async fn sign_up(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     FormBody(form): FormBody<SignupForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -431,7 +432,7 @@ pub async fn code_attendance(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     FormBody(form): FormBody<CodeForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -470,7 +471,7 @@ pub async fn code_attendance(
 
 #[derive(Deserialize)]
 pub struct CancelForm {
-    signup_id: i64,
+    signup_id: SignupId,
     #[serde(rename = "_csrf", default)]
     csrf: String,
 }
@@ -480,7 +481,7 @@ pub async fn cancel_signup(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     FormBody(form): FormBody<CancelForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -506,7 +507,7 @@ pub async fn report_missing(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     FormBody(form): FormBody<MissingForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::record::{CorrectionState, RecordState, Verdict};
+use hongmajia_domain::{ActivityId, RecordId, SignupId, VolunteerId};
 use hongmajia_services::activities::{Activity, ActivityChange};
 use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::Verification;
@@ -184,7 +185,7 @@ pub async fn volunteer_hours(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<VolunteerId>,
 ) -> Result<Response, AppError> {
     let hours = state.services().hours_of_volunteer(&auth.actor, id).await?;
     let page = MyHoursPage {
@@ -249,7 +250,7 @@ pub async fn request_correction(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
     FormBody(form): FormBody<CorrectionForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -289,7 +290,7 @@ pub async fn qr_screen(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let services = state.services();
@@ -326,7 +327,7 @@ async fn run_page(
     state: &AppState,
     lang: LangOf,
     auth: &hongmajia_services::auth::Authenticated,
-    id: i64,
+    id: ActivityId,
     (error, status): (Option<&'static str>, StatusCode),
 ) -> Result<Response, AppError> {
     let services = state.services();
@@ -350,7 +351,7 @@ pub async fn run(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
 ) -> Result<Response, AppError> {
     run_page(&state, lang, &auth, id, (None, StatusCode::OK)).await
 }
@@ -360,13 +361,13 @@ pub struct RunForm {
     /// `check_in`, `check_out`, `confirm`, `reject`, `approve` or `deny`.
     action: String,
     #[serde(default)]
-    volunteer_id: Option<i64>,
+    volunteer_id: Option<VolunteerId>,
     #[serde(default)]
-    record_id: Option<i64>,
+    record_id: Option<RecordId>,
     #[serde(default)]
     request_id: Option<i64>,
     #[serde(default)]
-    signup_id: Option<i64>,
+    signup_id: Option<SignupId>,
     #[serde(default)]
     minutes: String,
     #[serde(default)]
@@ -386,7 +387,7 @@ pub async fn run_step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<ActivityId>,
     FormBody(form): FormBody<RunForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -532,7 +533,10 @@ pub async fn review_step(
                 approve: form.action == "approve",
                 note: form.note.clone(),
             };
-            services.approve_backfill(who, form.id, &input).await.map(|_| ())
+            services
+                .approve_backfill(who, RecordId(form.id), &input)
+                .await
+                .map(|_| ())
         }
         "resolve" => services.resolve_anomaly(who, form.id, &form.note).await.map(|_| ()),
         _ => Err(hongmajia_services::ServiceError::rule(
@@ -552,7 +556,7 @@ pub async fn review_step(
 pub async fn evidence(
     State(state): State<AppState>,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<RecordId>,
 ) -> Result<Response, AppError> {
     let file = state.services().evidence(&auth.actor, id).await?;
     Ok(crate::download::shown(file))

@@ -11,9 +11,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::SiteId;
 use hongmajia_domain::team::{MembershipEvent, TeamEvent};
 use hongmajia_domain::team::{MembershipState, TeamState};
-use hongmajia_domain::{Action, Decision, ErrorCode, RegionCode, Target, TeamId, can};
+use hongmajia_domain::{Action, Decision, ErrorCode, RegionCode, Target, TeamId, VolunteerId, can};
 use hongmajia_services::ServiceError;
 use hongmajia_services::auth::Authenticated;
 use hongmajia_services::teams::TeamDetail;
@@ -45,12 +46,12 @@ pub(crate) async fn team_page(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
-    id: i64,
+    id: TeamId,
     error: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let detail = state.services().team(&auth.actor, id).await?;
     let region = RegionCode::parse(&detail.team.region_code)?;
-    let target = Target::of_team(TeamId(id), region);
+    let target = Target::of_team(id, region);
     let can_manage = can(&auth.actor, Action::TeamManage, &target) == Decision::Allow;
     let page = TeamPage {
         c: Chrome::signed_in(lang.0, auth, &format!("/teams/{id}")),
@@ -72,7 +73,7 @@ pub async fn show(
     State(state): State<AppState>,
     lang: LangOf,
     PageActor(auth): PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
 ) -> Result<Response, AppError> {
     team_page(&state, lang, &auth, id, None).await
 }
@@ -82,7 +83,7 @@ async fn after(
     state: &AppState,
     lang: LangOf,
     auth: &Authenticated,
-    id: i64,
+    id: TeamId,
     result: Result<(), ServiceError>,
 ) -> Result<Response, AppError> {
     match result {
@@ -104,7 +105,7 @@ pub async fn change_state(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     FormBody(form): FormBody<StateForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -133,7 +134,7 @@ pub async fn decide_member(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds((id, volunteer)): PathIds<(i64, i64)>,
+    PathIds((id, volunteer)): PathIds<(TeamId, VolunteerId)>,
     FormBody(form): FormBody<MemberForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -218,7 +219,7 @@ pub async fn own_step(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     FormBody(form): FormBody<OwnForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
@@ -237,7 +238,7 @@ pub async fn own_step(
 /// The form that founds a team (staff) or applies for one (a volunteer): the same fields.
 #[derive(Deserialize)]
 pub struct TeamForm {
-    site_id: i64,
+    site_id: SiteId,
     name: String,
     kind: String,
     specialty: String,
@@ -282,7 +283,7 @@ pub async fn invite(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    PathIds(id): PathIds<i64>,
+    PathIds(id): PathIds<TeamId>,
     FormBody(form): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;

@@ -5,12 +5,13 @@ use super::{Chrome, html, refusal_in_place};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::LangOf;
-use crate::extract::{FormBody, QueryParams};
+use crate::extract::{FormBody, PathIds, QueryParams};
 use crate::session::PageActor;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hongmajia_domain::VolunteerId;
 use hongmajia_services::ServiceError;
 use hongmajia_services::auth::Authenticated;
 use hongmajia_services::regions::VillageChoice;
@@ -321,13 +322,10 @@ pub async fn reveal(
     State(state): State<AppState>,
     lang: LangOf,
     actor: PageActor,
-    Path(id): Path<String>,
+    PathIds(id): PathIds<VolunteerId>,
     FormBody(form): FormBody<TokenOnly>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| AppError::code(hongmajia_domain::ErrorCode::NotFound))?;
     let services = state.services();
     let revealed = services.reveal_volunteer(&actor.0.actor, id).await?;
     let volunteer = services.volunteer(&actor.0.actor, id).await?;
