@@ -13,7 +13,7 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::{SignupEvent, SignupState};
 use hongmajia_domain::attendance::{distance_m, valid_position, within_checkin_window};
 use hongmajia_domain::hours::{CountingRule, minutes_present};
-use hongmajia_domain::record::{RecordSource, RecordState};
+use hongmajia_domain::record::{RecordSource, RecordState, VersionAction};
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
 use hongmajia_domain::{AccountId, Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_domain::{ActivityId, RecordId, SignupId, VolunteerId};
@@ -506,6 +506,7 @@ impl Services {
             at: self.now(),
         };
         let first = Version {
+            action: VersionAction::Entered,
             state,
             minutes,
             reason,

@@ -11,7 +11,7 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
-use hongmajia_domain::record::{CorrectionState, RecordEvent, RecordSource, RecordState, Verdict};
+use hongmajia_domain::record::{CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_domain::{ActivityId, RecordId, VolunteerId};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
@@ -58,6 +58,10 @@ pub struct CorrectionInput {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     pub version: i64,
+    /// `entered` for the first version; then `confirm`, `reject`, `approve`, `refuse`, `correct`
+    /// or `revoke`.
+    #[schema(value_type = String)]
+    pub action: VersionAction,
     #[schema(value_type = String)]
     pub state: RecordState,
     pub minutes: i64,
@@ -225,6 +229,7 @@ fn minutes_within(minutes: i64, activity: &activities::ActivityRow) -> ServiceRe
 fn version_view(v: records::VersionRow) -> VersionView {
     VersionView {
         version: v.version,
+        action: v.action,
         state: v.state,
         minutes: v.minutes,
         hours: hours_text(v.minutes),
@@ -256,9 +261,9 @@ async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
-/// A staff decision's new version of a record.
+/// A staff decision's new version of a record: the event that moves it, and its time.
 struct NextVersion<'a> {
-    state: RecordState,
+    event: RecordEvent,
     minutes: i64,
     reason: &'a str,
 }
@@ -297,11 +302,16 @@ impl Services {
         tx: &mut Tx,
         actor: &Actor,
         record_row: &RecordRow,
-        NextVersion { state, minutes, reason }: NextVersion<'_>,
+        NextVersion {
+            event: moved_by,
+            minutes,
+            reason,
+        }: NextVersion<'_>,
         Audited { action, region, event }: Audited<'_>,
     ) -> ServiceResult<RecordSummary> {
         let version = Version {
-            state,
+            action: moved_by.into(),
+            state: record_row.state.after(moved_by)?,
             minutes,
             reason,
             requested_by: actor.label(),
@@ -332,7 +342,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the confirmation")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
-        let confirmed = record_row.state.after(RecordEvent::Confirm)?;
+        record_row.state.after(RecordEvent::Confirm)?;
         let (minutes, reason) = match input.minutes {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
@@ -353,7 +363,7 @@ impl Services {
             event: what,
         };
         let next = NextVersion {
-            state: confirmed,
+            event: RecordEvent::Confirm,
             minutes,
             reason: &reason,
         };
@@ -373,7 +383,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
-        let rejected = record_row.state.after(RecordEvent::Reject)?;
+        record_row.state.after(RecordEvent::Reject)?;
         let reason = reason_of(reason, "reason")?;
         let what = event!("record.rejected", volunteer = record_row.volunteer_id, reason = reason);
         let step = Audited {
@@ -382,7 +392,7 @@ impl Services {
             event: what,
         };
         let next = NextVersion {
-            state: rejected,
+            event: RecordEvent::Reject,
             minutes: record_row.minutes,
             reason: &reason,
         };
@@ -551,7 +561,12 @@ impl Services {
         request: &records::CorrectionRow,
         activity: &activities::ActivityRow,
     ) -> ServiceResult<()> {
+        // A correction of a record is its next version; a service that had none is a new record.
         let version = Version {
+            action: match request.record_id {
+                Some(_) => RecordEvent::Correct.into(),
+                None => VersionAction::Entered,
+            },
             state: RecordState::Confirmed,
             minutes: request.minutes,
             reason: &request.reason,
@@ -666,6 +681,7 @@ impl Services {
             at: self.now(),
         };
         let first = Version {
+            action: VersionAction::Entered,
             state: RecordState::AwaitingSecond,
             minutes,
             reason: &reason,
@@ -713,10 +729,11 @@ impl Services {
         let above = region.parent().unwrap_or(region);
         authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
         let verdict = input.verdict();
-        let state = record_row.state.after(match verdict {
+        let decided_by = match verdict {
             Verdict::Approve => RecordEvent::Approve,
             Verdict::Refuse => RecordEvent::Refuse,
-        })?;
+        };
+        record_row.state.after(decided_by)?;
         // Two persons, not two accounts: a second account of the one who entered it is no
         // second approver (decisions.md D2).
         if let (Some(entered), Some(approver)) = (record_row.entered_by, actor.account_id())
@@ -740,7 +757,7 @@ impl Services {
             event: what,
         };
         let next = NextVersion {
-            state,
+            event: decided_by,
             minutes: record_row.minutes,
             reason,
         };
@@ -762,7 +779,7 @@ impl Services {
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
-        let revoked = record_row.state.after(RecordEvent::Revoke)?;
+        record_row.state.after(RecordEvent::Revoke)?;
         let reason = reason_of(reason, "reason")?;
         let what = event!(
             "record.revoked",
@@ -776,7 +793,7 @@ impl Services {
             event: what,
         };
         let next = NextVersion {
-            state: revoked,
+            event: RecordEvent::Revoke,
             minutes: record_row.minutes,
             reason: &reason,
         };

@@ -316,4 +316,51 @@ mod tests {
             assert!(all.windows(2).all(|w| w[0] < w[1]));
         }
     }
+
+    /// The statement of step 0025 that gives older record versions their action.
+    fn derivation(step: &str) -> &str {
+        let start = step.find("UPDATE record_versions").expect("the derivation");
+        let end = step[start..].find("WHERE version > 1;").expect("its end") + start;
+        &step[start..end]
+    }
+
+    #[tokio::test]
+    async fn versions_written_before_actions_were_kept_get_theirs_from_their_states() {
+        use sqlx::Connection;
+        let sqlite_step = include_str!("../../../migrations/sqlite/0025_derive_record_version_actions.sql");
+        let postgres_step = include_str!("../../../migrations/postgres/0025_derive_record_version_actions.sql");
+        assert_eq!(
+            derivation(sqlite_step),
+            derivation(postgres_step),
+            "one derivation on both engines"
+        );
+        // Only what the step reads and writes, with the append-only guard it lifts and puts back.
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE record_versions (record_id BIGINT, version BIGINT, state TEXT,
+                 action TEXT NOT NULL DEFAULT 'entered');
+             CREATE TRIGGER record_versions_no_update BEFORE UPDATE ON record_versions
+             BEGIN SELECT RAISE(ABORT, 'record_versions is append-only'); END;
+             INSERT INTO record_versions (record_id, version, state) VALUES
+                 (1, 1, 'pending'), (1, 2, 'confirmed'), (1, 3, 'confirmed'), (1, 4, 'revoked'),
+                 (2, 1, 'awaiting_second'), (2, 2, 'rejected'), (3, 1, 'pending'), (3, 2, 'rejected'),
+                 (4, 1, 'awaiting_second'), (4, 2, 'confirmed');",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql(sqlite_step).execute(&mut conn).await.unwrap();
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM record_versions ORDER BY record_id, version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let expected = [
+            "entered", "confirm", "correct", "revoke", "entered", "refuse", "entered", "reject", "entered", "approve",
+        ];
+        assert_eq!(actions, expected);
+        let changed = sqlx::query("UPDATE record_versions SET action = 'entered'")
+            .execute(&mut conn)
+            .await;
+        assert!(changed.is_err(), "the guard is back");
+    }
 }

@@ -275,13 +275,15 @@ pub async fn insert_records(
     )?;
     insert_values!(
         tx,
-        "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, approved_by, created_at) ",
-        8,
+        "INSERT INTO record_versions (record_id, version, action, state, minutes, reason, requested_by, approved_by,
+            created_at) ",
+        9,
         versions,
         |row, item| {
             let (record, number, v) = item;
             row.push_bind(*record)
                 .push_bind(*number)
+                .push_bind(v.action.as_str())
                 .push_bind(v.state.as_str())
                 .push_bind(v.minutes)
                 .push_bind(v.reason)

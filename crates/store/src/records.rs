@@ -6,7 +6,9 @@
 use crate::Tx;
 use crate::db::on_tx;
 use hongmajia_domain::activity::{ActivityKind, SignupState};
-use hongmajia_domain::record::{CorrectionState, FlagKind, FlagState, RecordSource, RecordState, Verdict};
+use hongmajia_domain::record::{
+    CorrectionState, FlagKind, FlagState, RecordSource, RecordState, Verdict, VersionAction,
+};
 use hongmajia_domain::{AccountId, ActivityId, RecordId, SignupId, VolunteerId};
 use time::OffsetDateTime;
 
@@ -189,6 +191,7 @@ pub struct NewRecord<'a> {
 
 /// The version a change writes: who asked, who approved, and why.
 pub struct Version<'a> {
+    pub action: VersionAction,
     pub state: RecordState,
     pub minutes: i64,
     pub reason: &'a str,
@@ -229,11 +232,13 @@ pub async fn insert_record(tx: &mut Tx, r: &NewRecord<'_>, first: &Version<'_>) 
 async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, approved_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO record_versions (record_id, version, action, state, minutes, reason, requested_by, approved_by,
+                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(record)
         .bind(number)
+        .bind(v.action.as_str())
         .bind(v.state.as_str())
         .bind(v.minutes)
         .bind(v.reason)
@@ -344,6 +349,8 @@ pub struct VersionRow {
     pub record_id: RecordId,
     pub version: i64,
     #[sqlx(try_from = "String")]
+    pub action: VersionAction,
+    #[sqlx(try_from = "String")]
     pub state: RecordState,
     pub minutes: i64,
     pub reason: String,
@@ -356,7 +363,7 @@ pub struct VersionRow {
 pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<VersionRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VersionRow>(
-            "SELECT v.record_id, v.version, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at
+            "SELECT v.record_id, v.version, v.action, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at
              FROM record_versions v JOIN service_records r ON r.id = v.record_id
              WHERE r.volunteer_id = $1 ORDER BY v.record_id, v.version",
         )

@@ -164,8 +164,6 @@ mod tests {
         assert_eq!(cookie_value(&headers, "hmj"), None);
     }
 
-    /// Every message key the templates and the code write out (as the argument of `c.t` or
-    /// `lang.t`) names a message of both catalogues.
     /// The Rust and template files under a folder.
     fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -178,6 +176,8 @@ mod tests {
         }
     }
 
+    /// Every message key the templates and the code write out (as the argument of `c.t` or
+    /// `lang.t`) names a message of both catalogues.
     #[test]
     fn every_key_the_pages_and_code_ask_for_is_in_both_catalogues() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -197,6 +197,40 @@ mod tests {
             }
         }
         assert!(asked > 250, "the scan found the keys ({asked})");
+    }
+
+    /// Every value of the states and kinds the pages show by `c.keyed(prefix, value)` reads in
+    /// both catalogues.
+    #[test]
+    fn every_state_and_kind_the_pages_show_reads_in_both_catalogues() {
+        use hongmajia_domain::activity::{ActivityKind, ActivityState, NotificationKind, SignupState};
+        use hongmajia_domain::project::ProjectState;
+        use hongmajia_domain::record::{CorrectionState, FlagKind, RecordSource, RecordState, VersionAction};
+        use hongmajia_domain::team::{MembershipState, TeamKind, TeamRole, TeamState};
+        fn keys<T: std::fmt::Display>(prefix: &str, values: &[T]) -> Vec<String> {
+            values.iter().map(|value| format!("{prefix}.{value}")).collect()
+        }
+        let shown = [
+            keys("activity.kind", ActivityKind::ALL),
+            keys("activity.state", ActivityState::ALL),
+            keys("anomaly", FlagKind::ALL),
+            keys("correction.state", CorrectionState::ALL),
+            keys("member.state", MembershipState::ALL),
+            keys("notice", NotificationKind::ALL),
+            keys("project.state", ProjectState::ALL),
+            keys("record.source", RecordSource::ALL),
+            keys("record.state", RecordState::ALL),
+            keys("record.action", VersionAction::ALL),
+            keys("signup.state", SignupState::ALL),
+            keys("team.kind", TeamKind::ALL),
+            keys("team.role", TeamRole::ALL),
+            keys("team.state", TeamState::ALL),
+        ];
+        for key in shown.iter().flatten() {
+            for &lang in Lang::ALL {
+                assert_ne!(lang.t(key), "?", "{key} in {lang:?}");
+            }
+        }
     }
 
     /// Every audit event the services write reads in both languages, with a place for each of

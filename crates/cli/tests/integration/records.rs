@@ -212,6 +212,8 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
     );
     assert_eq!(versions[1]["reason"], "提前到场布置，按全程计");
     assert!(versions[1]["approved_by"].as_str().is_some());
+    let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
+    assert_eq!(actions, [Some("entered"), Some("confirm")]);
 
     let roster = json_of(
         app.get(
@@ -420,6 +422,8 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     assert_eq!(versions[2]["reason"], "我八点前就到了，签到晚了");
     assert_ne!(versions[2]["requested_by"], versions[2]["approved_by"]);
     assert_eq!(versions[1]["minutes"], 150, "the replaced version is kept");
+    let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
+    assert_eq!(actions, [Some("entered"), Some("confirm"), Some("correct")]);
 
     // A missing record: reported by the volunteer, confirmed by the organizer.
     let report = format!("/api/v1/activities/{other}/missing-record");

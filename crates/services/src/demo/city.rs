@@ -24,7 +24,7 @@ use anyhow::Context;
 use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::calendar::CHINA;
 use hongmajia_domain::project::ProjectState;
-use hongmajia_domain::record::{RecordSource, RecordState};
+use hongmajia_domain::record::{RecordSource, RecordState, VersionAction};
 use hongmajia_domain::team::{CHARACTERISTIC_GROUPS, PROFESSIONAL_SPECIALTIES};
 use hongmajia_domain::team::{TeamKind, TeamRole, TeamState};
 use hongmajia_domain::{
@@ -1224,12 +1224,26 @@ impl Services {
                     versions.push((
                         record_id,
                         1,
-                        version(RecordState::Pending, minutes, "check-out", None, checked_out),
+                        version(
+                            VersionAction::Entered,
+                            RecordState::Pending,
+                            minutes,
+                            "check-out",
+                            None,
+                            checked_out,
+                        ),
                     ));
                     versions.push((
                         record_id,
                         2,
-                        version(RecordState::Confirmed, minutes, "confirmed", Some("system"), confirmed),
+                        version(
+                            VersionAction::Confirm,
+                            RecordState::Confirmed,
+                            minutes,
+                            "confirmed",
+                            Some("system"),
+                            confirmed,
+                        ),
                     ));
                 }
             }
@@ -1272,6 +1286,7 @@ impl Services {
 }
 
 fn version<'a>(
+    action: VersionAction,
     state: RecordState,
     minutes: i64,
     reason: &'a str,
@@ -1279,6 +1294,7 @@ fn version<'a>(
     at: OffsetDateTime,
 ) -> Version<'a> {
     Version {
+        action,
         state,
         minutes,
         reason,

@@ -1,0 +1,21 @@
+-- SQLite's half of a per-engine step (PostgreSQL's is in ../postgres under the same number).
+-- The versions written before 0024 get their action from the states before and after them (one
+-- event leads from each pair: domain::record's tests). This once, and only inside the migration,
+-- the append-only guard is lifted and put back.
+DROP TRIGGER record_versions_no_update;
+UPDATE record_versions SET action = (
+    SELECT CASE
+        WHEN p.state = 'pending' AND record_versions.state = 'confirmed' THEN 'confirm'
+        WHEN p.state = 'pending' AND record_versions.state = 'rejected' THEN 'reject'
+        WHEN p.state = 'awaiting_second' AND record_versions.state = 'confirmed' THEN 'approve'
+        WHEN p.state = 'awaiting_second' AND record_versions.state = 'rejected' THEN 'refuse'
+        WHEN p.state = 'confirmed' AND record_versions.state = 'confirmed' THEN 'correct'
+        WHEN p.state = 'confirmed' AND record_versions.state = 'revoked' THEN 'revoke'
+        ELSE 'entered'
+    END
+    FROM record_versions p
+    WHERE p.record_id = record_versions.record_id AND p.version = record_versions.version - 1
+)
+WHERE version > 1;
+CREATE TRIGGER record_versions_no_update BEFORE UPDATE ON record_versions
+BEGIN SELECT RAISE(ABORT, 'record_versions is append-only'); END;
