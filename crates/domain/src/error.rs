@@ -69,6 +69,7 @@ pub enum ErrorCode {
     SignupOverlap,
     IdempotencyKeyReused,
     InvalidCapacity,
+    InvalidPosition,
     TooYoung,
     TeamMembersOnly,
     OutsideCheckinWindow,

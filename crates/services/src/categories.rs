@@ -57,8 +57,13 @@ fn checked_position(position: i64) -> ServiceResult<i64> {
     if (0..=MAX_POSITION).contains(&position) {
         Ok(position)
     } else {
-        Err(ServiceError::on(ErrorCode::InvalidCapacity, "position"))
+        Err(ServiceError::on(ErrorCode::InvalidPosition, "position"))
     }
+}
+
+/// Whether the actor edits the list (the pages show its forms only then).
+pub fn may_edit_categories(actor: &Actor) -> bool {
+    refuse_unless_city_admin(actor).is_ok()
 }
 
 /// Only a city's admins edit the list (or the operator).

@@ -134,6 +134,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | SignupOverlap
             | IdempotencyKeyReused
             | InvalidCapacity
+            | InvalidPosition
             | InvalidTime
             | InvalidMinAge
             | InvalidGeofence

@@ -501,6 +501,19 @@ async fn text_of(client: &fantoccini::Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits for the element to say `needle`, across the page loads a form submission makes.
+async fn wait_for_text(client: &fantoccini::Client, css: &str, needle: &str) {
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.text().await.is_ok_and(|text| text.contains(needle))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never said {needle}: {}", body_text(client).await);
+}
+
 async fn click(client: &fantoccini::Client, css: &str) {
     client
         .wait()
@@ -915,4 +928,36 @@ async fn a_county_admin_names_an_institute_admin_who_accepts_on_a_phone_and_is_r
     holder.wait().for_element(Locator::Id("login-form")).await.unwrap();
     admin.close().await.unwrap();
     holder.close().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; scripts/test runs it"]
+async fn the_city_admin_adds_and_retires_a_service_category_on_a_phone() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let city = app.account(Role::CityAdmin, Some("140800")).await;
+    let driver = start_driver().await;
+    let client = browser(&driver).await;
+    log_in(&client, &app, &city.phone).await;
+    client.goto(&app.url("/regions/140800")).await.unwrap();
+    click(&client, "#categories-link").await;
+    submit_form(
+        &client,
+        "#category-form",
+        &[
+            ("code", "rural"),
+            ("name_zh", "乡村振兴"),
+            ("name_en", "Rural revitalisation"),
+        ],
+    )
+    .await;
+    let added = text_of(&client, "#category-rural summary").await;
+    assert!(added.contains("乡村振兴") && !added.contains("已停用"), "{added}");
+    click(&client, "#category-rural summary").await;
+    click(&client, "#category-rural input[name=retired]").await;
+    click(&client, "#category-rural button[type=submit]").await;
+    wait_for_text(&client, "#category-rural summary", "已停用").await;
+    click(&client, "#category-rural summary").await;
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-categories.png");
+    std::fs::write(&shot, client.screenshot().await.unwrap()).unwrap();
+    client.close().await.unwrap();
 }

@@ -378,3 +378,137 @@ async fn the_city_admin_keeps_the_list_of_service_categories() {
         .expect("the addition is audited");
     assert_eq!(added["params"]["code"], "rural_revitalization");
 }
+
+/// The same list on a page: the city's admin adds and retires a category through its forms, a
+/// refused form comes back with the reason and what was typed; a county's admin reads the list
+/// and has no form, and a form posted anyway is refused.
+#[tokio::test]
+async fn the_category_page_edits_the_list_for_the_city_only() {
+    use crate::web::{hidden_value, page_login};
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let city = app.account(Role::CityAdmin, Some("140800")).await;
+    let county = app.account(Role::CenterAdmin, Some("140824")).await;
+    let browser = app.browser_client();
+    page_login(&app, &browser, &city.phone).await;
+    let region = browser
+        .get(app.url("/regions/140800"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        region.contains("href=\"/categories\""),
+        "the city's page links the list"
+    );
+    let page = browser
+        .get(app.url("/categories"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("理论宣讲") && page.contains("id=\"category-form\""));
+    let csrf = hidden_value(&page, "_csrf");
+
+    let bad = [
+        ("_csrf", csrf.as_str()),
+        ("code", "乡村"),
+        ("name_zh", "乡村振兴"),
+        ("name_en", "Rural"),
+        ("position", ""),
+    ];
+    let refused = browser.post(app.url("/categories")).form(&bad).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("类别代码须为"), "the reason, in place");
+    assert!(refused.contains("value=\"乡村振兴\""), "what was typed stays");
+    let far = [
+        ("_csrf", csrf.as_str()),
+        ("code", "rural"),
+        ("name_zh", "乡村振兴"),
+        ("name_en", "Rural"),
+        ("position", "x"),
+    ];
+    let refused = browser
+        .post(app.url("/categories"))
+        .form(&far)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("排序位置须在"),
+        "a position that is no number: {refused}"
+    );
+
+    let good = [
+        ("_csrf", csrf.as_str()),
+        ("code", "rural"),
+        ("name_zh", "乡村振兴"),
+        ("name_en", "Rural"),
+        ("position", ""),
+    ];
+    let added = browser.post(app.url("/categories")).form(&good).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let retire = [
+        ("_csrf", csrf.as_str()),
+        ("name_zh", "乡村振兴"),
+        ("name_en", "Rural revitalisation"),
+        ("position", "5"),
+        ("retired", "on"),
+    ];
+    let retired = browser
+        .post(app.url("/categories/rural"))
+        .form(&retire)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retired.status(), StatusCode::SEE_OTHER);
+    let reader = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let listed: Value = app
+        .get("/api/v1/categories", reader.token())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rural = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "rural")
+        .unwrap();
+    assert_eq!(
+        (&rural["name_en"], &rural["position"], &rural["retired"]),
+        (&json!("Rural revitalisation"), &json!(5), &json!(true))
+    );
+
+    let reader = app.browser_client();
+    page_login(&app, &reader, &county.phone).await;
+    let page = reader
+        .get(app.url("/categories"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("乡村振兴") && !page.contains("id=\"category-form\""),
+        "read, not edited"
+    );
+    let csrf = hidden_value(&page, "_csrf");
+    let sneak = [
+        ("_csrf", csrf.as_str()),
+        ("code", "sneak"),
+        ("name_zh", "偷加"),
+        ("name_en", "Sneak"),
+        ("position", ""),
+    ];
+    let refused = reader.post(app.url("/categories")).form(&sneak).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

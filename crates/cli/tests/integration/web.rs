@@ -21,7 +21,7 @@ async fn login_form_token(client: &reqwest::Client, app: &TestApp) -> String {
     hidden_value(&page, "_csrf")
 }
 
-fn hidden_value(page: &str, name: &str) -> String {
+pub(crate) fn hidden_value(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in the page")) + marker.len();
     page[start..].split('"').next().unwrap().to_owned()

@@ -1,6 +1,7 @@
 //! Server-rendered pages, Chinese first. A handler extracts, calls one service, renders.
 
 mod auth;
+mod categories;
 mod projects;
 mod records;
 mod regions;
@@ -44,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .route("/grants/{id}/withdraw", post(staff::withdraw))
         .route("/accounts/{id}/{step}", post(staff::move_account))
         .route("/audit", get(audit))
+        .route("/categories", get(categories::show).post(categories::add))
+        .route("/categories/{code}", post(categories::edit))
         .route("/regions/{code}", get(regions::show))
         .route("/regions/{code}/coverage", get(regions::coverage))
         .route("/regions/{code}/rename", post(regions::rename))
