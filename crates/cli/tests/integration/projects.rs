@@ -362,7 +362,7 @@ async fn the_city_admin_keeps_the_list_of_service_categories() {
             Some(&far),
         )
         .await;
-    assert_eq!(error_code(far).await, "invalid_capacity");
+    assert_eq!(error_code(far).await, "invalid_position");
     let events: Vec<&str> = audit["entries"]
         .as_array()
         .unwrap()
