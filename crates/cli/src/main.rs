@@ -683,6 +683,9 @@ async fn run_jobs(state: AppState) {
             return;
         }
     };
+    if let Err(error) = state.services().schedule_evidence_cleaning().await {
+        tracing::error!(%error, "scheduling the cleaning of old evidence");
+    }
     let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut last_slot = None;
     loop {

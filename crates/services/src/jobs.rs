@@ -11,6 +11,9 @@ use time::{Duration, OffsetDateTime};
 
 /// The sweep of one five-second slot.
 pub const SWEEP: &str = "sweep";
+/// Encodes again the evidence images stored before uploads were cleaned, a batch at a time.
+pub const CLEAN_EVIDENCE: &str = "clean_evidence";
+const EVIDENCE_PER_RUN: i64 = 20;
 const SWEEP_EVERY_SECONDS: i64 = 5;
 /// How long a server holds a job before another may take it over.
 const LEASE: Duration = Duration::seconds(60);
@@ -76,6 +79,7 @@ impl Services {
     async fn run_job(&self, job: &jobs::JobRow) -> ServiceResult<()> {
         match job.kind.as_str() {
             SWEEP => self.sweep().await,
+            CLEAN_EVIDENCE => self.clean_evidence().await,
             // A kind a newer server schedules: left for it (tried again later).
             other => Err(ServiceError::Internal(anyhow::anyhow!(
                 "no runner for jobs of kind {other}"
@@ -90,6 +94,74 @@ impl Services {
         let marked = self.mark_no_shows().await.map(drop);
         let forgotten = self.forget_done_sweeps().await;
         delivered.and(closed).and(marked).and(forgotten)
+    }
+
+    /// Schedules the cleaning of old evidence (a server does at its start; the job table makes
+    /// it one job however many start at once).
+    pub async fn schedule_evidence_cleaning(&self) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await.doing("starting the cleaning's scheduling")?;
+        jobs::schedule(&mut tx, new_id(), CLEAN_EVIDENCE, "", sweep_slot(self.now()))
+            .await
+            .doing("scheduling the cleaning")?;
+        tx.commit().await.doing("committing the cleaning's scheduling")
+    }
+
+    /// Evidence stored before uploads were cleaned kept its images as sent, with their EXIF and
+    /// location: each is encoded again as an upload is now (a PDF stays as it is), a batch per
+    /// run, and the next batch is scheduled while any are left. An image that no longer passes
+    /// the checks is kept as it is and told to the operator, not lost.
+    async fn clean_evidence(&self) -> ServiceResult<()> {
+        let batch = {
+            let mut tx = self.db.read().await.doing("starting a read")?;
+            hongmajia_store::records::uncleaned_evidence(&mut tx, EVIDENCE_PER_RUN)
+                .await
+                .doing("reading old evidence")?
+        };
+        let mut cleaned = 0;
+        for (id, content_type, bytes) in &batch {
+            let content = match crate::uploads::check(crate::uploads::UploadKind::Evidence, bytes.clone()).await {
+                Ok(checked) if checked.bytes != *bytes => Some(checked.bytes),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::warn!(evidence = id, %content_type, %error, "old evidence kept as it is");
+                    None
+                }
+            };
+            let mut tx = self.db.begin().await.doing("starting the cleaning")?;
+            if hongmajia_store::records::set_cleaned_evidence(&mut tx, *id, content.as_deref(), self.now())
+                .await
+                .doing("storing the cleaned evidence")?
+                && content.is_some()
+            {
+                cleaned += 1;
+            }
+            tx.commit().await.doing("committing the cleaned evidence")?;
+        }
+        if cleaned > 0 {
+            self.audit_cleaning(cleaned).await?;
+        }
+        if let Some((last, ..)) = batch.last().filter(|_| batch.len() as i64 == EVIDENCE_PER_RUN) {
+            // Named after the batch it follows, so it is not the same job as the one running.
+            let mut tx = self.db.begin().await.doing("starting the next cleaning's scheduling")?;
+            jobs::schedule(&mut tx, new_id(), CLEAN_EVIDENCE, &format!("after {last}"), self.now())
+                .await
+                .doing("scheduling the next cleaning")?;
+            tx.commit().await.doing("committing the next cleaning's scheduling")?;
+        }
+        Ok(())
+    }
+
+    async fn audit_cleaning(&self, files: usize) -> ServiceResult<()> {
+        let mut tx = self.db.begin().await.doing("starting the cleaning's audit")?;
+        let change = crate::audit::Change {
+            action: hongmajia_domain::Action::RecordReview,
+            target_kind: "evidence_file",
+            target_id: String::new(),
+            region: None,
+            event: crate::audit::event!("evidence.cleaned", files = files),
+        };
+        crate::audit::record(&mut tx, &hongmajia_domain::Actor::System, self.now(), change).await?;
+        tx.commit().await.doing("committing the cleaning's audit")
     }
 
     async fn forget_done_sweeps(&self) -> ServiceResult<()> {

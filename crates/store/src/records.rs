@@ -526,8 +526,8 @@ pub async fn insert_evidence(
 ) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO evidence_files (id, file_name, content_type, content, uploaded_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO evidence_files (id, file_name, content_type, content, uploaded_by, created_at, cleaned_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
         )
         .bind(id)
         .bind(file_name)
@@ -540,6 +540,41 @@ pub async fn insert_evidence(
         .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// Evidence files stored before uploads were cleaned (`cleaned_at` empty): id, type and bytes.
+pub async fn uncleaned_evidence(tx: &mut Tx, limit: i64) -> sqlx::Result<Vec<(i64, String, Vec<u8>)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, String, Vec<u8>)>(
+            "SELECT id, content_type, content FROM evidence_files WHERE cleaned_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// Marks an evidence file cleaned, with its new bytes (none: kept as they are); false when it
+/// was cleaned already.
+pub async fn set_cleaned_evidence(
+    tx: &mut Tx,
+    id: i64,
+    content: Option<&[u8]>,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE evidence_files SET content = COALESCE($2, content), cleaned_at = $3
+             WHERE id = $1 AND cleaned_at IS NULL",
+        )
+        .bind(id)
+        .bind(content)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
 }
 
 /// An evidence file: name, type and bytes.
