@@ -496,11 +496,7 @@ impl Services {
             geofence_m: plan.geofence_m,
             kind: plan.kind,
             requires_approval: input.requires_approval,
-            counting: (
-                plan.counting.nothing_up_to,
-                plan.counting.half_up_to,
-                plan.counting.min_presence_percent,
-            ),
+            counting: plan.counting,
             insured: input.insured,
             required_skills: &plan.required_skills,
             checkin_opens_min: plan.checkin_opens_min,

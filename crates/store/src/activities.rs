@@ -4,6 +4,7 @@
 use crate::Tx;
 use crate::db::{decode, on_tx};
 use hongmajia_domain::activity::{ActivityKind, ActivityState, NotificationKind, SignupState};
+use hongmajia_domain::hours::CountingRule;
 use hongmajia_domain::team::MembershipState;
 use hongmajia_domain::{AccountId, ActivityId, ProjectId, SignupId, TeamId, VolunteerId};
 use time::OffsetDateTime;
@@ -79,7 +80,7 @@ pub struct NewActivity<'a> {
     pub kind: ActivityKind,
     pub requires_approval: bool,
     /// (nothing up to, half an hour up to, least presence in percent)
-    pub counting: (i64, i64, i64),
+    pub counting: CountingRule,
     pub insured: bool,
     pub required_skills: &'a str,
     pub checkin_opens_min: i64,

@@ -1131,7 +1131,7 @@ impl Services {
                         geofence_m: None,
                         kind: a.kind,
                         requires_approval: false,
-                        counting: (15, 45, 60),
+                        counting: hongmajia_domain::hours::CountingRule::default(),
                         insured: a.kind == ActivityKind::Service,
                         required_skills: "",
                         checkin_opens_min: 30,
