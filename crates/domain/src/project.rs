@@ -19,12 +19,14 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProjectEvent {
-    Submit,
-    Approve,
-    Return,
-    Close,
+text_enum! {
+    /// What moves a project: its owner submits or closes it, its site approves or returns it.
+    pub enum ProjectEvent {
+        Submit,
+        Approve,
+        Return,
+        Close,
+    }
 }
 
 impl ProjectState {
@@ -46,16 +48,6 @@ impl ProjectState {
 }
 
 impl ProjectEvent {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "submit" => Some(Self::Submit),
-            "approve" => Some(Self::Approve),
-            "return" => Some(Self::Return),
-            "close" => Some(Self::Close),
-            _ => None,
-        }
-    }
-
     /// Approving and returning are the owning site's review, not the owner's.
     pub const fn is_review(self) -> bool {
         matches!(self, Self::Approve | Self::Return)

@@ -75,14 +75,29 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TeamEvent {
-    Approve,
-    Reject,
-    Resubmit,
-    Suspend,
-    Restore,
-    Dissolve,
+text_enum! {
+    /// What moves a team: its site reviews an application (approve, reject), the applicant sends
+    /// a rejected one again (resubmit), its site suspends, restores or dissolves it.
+    pub enum TeamEvent {
+        Approve,
+        Reject,
+        Resubmit,
+        Suspend,
+        Restore,
+        Dissolve,
+    }
+}
+
+impl TeamEvent {
+    /// A review of an application, by the site, rather than the running of a team.
+    pub const fn is_review(self) -> bool {
+        matches!(self, Self::Approve | Self::Reject)
+    }
+
+    /// The events a page asks a reason for (the service requires one for them).
+    pub const fn asks_reason(self) -> bool {
+        matches!(self, Self::Reject | Self::Suspend)
+    }
 }
 
 impl TeamState {
@@ -139,13 +154,28 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MembershipEvent {
-    Approve,
-    Reject,
-    Accept,
-    Leave,
-    Remove,
+text_enum! {
+    /// What moves a membership: the leader approves, rejects or removes; the volunteer accepts
+    /// (or rejects) an invitation or leaves.
+    pub enum MembershipEvent {
+        Approve,
+        Reject,
+        Accept,
+        Leave,
+        Remove,
+    }
+}
+
+impl MembershipEvent {
+    /// A decision of the team's leader on someone's membership.
+    pub const fn is_leaders(self) -> bool {
+        matches!(self, Self::Approve | Self::Reject | Self::Remove)
+    }
+
+    /// A volunteer's answer about their own membership (an invitation's `reject` is both).
+    pub const fn is_volunteers(self) -> bool {
+        matches!(self, Self::Accept | Self::Reject | Self::Leave)
+    }
 }
 
 impl MembershipState {
@@ -171,14 +201,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const EVENTS: [TeamEvent; 6] = [
-        TeamEvent::Approve,
-        TeamEvent::Reject,
-        TeamEvent::Resubmit,
-        TeamEvent::Suspend,
-        TeamEvent::Restore,
-        TeamEvent::Dissolve,
-    ];
+    const EVENTS: &[TeamEvent] = TeamEvent::ALL;
 
     #[test]
     fn a_team_is_reviewed_then_lives_until_it_is_dissolved() {

@@ -301,36 +301,28 @@ impl Services {
         Ok(team)
     }
 
-    /// Approve or reject (with a reason) an application; the site's staff decide.
-    pub async fn review_team(
-        &self,
-        actor: &Actor,
-        id: TeamId,
-        approve: bool,
-        reason: Option<&str>,
-    ) -> ServiceResult<Team> {
-        let event = if approve { TeamEvent::Approve } else { TeamEvent::Reject };
-        self.move_team(actor, id, (Action::TeamReview, Team::target), event, reason)
-            .await
-    }
-
-    /// Suspend (with a reason), restore or dissolve a team.
-    pub async fn manage_team(
+    /// One step of a team's life, by whoever the event is for: the site's staff approve or
+    /// reject (with a reason) an application, and suspend (with a reason), restore or dissolve a
+    /// team; the applicant resubmits a rejected application.
+    pub async fn change_team(
         &self,
         actor: &Actor,
         id: TeamId,
         event: TeamEvent,
         reason: Option<&str>,
     ) -> ServiceResult<Team> {
-        self.move_team(actor, id, (Action::TeamManage, Team::target), event, reason)
-            .await
-    }
-
-    /// The applicant sends a rejected application again.
-    pub async fn resubmit_team(&self, actor: &Actor, id: TeamId) -> ServiceResult<Team> {
-        let application = |team: &Team| Ok(team.application());
-        self.move_team(actor, id, (Action::TeamApply, application), TeamEvent::Resubmit, None)
-            .await
+        if event == TeamEvent::Resubmit {
+            let application = |team: &Team| Ok(team.application());
+            return self
+                .move_team(actor, id, (Action::TeamApply, application), event, None)
+                .await;
+        }
+        let action = if event.is_review() {
+            Action::TeamReview
+        } else {
+            Action::TeamManage
+        };
+        self.move_team(actor, id, (action, Team::target), event, reason).await
     }
 
     /// One step of a team's life, authorized as `action` on the target `target_of` gives.

@@ -112,16 +112,9 @@ pub async fn change_state(
     let services = state.services();
     let reason = change.reason.as_deref();
     let actor = &auth.actor;
-    let team = match change.event.as_str() {
-        "approve" => services.review_team(actor, id, true, reason).await?,
-        "reject" => services.review_team(actor, id, false, reason).await?,
-        "suspend" => services.manage_team(actor, id, TeamEvent::Suspend, reason).await?,
-        "restore" => services.manage_team(actor, id, TeamEvent::Restore, reason).await?,
-        "dissolve" => services.manage_team(actor, id, TeamEvent::Dissolve, reason).await?,
-        "resubmit" => services.resubmit_team(actor, id).await?,
-        _ => return Err(DomainError::on(ErrorCode::InvalidTransition, "event").into()),
-    };
-    Ok(Json(team))
+    let event =
+        TeamEvent::parse(&change.event).ok_or_else(|| DomainError::on(ErrorCode::InvalidTransition, "event"))?;
+    Ok(Json(services.change_team(actor, id, event, reason).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -145,22 +138,12 @@ pub async fn own_membership(
     let services = state.services();
     let member = match body.action.as_str() {
         "request" => services.request_membership(&auth.actor, id).await?,
-        "accept" => {
-            services
-                .answer_membership(&auth.actor, id, MembershipEvent::Accept)
-                .await?
+        raw => {
+            let event = MembershipEvent::parse(raw)
+                .filter(|event| event.is_volunteers())
+                .ok_or_else(|| DomainError::on(ErrorCode::InvalidTransition, "action"))?;
+            services.answer_membership(&auth.actor, id, event).await?
         }
-        "reject" => {
-            services
-                .answer_membership(&auth.actor, id, MembershipEvent::Reject)
-                .await?
-        }
-        "leave" => {
-            services
-                .answer_membership(&auth.actor, id, MembershipEvent::Leave)
-                .await?
-        }
-        _ => return Err(DomainError::on(ErrorCode::InvalidTransition, "action").into()),
     };
     Ok(Json(member))
 }
@@ -210,10 +193,11 @@ pub async fn decide(
 ) -> Result<Json<Member>, AppError> {
     let event = match body.decision.as_deref() {
         None => None,
-        Some("approve") => Some(MembershipEvent::Approve),
-        Some("reject") => Some(MembershipEvent::Reject),
-        Some("remove") => Some(MembershipEvent::Remove),
-        Some(_) => return Err(DomainError::on(ErrorCode::InvalidTransition, "decision").into()),
+        Some(raw) => Some(
+            MembershipEvent::parse(raw)
+                .filter(|event| event.is_leaders())
+                .ok_or_else(|| DomainError::on(ErrorCode::InvalidTransition, "decision"))?,
+        ),
     };
     let role = match body.role.as_deref() {
         None => None,

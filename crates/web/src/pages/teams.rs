@@ -28,17 +28,17 @@ struct TeamPage {
     can_manage: bool,
     /// The categories the new-project form offers (those not retired).
     categories: Vec<hongmajia_services::categories::Category>,
-    /// The state changes the team's state allows, with their labels.
-    events: Vec<(&'static str, &'static str)>,
+    /// The state changes the team's state allows the site's staff.
+    events: &'static [TeamEvent],
     error: Option<&'static str>,
 }
 
-fn events_for(state: TeamState) -> Vec<(&'static str, &'static str)> {
+fn events_for(state: TeamState) -> &'static [TeamEvent] {
     match state {
-        TeamState::Applied => vec![("approve", "team.approve"), ("reject", "team.reject")],
-        TeamState::Active => vec![("suspend", "team.suspend"), ("dissolve", "team.dissolve")],
-        TeamState::Suspended => vec![("restore", "team.restore"), ("dissolve", "team.dissolve")],
-        TeamState::Rejected | TeamState::Dissolved => vec![],
+        TeamState::Applied => &[TeamEvent::Approve, TeamEvent::Reject],
+        TeamState::Active => &[TeamEvent::Suspend, TeamEvent::Dissolve],
+        TeamState::Suspended => &[TeamEvent::Restore, TeamEvent::Dissolve],
+        TeamState::Rejected | TeamState::Dissolved => &[],
     }
 }
 
@@ -112,13 +112,9 @@ pub async fn change_state(
     let services = state.services();
     let who = &actor.0.actor;
     let reason = Some(form.reason.as_str());
-    let result = match form.event.as_str() {
-        "approve" => services.review_team(who, id, true, reason).await,
-        "reject" => services.review_team(who, id, false, reason).await,
-        "suspend" => services.manage_team(who, id, TeamEvent::Suspend, reason).await,
-        "restore" => services.manage_team(who, id, TeamEvent::Restore, reason).await,
-        "dissolve" => services.manage_team(who, id, TeamEvent::Dissolve, reason).await,
-        _ => Err(ServiceError::on(ErrorCode::InvalidTransition, "event")),
+    let result = match TeamEvent::parse(&form.event) {
+        Some(event) => services.change_team(who, id, event, reason).await,
+        None => Err(ServiceError::on(ErrorCode::InvalidTransition, "event")),
     };
     after(&state, lang, &actor.0, id, result.map(drop)).await
 }
@@ -139,12 +135,9 @@ pub async fn decide_member(
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let (id, volunteer) = (id, volunteer);
-    let event = match form.decision.as_str() {
-        "approve" => MembershipEvent::Approve,
-        "reject" => MembershipEvent::Reject,
-        "remove" => MembershipEvent::Remove,
-        _ => return Err(AppError::code(ErrorCode::InvalidTransition)),
-    };
+    let event = MembershipEvent::parse(&form.decision)
+        .filter(|event| event.is_leaders())
+        .ok_or_else(|| AppError::code(ErrorCode::InvalidTransition))?;
     let result = state
         .services()
         .decide_membership(&actor.0.actor, id, volunteer, Some(event), None)
@@ -227,10 +220,10 @@ pub async fn own_step(
     let who = &actor.0.actor;
     let result = match form.action.as_str() {
         "request" => services.request_membership(who, id).await,
-        "accept" => services.answer_membership(who, id, MembershipEvent::Accept).await,
-        "reject" => services.answer_membership(who, id, MembershipEvent::Reject).await,
-        "leave" => services.answer_membership(who, id, MembershipEvent::Leave).await,
-        _ => Err(ServiceError::on(ErrorCode::InvalidTransition, "action")),
+        raw => match MembershipEvent::parse(raw).filter(|event| event.is_volunteers()) {
+            Some(event) => services.answer_membership(who, id, event).await,
+            None => Err(ServiceError::on(ErrorCode::InvalidTransition, "action")),
+        },
     };
     after_mine(&state, lang, &actor.0, result.map(drop)).await
 }
