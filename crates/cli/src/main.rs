@@ -44,51 +44,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web pages and the JSON API.
-    Serve {
-        #[arg(long, env = "HONGMAJIA_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
-        /// Load the small demo city into an empty database and serve it; serve a database the demo
-        /// made; refuse any other. Implies --dev (on the demo's own database only).
-        #[arg(long)]
-        demo: bool,
-        /// Development mode: SMS go to the development gateway, whose outbox `/dev/sms` shows to
-        /// browsers on this machine. Never on a real deployment: it shows every login code.
-        #[arg(long)]
-        dev: bool,
-        /// Base URL used in links and QR codes; https makes cookies Secure.
-        #[arg(long, env = "HONGMAJIA_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Where SMS go: a URL that takes POSTed JSON {"phone", "message"} (see README). Without
-        /// it and without --dev, SMS-code login answers `sms_not_configured`.
-        #[arg(long, env = "HONGMAJIA_SMS_WEBHOOK_URL")]
-        sms_webhook_url: Option<String>,
-        /// Seconds a session with its roles, and a page of coming activities, are answered from
-        /// memory before being read again. Writes end them at once: this server's own, and on
-        /// PostgreSQL every server's; others (the CLI on SQLite) are seen after this long. 0: off.
-        #[arg(long, env = "HONGMAJIA_CACHE_SECONDS", default_value_t = 2)]
-        cache_seconds: u64,
-    },
+    Serve(ServeArgs),
     /// Apply the database migrations and exit.
     Migrate,
     /// Load demo data: the small city (regions, sites, admins, a few activities), or Yuncheng at
     /// scale (`--scale city`: 859,000 volunteers, 3,189 teams, 20,000 projects, 12.43 million
     /// hours) or one county's share of it (`--scale county`).
-    Demo {
-        #[arg(long, value_enum, default_value_t = Scale::Small)]
-        scale: Scale,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// The day the data is generated as of (YYYY-MM-DD); today by default.
-        #[arg(long)]
-        as_of: Option<String>,
-        /// The county of `--scale county`.
-        #[arg(long, default_value = "140824")]
-        county: String,
-        /// Generate 1/N of the city's sizes (volunteers, teams, projects, hours), for quick
-        /// runs and tests of `--scale county|city`.
-        #[arg(long, default_value_t = 1)]
-        shrink: u64,
-    },
+    Demo(DemoArgs),
     /// The keys of personal data.
     Keys {
         #[command(subcommand)]
@@ -115,6 +77,50 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "HONGMAJIA_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Load the small demo city into an empty database and serve it; serve a database the demo
+    /// made; refuse any other. Implies --dev (on the demo's own database only).
+    #[arg(long)]
+    demo: bool,
+    /// Development mode: SMS go to the development gateway, whose outbox `/dev/sms` shows to
+    /// browsers on this machine. Never on a real deployment: it shows every login code.
+    #[arg(long)]
+    dev: bool,
+    /// Base URL used in links and QR codes; https makes cookies Secure.
+    #[arg(long, env = "HONGMAJIA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Where SMS go: a URL that takes POSTed JSON {"phone", "message"} (see README). Without
+    /// it and without --dev, SMS-code login answers `sms_not_configured`.
+    #[arg(long, env = "HONGMAJIA_SMS_WEBHOOK_URL")]
+    sms_webhook_url: Option<String>,
+    /// Seconds a session with its roles, and a page of coming activities, are answered from
+    /// memory before being read again. Writes end them at once: this server's own, and on
+    /// PostgreSQL every server's; others (the CLI on SQLite) are seen after this long. 0: off.
+    #[arg(long, env = "HONGMAJIA_CACHE_SECONDS", default_value_t = 2)]
+    cache_seconds: u64,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    #[arg(long, value_enum, default_value_t = Scale::Small)]
+    scale: Scale,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The day the data is generated as of (YYYY-MM-DD); today by default.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// The county of `--scale county`.
+    #[arg(long, default_value = "140824")]
+    county: String,
+    /// Generate 1/N of the city's sizes (volunteers, teams, projects, hours), for quick
+    /// runs and tests of `--scale county|city`.
+    #[arg(long, default_value_t = 1)]
+    shrink: u64,
 }
 
 #[derive(Subcommand)]
@@ -255,124 +261,137 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrated");
             Ok(())
         }
-        Command::Serve {
-            bind,
-            demo,
-            dev,
-            public_url,
-            sms_webhook_url,
-            cache_seconds,
-        } => {
-            // A malformed deployment setting stops the start, rather than silently using the defaults.
-            hongmajia_services::configured_star_thresholds()?;
-            let dev = dev || (demo && prepare_demo(&services).await?);
-            let services = services.with_cache_ttl(std::time::Duration::from_secs(cache_seconds));
-            let services = match (sms_webhook_url, dev) {
-                (Some(url), _) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
-                (None, true) => {
-                    tracing::warn!("development mode: SMS are only recorded, and shown at /dev/sms to this machine");
-                    services.with_sms(Arc::new(DevelopmentGateway))
-                }
-                (None, false) => {
-                    tracing::warn!("no HONGMAJIA_SMS_WEBHOOK_URL: SMS-code login answers sms_not_configured");
-                    services
-                }
-            };
-            let dev_outbox_key = if dev {
-                Some(hongmajia_services::auth::random_token()?)
-            } else {
-                None
-            };
-            let config = WebConfig {
-                public_url,
-                dev_outbox_key,
-            };
-            serve(services, &bind, config).await
-        }
-        Command::Demo {
-            scale,
-            seed,
-            as_of,
-            county,
-            shrink,
-        } => {
-            let options = demo_options(seed, as_of.as_deref())?;
-            let scope = match scale {
-                Scale::Small => {
-                    let summary = demo::load_small(&services, &options).await?;
-                    print_demo(&summary);
-                    return Ok(());
-                }
-                Scale::County => demo::city::Scope::County(county),
-                Scale::City => demo::city::Scope::City,
-            };
-            let options = demo::city::ScaleOptions {
-                seed,
-                as_of: options.as_of,
-                scope,
-                targets: demo::city::Targets::YUNCHENG.divided_by(shrink),
-            };
-            let started = std::time::Instant::now();
-            let summary = services.load_scaled_demo(&options, &StageBars::default()).await?;
-            print_scaled_demo(&summary, started.elapsed());
-            Ok(())
-        }
+        Command::Serve(args) => serve_command(services, args).await,
+        Command::Demo(args) => demo_command(&services, args).await,
         Command::Keys {
             command: KeysCommand::Rotate,
-        } => {
-            let rotated = services
-                .rotate_keys(&key_path)
-                .await
-                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            println!(
-                "rotated to key set {}: {} accounts, {} volunteers, {} messages re-sealed",
-                rotated.key_id, rotated.accounts, rotated.volunteers, rotated.messages
-            );
-            Ok(())
-        }
+        } => rotate_keys(&services, &key_path).await,
         Command::Import {
             command: ImportCommand::Volunteers { file, team, json, lang },
         } => import_volunteers(&services, &file, team, json, &lang).await,
         Command::Rollups {
             command: RollupsCommand::Rebuild { check },
-        } => {
-            let differences = services
-                .rebuild_figures(check)
-                .await
-                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            for difference in &differences {
-                println!("{difference}");
-            }
-            match (check, differences.len()) {
-                (true, 0) => println!("the figures equal a recount"),
-                (true, n) => anyhow::bail!("{n} region(s) differ from a recount"),
-                (false, n) => println!("figures rebuilt ({n} region(s) corrected)"),
-            }
-            Ok(())
-        }
+        } => rebuild_rollups(&services, check).await,
         Command::Calendar {
             command: CalendarCommand::Set { kind, days },
-        } => {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            let parsed = days
-                .iter()
-                .map(|d| {
-                    time::Date::parse(d.trim(), &format)
-                        .map_err(|_| anyhow::anyhow!("{d:?} is not a date (YYYY-MM-DD)"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let holiday = matches!(kind, DayKind::Holiday);
-            for day in &parsed {
-                services
-                    .set_calendar_day(&Actor::System, *day, holiday)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            }
-            println!("{} day(s) set", parsed.len());
-            Ok(())
-        }
+        } => set_calendar(&services, kind, &days).await,
         Command::User { command } => user(&services, command).await,
     }
+}
+
+/// `serve`: the web server, with its SMS gateway and development mode as configured.
+async fn serve_command(services: Services, args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        bind,
+        demo,
+        dev,
+        public_url,
+        sms_webhook_url,
+        cache_seconds,
+    } = args;
+    // A malformed deployment setting stops the start, rather than silently using the defaults.
+    hongmajia_services::configured_star_thresholds()?;
+    let dev = dev || (demo && prepare_demo(&services).await?);
+    let services = services.with_cache_ttl(std::time::Duration::from_secs(cache_seconds));
+    let services = match (sms_webhook_url, dev) {
+        (Some(url), _) => services.with_sms(Arc::new(WebhookGateway::new(&url)?)),
+        (None, true) => {
+            tracing::warn!("development mode: SMS are only recorded, and shown at /dev/sms to this machine");
+            services.with_sms(Arc::new(DevelopmentGateway))
+        }
+        (None, false) => {
+            tracing::warn!("no HONGMAJIA_SMS_WEBHOOK_URL: SMS-code login answers sms_not_configured");
+            services
+        }
+    };
+    let dev_outbox_key = if dev {
+        Some(hongmajia_services::auth::random_token()?)
+    } else {
+        None
+    };
+    let config = WebConfig {
+        public_url,
+        dev_outbox_key,
+    };
+    serve(services, &bind, config).await
+}
+
+/// `demo`: the small city, or Yuncheng (or one county of it) at scale.
+async fn demo_command(services: &Services, args: DemoArgs) -> anyhow::Result<()> {
+    let DemoArgs {
+        scale,
+        seed,
+        as_of,
+        county,
+        shrink,
+    } = args;
+    let options = demo_options(seed, as_of.as_deref())?;
+    let scope = match scale {
+        Scale::Small => {
+            let summary = demo::load_small(services, &options).await?;
+            print_demo(&summary);
+            return Ok(());
+        }
+        Scale::County => demo::city::Scope::County(county),
+        Scale::City => demo::city::Scope::City,
+    };
+    let options = demo::city::ScaleOptions {
+        seed,
+        as_of: options.as_of,
+        scope,
+        targets: demo::city::Targets::YUNCHENG.divided_by(shrink),
+    };
+    let started = std::time::Instant::now();
+    let summary = services.load_scaled_demo(&options, &StageBars::default()).await?;
+    print_scaled_demo(&summary, started.elapsed());
+    Ok(())
+}
+
+async fn rotate_keys(services: &Services, key_path: &std::path::Path) -> anyhow::Result<()> {
+    let rotated = services
+        .rotate_keys(key_path)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    println!(
+        "rotated to key set {}: {} accounts, {} volunteers, {} messages re-sealed",
+        rotated.key_id, rotated.accounts, rotated.volunteers, rotated.messages
+    );
+    Ok(())
+}
+
+/// `rollups rebuild [--check]`: the kept figures against a recount, repaired unless checking.
+async fn rebuild_rollups(services: &Services, check: bool) -> anyhow::Result<()> {
+    let differences = services
+        .rebuild_figures(check)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    for difference in &differences {
+        println!("{difference}");
+    }
+    match (check, differences.len()) {
+        (true, 0) => println!("the figures equal a recount"),
+        (true, n) => anyhow::bail!("{n} region(s) differ from a recount"),
+        (false, n) => println!("figures rebuilt ({n} region(s) corrected)"),
+    }
+    Ok(())
+}
+
+/// `calendar set`: marks days as holidays or working days.
+async fn set_calendar(services: &Services, kind: DayKind, days: &[String]) -> anyhow::Result<()> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let parsed = days
+        .iter()
+        .map(|d| time::Date::parse(d.trim(), &format).map_err(|_| anyhow::anyhow!("{d:?} is not a date (YYYY-MM-DD)")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let holiday = matches!(kind, DayKind::Holiday);
+    for day in &parsed {
+        services
+            .set_calendar_day(&Actor::System, *day, holiday)
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    }
+    println!("{} day(s) set", parsed.len());
+    Ok(())
 }
 
 async fn user(services: &Services, command: UserCommand) -> anyhow::Result<()> {
