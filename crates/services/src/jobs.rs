@@ -13,7 +13,8 @@ use time::{Duration, OffsetDateTime};
 pub const SWEEP: &str = "sweep";
 /// Encodes again the evidence images stored before uploads were cleaned, a batch at a time.
 pub const CLEAN_EVIDENCE: &str = "clean_evidence";
-const EVIDENCE_PER_RUN: i64 = 20;
+/// Few per run: a run holds the server's job loop, and must end well within its lease.
+const EVIDENCE_PER_RUN: i64 = 5;
 const SWEEP_EVERY_SECONDS: i64 = 5;
 /// How long a server holds a job before another may take it over.
 const LEASE: Duration = Duration::seconds(60);
@@ -106,10 +107,12 @@ impl Services {
         tx.commit().await.doing("committing the cleaning's scheduling")
     }
 
-    /// Evidence stored before uploads were cleaned kept its images as sent, with their EXIF and
-    /// location: each is encoded again as an upload is now (a PDF stays as it is), a batch per
-    /// run, and the next batch is scheduled while any are left. An image that no longer passes
-    /// the checks is kept as it is and told to the operator, not lost.
+    /// Evidence stored before uploads were cleaned may keep its images as sent, with their EXIF
+    /// and location: each image that carries such metadata is encoded again as an upload is now
+    /// (one without, or a PDF, stays exactly as it is: no second lossy pass), a batch per run, and
+    /// the next batch is scheduled while any are left. An image that no longer passes the checks
+    /// is kept as it is and told to the operator, not lost; a check that could not run (no turn
+    /// to decode, an internal error) ends the run, to be tried again, and marks nothing.
     async fn clean_evidence(&self) -> ServiceResult<()> {
         let batch = {
             let mut tx = self.db.read().await.doing("starting a read")?;
@@ -119,13 +122,19 @@ impl Services {
         };
         let mut cleaned = 0;
         for (id, content_type, bytes) in &batch {
-            let content = match crate::uploads::check(crate::uploads::UploadKind::Evidence, bytes.clone()).await {
-                Ok(checked) if checked.bytes != *bytes => Some(checked.bytes),
-                Ok(_) => None,
-                Err(error) => {
-                    tracing::warn!(evidence = id, %content_type, %error, "old evidence kept as it is");
-                    None
+            let content = if crate::uploads::carries_metadata(bytes) {
+                match crate::uploads::check(crate::uploads::UploadKind::Evidence, bytes.clone()).await {
+                    Ok(checked) => Some(checked.bytes),
+                    Err(error) if matches!(error.code(), None | Some(hongmajia_domain::ErrorCode::Busy)) => {
+                        return Err(error);
+                    }
+                    Err(error) => {
+                        tracing::warn!(evidence = id, %content_type, %error, "old evidence kept as it is");
+                        None
+                    }
                 }
+            } else {
+                None
             };
             let mut tx = self.db.begin().await.doing("starting the cleaning")?;
             if hongmajia_store::records::set_cleaned_evidence(&mut tx, *id, content.as_deref(), self.now())

@@ -561,7 +561,11 @@ impl Services {
         request: &records::CorrectionRow,
         activity: &activities::ActivityRow,
     ) -> ServiceResult<()> {
-        // A correction of a record is its next version; a service that had none is a new record.
+        // A correction of a record is its next version (of a record that still takes one: a
+        // revoked record's hours do not come back by it); a service that had none is a new record.
+        if let Some(id) = request.record_id {
+            find_record(tx, id).await?.state.after(RecordEvent::Correct)?;
+        }
         let version = Version {
             action: match request.record_id {
                 Some(_) => RecordEvent::Correct.into(),

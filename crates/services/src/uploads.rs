@@ -175,6 +175,25 @@ pub fn check_now(kind: UploadKind, bytes: &[u8]) -> ServiceResult<Checked> {
     Ok(Checked { file_type, bytes })
 }
 
+/// Whether a stored image carries more than its pixels (EXIF, XMP, IPTC: where a phone writes the
+/// place a photo was taken), read from its header only. A PDF is kept as sent and says no; a file
+/// whose header cannot be read says yes, so that the full check looks at it.
+pub fn carries_metadata(bytes: &[u8]) -> bool {
+    use image::ImageDecoder;
+    let format = match FileType::of(bytes) {
+        Some(FileType::Png) => image::ImageFormat::Png,
+        Some(FileType::Jpeg) => image::ImageFormat::Jpeg,
+        Some(FileType::Pdf) | None => return false,
+    };
+    let Ok(mut decoder) = image::ImageReader::with_format(Cursor::new(bytes), format).into_decoder() else {
+        return true;
+    };
+    !matches!(
+        (decoder.exif_metadata(), decoder.xmp_metadata(), decoder.iptc_metadata()),
+        (Ok(None), Ok(None), Ok(None))
+    )
+}
+
 /// An image decoded within the limits, turned the way its EXIF says it was held, and encoded
 /// again in its own format: only its pixels survive, no metadata (EXIF, GPS) of the original.
 fn reencoded(bytes: &[u8], file_type: FileType, limits: &Limits) -> Result<Vec<u8>, ErrorCode> {
@@ -238,21 +257,38 @@ mod tests {
     }
 
     #[test]
-    fn a_jpeg_loses_its_exif_and_location() {
+    fn only_an_image_with_metadata_needs_cleaning() {
+        assert!(!carries_metadata(&png(4, 4)), "what we encode carries none");
+        let cleaned = check_now(UploadKind::Evidence, &jpeg_with_location()).unwrap();
+        assert!(!carries_metadata(&cleaned.bytes));
+        assert!(carries_metadata(&jpeg_with_location()));
+        assert!(
+            carries_metadata(b"\xff\xd8\xff torn"),
+            "an unreadable header is looked at fully"
+        );
+        assert!(!carries_metadata(b"%PDF-1.7 kept as sent"));
+    }
+
+    /// A JPEG with an APP1 "Exif" segment right after the SOI marker, with a GPS-like payload.
+    fn jpeg_with_location() -> Vec<u8> {
         let image = image::RgbImage::from_pixel(16, 16, image::Rgb([10, 120, 40]));
         let mut plain = Cursor::new(Vec::new());
         image::codecs::jpeg::JpegEncoder::new(&mut plain)
             .encode_image(&image)
             .unwrap();
         let plain = plain.into_inner();
-        // An APP1 "Exif" segment right after the SOI marker, with a GPS-like payload.
         let payload = b"Exif\0\0GPSLatitude 35.6 GPSLongitude 111.3";
         let length = u16::try_from(payload.len() + 2).unwrap().to_be_bytes();
         let mut with_exif = plain[..2].to_vec();
         with_exif.extend_from_slice(&[0xFF, 0xE1, length[0], length[1]]);
         with_exif.extend_from_slice(payload);
         with_exif.extend_from_slice(&plain[2..]);
-        let checked = check_now(UploadKind::Evidence, &with_exif).unwrap();
+        with_exif
+    }
+
+    #[test]
+    fn a_jpeg_loses_its_exif_and_location() {
+        let checked = check_now(UploadKind::Evidence, &jpeg_with_location()).unwrap();
         assert_eq!(checked.file_type, FileType::Jpeg);
         let kept = String::from_utf8_lossy(&checked.bytes);
         assert!(

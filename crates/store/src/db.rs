@@ -344,7 +344,8 @@ mod tests {
              INSERT INTO record_versions (record_id, version, state) VALUES
                  (1, 1, 'pending'), (1, 2, 'confirmed'), (1, 3, 'confirmed'), (1, 4, 'revoked'),
                  (2, 1, 'awaiting_second'), (2, 2, 'rejected'), (3, 1, 'pending'), (3, 2, 'rejected'),
-                 (4, 1, 'awaiting_second'), (4, 2, 'confirmed');",
+                 (4, 1, 'awaiting_second'), (4, 2, 'confirmed'),
+                 (5, 1, 'pending'), (5, 2, 'confirmed'), (5, 3, 'revoked'), (5, 4, 'confirmed');",
         )
         .execute(&mut conn)
         .await
@@ -356,6 +357,7 @@ mod tests {
             .unwrap();
         let expected = [
             "entered", "confirm", "correct", "revoke", "entered", "refuse", "entered", "reject", "entered", "approve",
+            "entered", "confirm", "revoke", "correct",
         ];
         assert_eq!(actions, expected);
         let changed = sqlx::query("UPDATE record_versions SET action = 'entered'")

@@ -101,14 +101,19 @@ async fn two_serve_processes_on_one_database_never_run_a_sweep_twice() {
     assert!(done.iter().all(|j| j.3 == 1), "no sweep was leased twice: {jobs:?}");
 }
 
-/// A 16×16 JPEG carrying an EXIF segment with a location, as a phone's photo does.
-fn photo_with_location() -> Vec<u8> {
+/// A 16×16 JPEG, as encoded without metadata.
+fn plain_photo() -> Vec<u8> {
     let image = image::RgbImage::from_pixel(16, 16, image::Rgb([10, 120, 40]));
     let mut plain = std::io::Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new(&mut plain)
         .encode_image(&image)
         .unwrap();
-    let plain = plain.into_inner();
+    plain.into_inner()
+}
+
+/// The same photo carrying an EXIF segment with a location, as a phone's photo does.
+fn photo_with_location() -> Vec<u8> {
+    let plain = plain_photo();
     let payload = b"Exif\0\0GPSLatitude 35.6 GPSLongitude 111.3";
     let length = u16::try_from(payload.len() + 2).unwrap().to_be_bytes();
     let mut photo = plain[..2].to_vec();
@@ -144,17 +149,19 @@ async fn evidence_of(app: &TestApp, id: i64) -> (Vec<u8>, bool) {
 }
 
 /// Photos stored before uploads were cleaned lose their EXIF and location to a job, a batch at a
-/// time until none is left; a file that no longer passes the checks is kept as it was, and the
-/// audit log says how many were cleaned.
+/// time until none is left; a photo without metadata is left exactly as it is (no second lossy
+/// pass), a file that no longer passes the checks is kept as it was, and the audit log says how
+/// many were cleaned.
 #[tokio::test]
 async fn old_evidence_photos_are_encoded_again_without_their_location() {
     let app = TestApp::spawn().await;
     let photo = photo_with_location();
-    for id in 1..=21 {
+    for id in 1..=6 {
         old_evidence(&app, id, "image/jpeg", &photo).await;
     }
+    old_evidence(&app, 7, "image/jpeg", &plain_photo()).await;
     let torn = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-torn".to_vec();
-    old_evidence(&app, 22, "image/png", &torn).await;
+    old_evidence(&app, 8, "image/png", &torn).await;
 
     let services = app.services();
     services.schedule_evidence_cleaning().await.unwrap();
@@ -166,16 +173,20 @@ async fn old_evidence_photos_are_encoded_again_without_their_location() {
         "the location is gone"
     );
     assert!(image::load_from_memory(&first).is_ok(), "still a picture");
-    assert!(!evidence_of(&app, 21).await.1, "one batch per run");
+    assert!(!evidence_of(&app, 6).await.1, "one batch per run");
     app.clock.advance(time::Duration::seconds(1));
     services.run_due_jobs("test").await.unwrap();
-    let (last, cleaned) = evidence_of(&app, 21).await;
+    let (last, cleaned) = evidence_of(&app, 6).await;
     assert!(
         cleaned && !String::from_utf8_lossy(&last).contains("Exif"),
         "the next batch follows"
     );
-    assert_eq!(evidence_of(&app, 22).await, (torn, true), "kept as it was, not lost");
-
+    assert_eq!(
+        evidence_of(&app, 7).await,
+        (plain_photo(), true),
+        "nothing to remove: left as it was"
+    );
+    assert_eq!(evidence_of(&app, 8).await, (torn, true), "kept as it was, not lost");
     let sql = "SELECT COUNT(*) FROM audit_log WHERE event = 'evidence.cleaned'";
     let entries: i64 = match &services.db {
         hongmajia_services::Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),

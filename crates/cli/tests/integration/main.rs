@@ -27,6 +27,7 @@ mod regions;
 mod scaled_demo;
 mod sms;
 mod teams;
+mod trust;
 mod uploads;
 mod volunteers;
 mod web;

@@ -106,7 +106,7 @@ pub(crate) async fn attend(
     .await
 }
 
-async fn my_hours(app: &TestApp, who: &Login<'_>) -> Value {
+pub(crate) async fn my_hours(app: &TestApp, who: &Login<'_>) -> Value {
     let response = app.get("/api/v1/me/hours", Some(&who.token().await)).await;
     assert_eq!(response.status(), StatusCode::OK);
     json_of(response).await

@@ -1,0 +1,45 @@
+//! Trust 1: the rules that keep hours honest against insiders — nobody decides on their own
+//! hours, only final records count, and the counting bugs stay closed.
+
+use crate::helpers::{TestApp, error_code};
+use crate::records::{attended_record, json_of, logins, morning_activity, my_hours, staff};
+use hongmajia_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Revoked hours do not come back: a correction asked while the record stood, approved after a
+/// reviewer revoked it for fraud, is refused and the record stays revoked.
+#[tokio::test]
+async fn a_revoked_record_takes_no_correction() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let reviewer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9100).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &organizer, &volunteer, activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let confirmed = app
+        .post_json(&confirm, Some(&organizer.token().await), &json!({}))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let ask = format!("/api/v1/records/{record}/corrections");
+    let body = json!({"minutes": 180, "reason": "我七点四十就到了"});
+    let asked = app.post_json(&ask, Some(&volunteer.token().await), &body).await;
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let request = json_of(asked).await["id"].as_i64().unwrap();
+
+    let revoke = format!("/api/v1/records/{record}/revoke");
+    let body = json!({"reason": "签到表系伪造"});
+    let revoked = app.post_json(&revoke, Some(&reviewer.token().await), &body).await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let decide = format!("/api/v1/corrections/{request}/decision");
+    let approved = app
+        .post_json(&decide, Some(&organizer.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(approved.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(approved).await, "invalid_transition");
+
+    let hours = my_hours(&app, &volunteer).await;
+    assert_eq!(hours["confirmed_minutes"], 0, "the hours stay taken back");
+    assert_eq!(hours["records"][0]["state"], "revoked");
+}
