@@ -2,9 +2,10 @@
 //!
 //! Minutes are stored; hours are derived by a rounding rule per activity. The default rule is the
 //! half-hour one (R-TIME-2): the remainder below an hour counts 0 up to 15 minutes, half an hour up
-//! to 45, a whole hour above. Presence shorter than a share of the activity (R-TIME-3, 60 % by
-//! default) earns nothing; presence is clipped to the activity, so travel and waiting before the
-//! start count nothing (R-TIME-5) and a make-up can never exceed the activity (R-TIME-4).
+//! to 45, a whole hour above; but rounding never credits more than the minutes present (Trust 1:
+//! more than that is an adjustment, with a reason). Presence shorter than a share of the activity
+//! (R-TIME-3, 60 % by default) earns nothing; presence is clipped to the activity, so travel and
+//! waiting before the start count nothing (R-TIME-5) and no record exceeds the activity (R-TIME-4).
 
 use time::OffsetDateTime;
 
@@ -54,8 +55,8 @@ impl CountingRule {
         })
     }
 
-    /// The service time earned, in minutes (a whole number of half hours), for `present` minutes
-    /// of an activity lasting `duration` minutes.
+    /// The service time earned, in minutes, for `present` minutes of an activity lasting
+    /// `duration` minutes: the rule's half hours, never more than the minutes present.
     pub fn credited_minutes(&self, present: i64, duration: i64) -> i64 {
         let present = present.clamp(0, duration.max(0));
         if duration <= 0 || present * 100 < duration * self.min_presence_percent {
@@ -69,7 +70,7 @@ impl CountingRule {
         } else {
             60
         };
-        hours * 60 + extra
+        (hours * 60 + extra).min(present)
     }
 }
 
@@ -108,12 +109,23 @@ mod tests {
         let credited = |present| rule.credited_minutes(present, present);
         assert_eq!(credited(14), 0);
         assert_eq!(credited(15), 0);
-        assert_eq!(credited(16), 30);
+        assert_eq!(credited(40), 30);
         assert_eq!(credited(45), 30);
-        assert_eq!(credited(46), 60);
         assert_eq!(credited(60), 60);
         assert_eq!(credited(135), 120);
-        assert_eq!(credited(136), 150);
+        assert_eq!(credited(165), 150);
+        // Rounding up stops at what was present.
+        assert_eq!(credited(16), 16);
+        assert_eq!(credited(46), 46);
+        assert_eq!(credited(136), 136);
+    }
+
+    #[test]
+    fn a_lax_rule_credits_no_more_than_was_present() {
+        // Under 0/0/0, 3 minutes of a 20-minute activity made an hour.
+        let lax = CountingRule::new(0, 0, 0).unwrap();
+        assert_eq!(lax.credited_minutes(3, 20), 3);
+        assert_eq!(lax.credited_minutes(300, 20), 20);
     }
 
     #[test]
@@ -148,7 +160,7 @@ mod tests {
     fn presence_below_sixty_percent_earns_nothing() {
         let rule = CountingRule::default();
         assert_eq!(rule.credited_minutes(107, 180), 0);
-        assert_eq!(rule.credited_minutes(108, 180), 120);
+        assert_eq!(rule.credited_minutes(108, 180), 108);
     }
 
     #[test]
@@ -207,16 +219,26 @@ mod tests {
 
     proptest! {
         #[test]
-        fn credited_time_is_whole_half_hours_never_above_the_activity_plus_rounding(present in 0i64..2000, duration in 1i64..2000) {
-            let credited = CountingRule::default().credited_minutes(present, duration);
-            prop_assert_eq!(credited % 30, 0);
+        fn no_rule_credits_more_than_the_presence_or_the_activity(
+            (nothing, half) in (0i64..60).prop_flat_map(|n| (Just(n), n..60)),
+            percent in 0i64..=100,
+            present in -10i64..2000,
+            duration in 1i64..2000,
+        ) {
+            let rule = CountingRule::new(nothing, half, percent).unwrap();
+            let credited = rule.credited_minutes(present, duration);
             prop_assert!(credited >= 0);
-            prop_assert!(credited <= duration + 15, "{} credited for a {}-minute activity", credited, duration);
+            prop_assert!(credited <= present.max(0) && credited <= duration, "{} for {} of {}", credited, present, duration);
         }
 
         #[test]
-        fn more_presence_never_earns_less(a in 0i64..1000, b in 0i64..1000, duration in 1i64..1000) {
-            let rule = CountingRule::default();
+        fn more_presence_never_earns_less(
+            (nothing, half) in (0i64..60).prop_flat_map(|n| (Just(n), n..60)),
+            a in 0i64..1000,
+            b in 0i64..1000,
+            duration in 1i64..1000,
+        ) {
+            let rule = CountingRule::new(nothing, half, 60).unwrap();
             let (low, high) = (a.min(b), a.max(b));
             prop_assert!(rule.credited_minutes(low, duration) <= rule.credited_minutes(high, duration));
         }

@@ -75,7 +75,7 @@ async fn the_certificate_pdf_reads_back_as_text_and_its_qr_code_leads_to_the_ver
         masked_id,
         me["code"].as_str().unwrap(),
         "十字路口文明劝导",
-        "2.5",
+        "2.3",
         "稷山县",
         number.as_str(),
     ] {
@@ -108,7 +108,7 @@ async fn the_certificate_pdf_reads_back_as_text_and_its_qr_code_leads_to_the_ver
     assert!(page.contains("verify-genuine"), "{page}");
     assert!(page.contains("王***"), "the masked name: {page}");
     assert!(!page.contains("王堃玥珺"), "no personal data beyond the masked name");
-    assert!(page.contains("2.5"));
+    assert!(page.contains("2.3"));
 
     // Someone else cannot download it; revoking the record shows on the verify page.
     let other = logins(&app, 1, 8200).await.remove(0);
@@ -128,7 +128,7 @@ async fn the_certificate_pdf_reads_back_as_text_and_its_qr_code_leads_to_the_ver
     let check = json_of(app.get(&format!("/api/v1/verify/{number}"), None).await).await;
     assert_eq!(check["revoked_records"], 1);
     assert_eq!(check["current_total_hours"], "0.0");
-    assert_eq!(check["certified_hours"], "2.5");
+    assert_eq!(check["certified_hours"], "2.3");
     let page = app.get(&format!("/verify/{number}"), None).await.text().await.unwrap();
     assert!(page.contains("verify-revoked"), "{page}");
 }

@@ -164,8 +164,9 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
     let out = attend(&app, &volunteer, activity, "check-out", json!({"token": token})).await;
     assert_eq!(out.status(), StatusCode::OK);
     let out = json_of(out).await;
-    // Present 08:00–10:20 (time before the start does not count): 140 minutes → 2.5 hours.
-    assert_eq!(out["minutes"], 150);
+    // Present 08:00–10:20 (time before the start does not count): 140 minutes, no more (the
+    // half-hour rule rounds up to 2.5 hours only as far as the presence goes).
+    assert_eq!(out["minutes"], 140);
     let record = out["record_id"].as_i64().unwrap();
 
     let before = my_hours(&app, &volunteer).await;
@@ -208,7 +209,7 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
     assert_eq!(versions.len(), 2, "the first version stays visible");
     assert_eq!(
         (versions[0]["state"].as_str(), versions[0]["minutes"].as_i64()),
-        (Some("pending"), Some(150))
+        (Some("pending"), Some(140))
     );
     assert_eq!(versions[1]["reason"], "提前到场布置，按全程计");
     assert!(versions[1]["approved_by"].as_str().is_some());
@@ -421,7 +422,7 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     assert_eq!(versions.len(), 3);
     assert_eq!(versions[2]["reason"], "我八点前就到了，签到晚了");
     assert_ne!(versions[2]["requested_by"], versions[2]["approved_by"]);
-    assert_eq!(versions[1]["minutes"], 150, "the replaced version is kept");
+    assert_eq!(versions[1]["minutes"], 140, "the replaced version is kept");
     let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
     assert_eq!(actions, [Some("entered"), Some("confirm"), Some("correct")]);
 
@@ -561,6 +562,7 @@ async fn a_backfill_needs_evidence_and_a_second_approver_from_the_site_above() {
     let refused = app
         .post_json(&path, Some(&city.token().await), &json!({"approve": true}))
         .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(refused).await, "same_approver");
 }
 
@@ -798,7 +800,7 @@ async fn an_activity_counts_time_by_its_own_rule_and_a_lecture_records_its_audie
     let service = morning_activity(&app, json!({})).await;
     let record = attended_record(&app, &organizer, &volunteer, activity).await;
     let hours = my_hours(&app, &volunteer).await;
-    // Present 08:00–10:20: 140 minutes = 2 h 20 min → 2 h under this rule (2.5 h under the default).
+    // Present 08:00–10:20: 140 minutes = 2 h 20 min → 2 h under this rule (all 140 minutes under the default).
     assert_eq!(hours["records"][0]["id"], record);
     assert_eq!(hours["records"][0]["minutes"], 120);
 

@@ -267,7 +267,7 @@ pub async fn backfill(
 /// The second approval (or refusal, with a note) of a backfill.
 #[utoipa::path(post, path = "/api/v1/records/{id}/second-approval", tag = "records", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = DecisionInput,
-    responses((status = 200, body = RecordSummary), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, description = "same_approver", body = ErrorBody)))]
+    responses((status = 200, body = RecordSummary), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, description = "same_approver", body = ErrorBody)))]
 pub async fn second_approval(
     State(state): State<AppState>,
     ApiActor(auth): ApiActor,

@@ -485,14 +485,15 @@ async fn audit(
 }
 
 /// A refused form is shown again with the reason in place when a rule refused its input;
-/// "not found", "forbidden" and "log in first" become their own pages instead.
+/// "not found", "forbidden" and "log in first" become their own pages instead, except a refusal to
+/// decide on one's own record, which says in place who must.
 pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> Result<&'static str, AppError> {
     match &error {
         hongmajia_services::ServiceError::Rule(rule)
             if !matches!(
                 crate::error::status_of(Some(rule.code)),
                 StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
-            ) || rule.code == ErrorCode::InvalidCredentials =>
+            ) || matches!(rule.code, ErrorCode::InvalidCredentials | ErrorCode::SameApprover) =>
         {
             Ok(message(lang, Some(rule.code)))
         }
