@@ -125,7 +125,8 @@ pub struct SignupFacts<'a> {
     pub team_only: (bool, bool),
     /// The volunteer's sign-up for this activity, if any (one row per volunteer and activity).
     pub existing: Option<SignupState>,
-    /// A live sign-up of the volunteer's overlaps this activity's time.
+    /// A sign-up of the volunteer's that holds their time (live, or checked in at) overlaps
+    /// this activity's time.
     pub overlapping: bool,
     pub requires_approval: bool,
 }

@@ -11,6 +11,13 @@ use time::OffsetDateTime;
 
 /// The sign-up states that hold or await a place, bound where a statement asks for them.
 const LIVE: [SignupState; 3] = [SignupState::Pending, SignupState::Confirmed, SignupState::Waitlisted];
+/// The sign-ups that hold the volunteer's time: live ones, and those checked in at.
+const SIGNED_UP: [SignupState; 4] = [
+    SignupState::Pending,
+    SignupState::Confirmed,
+    SignupState::Waitlisted,
+    SignupState::Attended,
+];
 
 macro_rules! activity_columns {
     () => {
@@ -285,9 +292,9 @@ pub async fn first_waiting(tx: &mut Tx, activity: ActivityId) -> sqlx::Result<Op
     })
 }
 
-/// Whether the volunteer holds a place in another activity that overlaps `[starts, ends)`.
 /// Where a volunteer stands before signing up for an activity, in one statement: the state of
-/// their sign-up for it, if any, and whether a live sign-up of theirs overlaps its time.
+/// their sign-up for it, if any, and whether a sign-up of theirs that holds their time (live, or
+/// checked in at) overlaps `[starts, ends)`.
 pub async fn standing(
     tx: &mut Tx,
     volunteer: VolunteerId,
@@ -299,16 +306,17 @@ pub async fn standing(
         sqlx::query_as::<_, (Option<String>, i64)>(
             "SELECT (SELECT state FROM signups WHERE activity_id = $2 AND volunteer_id = $1),
                     (SELECT COUNT(*) FROM signups s JOIN activities a ON a.id = s.activity_id
-                     WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ($5, $6, $7)
+                     WHERE s.volunteer_id = $1 AND s.activity_id <> $2 AND s.state IN ($5, $6, $7, $8)
                        AND a.starts_at < $4 AND a.ends_at > $3)",
         )
         .bind(volunteer)
         .bind(activity)
         .bind(starts)
         .bind(ends)
-        .bind(LIVE[0].as_str())
-        .bind(LIVE[1].as_str())
-        .bind(LIVE[2].as_str())
+        .bind(SIGNED_UP[0].as_str())
+        .bind(SIGNED_UP[1].as_str())
+        .bind(SIGNED_UP[2].as_str())
+        .bind(SIGNED_UP[3].as_str())
         .fetch_one(conn)
         .await
     })?;
@@ -742,4 +750,22 @@ pub async fn mark_no_shows(tx: &mut Tx, since: OffsetDateTime, now: OffsetDateTi
         .await
         .map(|done| done.rows_affected())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_lists_are_the_domains() {
+        let of = |keep: fn(SignupState) -> bool| {
+            SignupState::ALL
+                .iter()
+                .copied()
+                .filter(|s| keep(*s))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(LIVE.to_vec(), of(SignupState::is_live));
+        assert_eq!(SIGNED_UP.to_vec(), of(SignupState::is_signed_up));
+    }
 }

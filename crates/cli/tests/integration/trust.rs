@@ -2,7 +2,9 @@
 //! hours, only final records count, and the counting bugs stay closed.
 
 use crate::helpers::{TestApp, error_code};
-use crate::records::{attended_record, json_of, logins, morning_activity, my_hours, staff};
+use crate::records::{
+    advance_to, attend, attended_record, json_of, logins, morning_activity, my_hours, pass, sign_up, staff,
+};
 use hongmajia_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -42,4 +44,27 @@ async fn a_revoked_record_takes_no_correction() {
     let hours = my_hours(&app, &volunteer).await;
     assert_eq!(hours["confirmed_minutes"], 0, "the hours stay taken back");
     assert_eq!(hours["records"][0]["state"], "revoked");
+}
+
+/// A volunteer checked in at one activity holds that time: an overlapping sign-up is refused.
+#[tokio::test]
+async fn a_volunteer_checked_in_at_one_activity_cannot_sign_up_for_an_overlapping_one() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9110).await.remove(0);
+    let morning = morning_activity(&app, json!({})).await;
+    let overlapping = morning_activity(
+        &app,
+        json!({"starts_at": "2026-12-06T09:00:00+08:00", "ends_at": "2026-12-06T10:00:00+08:00"}),
+    )
+    .await;
+    sign_up(&app, &volunteer, morning).await;
+    advance_to(&app, "2026-12-06T07:40:00+08:00");
+    let token = pass(&app, &organizer, morning).await["token"].clone();
+    let checked_in = attend(&app, &volunteer, morning, "check-in", json!({"token": token})).await;
+    assert_eq!(checked_in.status(), StatusCode::OK);
+
+    let path = format!("/api/v1/activities/{overlapping}/signups");
+    let refused = app.post_json(&path, Some(&volunteer.token().await), &json!({})).await;
+    assert_eq!(error_code(refused).await, "signup_overlap");
 }
