@@ -9,8 +9,10 @@
 //! Flag: open --resolve--> resolved
 //! ```
 
+use crate::calendar::{china_day, day_span};
 use crate::text::text_enum;
 use crate::{DomainError, ErrorCode};
+use time::OffsetDateTime;
 
 text_enum! {
     /// Check-in and out, a make-up by the organizer, a report by the volunteer (an omission
@@ -149,6 +151,14 @@ text_enum! {
     }
 }
 
+/// From when a record may be confirmed: once its activity has ended; for an activity that runs
+/// over several days, once the (China) day of the presence it records, up to `recorded_at`, has
+/// ended. Nobody confirms time that is still going on.
+pub fn confirmable_from(activity_ends: OffsetDateTime, recorded_at: OffsetDateTime) -> OffsetDateTime {
+    let (_, day_ends) = day_span(china_day(recorded_at));
+    activity_ends.min(day_ends)
+}
+
 text_enum! {
     pub enum FlagState {
         Open,
@@ -180,6 +190,19 @@ mod tests {
         );
         assert!(RecordState::Pending.after(Revoke).is_err());
         assert!(RecordState::Confirmed.after(Confirm).is_err());
+    }
+
+    #[test]
+    fn a_record_is_confirmed_after_its_activity_or_its_day_ends() {
+        use time::macros::datetime;
+        let morning_ends = datetime!(2026-12-06 11:00 +8);
+        let checked_out = datetime!(2026-12-06 10:20 +8);
+        assert_eq!(confirmable_from(morning_ends, checked_out), morning_ends);
+        let week_ends = datetime!(2026-12-13 18:00 +8);
+        let first_day = datetime!(2026-12-06 18:00 +8);
+        assert_eq!(confirmable_from(week_ends, first_day), datetime!(2026-12-07 00:00 +8));
+        let made_up_after = datetime!(2026-12-14 09:00 +8);
+        assert_eq!(confirmable_from(week_ends, made_up_after), week_ends);
     }
 
     #[test]

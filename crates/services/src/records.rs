@@ -11,7 +11,9 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, star_level};
-use hongmajia_domain::record::{CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction};
+use hongmajia_domain::record::{
+    CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction, confirmable_from,
+};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_domain::{ActivityId, RecordId, VolunteerId};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
@@ -343,6 +345,9 @@ impl Services {
         let record_row = find_record(&mut tx, record_id).await?;
         let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
         record_row.state.after(RecordEvent::Confirm)?;
+        if self.now() < confirmable_from(activity.ends_at, record_row.created_at) {
+            return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
+        }
         let (minutes, reason) = match input.minutes {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),

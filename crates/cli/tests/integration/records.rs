@@ -112,7 +112,8 @@ pub(crate) async fn my_hours(app: &TestApp, who: &Login<'_>) -> Value {
     json_of(response).await
 }
 
-/// A volunteer checked in at 07:40 and out at 10:20 by QR: the id of the pending record.
+/// A volunteer checked in at 07:40 and out at 10:20 by QR: the id of the pending record, with
+/// the clock at the activity's end (11:00), from when it may be confirmed.
 pub(crate) async fn attended_record(app: &TestApp, organizer: &Login<'_>, volunteer: &Login<'_>, activity: i64) -> i64 {
     sign_up(app, volunteer, activity).await;
     advance_to(app, "2026-12-06T07:40:00+08:00");
@@ -123,6 +124,7 @@ pub(crate) async fn attended_record(app: &TestApp, organizer: &Login<'_>, volunt
     let token = pass(app, organizer, activity).await["token"].clone();
     let response = attend(app, volunteer, activity, "check-out", json!({"token": token})).await;
     assert_eq!(response.status(), StatusCode::OK);
+    advance_to(app, ENDS);
     json_of(response).await["record_id"].as_i64().unwrap()
 }
 
@@ -173,7 +175,11 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
     assert_eq!(before["confirmed_minutes"], 0, "a pending record counts nothing");
     assert_eq!(before["records"][0]["state"], "pending");
 
+    // Nobody confirms time that is still going on: the record waits for the activity's end.
     let path = format!("/api/v1/records/{record}/confirm");
+    let early = app.post_json(&path, Some(&organizer.token().await), &json!({})).await;
+    assert_eq!(error_code(early).await, "activity_not_ended");
+    advance_to(&app, ENDS);
     let unexplained = app
         .post_json(&path, Some(&organizer.token().await), &json!({"minutes": 180}))
         .await;
