@@ -142,6 +142,16 @@ pub enum Admission {
 
 /// Whether a sign-up is admitted, checked in this order: the window, the risk notice, the age,
 /// the skills, team-only, an earlier sign-up, an overlapping one; then approval or a place.
+/// How long after its start an activity may still be created as a live one.
+pub const LIVE_CREATION_GRACE: time::Duration = time::Duration::hours(2);
+
+/// An activity created more than two hours after its start is an after-the-fact one: nobody
+/// checks in or out of it, by phone or by hand, and nobody reports time of it; its hours are
+/// backfills, with evidence and the second approver.
+pub fn is_after_the_fact(created_at: OffsetDateTime, starts_at: OffsetDateTime) -> bool {
+    created_at > starts_at + LIVE_CREATION_GRACE
+}
+
 pub fn admit(facts: &SignupFacts<'_>) -> Result<Admission, DomainError> {
     let (opens, closes) = facts.window;
     if facts.now < opens || facts.now > closes {
@@ -202,6 +212,15 @@ mod tests {
         admit(&facts).expect_err("refused").code
     }
 
+
+    #[test]
+    fn an_activity_created_over_two_hours_after_its_start_is_after_the_fact() {
+        use time::macros::datetime;
+        let starts = datetime!(2026-11-29 12:00 +8);
+        assert!(!is_after_the_fact(datetime!(2026-11-28 09:00 +8), starts), "made the day before");
+        assert!(!is_after_the_fact(datetime!(2026-11-29 14:00 +8), starts), "two hours late: still live");
+        assert!(is_after_the_fact(datetime!(2026-11-29 14:01 +8), starts));
+    }
     #[test]
     fn each_rule_refuses_with_its_own_code() {
         assert_eq!(admit(&admissible()), Ok(Admission::TakePlace));

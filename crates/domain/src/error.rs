@@ -89,6 +89,7 @@ pub enum ErrorCode {
     CorrectionExists,
     RecordExists,
     ActivityNotEnded,
+    AfterTheFact,
     NoConfirmedHours,
     SkillRequired,
     SmsNotConfigured,

@@ -306,6 +306,9 @@ pub struct Activity {
     pub audience_count: Option<i64>,
     pub required_skills: Vec<String>,
     pub checkin_opens_before_min: i64,
+    /// Created more than two hours after its start: its hours are backfills only (evidence and
+    /// a second approver); nobody checks in or out of it or reports time of it.
+    pub after_the_fact: bool,
 }
 
 /// A change of an activity's time or place, announced to everyone signed up.
@@ -398,6 +401,7 @@ fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
 
 impl Activity {
     fn from_row(row: activities::ActivityRow) -> Self {
+        let after_the_fact = row.is_after_the_fact();
         Self {
             id: row.id,
             project_id: row.project_id,
@@ -430,6 +434,7 @@ impl Activity {
             audience_count: row.audience_count,
             required_skills: split_list(&row.required_skills),
             checkin_opens_before_min: row.checkin_opens_min,
+            after_the_fact,
         }
     }
 }

@@ -370,6 +370,9 @@ impl Services {
         if !activity.state.is_open() {
             return Err(ServiceError::rule(ErrorCode::NotFound));
         }
+        if activity.is_after_the_fact() {
+            return Err(ServiceError::rule(ErrorCode::AfterTheFact));
+        }
         let signup = activities::signup_of(tx, activity.id, volunteer)
             .await
             .doing("reading the sign-up")?

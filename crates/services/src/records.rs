@@ -446,7 +446,11 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the report")?;
         let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         let activity = find_activity(&mut tx, activity_id).await?;
-        if self.now() < activity.starts_at {
+        if activity.is_after_the_fact() {
+            return Err(ServiceError::rule(ErrorCode::AfterTheFact));
+        }
+        // Approved, a report is a confirmed record: no sooner than the activity's end.
+        if self.now() < activity.ends_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
         }
         if records::record_of(&mut tx, volunteer.id, activity_id)
@@ -637,7 +641,7 @@ impl Services {
         input: &BackfillInput,
     ) -> ServiceResult<(activities::ActivityRow, Target, i64, String)> {
         let (activity, target) = run_by(tx, actor, input.activity_id).await?;
-        if self.now() < activity.starts_at {
+        if self.now() < activity.ends_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
         }
         let minutes = minutes_within(input.minutes, &activity)?;

@@ -25,7 +25,7 @@ macro_rules! activity_columns {
          capacity, taken, waitlist_size, waitlisted, risk_notice, state, min_age, team_only <> 0 AS team_only,
          latitude, longitude, geofence_m, checkin_opens_min, kind, state_reason,
          requires_approval <> 0 AS requires_approval, count_nothing_up_to, count_half_up_to,
-         min_presence_percent, insured <> 0 AS insured, audience_count, required_skills"
+         min_presence_percent, insured <> 0 AS insured, audience_count, required_skills, created_at"
     };
 }
 
@@ -63,6 +63,14 @@ pub struct ActivityRow {
     pub insured: bool,
     pub audience_count: Option<i64>,
     pub required_skills: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl ActivityRow {
+    /// Created more than two hours after its start (`domain::activity::is_after_the_fact`).
+    pub fn is_after_the_fact(&self) -> bool {
+        hongmajia_domain::activity::is_after_the_fact(self.created_at, self.starts_at)
+    }
 }
 
 #[derive(Clone, Copy)]

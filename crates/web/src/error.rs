@@ -158,6 +158,7 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | InvalidMinutes
             | EvidenceRequired
             | ActivityNotEnded
+            | AfterTheFact
             | NoConfirmedHours
             | RosterTooLarge
             | FileExpandsTooMuch

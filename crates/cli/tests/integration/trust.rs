@@ -68,3 +68,49 @@ async fn a_volunteer_checked_in_at_one_activity_cannot_sign_up_for_an_overlappin
     let refused = app.post_json(&path, Some(&volunteer.token().await), &json!({})).await;
     assert_eq!(error_code(refused).await, "signup_overlap");
 }
+
+/// An activity created more than two hours after its start is after the fact: nobody checks in
+/// or out of it, by phone or by hand, or reports time of it; its hours are backfills only.
+#[tokio::test]
+async fn an_activity_created_after_the_fact_takes_only_backfills() {
+    let app = TestApp::spawn().await.with_region_tree().await; // 2026-11-29 16:00 in China
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9120).await.remove(0);
+    let volunteer_id = crate::helpers::registered_volunteer(&app, "140824001001", 9121).await;
+    let afterwards = morning_activity(
+        &app,
+        json!({"starts_at": "2026-11-29T12:00:00+08:00", "ends_at": "2026-11-29T18:00:00+08:00",
+            "signup_closes_at": "2026-11-29T17:00:00+08:00"}),
+    )
+    .await;
+    let live = morning_activity(
+        &app,
+        json!({"starts_at": "2026-11-29T15:00:00+08:00", "ends_at": "2026-11-29T18:00:00+08:00",
+            "signup_closes_at": "2026-11-29T17:00:00+08:00"}),
+    )
+    .await;
+    let read = |id: i64| {
+        let app = &app;
+        let county = &county;
+        async move {
+            let path = format!("/api/v1/activities/{id}");
+            json_of(app.get(&path, Some(&county.token().await)).await).await
+        }
+    };
+    assert_eq!(read(afterwards).await["after_the_fact"], true);
+    assert_eq!(read(live).await["after_the_fact"], false, "an hour late is still live");
+
+    let by_hand = format!("/api/v1/activities/{afterwards}/attendance");
+    let body = json!({"volunteer_id": volunteer_id, "direction": "check_in"});
+    let refused = app.post_json(&by_hand, Some(&county.token().await), &body).await;
+    assert_eq!(error_code(refused).await, "after_the_fact");
+
+    advance_to(&app, "2026-11-29T18:30:00+08:00");
+    let report = format!("/api/v1/activities/{afterwards}/missing-record");
+    let body = json!({"minutes": 120, "reason": "纸质签到"});
+    let refused = app.post_json(&report, Some(&volunteer.token().await), &body).await;
+    assert_eq!(error_code(refused).await, "after_the_fact");
+    let entered = crate::records::backfill(&app, &county, afterwards, volunteer_id, crate::records::PNG).await;
+    assert_eq!(entered.status(), StatusCode::CREATED, "a backfill, with evidence");
+    assert_eq!(json_of(entered).await["state"], "awaiting_second");
+}
