@@ -212,13 +212,18 @@ mod tests {
         admit(&facts).expect_err("refused").code
     }
 
-
     #[test]
     fn an_activity_created_over_two_hours_after_its_start_is_after_the_fact() {
         use time::macros::datetime;
         let starts = datetime!(2026-11-29 12:00 +8);
-        assert!(!is_after_the_fact(datetime!(2026-11-28 09:00 +8), starts), "made the day before");
-        assert!(!is_after_the_fact(datetime!(2026-11-29 14:00 +8), starts), "two hours late: still live");
+        assert!(
+            !is_after_the_fact(datetime!(2026-11-28 09:00 +8), starts),
+            "made the day before"
+        );
+        assert!(
+            !is_after_the_fact(datetime!(2026-11-29 14:00 +8), starts),
+            "two hours late: still live"
+        );
         assert!(is_after_the_fact(datetime!(2026-11-29 14:01 +8), starts));
     }
     #[test]

@@ -137,11 +137,49 @@ pub fn distinct_persons(a: &Party, b: &Party) -> bool {
     }
 }
 
+/// The person a decision is about: a volunteer's registration, with its account if it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub account: Option<crate::AccountId>,
+    pub person: PersonKey,
+}
+
+/// Whether the actor would decide on their own record, request or sign-up: the volunteer it is
+/// about is registered on the actor's account, or is the actor's person (decisions.md D2).
+pub fn is_own(actor: &Party, subject: &Subject) -> bool {
+    subject.account == Some(actor.account) || actor.person.as_ref() == Some(&subject.person)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn a_decision_about_ones_own_registration_or_person_is_ones_own() {
+        let (mine, other) = (crate::AccountId(1), crate::AccountId(2));
+        let me = Party {
+            account: mine,
+            person: Some(PersonKey("me".into())),
+        };
+        let subject = |account, person: &str| Subject {
+            account,
+            person: PersonKey(person.into()),
+        };
+        assert!(is_own(&me, &subject(Some(mine), "someone")), "registered on my account");
+        assert!(is_own(&me, &subject(None, "me")), "an import of me, with no account");
+        assert!(is_own(&me, &subject(Some(other), "me")), "my second account");
+        assert!(!is_own(&me, &subject(Some(other), "you")));
+        let unknown = Party {
+            account: mine,
+            person: None,
+        };
+        assert!(
+            !is_own(&unknown, &subject(None, "me")),
+            "an actor with no person is told by account"
+        );
+    }
 
     #[test]
     fn masked_names_keep_the_first_character_only() {

@@ -10,9 +10,11 @@ use crate::regions::{existing, parse_code};
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::identity::{IdNumber, IdType};
-use hongmajia_domain::person::{Party, PersonKey, distinct_persons};
-use hongmajia_domain::{AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target};
-use hongmajia_store::{Tx, accounts, new_id, sessions};
+use hongmajia_domain::person::{Party, PersonKey, Subject, distinct_persons, is_own};
+use hongmajia_domain::{
+    AccountId, Action, Actor, ErrorCode, Grant, Password, Phone, RegionCode, Role, Target, VolunteerId,
+};
+use hongmajia_store::{Tx, accounts, new_id, sessions, volunteers};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -276,6 +278,31 @@ impl Services {
         let first = accounts::person_of(tx, a).await.doing("reading a person")?;
         let second = accounts::person_of(tx, b).await.doing("reading a person")?;
         Ok(distinct_persons(&party(a, first), &party(b, second)))
+    }
+
+    /// Nobody decides on their own record, request or sign-up (decisions.md D2: persons, not
+    /// accounts): `same_approver` when the volunteer `about` is the actor, by account or person.
+    /// The operator is no person; such a decision goes to the staff of the site above.
+    pub(crate) async fn refuse_own(&self, tx: &mut Tx, actor: &Actor, about: VolunteerId) -> ServiceResult<()> {
+        let Some(account) = actor.account_id() else {
+            return Ok(());
+        };
+        let Some((registered_on, person)) = volunteers::person_of(tx, about).await.doing("reading a person")? else {
+            return Ok(());
+        };
+        let actor_person = accounts::person_of(tx, account).await.doing("reading a person")?;
+        let actor = Party {
+            account,
+            person: actor_person.map(PersonKey),
+        };
+        let subject = Subject {
+            account: registered_on,
+            person: PersonKey(person),
+        };
+        if is_own(&actor, &subject) {
+            return Err(ServiceError::rule(ErrorCode::SameApprover));
+        }
+        Ok(())
     }
 
     /// The signed-in account itself.

@@ -985,6 +985,7 @@ impl Services {
             .doing("finding the sign-up")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         let (activity, target) = crate::attendance::run_by(&mut tx, actor, signup.activity_id).await?;
+        self.refuse_own(&mut tx, actor, signup.volunteer_id).await?;
         let reason = reason.trim();
         if !verdict.approves() && reason.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "reason"));

@@ -130,6 +130,7 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         let region = RegionCode::parse(&flag.region_code).map_err(|e| anyhow::anyhow!("flag region: {e}"))?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
+        self.refuse_own(&mut tx, actor, flag.volunteer_id).await?;
         if note.is_empty() {
             return Err(ServiceError::Rule(DomainError::on(ErrorCode::ReasonRequired, "note")));
         }

@@ -339,6 +339,7 @@ impl Services {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the check-in")?;
         let (activity, target) = run_by(&mut tx, actor, activity_id).await?;
+        self.refuse_own(&mut tx, actor, volunteer_id).await?;
         let view = self
             .mark(&mut tx, &activity, volunteer_id, (direction, "manual"), None)
             .await?;

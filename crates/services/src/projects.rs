@@ -147,7 +147,7 @@ impl Services {
             description,
             starts_on,
             ends_on,
-            created_by: actor.account_id().map(|a| a.0),
+            created_by: actor.account_id(),
             at: self.now(),
         };
         projects::insert(&mut tx, &row).await.doing("storing the project")?;
@@ -179,6 +179,20 @@ impl Services {
     }
 
     /// A project: published ones for anyone signed in, others for those who may edit them.
+    /// Nobody approves a project they drafted or sent for review (persons, not accounts).
+    async fn refuse_own_project(&self, tx: &mut Tx, actor: &Actor, id: ProjectId) -> ServiceResult<()> {
+        let Some(approver) = actor.account_id() else {
+            return Ok(());
+        };
+        let (drafted, submitted) = projects::authors(tx, id).await.doing("reading the authors")?;
+        for author in [drafted, submitted].into_iter().flatten() {
+            if !self.distinct_persons(tx, author, approver).await? {
+                return Err(ServiceError::rule(ErrorCode::SameApprover));
+            }
+        }
+        Ok(())
+    }
+
     pub async fn project(&self, actor: &Actor, id: ProjectId) -> ServiceResult<Project> {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let project = self.load_project(&mut tx, id).await?;
@@ -216,6 +230,13 @@ impl Services {
         }
         let from = project.state;
         let to = from.after(event)?;
+        match event {
+            ProjectEvent::Approve => self.refuse_own_project(&mut tx, actor, id).await?,
+            ProjectEvent::Submit => projects::set_submitted_by(&mut tx, id, actor.account_id())
+                .await
+                .doing("noting the submitter")?,
+            ProjectEvent::Return | ProjectEvent::Close => {}
+        }
         if !transition::move_state(&mut tx, Lifecycle::Projects(from, to), id.0, reason, self.now())
             .await
             .doing("changing the project")?

@@ -344,6 +344,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the confirmation")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (activity, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
+        self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
         record_row.state.after(RecordEvent::Confirm)?;
         if self.now() < confirmable_from(activity.ends_at, record_row.created_at) {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
@@ -388,6 +389,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the rejection")?;
         let record_row = find_record(&mut tx, record_id).await?;
         let (_, target) = run_by(&mut tx, actor, record_row.activity_id).await?;
+        self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
         record_row.state.after(RecordEvent::Reject)?;
         let reason = reason_of(reason, "reason")?;
         let what = event!("record.rejected", volunteer = record_row.volunteer_id, reason = reason);
@@ -530,6 +532,7 @@ impl Services {
             .doing("finding the request")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
         let (activity, target) = run_by(&mut tx, actor, request.activity_id).await?;
+        self.refuse_own(&mut tx, actor, request.volunteer_id).await?;
         let note = input.note.trim();
         let verdict = input.verdict();
         if !verdict.approves() && note.is_empty() {
@@ -641,6 +644,7 @@ impl Services {
         input: &BackfillInput,
     ) -> ServiceResult<(activities::ActivityRow, Target, i64, String)> {
         let (activity, target) = run_by(tx, actor, input.activity_id).await?;
+        self.refuse_own(tx, actor, input.volunteer_id).await?;
         if self.now() < activity.ends_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
         }
@@ -741,6 +745,7 @@ impl Services {
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
         let above = region.parent().unwrap_or(region);
         authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
+        self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
         let verdict = input.verdict();
         let decided_by = match verdict {
             Verdict::Approve => RecordEvent::Approve,

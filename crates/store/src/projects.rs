@@ -2,7 +2,7 @@ use crate::Tx;
 use crate::db::on_tx;
 use hongmajia_domain::ProjectId;
 use hongmajia_domain::project::ProjectState;
-use hongmajia_domain::{SiteId, TeamId};
+use hongmajia_domain::{AccountId, SiteId, TeamId};
 use time::{Date, OffsetDateTime};
 
 /// A project's columns with its category's names (the code itself if the category is gone).
@@ -43,12 +43,36 @@ pub struct NewProject<'a> {
     pub description: &'a str,
     pub starts_on: Date,
     pub ends_on: Date,
-    pub created_by: Option<i64>,
+    pub created_by: Option<AccountId>,
     pub at: OffsetDateTime,
 }
 
 pub async fn insert(tx: &mut Tx, p: &NewProject<'_>) -> sqlx::Result<()> {
     crate::load::insert_projects(tx, &[(*p, ProjectState::Draft)]).await
+}
+
+/// Who drafted the project and who last sent it for review (accounts; none for the operator).
+pub async fn authors(tx: &mut Tx, id: ProjectId) -> sqlx::Result<(Option<AccountId>, Option<AccountId>)> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (Option<AccountId>, Option<AccountId>)>(
+            "SELECT created_by, submitted_by FROM projects WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// Notes who sent the project for review.
+pub async fn set_submitted_by(tx: &mut Tx, id: ProjectId, by: Option<AccountId>) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE projects SET submitted_by = $2 WHERE id = $1")
+            .bind(id)
+            .bind(by)
+            .execute(conn)
+            .await
+            .map(drop)
+    })
 }
 
 pub async fn find(tx: &mut Tx, id: ProjectId) -> sqlx::Result<Option<ProjectRow>> {

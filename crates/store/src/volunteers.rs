@@ -136,6 +136,16 @@ pub async fn find_by_id_lookup(tx: &mut Tx, id_lookup: &str) -> sqlx::Result<Opt
     })
 }
 
+/// The account and the person (keyed hash of the ID number) of a registration.
+pub async fn person_of(tx: &mut Tx, id: VolunteerId) -> sqlx::Result<Option<(Option<AccountId>, String)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (Option<AccountId>, String)>("SELECT account_id, id_lookup FROM volunteers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
 /// The sealed ID number and phone of one volunteer, for an audited reveal.
 pub async fn sealed_personal_data(tx: &mut Tx, id: VolunteerId) -> sqlx::Result<Option<(String, String)>> {
     on_tx!(tx, |conn| {

@@ -221,7 +221,15 @@ async fn a_published_project_closes_by_itself_when_its_period_ends() {
         .unwrap();
     let id = project["id"].as_i64().unwrap();
     change(&app, county.token(), id, json!({"event": "submit"})).await;
-    change(&app, county.token(), id, json!({"event": "approve"})).await;
+    let own = change(&app, county.token(), id, json!({"event": "approve"})).await;
+    assert_eq!(
+        error_code(own).await,
+        "same_approver",
+        "nobody approves their own project"
+    );
+    let reviewer = app.signed_in(Role::CenterAdmin, Some("140824")).await;
+    let approved = change(&app, reviewer.token(), id, json!({"event": "approve"})).await;
+    assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(
         app.services().close_ended_projects().await.unwrap(),
         0,

@@ -114,3 +114,266 @@ async fn an_activity_created_after_the_fact_takes_only_backfills() {
     assert_eq!(entered.status(), StatusCode::CREATED, "a backfill, with evidence");
     assert_eq!(json_of(entered).await["state"], "awaiting_second");
 }
+
+/// What the tables that hold hours say: sign-ups, attendance, records and their versions,
+/// requests, flags and projects, row by row.
+async fn ledger(app: &TestApp) -> Vec<String> {
+    let queries = [
+        "SELECT CAST(id AS TEXT) || ' ' || state FROM signups ORDER BY id",
+        "SELECT CAST(signup_id AS TEXT) || ' ' || CAST(checked_in_at AS TEXT) || ' ' || COALESCE(CAST(checked_out_at AS TEXT), '-') FROM attendances ORDER BY signup_id",
+        "SELECT CAST(id AS TEXT) || ' ' || state || ' ' || CAST(minutes AS TEXT) || ' ' || CAST(version AS TEXT) FROM service_records ORDER BY id",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM record_versions",
+        "SELECT CAST(id AS TEXT) || ' ' || state FROM correction_requests ORDER BY id",
+        "SELECT CAST(id AS TEXT) || ' ' || state FROM anomaly_flags ORDER BY id",
+        "SELECT CAST(id AS TEXT) || ' ' || state FROM projects ORDER BY id",
+    ];
+    let mut rows = Vec::new();
+    for sql in queries {
+        let found: Vec<String> = match &app.services().db {
+            hongmajia_services::Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+            hongmajia_services::Db::Pg(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+        };
+        rows.extend(found);
+    }
+    rows
+}
+
+/// Every decision about a volunteer's time, taken by that volunteer: refused with 403
+/// `same_approver`, and not a row of the ledger changed.
+struct Beneficiary<'a> {
+    app: &'a TestApp,
+    decided: std::collections::BTreeSet<&'static str>,
+}
+
+impl Beneficiary<'_> {
+    async fn refused(&mut self, route: &'static str, response: reqwest::Response, before: Vec<String>) {
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{route}");
+        assert_eq!(error_code(response).await, "same_approver", "{route}");
+        assert_eq!(ledger(self.app).await, before, "{route} changed nothing");
+        self.decided.insert(route);
+    }
+}
+
+/// The write routes that decide on someone's time (the decider may never be that someone).
+const DECISIONS: [&str; 9] = [
+    "/api/v1/signups/{id}/decision",
+    "/api/v1/activities/{id}/attendance",
+    "/api/v1/records/{id}/confirm",
+    "/api/v1/records/{id}/reject",
+    "/api/v1/corrections/{id}/decision",
+    "/api/v1/anomalies/{id}/resolve",
+    "/api/v1/records/backfill",
+    "/api/v1/records/{id}/second-approval",
+    "/api/v1/projects/{id}/state",
+];
+
+/// The other write routes of those areas: a volunteer's own acts (asking is not deciding), and
+/// acts that give nobody time (planning, cancelling, revoking).
+const NOT_DECISIONS: [&str; 12] = [
+    "/api/v1/activities/{id}/signups",
+    "/api/v1/signups/{id}/cancel",
+    "/api/v1/activities/{id}/check-in",
+    "/api/v1/activities/{id}/check-out",
+    "/api/v1/activities/{id}/missing-record",
+    "/api/v1/records/{id}/corrections",
+    "/api/v1/projects",
+    "/api/v1/activities",
+    "/api/v1/activities/{id}",
+    "/api/v1/activities/{id}/audience",
+    "/api/v1/activities/{id}/cancel",
+    "/api/v1/records/{id}/revoke",
+];
+
+async fn post(
+    app: &TestApp,
+    path: String,
+    who: &crate::records::Login<'_>,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.post_json(&path, Some(&who.token().await), &body).await
+}
+
+/// The review's fraud, route by route: a county admin who is also a volunteer tries every
+/// decision on their own time — their sign-up, attendance, records, correction, flag, backfill
+/// and project. Each is refused and changes nothing; someone else at the site may. The routes
+/// come from the API document, so a new write route in these areas has to say what it is.
+#[tokio::test]
+async fn nobody_decides_on_their_own_time_through_any_route() {
+    use crate::helpers::{ProjectOwner, registration, staff_id_of};
+    use crate::records::{ENDS, Login, PNG, backfill};
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let me_account = app.account(Role::CenterAdmin, Some("140824")).await;
+    let me = Login::of(&app, me_account.phone.clone());
+    let colleague = staff(&app, Role::CenterAdmin, "140824").await;
+    let mut body = registration("140824001001", &staff_id_of(&me_account.phone), "");
+    body["birth_date"] = json!("1980-01-01");
+    let registered = app
+        .post_json("/api/v1/me/volunteer", Some(&me.token().await), &body)
+        .await;
+    let status = registered.status();
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the admin is a volunteer too: {}",
+        registered.text().await.unwrap()
+    );
+    let my_volunteer = json_of(registered).await["id"].as_i64().unwrap();
+    let mut beneficiary = Beneficiary {
+        app: &app,
+        decided: std::collections::BTreeSet::new(),
+    };
+
+    // A sign-up that needs approval, and attendance by hand.
+    let activity = morning_activity(&app, json!({"requires_approval": true})).await;
+    let other = morning_activity(&app, json!({})).await;
+    let project = app
+        .published_project(ProjectOwner::Site("140824001001"), ("村口文明劝导", "交通劝导"))
+        .await;
+    let times = json!({"title": "路口劝导", "starts_at": crate::records::STARTS, "ends_at": ENDS, "capacity": 20});
+    let village = app.activity_of(project, times).await;
+    let signed = post(&app, format!("/api/v1/activities/{activity}/signups"), &me, json!({})).await;
+    let signup = json_of(signed).await["id"].as_i64().unwrap();
+    let decide = format!("/api/v1/signups/{signup}/decision");
+    let before = ledger(&app).await;
+    let own = post(&app, decide.clone(), &me, json!({"approve": true})).await;
+    beneficiary.refused("/api/v1/signups/{id}/decision", own, before).await;
+    assert_eq!(
+        post(&app, decide, &colleague, json!({"approve": true})).await.status(),
+        StatusCode::OK
+    );
+    let by_hand = json!({"volunteer_id": my_volunteer, "direction": "check_in"});
+    let before = ledger(&app).await;
+    let own = post(&app, format!("/api/v1/activities/{activity}/attendance"), &me, by_hand).await;
+    beneficiary
+        .refused("/api/v1/activities/{id}/attendance", own, before)
+        .await;
+
+    // My record: neither confirmed nor rejected by me; my correction not decided by me.
+    let mut record = 0;
+    for (at, direction) in [
+        ("2026-12-06T07:40:00+08:00", "check-in"),
+        ("2026-12-06T10:20:00+08:00", "check-out"),
+    ] {
+        advance_to(&app, at);
+        let token = pass(&app, &colleague, activity).await["token"].clone();
+        let attended = attend(&app, &me, activity, direction, json!({"token": token})).await;
+        assert_eq!(attended.status(), StatusCode::OK, "{direction}");
+        record = json_of(attended).await["record_id"].as_i64().unwrap_or(0);
+    }
+    advance_to(&app, ENDS);
+    for (route, path, body) in [
+        (
+            "/api/v1/records/{id}/confirm",
+            "confirm",
+            json!({"minutes": 180, "reason": "全程"}),
+        ),
+        ("/api/v1/records/{id}/reject", "reject", json!({"reason": "不算"})),
+    ] {
+        let before = ledger(&app).await;
+        let own = post(&app, format!("/api/v1/records/{record}/{path}"), &me, body).await;
+        beneficiary.refused(route, own, before).await;
+    }
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    assert_eq!(
+        post(&app, confirm, &colleague, json!({})).await.status(),
+        StatusCode::OK
+    );
+    let body = json!({"minutes": 180, "reason": "我七点四十就到了"});
+    let asked = post(&app, format!("/api/v1/records/{record}/corrections"), &me, body).await;
+    let request = json_of(asked).await["id"].as_i64().unwrap();
+    let before = ledger(&app).await;
+    let own = post(
+        &app,
+        format!("/api/v1/corrections/{request}/decision"),
+        &me,
+        json!({"approve": true}),
+    )
+    .await;
+    beneficiary
+        .refused("/api/v1/corrections/{id}/decision", own, before)
+        .await;
+
+    // A reported omission approved by a colleague carries a flag: not mine to resolve.
+    let body = json!({"minutes": 120, "reason": "纸质签到"});
+    let reported = post(&app, format!("/api/v1/activities/{other}/missing-record"), &me, body).await;
+    let request = json_of(reported).await["id"].as_i64().unwrap();
+    let approve = format!("/api/v1/corrections/{request}/decision");
+    assert_eq!(
+        post(&app, approve, &colleague, json!({"approve": true})).await.status(),
+        StatusCode::OK
+    );
+    let reviews = app
+        .get("/api/v1/regions/140824/record-reviews", Some(&colleague.token().await))
+        .await;
+    let flag = json_of(reviews).await["anomalies"][0]["id"].as_i64().unwrap();
+    let before = ledger(&app).await;
+    let own = post(
+        &app,
+        format!("/api/v1/anomalies/{flag}/resolve"),
+        &me,
+        json!({"note": "属实"}),
+    )
+    .await;
+    beneficiary.refused("/api/v1/anomalies/{id}/resolve", own, before).await;
+
+    // A backfill of a village activity: not entered by me for me, not approved by me.
+    let before = ledger(&app).await;
+    let own = backfill(&app, &me, village, my_volunteer, PNG).await;
+    beneficiary.refused("/api/v1/records/backfill", own, before).await;
+    let entered = backfill(&app, &colleague, village, my_volunteer, PNG).await;
+    let entered = json_of(entered).await["id"].as_i64().unwrap();
+    let before = ledger(&app).await;
+    let own = post(
+        &app,
+        format!("/api/v1/records/{entered}/second-approval"),
+        &me,
+        json!({"approve": true}),
+    )
+    .await;
+    beneficiary
+        .refused("/api/v1/records/{id}/second-approval", own, before)
+        .await;
+
+    // A project I drafted and sent is not mine to approve.
+    let site = crate::helpers::site_of(&app, "140824").await;
+    let body = json!({"site_id": site, "title": "七彩假期", "category": "七彩假期", "starts_on": "2026-12-01", "ends_on": "2027-02-28"});
+    let drafted = json_of(post(&app, "/api/v1/projects".into(), &me, body).await).await["id"]
+        .as_i64()
+        .unwrap();
+    let state = format!("/api/v1/projects/{drafted}/state");
+    assert_eq!(
+        post(&app, state.clone(), &me, json!({"event": "submit"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let before = ledger(&app).await;
+    let own = post(&app, state, &me, json!({"event": "approve"})).await;
+    beneficiary.refused("/api/v1/projects/{id}/state", own, before).await;
+
+    assert_eq!(
+        beneficiary.decided,
+        DECISIONS.into_iter().collect(),
+        "every decision was tried"
+    );
+    let doc: serde_json::Value = app.get("/api/openapi.json", None).await.json().await.unwrap();
+    let areas = [
+        "/api/v1/signups",
+        "/api/v1/activities",
+        "/api/v1/records",
+        "/api/v1/corrections",
+        "/api/v1/anomalies",
+        "/api/v1/projects",
+    ];
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let writes = ["post", "put", "patch", "delete"]
+            .iter()
+            .any(|m| operations.get(m).is_some());
+        if writes && areas.iter().any(|area| path.starts_with(area)) {
+            assert!(
+                DECISIONS.contains(&path.as_str()) || NOT_DECISIONS.contains(&path.as_str()),
+                "{path} is a new write route: is it a decision on someone's time?"
+            );
+        }
+    }
+}
