@@ -257,6 +257,13 @@ async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<
 /// False when another change came first.
 pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sqlx::Result<bool> {
     let next = record.version + 1;
+    // The version first: the database lets a record change only to a version already written
+    // (per-engine step 0028). Another request that wrote it first wins; the caller then rolls
+    // this transaction back.
+    match insert_version(tx, record.id, next, v).await {
+        Err(error) if crate::db::is_unique_violation(&error) => return Ok(false),
+        written => written?,
+    }
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE service_records SET state = $3, minutes = $4, version = $5, updated_at = $6
@@ -275,7 +282,6 @@ pub async fn add_version(tx: &mut Tx, record: &RecordRow, v: &Version<'_>) -> sq
     if done == 0 {
         return Ok(false);
     }
-    insert_version(tx, record.id, next, v).await?;
     let counted = |state: RecordState, minutes: i64| if state.counts() { minutes } else { 0 };
     let delta = counted(v.state, v.minutes) - counted(record.state, record.minutes);
     if delta != 0 {

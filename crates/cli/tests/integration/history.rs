@@ -1,6 +1,6 @@
 //! The history is append-only in the database itself (Architecture 1, per-engine SQL steps):
 //! an UPDATE or DELETE of a service record's version or of an audit entry fails on both engines,
-//! whatever path would ask for it.
+//! whatever path would ask for it, and a service record changes only to its next version.
 
 use crate::helpers::TestApp;
 use crate::records::{attended_record, logins, morning_activity, staff};
@@ -34,6 +34,10 @@ async fn record_versions_and_the_audit_log_refuse_update_and_delete() {
 
     for statement in [
         "UPDATE record_versions SET minutes = minutes + 60",
+        "UPDATE service_records SET minutes = minutes + 60",
+        "UPDATE service_records SET state = 'confirmed'",
+        "UPDATE service_records SET version = version + 1",
+        "UPDATE service_records SET region_code = '140824001001'",
         "DELETE FROM record_versions",
         "UPDATE audit_log SET summary = 'nothing happened'",
         "DELETE FROM audit_log",
