@@ -90,6 +90,7 @@ pub enum ErrorCode {
     RecordExists,
     ActivityNotEnded,
     AfterTheFact,
+    AdjustmentNeedsLevelAbove,
     NoConfirmedHours,
     SkillRequired,
     SmsNotConfigured,

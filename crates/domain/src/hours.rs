@@ -74,6 +74,31 @@ impl CountingRule {
     }
 }
 
+/// How far an organizer may credit more than the minutes present (an adjustment, with a reason)
+/// before it goes to the level above: the smaller of some minutes and a share of the presence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdjustmentLimit {
+    pub minutes: i64,
+    pub percent: i64,
+}
+
+impl Default for AdjustmentLimit {
+    fn default() -> Self {
+        Self {
+            minutes: 30,
+            percent: 25,
+        }
+    }
+}
+
+impl AdjustmentLimit {
+    /// Whether crediting `credited` minutes for `present` needs the level above.
+    pub fn needs_level_above(&self, present: i64, credited: i64) -> bool {
+        let allowed = self.minutes.min(present.max(0) * self.percent / 100);
+        credited - present > allowed
+    }
+}
+
 /// Hours with one decimal, as certificates and figures print them.
 pub fn hours_text(minutes: i64) -> String {
     format!("{}.{}", minutes / 60, (minutes % 60) * 10 / 60)
@@ -118,6 +143,17 @@ mod tests {
         assert_eq!(credited(16), 16);
         assert_eq!(credited(46), 46);
         assert_eq!(credited(136), 136);
+    }
+
+    #[test]
+    fn a_large_adjustment_goes_to_the_level_above() {
+        let limit = AdjustmentLimit::default();
+        assert!(!limit.needs_level_above(140, 170), "30 minutes over 140");
+        assert!(limit.needs_level_above(140, 171));
+        assert!(!limit.needs_level_above(60, 75), "a quarter of an hour over one");
+        assert!(limit.needs_level_above(60, 76));
+        assert!(limit.needs_level_above(0, 1), "nothing over no presence at all");
+        assert!(!limit.needs_level_above(140, 120), "crediting less is no adjustment");
     }
 
     #[test]

@@ -513,6 +513,7 @@ impl Services {
             action: VersionAction::Entered,
             state,
             minutes,
+            adjusted_from: None,
             reason,
             requested_by: "system",
             approved_by: None,

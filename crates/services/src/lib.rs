@@ -47,6 +47,8 @@ pub struct Settings {
     pub max_daily_minutes: i64,
     /// More backfills than this entered by one account in 24 hours are flagged.
     pub backfills_per_day: i64,
+    /// Crediting more than the minutes present by more than this goes to the level above.
+    pub adjustment_limit: hongmajia_domain::hours::AdjustmentLimit,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             ip_attempt_limit: hongmajia_domain::throttle::DEFAULT_IP_LIMIT,
             max_daily_minutes: 12 * 60,
             backfills_per_day: 20,
+            adjustment_limit: hongmajia_domain::hours::AdjustmentLimit::default(),
         }
     }
 }

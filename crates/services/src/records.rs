@@ -10,7 +10,7 @@ use crate::uploads::{self, Download, FileType, UploadKind};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::ActivityKind;
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
-use hongmajia_domain::hours::{hours_text, star_level};
+use hongmajia_domain::hours::{hours_text, minutes_present, star_level};
 use hongmajia_domain::record::{
     CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction, confirmable_from,
 };
@@ -60,6 +60,8 @@ pub struct CorrectionInput {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
     pub version: i64,
+    /// Set on an adjustment: the minutes present that this version credits more than.
+    pub adjusted_from: Option<i64>,
     /// `entered` for the first version; then `confirm`, `reject`, `approve`, `refuse`, `correct`
     /// or `revoke`.
     #[schema(value_type = String)]
@@ -231,6 +233,7 @@ fn minutes_within(minutes: i64, activity: &activities::ActivityRow) -> ServiceRe
 fn version_view(v: records::VersionRow) -> VersionView {
     VersionView {
         version: v.version,
+        adjusted_from: v.adjusted_from,
         action: v.action,
         state: v.state,
         minutes: v.minutes,
@@ -263,11 +266,13 @@ async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
-/// A staff decision's new version of a record: the event that moves it, and its time.
+/// A staff decision's new version of a record: the event that moves it, its time, and the
+/// minutes present when it credits more (an adjustment).
 struct NextVersion<'a> {
     event: RecordEvent,
     minutes: i64,
     reason: &'a str,
+    adjusted_from: Option<i64>,
 }
 
 /// How a decision is audited: under which action, in which region, what it did.
@@ -308,6 +313,7 @@ impl Services {
             event: moved_by,
             minutes,
             reason,
+            adjusted_from,
         }: NextVersion<'_>,
         Audited { action, region, event }: Audited<'_>,
     ) -> ServiceResult<RecordSummary> {
@@ -315,6 +321,7 @@ impl Services {
             action: moved_by.into(),
             state: record_row.state.after(moved_by)?,
             minutes,
+            adjusted_from,
             reason,
             requested_by: actor.label(),
             approved_by: Some(actor.label()),
@@ -353,6 +360,15 @@ impl Services {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
         };
+        let present = self.presence(&mut tx, &record_row, &activity).await?;
+        let adjusted_from = (minutes > present).then_some(present);
+        if self.settings.adjustment_limit.needs_level_above(present, minutes) {
+            let region =
+                RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
+            let above = region.parent().unwrap_or(region);
+            authorize(actor, Action::RecordReview, &Target::in_region(above))
+                .map_err(|_| rule(ErrorCode::AdjustmentNeedsLevelAbove, "minutes"))?;
+        }
         let reason = if reason.is_empty() {
             "confirmed".to_owned()
         } else {
@@ -372,10 +388,37 @@ impl Services {
             event: RecordEvent::Confirm,
             minutes,
             reason: &reason,
+            adjusted_from,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
+    }
+
+    /// The minutes the volunteer was present, by their check-in and check-out within the activity;
+    /// a record without a check-out (a make-up) was present for what it credits.
+    async fn presence(
+        &self,
+        tx: &mut Tx,
+        record_row: &RecordRow,
+        activity: &activities::ActivityRow,
+    ) -> ServiceResult<i64> {
+        let Some(signup) = activities::signup_of(tx, activity.id, record_row.volunteer_id)
+            .await
+            .doing("finding the sign-up")?
+        else {
+            return Ok(record_row.minutes);
+        };
+        let attendance = records::attendance(tx, signup.id)
+            .await
+            .doing("reading the attendance")?;
+        Ok(match attendance {
+            Some(a) if record_row.source == RecordSource::Checkin => match a.checked_out_at {
+                Some(out) => minutes_present(a.checked_in_at, out, activity.starts_at, activity.ends_at),
+                None => record_row.minutes,
+            },
+            _ => record_row.minutes,
+        })
     }
 
     /// The organizer rejects a pending record, with a reason.
@@ -402,6 +445,7 @@ impl Services {
             event: RecordEvent::Reject,
             minutes: record_row.minutes,
             reason: &reason,
+            adjusted_from: None,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the rejection")?;
@@ -585,6 +629,7 @@ impl Services {
             },
             state: RecordState::Confirmed,
             minutes: request.minutes,
+            adjusted_from: None,
             reason: &request.reason,
             requested_by: &request.requested_by,
             approved_by: Some(actor.label()),
@@ -701,6 +746,7 @@ impl Services {
             action: VersionAction::Entered,
             state: RecordState::AwaitingSecond,
             minutes,
+            adjusted_from: None,
             reason: &reason,
             requested_by: actor.label(),
             approved_by: None,
@@ -778,6 +824,7 @@ impl Services {
             event: decided_by,
             minutes: record_row.minutes,
             reason,
+            adjusted_from: None,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
@@ -814,6 +861,7 @@ impl Services {
             event: RecordEvent::Revoke,
             minutes: record_row.minutes,
             reason: &reason,
+            adjusted_from: None,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the revocation")?;

@@ -194,6 +194,8 @@ pub struct Version<'a> {
     pub action: VersionAction,
     pub state: RecordState,
     pub minutes: i64,
+    /// The minutes present an adjustment credited more than.
+    pub adjusted_from: Option<i64>,
     pub reason: &'a str,
     pub requested_by: &'a str,
     pub approved_by: Option<&'a str>,
@@ -233,8 +235,8 @@ async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO record_versions (record_id, version, action, state, minutes, reason, requested_by, approved_by,
-                created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                created_at, adjusted_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(record)
         .bind(number)
@@ -245,6 +247,7 @@ async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<
         .bind(v.requested_by)
         .bind(v.approved_by)
         .bind(v.at)
+        .bind(v.adjusted_from)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -363,13 +366,15 @@ pub struct VersionRow {
     pub requested_by: String,
     pub approved_by: Option<String>,
     pub created_at: OffsetDateTime,
+    pub adjusted_from: Option<i64>,
 }
 
 /// Every version of every record of a volunteer, by record and version.
 pub async fn versions_of_volunteer(tx: &mut Tx, volunteer: VolunteerId) -> sqlx::Result<Vec<VersionRow>> {
     on_tx!(tx, |conn| {
         sqlx::query_as::<_, VersionRow>(
-            "SELECT v.record_id, v.version, v.action, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at
+            "SELECT v.record_id, v.version, v.action, v.state, v.minutes, v.reason, v.requested_by, v.approved_by, v.created_at,
+                    v.adjusted_from
              FROM record_versions v JOIN service_records r ON r.id = v.record_id
              WHERE r.volunteer_id = $1 ORDER BY v.record_id, v.version",
         )

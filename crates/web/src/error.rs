@@ -84,7 +84,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
     match code {
         None => StatusCode::INTERNAL_SERVER_ERROR,
         Some(NotFound) => StatusCode::NOT_FOUND,
-        Some(Forbidden | CsrfRejected | AccountDisabled | SameApprover) => StatusCode::FORBIDDEN,
+        Some(Forbidden | CsrfRejected | AccountDisabled | SameApprover | AdjustmentNeedsLevelAbove) => {
+            StatusCode::FORBIDDEN
+        }
         Some(Unauthenticated | InvalidCredentials) => StatusCode::UNAUTHORIZED,
         Some(TooManyAttempts | TooManyCodes) => StatusCode::TOO_MANY_REQUESTS,
         Some(UnsupportedMediaType) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

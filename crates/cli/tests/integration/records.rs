@@ -192,13 +192,14 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
         )
         .await;
     assert_eq!(error_code(too_long).await, "invalid_minutes");
-    let confirmed = app
-        .post_json(
-            &path,
-            Some(&organizer.token().await),
-            &json!({"minutes": 180, "reason": "提前到场布置，按全程计"}),
-        )
-        .await;
+    // 40 minutes over the 140 present is an adjustment beyond the county's own say (more than
+    // 30 minutes): the city confirms it.
+    let adjustment = json!({"minutes": 180, "reason": "提前到场布置，按全程计"});
+    let beyond = app.post_json(&path, Some(&organizer.token().await), &adjustment).await;
+    assert_eq!(beyond.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(beyond).await, "adjustment_needs_level_above");
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let confirmed = app.post_json(&path, Some(&city.token().await), &adjustment).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     let confirmed = json_of(confirmed).await;
     assert_eq!(
@@ -218,6 +219,11 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
         (Some("pending"), Some(140))
     );
     assert_eq!(versions[1]["reason"], "提前到场布置，按全程计");
+    assert_eq!(
+        versions[1]["adjusted_from"], 140,
+        "shown as an adjustment over the presence"
+    );
+    assert_eq!(versions[0]["adjusted_from"], serde_json::Value::Null);
     assert!(versions[1]["approved_by"].as_str().is_some());
     let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
     assert_eq!(actions, [Some("entered"), Some("confirm")]);

@@ -1297,6 +1297,7 @@ fn version<'a>(
         action,
         state,
         minutes,
+        adjusted_from: None,
         reason,
         requested_by: "system",
         approved_by,

@@ -493,7 +493,10 @@ pub fn refusal_in_place(lang: Lang, error: hongmajia_services::ServiceError) -> 
             if !matches!(
                 crate::error::status_of(Some(rule.code)),
                 StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
-            ) || matches!(rule.code, ErrorCode::InvalidCredentials | ErrorCode::SameApprover) =>
+            ) || matches!(
+                rule.code,
+                ErrorCode::InvalidCredentials | ErrorCode::SameApprover | ErrorCode::AdjustmentNeedsLevelAbove
+            ) =>
         {
             Ok(message(lang, Some(rule.code)))
         }
