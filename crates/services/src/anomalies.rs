@@ -38,6 +38,7 @@ pub struct AnomalyFlag {
 }
 
 pub(crate) fn flag_view(f: records::FlagRow) -> AnomalyFlag {
+    let state = f.state();
     AnomalyFlag {
         id: f.id,
         kind: f.kind,
@@ -45,7 +46,7 @@ pub(crate) fn flag_view(f: records::FlagRow) -> AnomalyFlag {
         region_code: f.region_code,
         volunteer_id: f.volunteer_id,
         detail: f.detail,
-        state: f.state,
+        state,
         resolved_by: f.resolved_by,
         resolution_note: f.resolution_note,
         at: f.created_at,

@@ -871,16 +871,28 @@ pub struct FlagRow {
     pub region_code: String,
     pub volunteer_id: VolunteerId,
     pub detail: String,
-    #[sqlx(try_from = "String")]
-    pub state: FlagState,
     pub resolved_by: Option<String>,
     pub resolution_note: Option<String>,
     pub created_at: OffsetDateTime,
 }
 
+impl FlagRow {
+    /// Resolved when a resolution was written for it (flags themselves never change).
+    pub fn state(&self) -> FlagState {
+        if self.resolved_by.is_some() {
+            FlagState::Resolved
+        } else {
+            FlagState::Open
+        }
+    }
+}
+
+/// A flag with its resolution, if it has one.
 macro_rules! flag_columns {
     () => {
-        "id, kind, record_id, region_code, volunteer_id, detail, state, resolved_by, resolution_note, created_at"
+        "f.id, f.kind, f.record_id, f.region_code, f.volunteer_id, f.detail, r.resolved_by,
+         r.note AS resolution_note, f.created_at
+         FROM anomaly_flags f LEFT JOIN flag_resolutions r ON r.flag_id = f.id"
     };
 }
 
@@ -888,17 +900,16 @@ pub async fn open_flags(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<FlagRow>>
     let sql = concat!(
         "SELECT ",
         flag_columns!(),
-        " FROM anomaly_flags WHERE state = $2 AND region_code LIKE $1 || '%' ORDER BY created_at, id LIMIT 500"
+        " WHERE r.flag_id IS NULL AND f.region_code LIKE $1 || '%' ORDER BY f.created_at, f.id LIMIT 500"
     );
     on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
         .bind(prefix)
-        .bind(FlagState::Open.as_str())
         .fetch_all(conn)
         .await)
 }
 
 pub async fn flag(tx: &mut Tx, id: i64) -> sqlx::Result<Option<FlagRow>> {
-    let sql = concat!("SELECT ", flag_columns!(), " FROM anomaly_flags WHERE id = $1");
+    let sql = concat!("SELECT ", flag_columns!(), " WHERE f.id = $1");
     on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
         .bind(id)
         .fetch_optional(conn)
@@ -906,30 +917,24 @@ pub async fn flag(tx: &mut Tx, id: i64) -> sqlx::Result<Option<FlagRow>> {
 }
 
 pub async fn flags_of_record(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<FlagRow>> {
-    let sql = concat!(
-        "SELECT ",
-        flag_columns!(),
-        " FROM anomaly_flags WHERE record_id = $1 ORDER BY id"
-    );
+    let sql = concat!("SELECT ", flag_columns!(), " WHERE f.record_id = $1 ORDER BY f.id");
     on_tx!(tx, |conn| sqlx::query_as::<_, FlagRow>(sql)
         .bind(record)
         .fetch_all(conn)
         .await)
 }
 
-/// Resolves an open flag with a note; false when it was resolved already.
+/// Resolves an open flag with a note, as a row of its own; false when it was resolved already.
 pub async fn resolve_flag(tx: &mut Tx, id: i64, (by, note): (&str, &str), at: OffsetDateTime) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE anomaly_flags SET state = $5, resolved_by = $2, resolution_note = $3, resolved_at = $4
-             WHERE id = $1 AND state = $6",
+            "INSERT INTO flag_resolutions (flag_id, resolved_by, note, resolved_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (flag_id) DO NOTHING",
         )
         .bind(id)
         .bind(by)
         .bind(note)
         .bind(at)
-        .bind(FlagState::Resolved.as_str())
-        .bind(FlagState::Open.as_str())
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

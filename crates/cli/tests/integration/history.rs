@@ -51,3 +51,43 @@ async fn record_versions_and_the_audit_log_refuse_update_and_delete() {
         "other tables are not locked by this"
     );
 }
+
+/// Anomaly flags are never changed once raised: a resolution is a row of its own, written once;
+/// the database refuses to update or delete either.
+#[tokio::test]
+async fn a_flag_and_its_resolution_are_never_changed() {
+    use crate::helpers::error_code;
+    use crate::records::{advance_to, json_of};
+    use serde_json::json;
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8810).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    advance_to(&app, crate::records::ENDS);
+    let path = format!("/api/v1/activities/{activity}/missing-record");
+    let body = json!({"minutes": 120, "reason": "纸质签到"});
+    let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
+    let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
+    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    let reviews = app
+        .get("/api/v1/regions/140824/record-reviews", Some(&county.token().await))
+        .await;
+    let flag = json_of(reviews).await["anomalies"][0]["id"].as_i64().unwrap();
+    let resolve = format!("/api/v1/anomalies/{flag}/resolve");
+    let body = json!({"note": "已电话核实"});
+    let resolved = app.post_json(&resolve, Some(&county.token().await), &body).await;
+    assert_eq!(json_of(resolved).await["state"], "resolved");
+    let again = app.post_json(&resolve, Some(&county.token().await), &body).await;
+    assert_eq!(error_code(again).await, "invalid_transition", "resolved once");
+
+    for statement in [
+        "UPDATE anomaly_flags SET detail = 'nothing'",
+        "DELETE FROM anomaly_flags",
+        "UPDATE flag_resolutions SET note = 'something else'",
+        "DELETE FROM flag_resolutions",
+    ] {
+        assert!(!taken(&app, statement).await, "the database took: {statement}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM flag_resolutions").await, 1);
+}
