@@ -156,13 +156,8 @@ pub async fn step(
     FormBody(form): FormBody<StepForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
-    let event = match form.event.as_str() {
-        "submit" => ProjectEvent::Submit,
-        "approve" => ProjectEvent::Approve,
-        "return" => ProjectEvent::Return,
-        "close" => ProjectEvent::Close,
-        _ => return Err(AppError::code(hongmajia_domain::ErrorCode::InvalidQuery)),
-    };
+    let event =
+        ProjectEvent::parse(&form.event).ok_or_else(|| AppError::code(hongmajia_domain::ErrorCode::InvalidQuery))?;
     let reason = Some(form.reason.as_str());
     let result = state
         .services()
