@@ -360,15 +360,9 @@ impl Services {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
         };
-        let present = self.presence(&mut tx, &record_row, &activity).await?;
-        let adjusted_from = (minutes > present).then_some(present);
-        if self.settings.adjustment_limit.needs_level_above(present, minutes) {
-            let region =
-                RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
-            let above = region.parent().unwrap_or(region);
-            authorize(actor, Action::RecordReview, &Target::in_region(above))
-                .map_err(|_| rule(ErrorCode::AdjustmentNeedsLevelAbove, "minutes"))?;
-        }
+        let adjusted_from = self
+            .adjustment(&mut tx, actor, (&record_row, &activity), minutes)
+            .await?;
         let reason = if reason.is_empty() {
             "confirmed".to_owned()
         } else {
@@ -393,6 +387,27 @@ impl Services {
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
+    }
+
+    /// Crediting `minutes` on a record: an adjustment when more than the volunteer was present
+    /// (the presence it is made over, kept with the version); beyond the limit, only staff of
+    /// the region above the activity's may make it.
+    async fn adjustment(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        (record_row, activity): (&RecordRow, &activities::ActivityRow),
+        minutes: i64,
+    ) -> ServiceResult<Option<i64>> {
+        let present = self.presence(tx, record_row, activity).await?;
+        if self.settings.adjustment_limit.needs_level_above(present, minutes) {
+            let region =
+                RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
+            let above = region.parent().unwrap_or(region);
+            authorize(actor, Action::RecordReview, &Target::in_region(above))
+                .map_err(|_| rule(ErrorCode::AdjustmentNeedsLevelAbove, "minutes"))?;
+        }
+        Ok((minutes > present).then_some(present))
     }
 
     /// The minutes the volunteer was present, by their check-in and check-out within the activity;
@@ -618,10 +633,17 @@ impl Services {
         activity: &activities::ActivityRow,
     ) -> ServiceResult<()> {
         // A correction of a record is its next version (of a record that still takes one: a
-        // revoked record's hours do not come back by it); a service that had none is a new record.
-        if let Some(id) = request.record_id {
-            find_record(tx, id).await?.state.after(RecordEvent::Correct)?;
-        }
+        // revoked record's hours do not come back by it, and more than was present is an
+        // adjustment); a service that had none is a new record.
+        let adjusted_from = match request.record_id {
+            Some(id) => {
+                let current = find_record(tx, id).await?;
+                current.state.after(RecordEvent::Correct)?;
+                self.adjustment(tx, actor, (&current, activity), request.minutes)
+                    .await?
+            }
+            None => None,
+        };
         let version = Version {
             action: match request.record_id {
                 Some(_) => RecordEvent::Correct.into(),
@@ -629,7 +651,7 @@ impl Services {
             },
             state: RecordState::Confirmed,
             minutes: request.minutes,
-            adjusted_from: None,
+            adjusted_from,
             reason: &request.reason,
             requested_by: &request.requested_by,
             approved_by: Some(actor.label()),

@@ -418,13 +418,12 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
         .post_json(&decide, Some(&volunteer.token().await), &json!({"approve": true}))
         .await;
     assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
-    let approved = app
-        .post_json(
-            &decide,
-            Some(&organizer.token().await),
-            &json!({"approve": true, "note": "核对签到表属实"}),
-        )
-        .await;
+    // 180 minutes for 140 present is an adjustment beyond the county's own say: the city's.
+    let approval = json!({"approve": true, "note": "核对签到表属实"});
+    let beyond = app.post_json(&decide, Some(&organizer.token().await), &approval).await;
+    assert_eq!(error_code(beyond).await, "adjustment_needs_level_above");
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let approved = app.post_json(&decide, Some(&city.token().await), &approval).await;
     assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(json_of(approved).await["state"], "approved");
 
@@ -435,6 +434,7 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     assert_eq!(versions[2]["reason"], "我八点前就到了，签到晚了");
     assert_ne!(versions[2]["requested_by"], versions[2]["approved_by"]);
     assert_eq!(versions[1]["minutes"], 140, "the replaced version is kept");
+    assert_eq!(versions[2]["adjusted_from"], 140);
     let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
     assert_eq!(actions, [Some("entered"), Some("confirm"), Some("correct")]);
 
