@@ -387,6 +387,16 @@ async fn the_city_admin_keeps_the_list_of_service_categories() {
     assert_eq!(added["params"]["code"], "rural_revitalization");
 }
 
+/// A page's text, as a browser with its cookies reads it.
+async fn page_text(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    browser.get(app.url(path)).send().await.unwrap().text().await.unwrap()
+}
+
+/// A form posted by a browser with its cookies.
+async fn post_form(browser: &reqwest::Client, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    browser.post(app.url(path)).form(fields).send().await.unwrap()
+}
+
 /// The same list on a page: the city's admin adds and retires a category through its forms, a
 /// refused form comes back with the reason and what was typed; a county's admin reads the list
 /// and has no form, and a form posted anyway is refused.
@@ -398,26 +408,12 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
     let county = app.account(Role::CenterAdmin, Some("140824")).await;
     let browser = app.browser_client();
     page_login(&app, &browser, &city.phone).await;
-    let region = browser
-        .get(app.url("/regions/140800"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let region = page_text(&browser, &app, "/regions/140800").await;
     assert!(
         region.contains("href=\"/categories\""),
         "the city's page links the list"
     );
-    let page = browser
-        .get(app.url("/categories"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&browser, &app, "/categories").await;
     assert!(page.contains("理论宣讲") && page.contains("id=\"category-form\""));
     let csrf = hidden_value(&page, "_csrf");
 
@@ -428,7 +424,7 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
         ("name_en", "Rural"),
         ("position", ""),
     ];
-    let refused = browser.post(app.url("/categories")).form(&bad).send().await.unwrap();
+    let refused = post_form(&browser, &app, "/categories", &bad).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = refused.text().await.unwrap();
     assert!(refused.contains("类别代码须为"), "the reason, in place");
@@ -440,12 +436,8 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
         ("name_en", "Rural"),
         ("position", "x"),
     ];
-    let refused = browser
-        .post(app.url("/categories"))
-        .form(&far)
-        .send()
+    let refused = post_form(&browser, &app, "/categories", &far)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -461,7 +453,7 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
         ("name_en", "Rural"),
         ("position", ""),
     ];
-    let added = browser.post(app.url("/categories")).form(&good).send().await.unwrap();
+    let added = post_form(&browser, &app, "/categories", &good).await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
     let retire = [
         ("_csrf", csrf.as_str()),
@@ -470,12 +462,7 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
         ("position", "5"),
         ("retired", "on"),
     ];
-    let retired = browser
-        .post(app.url("/categories/rural"))
-        .form(&retire)
-        .send()
-        .await
-        .unwrap();
+    let retired = post_form(&browser, &app, "/categories/rural", &retire).await;
     assert_eq!(retired.status(), StatusCode::SEE_OTHER);
     let reader = app.signed_in(Role::CenterAdmin, Some("140824")).await;
     let listed: Value = app
@@ -497,14 +484,7 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
 
     let reader = app.browser_client();
     page_login(&app, &reader, &county.phone).await;
-    let page = reader
-        .get(app.url("/categories"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&reader, &app, "/categories").await;
     assert!(
         page.contains("乡村振兴") && !page.contains("id=\"category-form\""),
         "read, not edited"
@@ -517,6 +497,6 @@ async fn the_category_page_edits_the_list_for_the_city_only() {
         ("name_en", "Sneak"),
         ("position", ""),
     ];
-    let refused = reader.post(app.url("/categories")).form(&sneak).send().await.unwrap();
+    let refused = post_form(&reader, &app, "/categories", &sneak).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
