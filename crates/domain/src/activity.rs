@@ -145,11 +145,11 @@ pub enum Admission {
 /// How long after its start an activity may still be created as a live one.
 pub const LIVE_CREATION_GRACE: time::Duration = time::Duration::hours(2);
 
-/// An activity created more than two hours after its start is an after-the-fact one: nobody
-/// checks in or out of it, by phone or by hand, and nobody reports time of it; its hours are
-/// backfills, with evidence and the second approver.
-pub fn is_after_the_fact(created_at: OffsetDateTime, starts_at: OffsetDateTime) -> bool {
-    created_at > starts_at + LIVE_CREATION_GRACE
+/// An activity created more than two hours after its start, or after its end when it was shorter,
+/// is an after-the-fact one: nobody checks in or out of it, by phone or by hand, and nobody
+/// reports time of it; its hours are backfills, with evidence and the second approver.
+pub fn is_after_the_fact(created_at: OffsetDateTime, (starts_at, ends_at): (OffsetDateTime, OffsetDateTime)) -> bool {
+    created_at > (starts_at + LIVE_CREATION_GRACE).min(ends_at)
 }
 
 pub fn admit(facts: &SignupFacts<'_>) -> Result<Admission, DomainError> {
@@ -215,16 +215,27 @@ mod tests {
     #[test]
     fn an_activity_created_over_two_hours_after_its_start_is_after_the_fact() {
         use time::macros::datetime;
-        let starts = datetime!(2026-11-29 12:00 +8);
+        let span = (datetime!(2026-11-29 12:00 +8), datetime!(2026-11-29 17:00 +8));
         assert!(
-            !is_after_the_fact(datetime!(2026-11-28 09:00 +8), starts),
+            !is_after_the_fact(datetime!(2026-11-28 09:00 +8), span),
             "made the day before"
         );
         assert!(
-            !is_after_the_fact(datetime!(2026-11-29 14:00 +8), starts),
+            !is_after_the_fact(datetime!(2026-11-29 14:00 +8), span),
             "two hours late: still live"
         );
-        assert!(is_after_the_fact(datetime!(2026-11-29 14:01 +8), starts));
+        assert!(is_after_the_fact(datetime!(2026-11-29 14:01 +8), span));
+    }
+
+    #[test]
+    fn a_short_activity_created_after_its_end_is_after_the_fact() {
+        use time::macros::datetime;
+        let half_hour = (datetime!(2026-11-29 12:00 +8), datetime!(2026-11-29 12:30 +8));
+        assert!(!is_after_the_fact(datetime!(2026-11-29 12:30 +8), half_hour));
+        assert!(
+            is_after_the_fact(datetime!(2026-11-29 12:31 +8), half_hour),
+            "created once it was over, though within two hours of its start"
+        );
     }
     #[test]
     fn each_rule_refuses_with_its_own_code() {

@@ -517,6 +517,7 @@ impl Services {
             reason,
             requested_by: "system",
             approved_by: None,
+            written_by: None,
             at: self.now(),
         };
         if !records::insert_record(tx, &row, &first)

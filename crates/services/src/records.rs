@@ -14,8 +14,8 @@ use hongmajia_domain::hours::{hours_text, minutes_present, star_level};
 use hongmajia_domain::record::{
     CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction, confirmable_from,
 };
+use hongmajia_domain::{AccountId, ActivityId, RecordId, VolunteerId};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
-use hongmajia_domain::{ActivityId, RecordId, VolunteerId};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
 use hongmajia_store::{Tx, activities, new_id, volunteers};
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,9 @@ pub struct CorrectionView {
     pub state: CorrectionState,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
+    /// Approved by the organizer beyond the adjustment limit: waiting for someone else at the
+    /// site above.
+    pub awaiting_level_above: bool,
 }
 
 /// An activity whose records are past the 10-working-day deadline (R-REC-7).
@@ -140,7 +143,10 @@ pub struct OverdueActivity {
 /// The review page of a region's admins: backfills waiting for their approval, overdue activities.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordReviews {
+    /// Backfills, and confirmations beyond the adjustment limit, awaiting a second approver.
     pub awaiting_second_approval: Vec<PendingBackfill>,
+    /// Corrections and missing-record reports the organizer endorsed beyond the adjustment limit.
+    pub endorsed_corrections: Vec<CorrectionView>,
     pub overdue: Vec<OverdueActivity>,
     pub anomalies: Vec<crate::anomalies::AnomalyFlag>,
 }
@@ -148,6 +154,9 @@ pub struct RecordReviews {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PendingBackfill {
     pub record_id: RecordId,
+    /// `backfill`, or the source of a record confirmed beyond the adjustment limit.
+    #[schema(value_type = String)]
+    pub source: RecordSource,
     pub activity_id: ActivityId,
     pub volunteer_id: VolunteerId,
     pub minutes: i64,
@@ -198,6 +207,13 @@ impl From<RecordRow> for RecordSummary {
 pub struct Evidence<'a> {
     pub file_name: &'a str,
     pub bytes: &'a [u8],
+}
+
+/// The region whose reviewers are the second persons for a record or request of `region`: the one
+/// above, or the city itself for the city's own.
+fn region_above(region: &str) -> ServiceResult<RegionCode> {
+    let region = RegionCode::parse(region).map_err(|e| anyhow::anyhow!("region {region}: {e}"))?;
+    Ok(region.parent().unwrap_or(region))
 }
 
 fn rule(code: ErrorCode, field: &'static str) -> ServiceError {
@@ -256,7 +272,27 @@ fn correction_view(c: records::CorrectionRow) -> CorrectionView {
         state: c.state,
         decided_by: c.decided_by,
         decision_note: c.decision_note,
+        awaiting_level_above: c.endorsed_by.is_some() && c.state == CorrectionState::Open,
     }
+}
+
+/// Time of an activity may be reported missing only by a volunteer who held a place in it, of a
+/// live (not cancelled, not after-the-fact) activity.
+async fn reportable(tx: &mut Tx, activity: &activities::ActivityRow, volunteer: VolunteerId) -> ServiceResult<()> {
+    if activity.is_after_the_fact() {
+        return Err(ServiceError::rule(ErrorCode::AfterTheFact));
+    }
+    if !activity.state.is_open() {
+        return Err(ServiceError::rule(ErrorCode::NotFound));
+    }
+    let held_a_place = activities::signup_of(tx, activity.id, volunteer)
+        .await
+        .doing("finding the sign-up")?
+        .is_some_and(|signup| signup.state.may_attend());
+    if !held_a_place {
+        return Err(ServiceError::rule(ErrorCode::NotSignedUp));
+    }
+    Ok(())
 }
 
 async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
@@ -267,12 +303,23 @@ async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
 }
 
 /// A staff decision's new version of a record: the event that moves it, its time, and the
-/// minutes present when it credits more (an adjustment).
+/// minutes present when it credits more (an adjustment). A confirmation crediting beyond the
+/// adjustment limit is `held` for a second approver at the site above.
 struct NextVersion<'a> {
     event: RecordEvent,
     minutes: i64,
     reason: &'a str,
     adjusted_from: Option<i64>,
+    held: bool,
+}
+
+/// What crediting some minutes on a record is: an adjustment when more than the volunteer was
+/// present (`adjusted_from` keeps that presence), and beyond the deployment's limit it takes a
+/// second person at the site above.
+#[derive(Debug, Clone, Copy)]
+struct Adjustment {
+    adjusted_from: Option<i64>,
+    beyond_limit: bool,
 }
 
 /// How a decision is audited: under which action, in which region, what it did.
@@ -314,17 +361,20 @@ impl Services {
             minutes,
             reason,
             adjusted_from,
+            held,
         }: NextVersion<'_>,
         Audited { action, region, event }: Audited<'_>,
     ) -> ServiceResult<RecordSummary> {
+        let next_state = record_row.state.after(moved_by)?;
         let version = Version {
             action: moved_by.into(),
-            state: record_row.state.after(moved_by)?,
+            state: if held { RecordState::AwaitingSecond } else { next_state },
             minutes,
             adjusted_from,
             reason,
             requested_by: actor.label(),
-            approved_by: Some(actor.label()),
+            approved_by: (!held).then_some(actor.label()),
+            written_by: actor.account_id(),
             at: self.now(),
         };
         self.next_version(tx, record_row, &version).await?;
@@ -360,19 +410,18 @@ impl Services {
             Some(m) if m != record_row.minutes => (minutes_within(m, &activity)?, reason_of(&input.reason, "reason")?),
             _ => (record_row.minutes, input.reason.trim().to_owned()),
         };
-        let adjusted_from = self
-            .adjustment(&mut tx, actor, (&record_row, &activity), minutes)
-            .await?;
+        let adjustment = self.adjustment(&mut tx, (&record_row, &activity), minutes).await?;
         let reason = if reason.is_empty() {
             "confirmed".to_owned()
         } else {
             reason
         };
-        let what = event!(
-            "record.confirmed",
-            hours = hours_text(minutes),
-            volunteer = record_row.volunteer_id
-        );
+        let (hours, volunteer) = (hours_text(minutes), record_row.volunteer_id);
+        let what = if adjustment.beyond_limit {
+            event!("record.held_for_second", hours = hours, volunteer = volunteer)
+        } else {
+            event!("record.confirmed", hours = hours, volunteer = volunteer)
+        };
         let step = Audited {
             action: Action::ActivityRun,
             region: target.region.as_ref(),
@@ -382,58 +431,68 @@ impl Services {
             event: RecordEvent::Confirm,
             minutes,
             reason: &reason,
-            adjusted_from,
+            adjusted_from: adjustment.adjusted_from,
+            held: adjustment.beyond_limit,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
         Ok(stored)
     }
 
-    /// Crediting `minutes` on a record: an adjustment when more than the volunteer was present
-    /// (the presence it is made over, kept with the version); beyond the limit, only staff of
-    /// the region above the activity's may make it.
+    /// Crediting `minutes` on a record (none for a missing record): an adjustment when more than
+    /// the volunteer was present, beyond the limit one for two persons.
     async fn adjustment(
         &self,
         tx: &mut Tx,
-        actor: &Actor,
         (record_row, activity): (&RecordRow, &activities::ActivityRow),
         minutes: i64,
-    ) -> ServiceResult<Option<i64>> {
+    ) -> ServiceResult<Adjustment> {
         let present = self.presence(tx, record_row, activity).await?;
-        if self.settings.adjustment_limit.needs_level_above(present, minutes) {
-            let region =
-                RegionCode::parse(&activity.region_code).map_err(|e| anyhow::anyhow!("activity region: {e}"))?;
-            let above = region.parent().unwrap_or(region);
-            authorize(actor, Action::RecordReview, &Target::in_region(above))
-                .map_err(|_| rule(ErrorCode::AdjustmentNeedsLevelAbove, "minutes"))?;
-        }
-        Ok((minutes > present).then_some(present))
+        Ok(self.adjustment_over(present, minutes))
     }
 
-    /// The minutes the volunteer was present, by their check-in and check-out within the activity;
-    /// a record without a check-out (a make-up) was present for what it credits.
+    fn adjustment_over(&self, present: i64, minutes: i64) -> Adjustment {
+        Adjustment {
+            adjusted_from: (minutes > present).then_some(present),
+            beyond_limit: self.settings.adjustment_limit.needs_level_above(present, minutes),
+        }
+    }
+
+    /// The minutes the volunteer was present, by their check-in and check-out within the activity.
+    /// Time entered by hand (a make-up, a backfill) was present for what its first version
+    /// credited, approved as it was entered; a reported record for none. Never the current
+    /// minutes: corrections would otherwise ratchet a record up a limit at a time.
     async fn presence(
         &self,
         tx: &mut Tx,
         record_row: &RecordRow,
         activity: &activities::ActivityRow,
     ) -> ServiceResult<i64> {
-        let Some(signup) = activities::signup_of(tx, activity.id, record_row.volunteer_id)
+        if record_row.source == RecordSource::Reported {
+            return Ok(0);
+        }
+        let entered = records::first_minutes(tx, record_row.id)
             .await
-            .doing("finding the sign-up")?
-        else {
-            return Ok(record_row.minutes);
+            .doing("reading the first version")?
+            .unwrap_or(0);
+        if record_row.source != RecordSource::Checkin {
+            return Ok(entered);
+        }
+        let signup = activities::signup_of(tx, activity.id, record_row.volunteer_id)
+            .await
+            .doing("finding the sign-up")?;
+        let attendance = match signup {
+            Some(signup) => records::attendance(tx, signup.id)
+                .await
+                .doing("reading the attendance")?,
+            None => None,
         };
-        let attendance = records::attendance(tx, signup.id)
-            .await
-            .doing("reading the attendance")?;
-        Ok(match attendance {
-            Some(a) if record_row.source == RecordSource::Checkin => match a.checked_out_at {
-                Some(out) => minutes_present(a.checked_in_at, out, activity.starts_at, activity.ends_at),
-                None => record_row.minutes,
+        Ok(
+            match attendance.and_then(|a| a.checked_out_at.map(|out| (a.checked_in_at, out))) {
+                Some((checked_in, out)) => minutes_present(checked_in, out, activity.starts_at, activity.ends_at),
+                None => entered,
             },
-            _ => record_row.minutes,
-        })
+        )
     }
 
     /// The organizer rejects a pending record, with a reason.
@@ -461,6 +520,7 @@ impl Services {
             minutes: record_row.minutes,
             reason: &reason,
             adjusted_from: None,
+            held: false,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the rejection")?;
@@ -507,9 +567,7 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the report")?;
         let volunteer = crate::volunteers::own_volunteer(&mut tx, actor).await?;
         let activity = find_activity(&mut tx, activity_id).await?;
-        if activity.is_after_the_fact() {
-            return Err(ServiceError::rule(ErrorCode::AfterTheFact));
-        }
+        reportable(&mut tx, &activity, volunteer.id).await?;
         // Approved, a report is a confirmed record: no sooner than the activity's end.
         if self.now() < activity.ends_at {
             return Err(ServiceError::rule(ErrorCode::ActivityNotEnded));
@@ -577,45 +635,62 @@ impl Services {
     }
 
     /// The organizer decides a correction request: approving writes a new version (or, for a
-    /// missing record, a confirmed record) naming who asked and who approved.
+    /// missing record, a confirmed record) naming who asked and who approved. Approving one that
+    /// credits beyond the adjustment limit endorses it for the site above, where someone else
+    /// decides it (a missing record's time was present for none).
     pub async fn decide_correction(
         &self,
         actor: &Actor,
         request_id: i64,
         input: &DecisionInput,
     ) -> ServiceResult<CorrectionView> {
-        crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.begin().await.doing("starting the decision")?;
         let request = records::correction(&mut tx, request_id)
             .await
             .doing("finding the request")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
-        let (activity, target) = run_by(&mut tx, actor, request.activity_id).await?;
+        let activity = find_activity(&mut tx, request.activity_id).await?;
+        let (action, region) = match request.endorsed_by {
+            Some(endorser) => self.decided_above(&mut tx, actor, &activity, endorser).await?,
+            None => {
+                crate::refuse_unless_capable(actor, Action::ActivityRun)?;
+                (
+                    Action::ActivityRun,
+                    run_by(&mut tx, actor, request.activity_id).await?.1.region,
+                )
+            }
+        };
         self.refuse_own(&mut tx, actor, request.volunteer_id).await?;
         let note = input.note.trim();
         let verdict = input.verdict();
         if !verdict.approves() && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
         }
-        if !records::decide_correction(&mut tx, request_id, verdict, (actor.label(), note), self.now())
-            .await
-            .doing("deciding")?
-        {
-            return Err(rule(ErrorCode::InvalidTransition, "state"));
-        }
-        if verdict.approves() {
-            self.apply_correction(&mut tx, actor, &request, &activity).await?;
-        }
         let (volunteer, hours) = (request.volunteer_id, hours_text(request.minutes));
+        let event = match verdict {
+            Verdict::Approve => {
+                let adjustment = self.requested_adjustment(&mut tx, &request, &activity).await?;
+                if adjustment.beyond_limit && request.endorsed_by.is_none() {
+                    self.endorse(&mut tx, actor, request_id).await?;
+                    event!("correction.endorsed", volunteer = volunteer, hours = hours)
+                } else {
+                    self.close_request(&mut tx, actor, request_id, (verdict, note)).await?;
+                    self.apply_correction(&mut tx, actor, (&request, &activity), adjustment.adjusted_from)
+                        .await?;
+                    event!("correction.approved", volunteer = volunteer, hours = hours)
+                }
+            }
+            Verdict::Refuse => {
+                self.close_request(&mut tx, actor, request_id, (verdict, note)).await?;
+                event!("correction.denied", volunteer = volunteer, hours = hours)
+            }
+        };
         let change = Change {
-            action: Action::ActivityRun,
+            action,
             target_kind: "correction_request",
             target_id: request_id.to_string(),
-            region: target.region.as_ref(),
-            event: match verdict {
-                Verdict::Approve => event!("correction.approved", volunteer = volunteer, hours = hours),
-                Verdict::Refuse => event!("correction.denied", volunteer = volunteer, hours = hours),
-            },
+            region: region.as_ref(),
+            event,
         };
         record(&mut tx, actor, self.now(), change).await?;
         let stored = records::correction(&mut tx, request_id).await.doing("reading back")?;
@@ -625,25 +700,97 @@ impl Services {
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the request vanished")))
     }
 
+    /// Who decides a request endorsed for the site above: a reviewer of the region above the
+    /// activity's (the city's own reviewers for the city's activities) who is not the one who
+    /// endorsed it. The audit entry goes to that region.
+    async fn decided_above(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        activity: &activities::ActivityRow,
+        endorser: AccountId,
+    ) -> ServiceResult<(Action, Option<RegionCode>)> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
+        let above = region_above(&activity.region_code)?;
+        authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))
+            .map_err(|_| rule(ErrorCode::AdjustmentNeedsLevelAbove, "minutes"))?;
+        self.refuse_party(tx, actor, &[endorser]).await?;
+        Ok((Action::RecordReview, Some(above)))
+    }
+
+    /// `same_approver` when the actor is the same person as any of `parties` (decisions.md D2).
+    async fn refuse_party(&self, tx: &mut Tx, actor: &Actor, parties: &[AccountId]) -> ServiceResult<()> {
+        let Some(approver) = actor.account_id() else {
+            return Ok(());
+        };
+        for &party in parties {
+            if !self.distinct_persons(tx, party, approver).await? {
+                return Err(ServiceError::rule(ErrorCode::SameApprover));
+            }
+        }
+        Ok(())
+    }
+
+    /// What approving the request would credit: over the record's presence, or over none for
+    /// a missing record (whose activity must still be live and the volunteer's place held).
+    async fn requested_adjustment(
+        &self,
+        tx: &mut Tx,
+        request: &records::CorrectionRow,
+        activity: &activities::ActivityRow,
+    ) -> ServiceResult<Adjustment> {
+        match request.record_id {
+            Some(id) => {
+                let current = find_record(tx, id).await?;
+                // A revoked record's hours do not come back by a correction.
+                current.state.after(RecordEvent::Correct)?;
+                self.adjustment(tx, (&current, activity), request.minutes).await
+            }
+            None => {
+                reportable(tx, activity, request.volunteer_id).await?;
+                Ok(self.adjustment_over(0, request.minutes))
+            }
+        }
+    }
+
+    async fn endorse(&self, tx: &mut Tx, actor: &Actor, request_id: i64) -> ServiceResult<()> {
+        let by = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("an endorsement needs an account")))?;
+        if !records::endorse_correction(tx, request_id, by, self.now())
+            .await
+            .doing("endorsing")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        Ok(())
+    }
+
+    async fn close_request(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        request_id: i64,
+        (verdict, note): (Verdict, &str),
+    ) -> ServiceResult<()> {
+        if !records::decide_correction(tx, request_id, verdict, (actor.label(), note), self.now())
+            .await
+            .doing("deciding")?
+        {
+            return Err(rule(ErrorCode::InvalidTransition, "state"));
+        }
+        Ok(())
+    }
+
+    /// An approved request: the record's next version, or a new confirmed record for service that
+    /// had none, naming who asked and who approved, and the presence it adjusts.
     async fn apply_correction(
         &self,
         tx: &mut Tx,
         actor: &Actor,
-        request: &records::CorrectionRow,
-        activity: &activities::ActivityRow,
+        (request, activity): (&records::CorrectionRow, &activities::ActivityRow),
+        adjusted_from: Option<i64>,
     ) -> ServiceResult<()> {
-        // A correction of a record is its next version (of a record that still takes one: a
-        // revoked record's hours do not come back by it, and more than was present is an
-        // adjustment); a service that had none is a new record.
-        let adjusted_from = match request.record_id {
-            Some(id) => {
-                let current = find_record(tx, id).await?;
-                current.state.after(RecordEvent::Correct)?;
-                self.adjustment(tx, actor, (&current, activity), request.minutes)
-                    .await?
-            }
-            None => None,
-        };
         let version = Version {
             action: match request.record_id {
                 Some(_) => RecordEvent::Correct.into(),
@@ -655,11 +802,13 @@ impl Services {
             reason: &request.reason,
             requested_by: &request.requested_by,
             approved_by: Some(actor.label()),
+            written_by: actor.account_id(),
             at: self.now(),
         };
         match request.record_id {
             Some(id) => {
                 let current = find_record(tx, id).await?;
+                current.state.after(RecordEvent::Correct)?;
                 self.next_version(tx, &current, &version).await?;
                 self.flag_record(tx, id).await
             }
@@ -772,6 +921,7 @@ impl Services {
             reason: &reason,
             requested_by: actor.label(),
             approved_by: None,
+            written_by: actor.account_id(),
             at: self.now(),
         };
         if !records::insert_record(&mut tx, &row, &first)
@@ -810,8 +960,7 @@ impl Services {
         crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the approval")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
-        let above = region.parent().unwrap_or(region);
+        let above = region_above(&record_row.region_code)?;
         authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
         self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
         let verdict = input.verdict();
@@ -820,13 +969,12 @@ impl Services {
             Verdict::Refuse => RecordEvent::Refuse,
         };
         record_row.state.after(decided_by)?;
-        // Two persons, not two accounts: a second account of the one who entered it is no
-        // second approver (decisions.md D2).
-        if let (Some(entered), Some(approver)) = (record_row.entered_by, actor.account_id())
-            && !self.distinct_persons(&mut tx, entered, approver).await?
-        {
-            return Err(ServiceError::rule(ErrorCode::SameApprover));
-        }
+        // Two persons, not two accounts: whoever entered the record or confirmed it beyond the
+        // limit, by any of their accounts, is no second approver (decisions.md D2).
+        let parties = records::accounts_on(&mut tx, record_id)
+            .await
+            .doing("reading who wrote the record")?;
+        self.refuse_party(&mut tx, actor, &parties).await?;
         let note = input.note.trim();
         if !verdict.approves() && note.is_empty() {
             return Err(rule(ErrorCode::ReasonRequired, "note"));
@@ -847,6 +995,7 @@ impl Services {
             minutes: record_row.minutes,
             reason,
             adjusted_from: None,
+            held: false,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
@@ -884,6 +1033,7 @@ impl Services {
             minutes: record_row.minutes,
             reason: &reason,
             adjusted_from: None,
+            held: false,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the revocation")?;
@@ -974,6 +1124,7 @@ impl Services {
             .filter(|r| RegionCode::parse(&r.region_code).is_ok_and(|code| code != region || region.parent().is_none()))
             .map(|r| PendingBackfill {
                 record_id: r.id,
+                source: r.source,
                 activity_id: r.activity_id,
                 volunteer_id: r.volunteer_id,
                 minutes: r.minutes,
@@ -981,10 +1132,18 @@ impl Services {
                 evidence_id: r.evidence_id,
             })
             .collect();
+        let endorsed = records::endorsed_corrections(&mut tx, prefix)
+            .await
+            .doing("reading endorsed corrections")?
+            .into_iter()
+            .filter(|(_, code)| region_above(code).is_ok_and(|above| above == region))
+            .map(|(request, _)| correction_view(request))
+            .collect();
         let overdue = self.overdue_in(&mut tx, prefix).await?;
         let anomalies = self.open_flags(&mut tx, prefix).await?;
         Ok(RecordReviews {
             awaiting_second_approval: pending,
+            endorsed_corrections: endorsed,
             overdue,
             anomalies,
         })

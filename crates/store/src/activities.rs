@@ -67,9 +67,10 @@ pub struct ActivityRow {
 }
 
 impl ActivityRow {
-    /// Created more than two hours after its start (`domain::activity::is_after_the_fact`).
+    /// Created more than two hours after its start or after its end
+    /// (`domain::activity::is_after_the_fact`).
     pub fn is_after_the_fact(&self) -> bool {
-        hongmajia_domain::activity::is_after_the_fact(self.created_at, self.starts_at)
+        hongmajia_domain::activity::is_after_the_fact(self.created_at, (self.starts_at, self.ends_at))
     }
 }
 

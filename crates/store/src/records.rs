@@ -199,6 +199,8 @@ pub struct Version<'a> {
     pub reason: &'a str,
     pub requested_by: &'a str,
     pub approved_by: Option<&'a str>,
+    /// The account that wrote it (none for the system).
+    pub written_by: Option<AccountId>,
     pub at: OffsetDateTime,
 }
 
@@ -235,8 +237,8 @@ async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO record_versions (record_id, version, action, state, minutes, reason, requested_by, approved_by,
-                created_at, adjusted_from)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                created_at, adjusted_from, written_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(record)
         .bind(number)
@@ -248,6 +250,7 @@ async fn insert_version(tx: &mut Tx, record: RecordId, number: i64, v: &Version<
         .bind(v.approved_by)
         .bind(v.at)
         .bind(v.adjusted_from)
+        .bind(v.written_by)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -420,11 +423,15 @@ pub struct CorrectionRow {
     pub requested_by: String,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
+    /// The organizer who approved a request crediting beyond the adjustment limit, which then
+    /// waits for the site above.
+    pub endorsed_by: Option<AccountId>,
 }
 
 macro_rules! correction_columns {
     () => {
-        "id, record_id, activity_id, volunteer_id, minutes, reason, state, requested_by, decided_by, decision_note"
+        "id, record_id, activity_id, volunteer_id, minutes, reason, state, requested_by, decided_by, decision_note,
+         endorsed_by"
     };
 }
 
@@ -498,6 +505,74 @@ pub async fn corrections_of_activity(tx: &mut Tx, activity: ActivityId) -> sqlx:
         sqlx::query_as::<_, CorrectionRow>(sql)
             .bind(activity)
             .fetch_all(conn)
+            .await
+    })
+}
+
+/// Endorses an open request for the site above; false when it was decided or endorsed already.
+pub async fn endorse_correction(tx: &mut Tx, id: i64, by: AccountId, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE correction_requests SET endorsed_by = $2, endorsed_at = $3
+             WHERE id = $1 AND state = $4 AND endorsed_by IS NULL",
+        )
+        .bind(id)
+        .bind(by)
+        .bind(at)
+        .bind(CorrectionState::Open.as_str())
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Open requests endorsed for the site above, of activities in regions under `prefix`, with the
+/// region of each.
+pub async fn endorsed_corrections(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<(CorrectionRow, String)>> {
+    let sql = concat!(
+        "SELECT ",
+        correction_columns!(),
+        ", region_code FROM (SELECT c.*, a.region_code FROM correction_requests c
+            JOIN activities a ON a.id = c.activity_id) AS e
+         WHERE state = $1 AND endorsed_by IS NOT NULL AND region_code LIKE $2 ORDER BY id"
+    );
+    let rows: Vec<EndorsedRow> = on_tx!(tx, |conn| {
+        sqlx::query_as::<_, EndorsedRow>(sql)
+            .bind(CorrectionState::Open.as_str())
+            .bind(format!("{prefix}%"))
+            .fetch_all(conn)
+            .await
+    })?;
+    Ok(rows.into_iter().map(|r| (r.request, r.region_code)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct EndorsedRow {
+    #[sqlx(flatten)]
+    request: CorrectionRow,
+    region_code: String,
+}
+
+/// Every account that wrote a version of the record or entered it.
+pub async fn accounts_on(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<AccountId>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, AccountId>(
+            "SELECT written_by FROM record_versions WHERE record_id = $1 AND written_by IS NOT NULL
+             UNION SELECT entered_by FROM service_records WHERE id = $1 AND entered_by IS NOT NULL",
+        )
+        .bind(record)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+/// The minutes the record's first version credited.
+pub async fn first_minutes(tx: &mut Tx, record: RecordId) -> sqlx::Result<Option<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>("SELECT minutes FROM record_versions WHERE record_id = $1 AND version = 1")
+            .bind(record)
+            .fetch_optional(conn)
             .await
     })
 }

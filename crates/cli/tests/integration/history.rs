@@ -61,15 +61,15 @@ async fn a_flag_and_its_resolution_are_never_changed() {
     use serde_json::json;
     let app = TestApp::spawn().await.with_region_tree().await;
     let county = staff(&app, Role::CenterAdmin, "140824").await;
-    let volunteer = logins(&app, 1, 8810).await.remove(0);
+    let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 8810).await;
     let activity = morning_activity(&app, json!({})).await;
     advance_to(&app, crate::records::ENDS);
-    let path = format!("/api/v1/activities/{activity}/missing-record");
-    let body = json!({"minutes": 120, "reason": "纸质签到"});
-    let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
-    let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
-    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
-        .await;
+    let entered = crate::records::backfill(&app, &county, activity, volunteer, crate::records::PNG).await;
+    assert_eq!(
+        entered.status(),
+        reqwest::StatusCode::CREATED,
+        "a backfill, flagged as entered by hand"
+    );
     let reviews = app
         .get("/api/v1/regions/140824/record-reviews", Some(&county.token().await))
         .await;

@@ -74,6 +74,31 @@ pub(crate) async fn morning_activity(app: &TestApp, extra: Value) -> i64 {
     activity_with(app, fields).await
 }
 
+pub(crate) const AFTERNOON_ENDS: &str = "2026-12-06T16:00:00+08:00";
+
+/// An activity of Jishan's center from 14:00 to 16:00 on 2026-12-06.
+pub(crate) async fn afternoon_activity(app: &TestApp) -> i64 {
+    let fields = json!({"starts_at": "2026-12-06T14:00:00+08:00", "ends_at": AFTERNOON_ENDS, "capacity": 5});
+    activity_with(app, fields).await
+}
+
+/// Approves a correction or missing-record report: by the organizer, and when that endorses it
+/// for the site above (beyond the adjustment limit), by `reviewer` there. The request as decided.
+pub(crate) async fn approve_request(
+    app: &TestApp,
+    request: i64,
+    (organizer, reviewer): (&Login<'_>, &Login<'_>),
+) -> Value {
+    let decide = format!("/api/v1/corrections/{request}/decision");
+    let approve = json!({"approve": true});
+    let mut decided = json_of(app.post_json(&decide, Some(&organizer.token().await), &approve).await).await;
+    if decided["awaiting_level_above"] == true {
+        decided = json_of(app.post_json(&decide, Some(&reviewer.token().await), &approve).await).await;
+    }
+    assert_eq!(decided["state"], "approved", "{decided}");
+    decided
+}
+
 pub(crate) async fn sign_up(app: &TestApp, who: &Login<'_>, activity: i64) {
     let path = format!("/api/v1/activities/{activity}/signups");
     let response = app.post_json(&path, Some(&who.token().await), &json!({})).await;
@@ -193,27 +218,39 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
         .await;
     assert_eq!(error_code(too_long).await, "invalid_minutes");
     // 40 minutes over the 140 present is an adjustment beyond the county's own say (more than
-    // 30 minutes): the city confirms it.
+    // 30 minutes): confirmed, it is held for a second person at the city, and counts nothing yet.
     let adjustment = json!({"minutes": 180, "reason": "提前到场布置，按全程计"});
-    let beyond = app.post_json(&path, Some(&organizer.token().await), &adjustment).await;
-    assert_eq!(beyond.status(), StatusCode::FORBIDDEN);
-    assert_eq!(error_code(beyond).await, "adjustment_needs_level_above");
-    let city = staff(&app, Role::CityAdmin, "140800").await;
-    let confirmed = app.post_json(&path, Some(&city.token().await), &adjustment).await;
-    assert_eq!(confirmed.status(), StatusCode::OK);
-    let confirmed = json_of(confirmed).await;
+    let held = app.post_json(&path, Some(&organizer.token().await), &adjustment).await;
+    assert_eq!(held.status(), StatusCode::OK);
+    let held = json_of(held).await;
     assert_eq!(
-        (confirmed["state"].as_str(), confirmed["version"].as_i64()),
-        (Some("confirmed"), Some(2))
+        (held["state"].as_str(), held["version"].as_i64()),
+        (Some("awaiting_second"), Some(2))
     );
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 0);
     let again = app.post_json(&path, Some(&organizer.token().await), &json!({})).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
+    let second = format!("/api/v1/records/{record}/second-approval");
+    let by_organizer = app
+        .post_json(&second, Some(&organizer.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(
+        by_organizer.status(),
+        StatusCode::NOT_FOUND,
+        "the county is not above itself"
+    );
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let approved = app
+        .post_json(&second, Some(&city.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert_eq!(json_of(approved).await["state"], "confirmed");
 
     let after = my_hours(&app, &volunteer).await;
     assert_eq!(after["confirmed_minutes"], 180);
     assert_eq!(after["confirmed_hours"], "3.0");
     let versions = after["records"][0]["versions"].as_array().unwrap();
-    assert_eq!(versions.len(), 2, "the first version stays visible");
+    assert_eq!(versions.len(), 3, "the first version stays visible");
     assert_eq!(
         (versions[0]["state"].as_str(), versions[0]["minutes"].as_i64()),
         (Some("pending"), Some(140))
@@ -224,9 +261,14 @@ async fn a_qr_check_in_and_out_makes_a_pending_record_that_the_organizer_confirm
         "shown as an adjustment over the presence"
     );
     assert_eq!(versions[0]["adjusted_from"], serde_json::Value::Null);
-    assert!(versions[1]["approved_by"].as_str().is_some());
+    assert_eq!(
+        versions[1]["approved_by"],
+        serde_json::Value::Null,
+        "held, not approved"
+    );
+    assert!(versions[2]["approved_by"].as_str().is_some());
     let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
-    assert_eq!(actions, [Some("entered"), Some("confirm")]);
+    assert_eq!(actions, [Some("entered"), Some("confirm"), Some("approve")]);
 
     let roster = json_of(
         app.get(
@@ -345,11 +387,7 @@ async fn a_forgotten_check_out_becomes_a_make_up_record_capped_at_the_activity()
     let organizer = staff(&app, Role::CenterAdmin, "140824").await;
     let volunteer = logins(&app, 1, 7500).await.remove(0);
     let first = morning_activity(&app, json!({})).await;
-    let second = activity_with(
-        &app,
-        json!({"starts_at": "2026-12-06T14:00:00+08:00", "ends_at": "2026-12-06T16:00:00+08:00", "capacity": 5}),
-    )
-    .await;
+    let second = afternoon_activity(&app).await;
     sign_up(&app, &volunteer, first).await;
     sign_up(&app, &volunteer, second).await;
     advance_to(&app, "2026-12-06T08:00:00+08:00");
@@ -372,7 +410,7 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     let organizer = staff(&app, Role::CenterAdmin, "140824").await;
     let volunteer = logins(&app, 1, 7600).await.remove(0);
     let activity = morning_activity(&app, json!({})).await;
-    let other = morning_activity(&app, json!({})).await;
+    let other = afternoon_activity(&app).await;
     let record = attended_record(&app, &organizer, &volunteer, activity).await;
     let confirm = format!("/api/v1/records/{record}/confirm");
     assert_eq!(
@@ -418,11 +456,24 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
         .post_json(&decide, Some(&volunteer.token().await), &json!({"approve": true}))
         .await;
     assert_eq!(by_volunteer.status(), StatusCode::FORBIDDEN);
-    // 180 minutes for 140 present is an adjustment beyond the county's own say: the city's.
+    // 180 minutes for 140 present is an adjustment beyond the county's own say: the organizer
+    // endorses it, and someone at the city decides it.
     let approval = json!({"approve": true, "note": "核对签到表属实"});
-    let beyond = app.post_json(&decide, Some(&organizer.token().await), &approval).await;
-    assert_eq!(error_code(beyond).await, "adjustment_needs_level_above");
+    let endorsed = json_of(app.post_json(&decide, Some(&organizer.token().await), &approval).await).await;
+    assert_eq!(
+        (endorsed["state"].as_str(), endorsed["awaiting_level_above"].as_bool()),
+        (Some("open"), Some(true))
+    );
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 140);
+    let twice = app.post_json(&decide, Some(&organizer.token().await), &approval).await;
+    assert_eq!(error_code(twice).await, "adjustment_needs_level_above");
     let city = staff(&app, Role::CityAdmin, "140800").await;
+    let reviews = json_of(
+        app.get("/api/v1/regions/140800/record-reviews", Some(&city.token().await))
+            .await,
+    )
+    .await;
+    assert_eq!(reviews["endorsed_corrections"][0]["id"], request);
     let approved = app.post_json(&decide, Some(&city.token().await), &approval).await;
     assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(json_of(approved).await["state"], "approved");
@@ -438,14 +489,25 @@ async fn corrections_and_missing_records_are_new_versions_naming_who_asked_and_w
     let actions: Vec<_> = versions.iter().map(|v| v["action"].as_str()).collect();
     assert_eq!(actions, [Some("entered"), Some("confirm"), Some("correct")]);
 
-    // A missing record: reported by the volunteer, confirmed by the organizer.
+    // A missing record: reported by a volunteer who held a place, endorsed by the organizer
+    // and approved at the city (time nobody measured is an adjustment over none).
     let report = format!("/api/v1/activities/{other}/missing-record");
     let body = json!({"minutes": 120, "reason": "纸质签到，平台上没有记录"});
+    let not_signed_up = app.post_json(&report, Some(&volunteer.token().await), &body).await;
+    assert_eq!(error_code(not_signed_up).await, "not_signed_up");
+    sign_up(&app, &volunteer, other).await;
+    advance_to(&app, AFTERNOON_ENDS);
     let reported = app.post_json(&report, Some(&volunteer.token().await), &body).await;
     assert_eq!(reported.status(), StatusCode::CREATED);
     let request = json_of(reported).await["id"].as_i64().unwrap();
     let decide = format!("/api/v1/corrections/{request}/decision");
-    app.post_json(&decide, Some(&organizer.token().await), &json!({"approve": true}))
+    let endorsed = json_of(
+        app.post_json(&decide, Some(&organizer.token().await), &json!({"approve": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(endorsed["awaiting_level_above"], true);
+    app.post_json(&decide, Some(&city.token().await), &json!({"approve": true}))
         .await;
     let hours = my_hours(&app, &volunteer).await;
     assert_eq!(hours["confirmed_minutes"], 300);
@@ -699,17 +761,28 @@ async fn suspicious_records_are_flagged_for_review_and_resolved_only_with_a_note
         json!({"starts_at": "2026-12-07T06:00:00+08:00", "ends_at": "2026-12-07T20:00:00+08:00", "capacity": 5}),
     )
     .await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    sign_up(&app, &volunteer, first).await;
+    sign_up(&app, &volunteer, long).await;
+    let roster = format!("/api/v1/activities/{first}/roster");
+    let volunteer_id = json_of(app.get(&roster, Some(&county.token().await)).await).await[0]["volunteer_id"]
+        .as_i64()
+        .unwrap();
     advance_to(&app, "2026-12-08T09:00:00+08:00");
-    for (activity, minutes) in [(first, 180), (second, 120), (long, 13 * 60)] {
-        let path = format!("/api/v1/activities/{activity}/missing-record");
-        let body = json!({"minutes": minutes, "reason": "纸质签到"});
-        let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
-        let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
-        let decided = app
-            .post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
-            .await;
-        assert_eq!(decided.status(), StatusCode::OK);
-    }
+    let report = |activity: i64, minutes: i64| {
+        let (app, volunteer, county, city) = (&app, &volunteer, &county, &city);
+        async move {
+            let path = format!("/api/v1/activities/{activity}/missing-record");
+            let body = json!({"minutes": minutes, "reason": "纸质签到"});
+            let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
+            approve_request(app, request["id"].as_i64().unwrap(), (county, city)).await;
+        }
+    };
+    report(first, 180).await;
+    // The same morning elsewhere, on paper: a backfill.
+    let entered = backfill(&app, &county, second, volunteer_id, PNG).await;
+    assert_eq!(entered.status(), StatusCode::CREATED);
+    report(long, 13 * 60).await;
     let found = reviews(&app, &county, "140824").await;
     assert_eq!(
         kinds(&found),
@@ -860,13 +933,13 @@ async fn confirmed_hours_give_the_star_level_shown_on_the_profile_and_in_lists()
         json!({"starts_at": "2026-11-30T00:00:00+08:00", "ends_at": "2026-12-05T00:00:00+08:00", "capacity": 50}),
     )
     .await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    sign_up(&app, &volunteer, relief).await;
     advance_to(&app, "2026-12-06T09:00:00+08:00");
     let path = format!("/api/v1/activities/{relief}/missing-record");
     let body = json!({"minutes": 99 * 60 + 30, "reason": "抗洪抢险值守"});
     let request = json_of(app.post_json(&path, Some(&volunteer.token().await), &body).await).await;
-    let decide = format!("/api/v1/corrections/{}/decision", request["id"]);
-    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
-        .await;
+    approve_request(&app, request["id"].as_i64().unwrap(), (&county, &city)).await;
     let me = json_of(app.get("/api/v1/me/volunteer", Some(&volunteer.token().await)).await).await;
     assert_eq!(
         (me["confirmed_hours"].as_str(), me["star_level"].as_i64()),
@@ -877,9 +950,7 @@ async fn confirmed_hours_give_the_star_level_shown_on_the_profile_and_in_lists()
     let ask = format!("/api/v1/records/{record}/corrections");
     let body = json!({"minutes": 100 * 60, "reason": "交接班半小时漏记"});
     let asked = json_of(app.post_json(&ask, Some(&volunteer.token().await), &body).await).await;
-    let decide = format!("/api/v1/corrections/{}/decision", asked["id"]);
-    app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
-        .await;
+    approve_request(&app, asked["id"].as_i64().unwrap(), (&county, &city)).await;
     let list = json_of(
         app.get("/api/v1/volunteers?region=140824", Some(&county.token().await))
             .await,

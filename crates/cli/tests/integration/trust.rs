@@ -225,12 +225,14 @@ async fn nobody_decides_on_their_own_time_through_any_route() {
 
     // A sign-up that needs approval, and attendance by hand.
     let activity = morning_activity(&app, json!({"requires_approval": true})).await;
-    let other = morning_activity(&app, json!({})).await;
+    let other = crate::records::afternoon_activity(&app).await;
     let project = app
         .published_project(ProjectOwner::Site("140824001001"), ("村口文明劝导", "交通劝导"))
         .await;
     let times = json!({"title": "路口劝导", "starts_at": crate::records::STARTS, "ends_at": ENDS, "capacity": 20});
     let village = app.activity_of(project, times).await;
+    let held = post(&app, format!("/api/v1/activities/{other}/signups"), &me, json!({})).await;
+    assert_eq!(held.status(), StatusCode::CREATED);
     let signed = post(&app, format!("/api/v1/activities/{activity}/signups"), &me, json!({})).await;
     let signup = json_of(signed).await["id"].as_i64().unwrap();
     let decide = format!("/api/v1/signups/{signup}/decision");
@@ -293,15 +295,14 @@ async fn nobody_decides_on_their_own_time_through_any_route() {
         .refused("/api/v1/corrections/{id}/decision", own, before)
         .await;
 
-    // A reported omission approved by a colleague carries a flag: not mine to resolve.
+    // A reported omission approved by a colleague and the city carries a flag: not mine to
+    // resolve.
+    advance_to(&app, crate::records::AFTERNOON_ENDS);
     let body = json!({"minutes": 120, "reason": "纸质签到"});
     let reported = post(&app, format!("/api/v1/activities/{other}/missing-record"), &me, body).await;
     let request = json_of(reported).await["id"].as_i64().unwrap();
-    let approve = format!("/api/v1/corrections/{request}/decision");
-    assert_eq!(
-        post(&app, approve, &colleague, json!({"approve": true})).await.status(),
-        StatusCode::OK
-    );
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    crate::records::approve_request(&app, request, (&colleague, &city)).await;
     let reviews = app
         .get("/api/v1/regions/140824/record-reviews", Some(&colleague.token().await))
         .await;
@@ -376,4 +377,86 @@ async fn nobody_decides_on_their_own_time_through_any_route() {
             );
         }
     }
+}
+
+/// Credit beyond the adjustment limit takes two persons: a county admin who runs a township's
+/// activity holds the review grant above it, but his own over-limit confirmation waits for
+/// someone else at the county.
+#[tokio::test]
+async fn an_adjustment_beyond_the_limit_takes_a_second_person_even_for_one_who_holds_both_grants() {
+    use crate::helpers::ProjectOwner;
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let colleague = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9130).await.remove(0);
+    let project = app
+        .published_project(ProjectOwner::Site("140824001"), ("文明交通劝导", "交通劝导"))
+        .await;
+    let township_activity = app.activity_of(project, json!({})).await;
+    let record = attended_record(&app, &county, &volunteer, township_activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let body = json!({"minutes": 180, "reason": "全程在场"});
+    let held = json_of(app.post_json(&confirm, Some(&county.token().await), &body).await).await;
+    assert_eq!(held["state"], "awaiting_second");
+
+    let second = format!("/api/v1/records/{record}/second-approval");
+    let alone = app
+        .post_json(&second, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(alone.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(alone).await, "same_approver");
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 0);
+    let approved = app
+        .post_json(&second, Some(&colleague.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 180);
+}
+
+/// Corrections do not ratchet: hand-entered time was present for what its first version
+/// credited, so a second small step is measured from there, not from the first step.
+#[tokio::test]
+async fn corrections_of_a_backfill_are_measured_from_what_was_entered() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9140).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    let roster = format!("/api/v1/activities/{activity}/roster");
+    let roster = json_of(app.get(&roster, Some(&county.token().await)).await).await;
+    let volunteer_id = roster[0]["volunteer_id"].as_i64().unwrap();
+    advance_to(&app, "2026-12-06T11:00:00+08:00");
+    let entered =
+        json_of(crate::records::backfill(&app, &county, activity, volunteer_id, crate::records::PNG).await).await;
+    let record = entered["id"].as_i64().unwrap();
+    let second = format!("/api/v1/records/{record}/second-approval");
+    let approved = app
+        .post_json(&second, Some(&city.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+
+    // 120 entered: up to 30 more is the organizer's to approve, once; the next 30 are not.
+    let correct = |minutes: i64| {
+        let (app, volunteer, county) = (&app, &volunteer, &county);
+        async move {
+            let ask = format!("/api/v1/records/{record}/corrections");
+            let body = json!({"minutes": minutes, "reason": "签到表漏记半小时"});
+            let asked = json_of(app.post_json(&ask, Some(&volunteer.token().await), &body).await).await;
+            let decide = format!("/api/v1/corrections/{}/decision", asked["id"]);
+            json_of(
+                app.post_json(&decide, Some(&county.token().await), &json!({"approve": true}))
+                    .await,
+            )
+            .await
+        }
+    };
+    assert_eq!(correct(150).await["state"], "approved");
+    let next = correct(180).await;
+    assert_eq!(
+        (next["state"].as_str(), next["awaiting_level_above"].as_bool()),
+        (Some("open"), Some(true)),
+        "60 over the 120 entered"
+    );
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 150);
 }

@@ -1301,6 +1301,7 @@ fn version<'a>(
         reason,
         requested_by: "system",
         approved_by,
+        written_by: None,
         at,
     }
 }

@@ -508,7 +508,8 @@ pub async fn reviews(
 
 #[derive(Deserialize)]
 pub struct ReviewForm {
-    /// `approve`, `refuse` (a backfill) or `resolve` (a flag).
+    /// `approve`, `refuse` (a record awaiting a second approver), `approve_correction`,
+    /// `refuse_correction` (an endorsed request) or `resolve` (a flag).
     action: String,
     id: i64,
     #[serde(default)]
@@ -537,6 +538,13 @@ pub async fn review_step(
                 .approve_backfill(who, RecordId(form.id), &input)
                 .await
                 .map(|_| ())
+        }
+        "approve_correction" | "refuse_correction" => {
+            let input = DecisionInput {
+                approve: form.action == "approve_correction",
+                note: form.note.clone(),
+            };
+            services.decide_correction(who, form.id, &input).await.map(|_| ())
         }
         "resolve" => services.resolve_anomaly(who, form.id, &form.note).await.map(|_| ()),
         _ => Err(hongmajia_services::ServiceError::rule(
