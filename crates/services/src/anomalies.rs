@@ -59,14 +59,41 @@ impl Services {
         let Some(r) = records::record(tx, record_id).await.doing("reading the record")? else {
             return Ok(());
         };
+        self.raise_flags(tx, &r, r.minutes).await
+    }
+
+    /// Raises the flags a record deserves were it to credit `minutes` (a confirmation about to
+    /// change them looks before it decides), in the caller's transaction.
+    pub(crate) async fn raise_flags(&self, tx: &mut Tx, r: &records::RecordRow, minutes: i64) -> ServiceResult<()> {
         if r.state.is_void() {
             return Ok(());
         }
-        let activity = crate::attendance::find_activity(tx, r.activity_id).await?;
         let now = self.now();
+        for (kind, detail) in self.anomalies_of(tx, r, minutes).await? {
+            let flag = NewFlag {
+                kind,
+                record_id: r.id,
+                region_code: &r.region_code,
+                volunteer_id: r.volunteer_id,
+                detail: &detail,
+                at: now,
+            };
+            records::raise_flag(tx, &flag).await.doing("raising a flag")?;
+        }
+        Ok(())
+    }
+
+    /// What looks wrong about a live record crediting `minutes`.
+    async fn anomalies_of(
+        &self,
+        tx: &mut Tx,
+        r: &records::RecordRow,
+        minutes: i64,
+    ) -> ServiceResult<Vec<(FlagKind, String)>> {
+        let activity = crate::attendance::find_activity(tx, r.activity_id).await?;
         let mut raised: Vec<(FlagKind, String)> = Vec::new();
         if r.source.is_entered() {
-            raised.push((FlagKind::NoCheckin, format!("{} ({})", hours_text(r.minutes), r.source)));
+            raised.push((FlagKind::NoCheckin, format!("{} ({})", hours_text(minutes), r.source)));
         }
         let others = records::overlapping_records(
             tx,
@@ -76,21 +103,24 @@ impl Services {
         )
         .await
         .doing("looking for overlapping records")?;
-        if others > 0 && r.minutes > 0 {
+        if others > 0 && minutes > 0 {
             raised.push((
                 FlagKind::TwoPlaces,
                 format!("{others} other record(s) at the same time"),
             ));
         }
         let day = china_day(activity.starts_at);
+        // The day as stored counts this record at its stored minutes.
         let in_day = records::minutes_between(tx, r.volunteer_id, day_span(day))
             .await
-            .doing("adding up the day")?;
+            .doing("adding up the day")?
+            - r.minutes
+            + minutes;
         if in_day > self.settings.max_daily_minutes {
             raised.push((FlagKind::LongDay, format!("{day}: {} h", hours_text(in_day))));
         }
         if let (Some(account), RecordSource::Backfill) = (r.entered_by, r.source) {
-            let entered = records::backfills_entered_since(tx, account, now - Duration::days(1))
+            let entered = records::backfills_entered_since(tx, account, self.now() - Duration::days(1))
                 .await
                 .doing("counting backfills")?;
             if entered > self.settings.backfills_per_day {
@@ -100,16 +130,32 @@ impl Services {
                 ));
             }
         }
-        for (kind, detail) in raised {
-            let flag = NewFlag {
-                kind,
-                record_id,
-                region_code: &r.region_code,
-                volunteer_id: r.volunteer_id,
-                detail: &detail,
-                at: now,
-            };
-            records::raise_flag(tx, &flag).await.doing("raising a flag")?;
+        Ok(raised)
+    }
+
+    /// Whether a record has flags nobody resolved yet.
+    pub(crate) async fn has_open_flags(&self, tx: &mut Tx, record_id: RecordId) -> ServiceResult<bool> {
+        Ok(!records::open_flags_of_record(tx, record_id)
+            .await
+            .doing("reading the record's flags")?
+            .is_empty())
+    }
+
+    /// Resolves every open flag of a record a reviewer who took no part just cleared or rejected.
+    pub(crate) async fn resolve_flags_of(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_id: RecordId,
+        note: &str,
+    ) -> ServiceResult<()> {
+        for id in records::open_flags_of_record(tx, record_id)
+            .await
+            .doing("reading the record's flags")?
+        {
+            records::resolve_flag(tx, id, (actor.label(), note), self.now())
+                .await
+                .doing("resolving a flag")?;
         }
         Ok(())
     }

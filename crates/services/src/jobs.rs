@@ -1,7 +1,8 @@
 //! The servers' own work, on the job table (decisions.md D4): every `serve` process ticks the
 //! same runner; a job is scheduled once per (kind, subject, due time) however many servers
 //! schedule it, and run by the one that leases it. A lease that runs out (a server that died
-//! mid-job) is taken over. The periodic sweep (SMS retries, projects past their end, no-shows)
+//! mid-job) is taken over. The periodic sweep (SMS retries, projects past their end, no-shows,
+//! reviews past their deadline)
 //! is a job of each five-second slot, so two servers never sweep the same slot twice.
 
 use crate::error::DbContext;
@@ -93,8 +94,9 @@ impl Services {
         let delivered = self.deliver_due().await.map(drop);
         let closed = self.close_ended_projects().await.map(drop);
         let marked = self.mark_no_shows().await.map(drop);
+        let escalated = self.escalate_overdue_reviews().await.map(drop);
         let forgotten = self.forget_done_sweeps().await;
-        delivered.and(closed).and(marked).and(forgotten)
+        delivered.and(closed).and(marked).and(escalated).and(forgotten)
     }
 
     /// Schedules the cleaning of old evidence (a server does at its start; the job table makes

@@ -162,6 +162,10 @@ pub struct PendingBackfill {
     pub minutes: i64,
     pub region_code: String,
     pub evidence_id: Option<i64>,
+    /// The last day of its review: 10 working days after it began to wait.
+    pub deadline: String,
+    /// The region it was escalated to when the deadline passed, if it was.
+    pub escalated_to: Option<String>,
 }
 
 /// A backfill as entered: the evidence file travels beside it.
@@ -207,6 +211,14 @@ impl From<RecordRow> for RecordSummary {
 pub struct Evidence<'a> {
     pub file_name: &'a str,
     pub bytes: &'a [u8],
+}
+
+/// The last day to review a record that began to wait for its second approver at `since`.
+fn review_deadline(calendar: &WorkCalendar, since: OffsetDateTime) -> Date {
+    calendar.working_days_after(
+        hongmajia_domain::calendar::china_day(since),
+        RECORD_DEADLINE_WORKING_DAYS,
+    )
 }
 
 /// The region whose reviewers are the second persons for a record or request of `region`: the one
@@ -411,6 +423,10 @@ impl Services {
             _ => (record_row.minutes, input.reason.trim().to_owned()),
         };
         let adjustment = self.adjustment(&mut tx, (&record_row, &activity), minutes).await?;
+        // A record that looks wrong as confirmed is held for a reviewer who took no part
+        // (decisions.md D1), as is credit beyond the limit.
+        self.raise_flags(&mut tx, &record_row, minutes).await?;
+        let flagged = self.has_open_flags(&mut tx, record_row.id).await?;
         let reason = if reason.is_empty() {
             "confirmed".to_owned()
         } else {
@@ -419,6 +435,8 @@ impl Services {
         let (hours, volunteer) = (hours_text(minutes), record_row.volunteer_id);
         let what = if adjustment.beyond_limit {
             event!("record.held_for_second", hours = hours, volunteer = volunteer)
+        } else if flagged {
+            event!("record.held_for_review", hours = hours, volunteer = volunteer)
         } else {
             event!("record.confirmed", hours = hours, volunteer = volunteer)
         };
@@ -432,7 +450,7 @@ impl Services {
             minutes,
             reason: &reason,
             adjusted_from: adjustment.adjusted_from,
-            held: adjustment.beyond_limit,
+            held: adjustment.beyond_limit || flagged,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
@@ -997,6 +1015,8 @@ impl Services {
             adjusted_from: None,
             held: false,
         };
+        // The second approver reviewed what its flags said: cleared or rejected with it.
+        self.resolve_flags_of(&mut tx, actor, record_id, reason).await?;
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
         Ok(stored)
@@ -1079,6 +1099,56 @@ impl Services {
         Ok(WorkCalendar::new(parsed))
     }
 
+    /// Escalates each record still awaiting its second approver after its review deadline (10
+    /// working days) to the region above its reviewers' (the city stays the city), once, audited
+    /// as the system's. Part of the sweep; how many it escalated.
+    pub async fn escalate_overdue_reviews(&self) -> ServiceResult<usize> {
+        let now = self.now();
+        let today = hongmajia_domain::calendar::china_day(now);
+        let overdue: Vec<_> = {
+            let mut read = self.db.read().await.doing("starting a read")?;
+            let calendar = self.work_calendar(&mut read).await?;
+            // Ten working days are at least ten calendar days: the query narrows, the calendar
+            // decides.
+            records::awaiting_unescalated(&mut read, now - Duration::days(10))
+                .await
+                .doing("reading records awaiting review")?
+                .into_iter()
+                .filter(|waiting| today > review_deadline(&calendar, waiting.updated_at))
+                .collect()
+        };
+        if overdue.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.db.begin().await.doing("starting the escalation")?;
+        let mut escalated = 0;
+        for waiting in overdue {
+            let reviewers = region_above(&waiting.record.region_code)?;
+            let to = reviewers.parent().unwrap_or(reviewers);
+            if !records::escalate(&mut tx, waiting.record.id, to.as_str(), now)
+                .await
+                .doing("escalating")?
+            {
+                continue;
+            }
+            let change = Change {
+                action: Action::RecordReview,
+                target_kind: "service_record",
+                target_id: waiting.record.id.to_string(),
+                region: Some(&to),
+                event: event!(
+                    "record.escalated",
+                    hours = hours_text(waiting.record.minutes),
+                    volunteer = waiting.record.volunteer_id
+                ),
+            };
+            record(&mut tx, &Actor::System, now, change).await?;
+            escalated += 1;
+        }
+        tx.commit().await.doing("committing the escalation")?;
+        Ok(escalated)
+    }
+
     /// The holiday table: each listed day, and whether it is a holiday (else a worked weekend day).
     pub async fn calendar(&self) -> ServiceResult<Vec<(String, bool)>> {
         let mut tx = self.db.read().await.doing("starting a read")?;
@@ -1117,19 +1187,24 @@ impl Services {
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let prefix = region.scope_prefix();
+        let calendar = self.work_calendar(&mut tx).await?;
         let pending = records::awaiting_second(&mut tx, prefix)
             .await
-            .doing("reading backfills")?
+            .doing("reading records awaiting a second approver")?
             .into_iter()
-            .filter(|r| RegionCode::parse(&r.region_code).is_ok_and(|code| code != region || region.parent().is_none()))
+            .filter(|r| {
+                RegionCode::parse(&r.record.region_code).is_ok_and(|code| code != region || region.parent().is_none())
+            })
             .map(|r| PendingBackfill {
-                record_id: r.id,
-                source: r.source,
-                activity_id: r.activity_id,
-                volunteer_id: r.volunteer_id,
-                minutes: r.minutes,
-                region_code: r.region_code,
-                evidence_id: r.evidence_id,
+                record_id: r.record.id,
+                source: r.record.source,
+                activity_id: r.record.activity_id,
+                volunteer_id: r.record.volunteer_id,
+                minutes: r.record.minutes,
+                region_code: r.record.region_code,
+                evidence_id: r.record.evidence_id,
+                deadline: review_deadline(&calendar, r.updated_at).to_string(),
+                escalated_to: r.escalated_to,
             })
             .collect();
         let endorsed = records::endorsed_corrections(&mut tx, prefix)

@@ -675,20 +675,70 @@ pub async fn evidence(tx: &mut Tx, id: i64) -> sqlx::Result<Option<(String, Stri
     })
 }
 
-/// Records of the regions under `prefix` waiting for a second approval.
-pub async fn awaiting_second(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<RecordRow>> {
+/// A record waiting for its second approver: since when, and where it was escalated to, if it was.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AwaitingRow {
+    #[sqlx(flatten)]
+    pub record: RecordRow,
+    pub updated_at: OffsetDateTime,
+    pub escalated_to: Option<String>,
+}
+
+/// Records of the regions under `prefix` waiting for a second approval, oldest first.
+pub async fn awaiting_second(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<AwaitingRow>> {
     let sql = concat!(
         "SELECT ",
         record_columns!(),
-        " FROM service_records WHERE state = $2 AND region_code LIKE $1 || '%' ORDER BY id"
+        ", updated_at, escalated_to FROM (SELECT s.*, e.region_code AS escalated_to FROM service_records s
+            LEFT JOIN record_escalations e ON e.record_id = s.id WHERE s.state = $2) AS w
+         WHERE region_code LIKE $1 || '%' ORDER BY updated_at, id"
     );
     on_tx!(tx, |conn| {
-        sqlx::query_as::<_, RecordRow>(sql)
+        sqlx::query_as::<_, AwaitingRow>(sql)
             .bind(prefix)
             .bind(RecordState::AwaitingSecond.as_str())
             .fetch_all(conn)
             .await
     })
+}
+
+/// Records waiting for a second approval since before `before`, not escalated yet.
+pub async fn awaiting_unescalated(tx: &mut Tx, before: OffsetDateTime) -> sqlx::Result<Vec<AwaitingRow>> {
+    let sql = concat!(
+        "SELECT ",
+        record_columns!(),
+        ", updated_at, CAST(NULL AS TEXT) AS escalated_to FROM service_records s
+         WHERE state = $1 AND updated_at < $2
+           AND NOT EXISTS (SELECT 1 FROM record_escalations e WHERE e.record_id = s.id)
+         ORDER BY updated_at, id LIMIT 500"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AwaitingRow>(sql)
+            .bind(RecordState::AwaitingSecond.as_str())
+            .bind(before)
+            .fetch_all(conn)
+            .await
+    })
+}
+
+/// Escalates a record still awaiting its second approver to `region`; false when it was
+/// escalated already or is awaiting no more.
+pub async fn escalate(tx: &mut Tx, record: RecordId, region: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO record_escalations (record_id, region_code, escalated_at)
+             SELECT id, $2, $3 FROM service_records WHERE id = $1 AND state = $4
+             ON CONFLICT (record_id) DO NOTHING",
+        )
+        .bind(record)
+        .bind(region)
+        .bind(at)
+        .bind(RecordState::AwaitingSecond.as_str())
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
 }
 
 /// Activities of the regions under `prefix` that ended before `ended_before` with records not yet
@@ -981,6 +1031,19 @@ pub async fn open_flags(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<FlagRow>>
         .bind(prefix)
         .fetch_all(conn)
         .await)
+}
+
+/// The ids of a record's flags that have no resolution.
+pub async fn open_flags_of_record(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<i64>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT f.id FROM anomaly_flags f LEFT JOIN flag_resolutions r ON r.flag_id = f.id
+             WHERE f.record_id = $1 AND r.flag_id IS NULL ORDER BY f.id",
+        )
+        .bind(record)
+        .fetch_all(conn)
+        .await
+    })
 }
 
 pub async fn flag(tx: &mut Tx, id: i64) -> sqlx::Result<Option<FlagRow>> {

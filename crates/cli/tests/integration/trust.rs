@@ -460,3 +460,128 @@ async fn corrections_of_a_backfill_are_measured_from_what_was_entered() {
     );
     assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 150);
 }
+
+/// A record that looks wrong when it is confirmed is held (decisions.md D1): not final, counted
+/// nowhere, until someone who took no part clears it, and its flags with it.
+#[tokio::test]
+async fn a_record_flagged_when_confirmed_is_held_until_someone_who_took_no_part_clears_it() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9150).await.remove(0);
+    let morning = morning_activity(&app, json!({})).await;
+    let elsewhere = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &county, &volunteer, morning).await;
+    let roster = format!("/api/v1/activities/{morning}/roster");
+    let volunteer_id = json_of(app.get(&roster, Some(&county.token().await)).await).await[0]["volunteer_id"]
+        .as_i64()
+        .unwrap();
+    // The same morning at another activity, on paper: the volunteer would be in two places.
+    let entered = crate::records::backfill(&app, &county, elsewhere, volunteer_id, crate::records::PNG).await;
+    assert_eq!(entered.status(), StatusCode::CREATED);
+
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let held = json_of(app.post_json(&confirm, Some(&county.token().await), &json!({})).await).await;
+    assert_eq!(held["state"], "awaiting_second", "held: {held}");
+    assert_eq!(
+        my_hours(&app, &volunteer).await["confirmed_minutes"],
+        0,
+        "counted nowhere"
+    );
+    let flags_of = |reviews: &serde_json::Value| {
+        reviews["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["record_id"] == record)
+            .map(|f| f["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let reviews_path = "/api/v1/regions/140800/record-reviews";
+    let reviews = json_of(app.get(reviews_path, Some(&city.token().await)).await).await;
+    assert_eq!(flags_of(&reviews), ["two_places"]);
+    assert!(
+        reviews["awaiting_second_approval"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["record_id"] == record && r["source"] == "checkin")
+    );
+
+    let clear = format!("/api/v1/records/{record}/second-approval");
+    let by_organizer = app
+        .post_json(&clear, Some(&county.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(by_organizer.status(), StatusCode::NOT_FOUND, "the organizer took part");
+    let cleared = app
+        .post_json(
+            &clear,
+            Some(&city.token().await),
+            &json!({"approve": true, "note": "上午先到此处，另一处为下午补记错误"}),
+        )
+        .await;
+    assert_eq!(cleared.status(), StatusCode::OK);
+    assert_eq!(
+        my_hours(&app, &volunteer).await["confirmed_minutes"],
+        140,
+        "final, and counted"
+    );
+    let reviews = json_of(app.get(reviews_path, Some(&city.token().await)).await).await;
+    assert!(flags_of(&reviews).is_empty(), "its flag cleared with it");
+}
+
+/// A record awaiting its second approver has 10 working days; past them the sweep escalates it,
+/// once, to the region above its reviewers, and says so in the audit log.
+#[tokio::test]
+async fn a_review_left_past_its_deadline_is_escalated_to_the_level_above_once() {
+    use crate::helpers::ProjectOwner;
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = crate::helpers::registered_volunteer(&app, "140824001001", 9160).await;
+    let project = app
+        .published_project(ProjectOwner::Site("140824001"), ("文明交通劝导", "交通劝导"))
+        .await;
+    let township_activity = app.activity_of(project, json!({})).await;
+    advance_to(&app, crate::records::ENDS); // Sunday 2026-12-06
+    let entered = crate::records::backfill(&app, &county, township_activity, volunteer, crate::records::PNG).await;
+    let record = json_of(entered).await["id"].as_i64().unwrap();
+    let awaiting = |who: &'static str| {
+        let (app, county, city) = (&app, &county, &city);
+        async move {
+            let (login, region) = if who == "county" {
+                (county, "140824")
+            } else {
+                (city, "140800")
+            };
+            let path = format!("/api/v1/regions/{region}/record-reviews");
+            let reviews = json_of(app.get(&path, Some(&login.token().await)).await).await;
+            reviews["awaiting_second_approval"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["record_id"] == record)
+                .cloned()
+                .unwrap()
+        }
+    };
+    let waiting = awaiting("county").await;
+    assert_eq!(
+        (waiting["deadline"].as_str(), &waiting["escalated_to"]),
+        (Some("2026-12-18"), &serde_json::Value::Null),
+        "ten working days after the Sunday it was entered"
+    );
+
+    advance_to(&app, "2026-12-18T20:00:00+08:00");
+    assert_eq!(
+        app.services().escalate_overdue_reviews().await.unwrap(),
+        0,
+        "the last day still"
+    );
+    advance_to(&app, "2026-12-19T09:00:00+08:00");
+    assert_eq!(app.services().escalate_overdue_reviews().await.unwrap(), 1);
+    assert_eq!(app.services().escalate_overdue_reviews().await.unwrap(), 0, "once");
+    assert_eq!(awaiting("city").await["escalated_to"], "140800");
+    let audit = app.get("/api/v1/audit?region=140800", Some(&city.token().await)).await;
+    assert!(json_of(audit).await.to_string().contains("record.escalated"));
+}
