@@ -88,6 +88,7 @@ pub enum ErrorCode {
     SameApprover,
     CorrectionExists,
     RecordExists,
+    RecordUndecided,
     ActivityNotEnded,
     AfterTheFact,
     AdjustmentNeedsLevelAbove,

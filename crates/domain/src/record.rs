@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! Record: pending --confirm--> confirmed ; pending --reject--> rejected
+//!         pending --confirm--> awaiting_second (held: beyond the adjustment limit, or flagged)
 //!         awaiting_second --approve--> confirmed ; awaiting_second --refuse--> rejected
+//!         awaiting_second --refuse--> pending (a measured record held only for its adjustment)
 //!         confirmed --correct--> confirmed (a new version) ; confirmed --revoke--> revoked
+//!         revoked --reinstate--> confirmed (by the level above only, with a reason)
 //! Correction: open --approve--> approved ; open --deny--> denied
 //! Flag: open --resolve--> resolved
 //! ```
@@ -44,7 +47,8 @@ text_enum! {
 
 text_enum! {
     /// What moves a record: the organizer confirms or rejects a pending one, a second approver
-    /// approves or refuses a backfill, and a confirmed one is corrected or revoked.
+    /// approves or refuses a backfill, a confirmed one is corrected or revoked, and a revoked one
+    /// reinstated.
     pub enum RecordEvent {
         Confirm,
         Reject,
@@ -52,6 +56,7 @@ text_enum! {
         Refuse,
         Correct,
         Revoke,
+        Reinstate,
     }
 }
 
@@ -66,6 +71,7 @@ text_enum! {
         Refuse,
         Correct,
         Revoke,
+        Reinstate,
     }
 }
 
@@ -78,6 +84,7 @@ impl From<RecordEvent> for VersionAction {
             RecordEvent::Refuse => Self::Refuse,
             RecordEvent::Correct => Self::Correct,
             RecordEvent::Revoke => Self::Revoke,
+            RecordEvent::Reinstate => Self::Reinstate,
         }
     }
 }
@@ -92,8 +99,24 @@ impl RecordState {
             }
             (Self::Pending, Reject) | (Self::AwaitingSecond, Refuse) => Ok(Self::Rejected),
             (Self::Confirmed, Revoke) => Ok(Self::Revoked),
+            (Self::Revoked, Reinstate) => Ok(Self::Confirmed),
             _ => Err(DomainError::on(ErrorCode::InvalidTransition, "state")),
         }
+    }
+
+    /// A confirmation that needs a second person (credit beyond the adjustment limit, or a record
+    /// that looks wrong) is held for one: not final, counted nowhere (decisions.md D1).
+    pub fn after_confirming(self, needs_second: bool) -> Result<Self, DomainError> {
+        let next = self.after(RecordEvent::Confirm)?;
+        Ok(if needs_second { Self::AwaitingSecond } else { next })
+    }
+
+    /// A second approver's refusal: a backfill or a flagged record is rejected; a measured record
+    /// held only for its adjustment goes back to pending, its measured time not lost, for the
+    /// organizer to confirm as measured.
+    pub fn after_refusal(self, returns_to_pending: bool) -> Result<Self, DomainError> {
+        let next = self.after(RecordEvent::Refuse)?;
+        Ok(if returns_to_pending { Self::Pending } else { next })
     }
 
     /// Only confirmed time counts: totals, stars, figures, certificates.
@@ -142,12 +165,17 @@ impl Verdict {
 }
 
 text_enum! {
-    /// The checks that flag a record for review (R-REC-13).
+    /// The checks that flag a record for review (R-REC-13): time entered by hand, one volunteer
+    /// in two places, more than a day allows, one person entering many backfills, attendance
+    /// the organizer marked by hand, and a check-out nobody made (a make-up credits time
+    /// nobody measured).
     pub enum FlagKind {
         NoCheckin,
         TwoPlaces,
         LongDay,
         BulkBackfill,
+        ByHand,
+        NoCheckout,
     }
 }
 
@@ -189,7 +217,24 @@ mod tests {
             "a backfill needs its second approver"
         );
         assert!(RecordState::Pending.after(Revoke).is_err());
+        assert_eq!(RecordState::Revoked.after(Reinstate).unwrap(), RecordState::Confirmed);
+        assert!(
+            RecordState::Revoked.after(Correct).is_err(),
+            "revoked hours come back only by reinstatement"
+        );
+        assert!(RecordState::Confirmed.after(Reinstate).is_err());
         assert!(RecordState::Confirmed.after(Confirm).is_err());
+    }
+
+    #[test]
+    fn a_confirmation_needing_a_second_person_waits_and_a_refused_adjustment_returns() {
+        use RecordState::*;
+        assert_eq!(Pending.after_confirming(true).unwrap(), AwaitingSecond);
+        assert_eq!(Pending.after_confirming(false).unwrap(), Confirmed);
+        assert!(Confirmed.after_confirming(true).is_err());
+        assert_eq!(AwaitingSecond.after_refusal(true).unwrap(), Pending);
+        assert_eq!(AwaitingSecond.after_refusal(false).unwrap(), Rejected);
+        assert!(Pending.after_refusal(true).is_err(), "only a held record is refused");
     }
 
     #[test]
@@ -216,7 +261,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen.len(), 6);
+        assert_eq!(seen.len(), 7);
     }
 
     proptest! {
@@ -225,7 +270,8 @@ mod tests {
             state in proptest::sample::select(RecordState::ALL),
             event in proptest::sample::select(RecordEvent::ALL.to_vec()),
         ) {
-            if state.is_void() {
+            // Void stays void, but for the level above's reinstatement of a revoked record.
+            if state.is_void() && (state, event) != (RecordState::Revoked, RecordEvent::Reinstate) {
                 prop_assert!(state.after(event).is_err());
             }
             if let Ok(next) = state.after(event) {

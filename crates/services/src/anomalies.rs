@@ -9,7 +9,7 @@ use crate::error::DbContext;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::calendar::{china_day, day_span};
 use hongmajia_domain::hours::hours_text;
-use hongmajia_domain::record::{FlagKind, FlagState, RecordSource};
+use hongmajia_domain::record::{FlagKind, FlagState, RecordSource, RecordState};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_domain::{RecordId, VolunteerId};
 use hongmajia_store::Tx;
@@ -76,6 +76,7 @@ impl Services {
                 region_code: &r.region_code,
                 volunteer_id: r.volunteer_id,
                 detail: &detail,
+                minutes,
                 at: now,
             };
             records::raise_flag(tx, &flag).await.doing("raising a flag")?;
@@ -94,6 +95,12 @@ impl Services {
         let mut raised: Vec<(FlagKind, String)> = Vec::new();
         if r.source.is_entered() {
             raised.push((FlagKind::NoCheckin, format!("{} ({})", hours_text(minutes), r.source)));
+        }
+        if r.source == RecordSource::Makeup {
+            raised.push((FlagKind::NoCheckout, hours_text(minutes)));
+        }
+        if r.source == RecordSource::Checkin && self.marked_by_hand(tx, r).await? {
+            raised.push((FlagKind::ByHand, hours_text(minutes)));
         }
         let others = records::overlapping_records(
             tx,
@@ -131,6 +138,36 @@ impl Services {
             }
         }
         Ok(raised)
+    }
+
+    /// Whether crediting `minutes` on a record would raise a flag its reviewers have not seen.
+    pub(crate) async fn would_flag(&self, tx: &mut Tx, r: &records::RecordRow, minutes: i64) -> ServiceResult<bool> {
+        for (kind, _) in self.anomalies_of(tx, r, minutes).await? {
+            if !records::flag_covered(tx, kind, r.id, minutes)
+                .await
+                .doing("reading the record's flags")?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the organizer marked the check-in or check-out of a record by hand.
+    async fn marked_by_hand(&self, tx: &mut Tx, r: &records::RecordRow) -> ServiceResult<bool> {
+        let Some(signup) = hongmajia_store::activities::signup_of(tx, r.activity_id, r.volunteer_id)
+            .await
+            .doing("finding the sign-up")?
+        else {
+            return Ok(false);
+        };
+        let attendance = records::attendance(tx, signup.id)
+            .await
+            .doing("reading the attendance")?;
+        Ok(attendance.is_some_and(|a| {
+            a.check_in_method == crate::attendance::BY_HAND
+                || a.check_out_method.as_deref() == Some(crate::attendance::BY_HAND)
+        }))
     }
 
     /// Whether a record has flags nobody resolved yet.
@@ -178,6 +215,15 @@ impl Services {
         let region = RegionCode::parse(&flag.region_code).map_err(|e| anyhow::anyhow!("flag region: {e}"))?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
         self.refuse_own(&mut tx, actor, flag.volunteer_id).await?;
+        // A flag of a record still being decided is cleared with the record, by its second
+        // approver, never beforehand: the organizer could otherwise clear it and confirm alone.
+        let record_row = records::record(&mut tx, flag.record_id)
+            .await
+            .doing("reading the record")?
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        if matches!(record_row.state, RecordState::Pending | RecordState::AwaitingSecond) {
+            return Err(ServiceError::Rule(DomainError::on(ErrorCode::RecordUndecided, "state")));
+        }
         if note.is_empty() {
             return Err(ServiceError::Rule(DomainError::on(ErrorCode::ReasonRequired, "note")));
         }

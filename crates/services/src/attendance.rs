@@ -178,6 +178,9 @@ impl AttendanceView {
     }
 }
 
+/// The method of attendance the organizer marks by hand.
+pub(crate) const BY_HAND: &str = "manual";
+
 impl Services {
     fn pass_mac(&self, activity: ActivityId, expires: i64) -> String {
         let mac = self.vault.lookup(Field::CheckinToken, &format!("{activity}.{expires}"));
@@ -341,7 +344,7 @@ impl Services {
         let (activity, target) = run_by(&mut tx, actor, activity_id).await?;
         self.refuse_own(&mut tx, actor, volunteer_id).await?;
         let view = self
-            .mark(&mut tx, &activity, volunteer_id, (direction, "manual"), None)
+            .mark(&mut tx, &activity, volunteer_id, (direction, BY_HAND), None)
             .await?;
         let change = Change {
             action: Action::ActivityRun,
@@ -441,7 +444,7 @@ impl Services {
             return Ok((None, None));
         };
         // The organizer vouches for a manual check-in; the phone must be there for the others.
-        if method == "manual" {
+        if method == BY_HAND {
             return Ok((None, None));
         }
         let here = position.ok_or_else(|| rule(ErrorCode::LocationRequired, "latitude"))?;

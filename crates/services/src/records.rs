@@ -8,7 +8,7 @@ use crate::audit::{Change, Event, event, record};
 use crate::error::DbContext;
 use crate::uploads::{self, Download, FileType, UploadKind};
 use crate::{ServiceError, ServiceResult, Services, authorize};
-use hongmajia_domain::activity::ActivityKind;
+use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
 use hongmajia_domain::hours::{hours_text, minutes_present, star_level};
 use hongmajia_domain::record::{
@@ -288,8 +288,9 @@ fn correction_view(c: records::CorrectionRow) -> CorrectionView {
     }
 }
 
-/// Time of an activity may be reported missing only by a volunteer who held a place in it, of a
-/// live (not cancelled, not after-the-fact) activity.
+/// Time of an activity may be reported missing only by a volunteer who held a place in it (and
+/// may have been marked a no-show for want of a check-in), of a live (not cancelled, not
+/// after-the-fact) activity.
 async fn reportable(tx: &mut Tx, activity: &activities::ActivityRow, volunteer: VolunteerId) -> ServiceResult<()> {
     if activity.is_after_the_fact() {
         return Err(ServiceError::rule(ErrorCode::AfterTheFact));
@@ -300,7 +301,7 @@ async fn reportable(tx: &mut Tx, activity: &activities::ActivityRow, volunteer: 
     let held_a_place = activities::signup_of(tx, activity.id, volunteer)
         .await
         .doing("finding the sign-up")?
-        .is_some_and(|signup| signup.state.may_attend());
+        .is_some_and(|signup| signup.state.may_attend() || signup.state == SignupState::NoShow);
     if !held_a_place {
         return Err(ServiceError::rule(ErrorCode::NotSignedUp));
     }
@@ -314,15 +315,41 @@ async fn find_record(tx: &mut Tx, id: RecordId) -> ServiceResult<RecordRow> {
         .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
-/// A staff decision's new version of a record: the event that moves it, its time, and the
-/// minutes present when it credits more (an adjustment). A confirmation crediting beyond the
-/// adjustment limit is `held` for a second approver at the site above.
+/// A staff decision's new version of a record: the event that moves it and the state it moves
+/// it to (the domain's, e.g. `after_confirming`), its time, and the minutes present when it
+/// credits more (an adjustment).
 struct NextVersion<'a> {
     event: RecordEvent,
+    state: RecordState,
     minutes: i64,
     reason: &'a str,
     adjusted_from: Option<i64>,
-    held: bool,
+}
+
+/// Why a record awaits a second approver.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    /// Entered time, or credit beyond the adjustment limit: the site above decides.
+    needs_level_above: bool,
+    /// It has flags nobody resolved.
+    flagged: bool,
+}
+
+impl Hold {
+    /// The region whose reviewers decide it (those above it may too).
+    fn reviewers(self, region: &str) -> ServiceResult<RegionCode> {
+        if self.needs_level_above {
+            region_above(region)
+        } else {
+            RegionCode::parse(region).map_err(|e| anyhow::anyhow!("region {region}: {e}").into())
+        }
+    }
+
+    /// Refused, a measured record held only for its adjustment goes back to pending; entered or
+    /// flagged time is rejected.
+    fn returns_when_refused(self, source: RecordSource) -> bool {
+        !self.flagged && source != RecordSource::Backfill
+    }
 }
 
 /// What crediting some minutes on a record is: an adjustment when more than the volunteer was
@@ -370,17 +397,17 @@ impl Services {
         record_row: &RecordRow,
         NextVersion {
             event: moved_by,
+            state,
             minutes,
-            reason,
             adjusted_from,
-            held,
+            reason,
         }: NextVersion<'_>,
         Audited { action, region, event }: Audited<'_>,
     ) -> ServiceResult<RecordSummary> {
-        let next_state = record_row.state.after(moved_by)?;
+        let held = state == RecordState::AwaitingSecond;
         let version = Version {
             action: moved_by.into(),
-            state: if held { RecordState::AwaitingSecond } else { next_state },
+            state,
             minutes,
             adjusted_from,
             reason,
@@ -450,7 +477,7 @@ impl Services {
             minutes,
             reason: &reason,
             adjusted_from: adjustment.adjusted_from,
-            held: adjustment.beyond_limit || flagged,
+            state: record_row.state.after_confirming(adjustment.beyond_limit || flagged)?,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the confirmation")?;
@@ -535,11 +562,13 @@ impl Services {
         };
         let next = NextVersion {
             event: RecordEvent::Reject,
+            state: record_row.state.after(RecordEvent::Reject)?,
             minutes: record_row.minutes,
             reason: &reason,
             adjusted_from: None,
-            held: false,
         };
+        // A rejected record stands for no service: its flags are closed with it.
+        self.resolve_flags_of(&mut tx, actor, record_id, &reason).await?;
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the rejection")?;
         Ok(stored)
@@ -688,18 +717,20 @@ impl Services {
         let event = match verdict {
             Verdict::Approve => {
                 let adjustment = self.requested_adjustment(&mut tx, &request, &activity).await?;
-                if adjustment.beyond_limit && request.endorsed_by.is_none() {
+                if request.endorsed_by.is_none()
+                    && (adjustment.beyond_limit || self.correction_flagged(&mut tx, &request).await?)
+                {
                     self.endorse(&mut tx, actor, request_id).await?;
                     event!("correction.endorsed", volunteer = volunteer, hours = hours)
                 } else {
-                    self.close_request(&mut tx, actor, request_id, (verdict, note)).await?;
+                    self.close_request(&mut tx, actor, &request, (verdict, note)).await?;
                     self.apply_correction(&mut tx, actor, (&request, &activity), adjustment.adjusted_from)
                         .await?;
                     event!("correction.approved", volunteer = volunteer, hours = hours)
                 }
             }
             Verdict::Refuse => {
-                self.close_request(&mut tx, actor, request_id, (verdict, note)).await?;
+                self.close_request(&mut tx, actor, &request, (verdict, note)).await?;
                 event!("correction.denied", volunteer = volunteer, hours = hours)
             }
         };
@@ -771,6 +802,18 @@ impl Services {
         }
     }
 
+    /// Whether correcting the record as asked would raise a flag: then, like credit beyond the
+    /// limit, it is not the organizer's alone (decisions.md D1).
+    async fn correction_flagged(&self, tx: &mut Tx, request: &records::CorrectionRow) -> ServiceResult<bool> {
+        match request.record_id {
+            Some(id) => {
+                let current = find_record(tx, id).await?;
+                self.would_flag(tx, &current, request.minutes).await
+            }
+            None => Ok(false),
+        }
+    }
+
     async fn endorse(&self, tx: &mut Tx, actor: &Actor, request_id: i64) -> ServiceResult<()> {
         let by = actor
             .account_id()
@@ -788,12 +831,18 @@ impl Services {
         &self,
         tx: &mut Tx,
         actor: &Actor,
-        request_id: i64,
+        request: &records::CorrectionRow,
         (verdict, note): (Verdict, &str),
     ) -> ServiceResult<()> {
-        if !records::decide_correction(tx, request_id, verdict, (actor.label(), note), self.now())
-            .await
-            .doing("deciding")?
+        if !records::decide_correction(
+            tx,
+            (request.id, request.endorsed_by),
+            verdict,
+            (actor.label(), note),
+            self.now(),
+        )
+        .await
+        .doing("deciding")?
         {
             return Err(rule(ErrorCode::InvalidTransition, "state"));
         }
@@ -967,8 +1016,26 @@ impl Services {
         Ok(stored)
     }
 
-    /// The second approval of a backfill, by an admin of the site above the organizing site (the
-    /// city admin when the activity is the city's own), who is not the one who entered it.
+    /// Why a record awaits its second approver, which decides who that is: credit nobody measured
+    /// (a backfill) or beyond the adjustment limit goes to the site above; a record held only for
+    /// its flags to a reviewer of its own region (or above) who took no part (decisions.md D1).
+    async fn hold_of(&self, tx: &mut Tx, record_row: &RecordRow) -> ServiceResult<Hold> {
+        let held = records::version_of(tx, record_row.id, record_row.version)
+            .await
+            .doing("reading the held version")?;
+        let beyond_limit = held
+            .and_then(|v| v.adjusted_from.map(|present| (present, v.minutes)))
+            .is_some_and(|(present, minutes)| self.settings.adjustment_limit.needs_level_above(present, minutes));
+        Ok(Hold {
+            needs_level_above: beyond_limit || record_row.source == RecordSource::Backfill,
+            flagged: self.has_open_flags(tx, record_row.id).await?,
+        })
+    }
+
+    /// The second approval of a record awaiting one (a backfill, a confirmation beyond the
+    /// adjustment limit or of a flagged record), by a reviewer who took no part in it: of the site
+    /// above the organizing site (the city's own at the top), or for a record held only for its
+    /// flags, of its own region.
     pub async fn approve_backfill(
         &self,
         actor: &Actor,
@@ -978,15 +1045,21 @@ impl Services {
         crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the approval")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let above = region_above(&record_row.region_code)?;
-        authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
+        record_row.state.after(RecordEvent::Approve)?;
+        let hold = self.hold_of(&mut tx, &record_row).await?;
+        let reviewers = hold.reviewers(&record_row.region_code)?;
+        authorize(actor, Action::RecordReview, &Target::in_region(reviewers.clone()))?;
         self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
         let verdict = input.verdict();
-        let decided_by = match verdict {
-            Verdict::Approve => RecordEvent::Approve,
-            Verdict::Refuse => RecordEvent::Refuse,
+        let (decided_by, state) = match verdict {
+            Verdict::Approve => (RecordEvent::Approve, record_row.state.after(RecordEvent::Approve)?),
+            Verdict::Refuse => (
+                RecordEvent::Refuse,
+                record_row
+                    .state
+                    .after_refusal(hold.returns_when_refused(record_row.source))?,
+            ),
         };
-        record_row.state.after(decided_by)?;
         // Two persons, not two accounts: whoever entered the record or confirmed it beyond the
         // limit, by any of their accounts, is no second approver (decisions.md D2).
         let parties = records::accounts_on(&mut tx, record_id)
@@ -1005,18 +1078,20 @@ impl Services {
         };
         let step = Audited {
             action: Action::RecordReview,
-            region: Some(&above),
+            region: Some(&reviewers),
             event: what,
         };
         let next = NextVersion {
             event: decided_by,
+            state,
             minutes: record_row.minutes,
             reason,
             adjusted_from: None,
-            held: false,
         };
-        // The second approver reviewed what its flags said: cleared or rejected with it.
-        self.resolve_flags_of(&mut tx, actor, record_id, reason).await?;
+        // The second approver reviewed what its flags said: cleared, or rejected, with it.
+        if state != RecordState::Pending {
+            self.resolve_flags_of(&mut tx, actor, record_id, reason).await?;
+        }
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
         Ok(stored)
@@ -1050,13 +1125,57 @@ impl Services {
         };
         let next = NextVersion {
             event: RecordEvent::Revoke,
+            state: record_row.state.after(RecordEvent::Revoke)?,
             minutes: record_row.minutes,
             reason: &reason,
             adjusted_from: None,
-            held: false,
         };
         let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the revocation")?;
+        Ok(stored)
+    }
+
+    /// Reinstates a revoked record, with a reason: revocation is final but for the level above
+    /// (reviewers of the region above the record's, the city's own at the top), and only one
+    /// who took no part in the record, its revocation included.
+    pub async fn reinstate_record(
+        &self,
+        actor: &Actor,
+        record_id: RecordId,
+        reason: &str,
+    ) -> ServiceResult<RecordSummary> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
+        let mut tx = self.db.begin().await.doing("starting the reinstatement")?;
+        let record_row = find_record(&mut tx, record_id).await?;
+        let above = region_above(&record_row.region_code)?;
+        authorize(actor, Action::RecordReview, &Target::in_region(above.clone()))?;
+        self.refuse_own(&mut tx, actor, record_row.volunteer_id).await?;
+        record_row.state.after(RecordEvent::Reinstate)?;
+        let parties = records::accounts_on(&mut tx, record_id)
+            .await
+            .doing("reading who wrote the record")?;
+        self.refuse_party(&mut tx, actor, &parties).await?;
+        let reason = reason_of(reason, "reason")?;
+        let what = event!(
+            "record.reinstated",
+            hours = hours_text(record_row.minutes),
+            volunteer = record_row.volunteer_id,
+            reason = reason
+        );
+        let step = Audited {
+            action: Action::RecordReview,
+            region: Some(&above),
+            event: what,
+        };
+        let next = NextVersion {
+            event: RecordEvent::Reinstate,
+            state: record_row.state.after(RecordEvent::Reinstate)?,
+            minutes: record_row.minutes,
+            reason: &reason,
+            adjusted_from: None,
+        };
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
+        tx.commit().await.doing("committing the reinstatement")?;
         Ok(stored)
     }
 
@@ -1188,30 +1307,36 @@ impl Services {
         let mut tx = self.db.read().await.doing("starting a read")?;
         let prefix = region.scope_prefix();
         let calendar = self.work_calendar(&mut tx).await?;
-        let pending = records::awaiting_second(&mut tx, prefix)
+        let mut pending = Vec::new();
+        for waiting in records::awaiting_second(&mut tx, prefix)
             .await
             .doing("reading records awaiting a second approver")?
-            .into_iter()
-            .filter(|r| {
-                RegionCode::parse(&r.record.region_code).is_ok_and(|code| code != region || region.parent().is_none())
-            })
-            .map(|r| PendingBackfill {
-                record_id: r.record.id,
-                source: r.record.source,
-                activity_id: r.record.activity_id,
-                volunteer_id: r.record.volunteer_id,
-                minutes: r.record.minutes,
-                region_code: r.record.region_code,
-                evidence_id: r.record.evidence_id,
-                deadline: review_deadline(&calendar, r.updated_at).to_string(),
-                escalated_to: r.escalated_to,
-            })
-            .collect();
+        {
+            // Those this region's reviewers may decide: held at this region or below it.
+            let reviewers = self
+                .hold_of(&mut tx, &waiting.record)
+                .await?
+                .reviewers(&waiting.record.region_code)?;
+            if !region.covers(&reviewers) {
+                continue;
+            }
+            pending.push(PendingBackfill {
+                record_id: waiting.record.id,
+                source: waiting.record.source,
+                activity_id: waiting.record.activity_id,
+                volunteer_id: waiting.record.volunteer_id,
+                minutes: waiting.record.minutes,
+                region_code: waiting.record.region_code,
+                evidence_id: waiting.record.evidence_id,
+                deadline: review_deadline(&calendar, waiting.updated_at).to_string(),
+                escalated_to: waiting.escalated_to,
+            });
+        }
         let endorsed = records::endorsed_corrections(&mut tx, prefix)
             .await
             .doing("reading endorsed corrections")?
             .into_iter()
-            .filter(|(_, code)| region_above(code).is_ok_and(|above| above == region))
+            .filter(|(_, code)| region_above(code).is_ok_and(|above| region.covers(&above)))
             .map(|(request, _)| correction_view(request))
             .collect();
         let overdue = self.overdue_in(&mut tx, prefix).await?;

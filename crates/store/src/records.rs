@@ -567,6 +567,20 @@ pub async fn accounts_on(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<Acco
     })
 }
 
+/// One version of a record.
+pub async fn version_of(tx: &mut Tx, record: RecordId, number: i64) -> sqlx::Result<Option<VersionRow>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, VersionRow>(
+            "SELECT record_id, version, action, state, minutes, reason, requested_by, approved_by, created_at,
+                adjusted_from FROM record_versions WHERE record_id = $1 AND version = $2",
+        )
+        .bind(record)
+        .bind(number)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
 /// The minutes the record's first version credited.
 pub async fn first_minutes(tx: &mut Tx, record: RecordId) -> sqlx::Result<Option<i64>> {
     on_tx!(tx, |conn| {
@@ -577,18 +591,19 @@ pub async fn first_minutes(tx: &mut Tx, record: RecordId) -> sqlx::Result<Option
     })
 }
 
-/// Decides an open request; false when it was decided already.
+/// Decides an open request endorsed as it was read; false when it was decided or endorsed since.
 pub async fn decide_correction(
     tx: &mut Tx,
-    id: i64,
+    (id, endorsed_by): (i64, Option<AccountId>),
     verdict: Verdict,
     (by, note): (&str, &str),
     at: OffsetDateTime,
 ) -> sqlx::Result<bool> {
+    // Still as it was read: an endorsement that came in between goes to the site above.
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE correction_requests SET state = $2, decided_by = $3, decision_note = $4, decided_at = $5
-             WHERE id = $1 AND state = $6",
+             WHERE id = $1 AND state = $6 AND endorsed_by IS NOT DISTINCT FROM $7",
         )
         .bind(id)
         .bind(verdict.correction().as_str())
@@ -596,6 +611,7 @@ pub async fn decide_correction(
         .bind(note)
         .bind(at)
         .bind(CorrectionState::Open.as_str())
+        .bind(endorsed_by)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -962,15 +978,38 @@ pub struct NewFlag<'a> {
     pub region_code: &'a str,
     pub volunteer_id: VolunteerId,
     pub detail: &'a str,
+    /// The minutes the record credits as it is flagged.
+    pub minutes: i64,
     pub at: OffsetDateTime,
 }
 
-/// Raises a flag, once per kind and record.
+/// Whether a flag of this kind of the record is open, or was raised when it credited `minutes`
+/// or more: raising another would tell its reviewers nothing new.
+pub async fn flag_covered(tx: &mut Tx, kind: FlagKind, record: RecordId, minutes: i64) -> sqlx::Result<bool> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM anomaly_flags f LEFT JOIN flag_resolutions r ON r.flag_id = f.id
+             WHERE f.kind = $1 AND f.record_id = $2 AND (r.flag_id IS NULL OR f.minutes >= $3)",
+        )
+        .bind(kind.as_str())
+        .bind(record)
+        .bind(minutes)
+        .fetch_one(conn)
+        .await
+        .map(|n| n > 0)
+    })
+}
+
+/// Raises a flag of a record crediting `minutes`: unless one of that kind is open, or was raised
+/// when it credited as much or more (a resolved flag covers what its reviewer saw, not more).
 pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $8, $7) ON CONFLICT (kind, record_id) DO NOTHING",
+            "INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at, minutes)
+             SELECT $1, $2, $3, $4, $5, $6, $8, $7, $9 WHERE NOT EXISTS (
+                 SELECT 1 FROM anomaly_flags f LEFT JOIN flag_resolutions r ON r.flag_id = f.id
+                 WHERE f.kind = $2 AND f.record_id = $3 AND (r.flag_id IS NULL OR f.minutes >= $9))
+             ON CONFLICT (kind, record_id, minutes) DO NOTHING",
         )
         .bind(crate::new_id::<i64>())
         .bind(f.kind.as_str())
@@ -980,6 +1019,7 @@ pub async fn raise_flag(tx: &mut Tx, f: &NewFlag<'_>) -> sqlx::Result<()> {
         .bind(f.detail)
         .bind(f.at)
         .bind(FlagState::Open.as_str())
+        .bind(f.minutes)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

@@ -170,9 +170,9 @@ pub fn status_of(code: Option<ErrorCode>) -> StatusCode {
             | PasswordNotSettable
             | IdNumberMismatch,
         ) => StatusCode::UNPROCESSABLE_ENTITY,
-        Some(NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists) => {
-            StatusCode::CONFLICT
-        }
+        Some(
+            NotCheckedIn | AlreadyCheckedIn | OpenCheckinElsewhere | CorrectionExists | RecordExists | RecordUndecided,
+        ) => StatusCode::CONFLICT,
         Some(SmsNotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
         Some(GrantLapsed) => StatusCode::CONFLICT,
         Some(EvidenceTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -823,11 +823,10 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
     click(&reviewer, "#nav-reviews").await;
     assert!(text_of(&reviewer, "#backfills").await.contains("1h30m"));
     assert_eq!(text_of(&reviewer, "#anomalies .anomaly-kind").await, "无签到记录的时长");
-    // The flag is resolved with a note first; approving the backfill would clear it too.
-    submit_form(&reviewer, "#anomalies form", &[("note", "已核对签到表原件")]).await;
-    wait_until_gone(&reviewer, ".resolve-flag").await;
-    click(&reviewer, ".approve-backfill").await;
+    // Approved with a note, its flag is cleared with it.
+    submit_form(&reviewer, "#backfills form", &[("note", "已核对签到表原件")]).await;
     wait_until_gone(&reviewer, ".approve-backfill").await;
+    wait_until_gone(&reviewer, ".resolve-flag").await;
     // Staff in scope see the volunteer's hours and every version, marked as backfilled.
     reviewer
         .goto(&app.url(&format!("/volunteers/{volunteer}/hours")))

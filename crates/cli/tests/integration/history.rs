@@ -70,14 +70,19 @@ async fn a_flag_and_its_resolution_are_never_changed() {
         reqwest::StatusCode::CREATED,
         "a backfill, flagged as entered by hand"
     );
+    let entered = json_of(entered).await;
     let reviews = app
         .get("/api/v1/regions/140824/record-reviews", Some(&county.token().await))
         .await;
     let flag = json_of(reviews).await["anomalies"][0]["id"].as_i64().unwrap();
+    // Cleared with the backfill by its second approver: a resolution of its own.
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let approve = format!("/api/v1/records/{}/second-approval", entered["id"]);
+    let body = json!({"approve": true, "note": "已电话核实"});
+    let approved = app.post_json(&approve, Some(&city.token().await), &body).await;
+    assert_eq!(json_of(approved).await["state"], "confirmed");
     let resolve = format!("/api/v1/anomalies/{flag}/resolve");
     let body = json!({"note": "已电话核实"});
-    let resolved = app.post_json(&resolve, Some(&county.token().await), &body).await;
-    assert_eq!(json_of(resolved).await["state"], "resolved");
     let again = app.post_json(&resolve, Some(&county.token().await), &body).await;
     assert_eq!(error_code(again).await, "invalid_transition", "resolved once");
 
@@ -90,4 +95,43 @@ async fn a_flag_and_its_resolution_are_never_changed() {
         assert!(!taken(&app, statement).await, "the database took: {statement}");
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM flag_resolutions").await, 1);
+}
+
+/// A record moves only by a version whose action is the move it makes, and never changes who
+/// entered it, its evidence or when it was made (per-engine step 0034).
+#[tokio::test]
+async fn a_record_moves_only_by_a_version_that_names_the_move() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 8820).await.remove(0);
+    let activity = morning_activity(&app, serde_json::json!({})).await;
+    attended_record(&app, &organizer, &volunteer, activity).await;
+    for statement in [
+        "UPDATE service_records SET entered_by = (SELECT MIN(id) FROM accounts)",
+        "UPDATE service_records SET created_at = created_at - 1",
+    ] {
+        assert!(!taken(&app, statement).await, "the database took: {statement}");
+    }
+    // A next version that calls confirming a pending record a correction: written (versions are
+    // appended freely), but the record does not move to it.
+    assert!(
+        taken(
+            &app,
+            "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, created_at, action)
+             SELECT id, version + 1, 'confirmed', minutes, 'x', 'x', created_at, 'correct' FROM service_records"
+        )
+        .await
+    );
+    assert!(
+        !taken(
+            &app,
+            "UPDATE service_records SET state = 'confirmed', version = version + 1"
+        )
+        .await,
+        "pending to confirmed is a confirmation"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM service_records WHERE state = 'pending'").await,
+        1
+    );
 }

@@ -402,6 +402,15 @@ async fn a_forgotten_check_out_becomes_a_make_up_record_capped_at_the_activity()
     assert_eq!(makeup["source"], "makeup");
     assert_eq!(makeup["state"], "pending");
     assert_eq!(makeup["minutes"], 180, "never more than the activity lasted");
+    // Time nobody measured: flagged, so its confirmation is held for a second person.
+    let record = makeup["id"].as_i64().unwrap();
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let held = json_of(
+        app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(held["state"], "awaiting_second");
 }
 
 #[tokio::test]

@@ -155,7 +155,7 @@ impl Beneficiary<'_> {
 }
 
 /// The write routes that decide on someone's time (the decider may never be that someone).
-const DECISIONS: [&str; 9] = [
+const DECISIONS: [&str; 10] = [
     "/api/v1/signups/{id}/decision",
     "/api/v1/activities/{id}/attendance",
     "/api/v1/records/{id}/confirm",
@@ -164,6 +164,7 @@ const DECISIONS: [&str; 9] = [
     "/api/v1/anomalies/{id}/resolve",
     "/api/v1/records/backfill",
     "/api/v1/records/{id}/second-approval",
+    "/api/v1/records/{id}/reinstate",
     "/api/v1/projects/{id}/state",
 ];
 
@@ -334,6 +335,28 @@ async fn nobody_decides_on_their_own_time_through_any_route() {
     beneficiary
         .refused("/api/v1/records/{id}/second-approval", own, before)
         .await;
+    // Approved at the city, revoked by a colleague: not reinstated by me.
+    let second = format!("/api/v1/records/{entered}/second-approval");
+    assert_eq!(
+        post(&app, second, &city, json!({"approve": true})).await.status(),
+        StatusCode::OK
+    );
+    let revoke = format!("/api/v1/records/{entered}/revoke");
+    assert_eq!(
+        post(&app, revoke, &colleague, json!({"reason": "签到表存疑"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let before = ledger(&app).await;
+    let own = post(
+        &app,
+        format!("/api/v1/records/{entered}/reinstate"),
+        &me,
+        json!({"reason": "核实无误"}),
+    )
+    .await;
+    beneficiary.refused("/api/v1/records/{id}/reinstate", own, before).await;
 
     // A project I drafted and sent is not mine to approve.
     let site = crate::helpers::site_of(&app, "140824").await;
@@ -414,7 +437,7 @@ async fn an_adjustment_beyond_the_limit_takes_a_second_person_even_for_one_who_h
 }
 
 /// Corrections do not ratchet: hand-entered time was present for what its first version
-/// credited, so a second small step is measured from there, not from the first step.
+/// credited, so a second step is measured from there, not from the first step.
 #[tokio::test]
 async fn corrections_of_a_backfill_are_measured_from_what_was_entered() {
     let app = TestApp::spawn().await.with_region_tree().await;
@@ -451,7 +474,15 @@ async fn corrections_of_a_backfill_are_measured_from_what_was_entered() {
             .await
         }
     };
-    assert_eq!(correct(150).await["state"], "approved");
+    // More entered time than its reviewers saw is not the organizer's alone: the site above.
+    let first = correct(150).await;
+    assert_eq!(first["awaiting_level_above"], true, "{first}");
+    let decide = format!("/api/v1/corrections/{}/decision", first["id"]);
+    let approved = app
+        .post_json(&decide, Some(&city.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(json_of(approved).await["state"], "approved");
+    // 30 more would be within the limit over 150; it is 60 over the 120 entered.
     let next = correct(180).await;
     assert_eq!(
         (next["state"].as_str(), next["awaiting_level_above"].as_bool()),
@@ -512,7 +543,24 @@ async fn a_record_flagged_when_confirmed_is_held_until_someone_who_took_no_part_
     let by_organizer = app
         .post_json(&clear, Some(&county.token().await), &json!({"approve": true}))
         .await;
-    assert_eq!(by_organizer.status(), StatusCode::NOT_FOUND, "the organizer took part");
+    assert_eq!(by_organizer.status(), StatusCode::FORBIDDEN, "the organizer took part");
+    assert_eq!(error_code(by_organizer).await, "same_approver");
+    let flag = json_of(app.get(reviews_path, Some(&city.token().await)).await).await["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["record_id"] == record)
+        .unwrap()["id"]
+        .clone();
+    let resolve = format!("/api/v1/anomalies/{flag}/resolve");
+    let beforehand = app
+        .post_json(&resolve, Some(&county.token().await), &json!({"note": "看过了"}))
+        .await;
+    assert_eq!(
+        error_code(beforehand).await,
+        "record_undecided",
+        "its flag is cleared with the record, not before by the organizer"
+    );
     let cleared = app
         .post_json(
             &clear,
@@ -584,4 +632,213 @@ async fn a_review_left_past_its_deadline_is_escalated_to_the_level_above_once() 
     assert_eq!(awaiting("city").await["escalated_to"], "140800");
     let audit = app.get("/api/v1/audit?region=140800", Some(&city.token().await)).await;
     assert!(json_of(audit).await.to_string().contains("record.escalated"));
+}
+
+/// Revocation is final but for the level above: a reviewer of the region above the record's who
+/// took no part reinstates it with a reason, and its hours count again; the revoker cannot.
+#[tokio::test]
+async fn only_someone_above_who_took_no_part_reinstates_a_revoked_record() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let reviewer = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9170).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &county, &volunteer, activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    app.post_json(&confirm, Some(&county.token().await), &json!({})).await;
+    let revoke = format!("/api/v1/records/{record}/revoke");
+    let revoked = app
+        .post_json(
+            &revoke,
+            Some(&reviewer.token().await),
+            &json!({"reason": "签到表系伪造"}),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 0);
+
+    let reinstate = format!("/api/v1/records/{record}/reinstate");
+    let body = json!({"reason": "复查签到原件属实"});
+    let by_county = app.post_json(&reinstate, Some(&reviewer.token().await), &body).await;
+    assert_eq!(
+        by_county.status(),
+        StatusCode::NOT_FOUND,
+        "the county is not above its own record"
+    );
+    let bare = app
+        .post_json(&reinstate, Some(&city.token().await), &json!({"reason": " "}))
+        .await;
+    assert_eq!(error_code(bare).await, "reason_required");
+    let reinstated = app.post_json(&reinstate, Some(&city.token().await), &body).await;
+    assert_eq!(reinstated.status(), StatusCode::OK);
+    let hours = my_hours(&app, &volunteer).await;
+    assert_eq!(hours["confirmed_minutes"], 140, "counted again");
+    let actions: Vec<_> = hours["records"][0]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["entered", "confirm", "revoke", "reinstate"]);
+    let again = app.post_json(&reinstate, Some(&city.token().await), &body).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "reinstated once");
+}
+
+/// A resolved flag covers what its reviewer saw: when the record later credits more, the flag is
+/// raised again.
+#[tokio::test]
+async fn a_flag_is_raised_again_when_a_record_credits_more_than_its_reviewer_saw() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9180).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    advance_to(&app, crate::records::ENDS);
+    let report = format!("/api/v1/activities/{activity}/missing-record");
+    let body = json!({"minutes": 60, "reason": "纸质签到"});
+    let request = json_of(app.post_json(&report, Some(&volunteer.token().await), &body).await).await;
+    crate::records::approve_request(&app, request["id"].as_i64().unwrap(), (&county, &city)).await;
+    let open_flags = || {
+        let (app, county) = (&app, &county);
+        async move {
+            let path = "/api/v1/regions/140824/record-reviews";
+            let reviews = json_of(app.get(path, Some(&county.token().await)).await).await;
+            reviews["anomalies"].as_array().unwrap().clone()
+        }
+    };
+    let flags = open_flags().await;
+    assert_eq!(flags.len(), 1, "no check-in: {flags:?}");
+    let resolve = format!("/api/v1/anomalies/{}/resolve", flags[0]["id"]);
+    let resolved = app
+        .post_json(
+            &resolve,
+            Some(&city.token().await),
+            &json!({"note": "已核对纸质签到表"}),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+    assert!(open_flags().await.is_empty());
+
+    let record = my_hours(&app, &volunteer).await["records"][0]["id"].as_i64().unwrap();
+    let ask = format!("/api/v1/records/{record}/corrections");
+    let body = json!({"minutes": 180, "reason": "其实是全程"});
+    let asked = json_of(app.post_json(&ask, Some(&volunteer.token().await), &body).await).await;
+    crate::records::approve_request(&app, asked["id"].as_i64().unwrap(), (&county, &city)).await;
+    let flags = open_flags().await;
+    assert_eq!(flags.len(), 1, "raised again at 3 hours: {flags:?}");
+    assert_eq!(flags[0]["kind"], "no_checkin");
+}
+
+/// Attendance the organizer marks by hand proves nothing by itself: the record is flagged, its
+/// confirmation held, and a colleague of the region who took no part clears it (decisions.md D1).
+#[tokio::test]
+async fn time_marked_by_hand_is_confirmed_only_with_a_colleague_who_took_no_part() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let colleague = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9190).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    let roster = format!("/api/v1/activities/{activity}/roster");
+    let volunteer_id = json_of(app.get(&roster, Some(&organizer.token().await)).await).await[0]["volunteer_id"]
+        .as_i64()
+        .unwrap();
+    let by_hand = format!("/api/v1/activities/{activity}/attendance");
+    advance_to(&app, "2026-12-06T08:00:00+08:00");
+    let body = json!({"volunteer_id": volunteer_id, "direction": "check_in"});
+    app.post_json(&by_hand, Some(&organizer.token().await), &body).await;
+    advance_to(&app, crate::records::ENDS);
+    let body = json!({"volunteer_id": volunteer_id, "direction": "check_out"});
+    let out = json_of(app.post_json(&by_hand, Some(&organizer.token().await), &body).await).await;
+    let record = out["record_id"].as_i64().unwrap();
+
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let held = json_of(
+        app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(held["state"], "awaiting_second");
+    let reviews = "/api/v1/regions/140824/record-reviews";
+    let reviews = json_of(app.get(reviews, Some(&colleague.token().await)).await).await;
+    let kinds: Vec<_> = reviews["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["record_id"] == record)
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["by_hand"]);
+    let clear = format!("/api/v1/records/{record}/second-approval");
+    let alone = app
+        .post_json(&clear, Some(&organizer.token().await), &json!({"approve": true}))
+        .await;
+    assert_eq!(error_code(alone).await, "same_approver");
+    let cleared = app
+        .post_json(
+            &clear,
+            Some(&colleague.token().await),
+            &json!({"approve": true, "note": "老人无智能手机，现场核实"}),
+        )
+        .await;
+    assert_eq!(json_of(cleared).await["state"], "confirmed");
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 180);
+}
+
+/// A second approver who refuses an adjustment beyond the limit takes nothing measured away: the
+/// record goes back to pending, for the organizer to confirm as measured.
+#[tokio::test]
+async fn a_refused_adjustment_returns_the_record_to_pending_with_its_measured_time() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9200).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &county, &volunteer, activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let body = json!({"minutes": 180, "reason": "按全程计"});
+    let held = json_of(app.post_json(&confirm, Some(&county.token().await), &body).await).await;
+    assert_eq!(held["state"], "awaiting_second");
+    let second = format!("/api/v1/records/{record}/second-approval");
+    let refused = app
+        .post_json(
+            &second,
+            Some(&city.token().await),
+            &json!({"approve": false, "note": "无依据"}),
+        )
+        .await;
+    let refused = json_of(refused).await;
+    assert_eq!(
+        (refused["state"].as_str(), refused["minutes"].as_i64()),
+        (Some("pending"), Some(180))
+    );
+    let measured = json_of(
+        app.post_json(
+            &confirm,
+            Some(&county.token().await),
+            &json!({"minutes": 140, "reason": "按实际在场"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(measured["state"], "confirmed");
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 140);
+}
+
+/// A volunteer who signed up, served and never checked in is marked a no-show after the end; they
+/// may still report the time missing (for two persons to decide).
+#[tokio::test]
+async fn a_no_show_may_report_missing_time() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let volunteer = logins(&app, 1, 9210).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    advance_to(&app, "2026-12-06T11:30:00+08:00");
+    assert_eq!(app.services().mark_no_shows().await.unwrap(), 1);
+    let report = format!("/api/v1/activities/{activity}/missing-record");
+    let body = json!({"minutes": 120, "reason": "手机没电，未能签到"});
+    let reported = app.post_json(&report, Some(&volunteer.token().await), &body).await;
+    assert_eq!(reported.status(), StatusCode::CREATED);
 }

@@ -114,6 +114,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(records::confirm))
         .routes(routes!(records::reject))
         .routes(routes!(records::revoke))
+        .routes(routes!(records::reinstate))
         .routes(routes!(records::request_correction))
         .routes(routes!(records::second_approval))
         .routes(routes!(records::evidence))

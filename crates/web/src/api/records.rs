@@ -186,6 +186,25 @@ pub async fn revoke(
     ))
 }
 
+/// Reinstate a revoked record, with a reason: by a reviewer of the region above the record's who
+/// took no part in it (the revocation is otherwise final).
+#[utoipa::path(post, path = "/api/v1/records/{id}/reinstate", tag = "records", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ReasonInput,
+    responses((status = 200, body = RecordSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reinstate(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    PathIds(id): PathIds<RecordId>,
+    JsonBody(input): JsonBody<ReasonInput>,
+) -> Result<Json<RecordSummary>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .reinstate_record(&auth.actor, id, &input.reason)
+            .await?,
+    ))
+}
+
 /// The volunteer asks for a confirmed record to be corrected.
 #[utoipa::path(post, path = "/api/v1/records/{id}/corrections", tag = "records", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = CorrectionInput,
