@@ -365,4 +365,92 @@ mod tests {
             .await;
         assert!(changed.is_err(), "the guard is back");
     }
+
+    /// Step 0034 builds record_versions and anomaly_flags again on SQLite: a database with
+    /// history (versions, a flag and its resolution, which refers to the flag) keeps every row,
+    /// its references whole and its guards.
+    #[tokio::test]
+    async fn rebuilding_the_history_tables_keeps_every_row_and_reference() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let all = migrator(Engine::Sqlite);
+        all.run_to(33, &mut conn).await.unwrap();
+        sqlx::raw_sql(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO regions (code, name, level, created_at, updated_at)
+                 VALUES ('140800', '运城市', 'city', '2026-01-01', '2026-01-01');
+             INSERT INTO volunteers (id, code, name, gender, birth_date, id_type, id_lookup, id_enc, id_masked,
+                 phone_lookup, phone_enc, phone_masked, region_code, skills, categories, availability, child_data,
+                 consent_version, consent_at, registered_by, created_at, updated_at)
+                 VALUES (7, 'V7', '张三', 'male', '1980-01-01', 'resident_id', 'l', 'e', 'm', 'pl', 'pe', 'pm',
+                 '140800', '', '', '', 0, 'v1', '2026-01-01', 'self', '2026-01-01', '2026-01-01');
+             INSERT INTO service_records (id, volunteer_id, activity_id, region_code, source, state, minutes, version,
+                 created_at, updated_at)
+                 VALUES (11, 7, 99, '140800', 'reported', 'confirmed', 120, 2, '2026-01-01', '2026-01-01');
+             INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, created_at, action)
+                 VALUES (11, 1, 'pending', 120, 'x', 'x', '2026-01-01', 'entered'),
+                        (11, 2, 'confirmed', 120, 'x', 'x', '2026-01-01', 'confirm');
+             INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, created_at)
+                 VALUES (21, 'no_checkin', 11, '140800', 7, '2.0 h', 'open', '2026-01-01');
+             INSERT INTO flag_resolutions (flag_id, resolved_by, note, resolved_at)
+                 VALUES (21, 'reviewer', 'checked', '2026-01-02');
+             PRAGMA foreign_keys = ON;",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+        all.run(&mut conn).await.expect("step 0034 on a database with history");
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM record_versions")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM anomaly_flags WHERE id = 21")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM flag_resolutions")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+            1
+        );
+        let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            broken.is_empty() || broken.iter().all(|(t,)| t == "service_records"),
+            "{broken:?}"
+        );
+        assert!(
+            sqlx::query("UPDATE anomaly_flags SET detail = 'nothing'")
+                .execute(&mut conn)
+                .await
+                .is_err(),
+            "flags are append-only again"
+        );
+        assert!(
+            sqlx::query("DELETE FROM record_versions")
+                .execute(&mut conn)
+                .await
+                .is_err(),
+            "so are versions"
+        );
+        let reinstated = sqlx::query(
+            "INSERT INTO record_versions (record_id, version, state, minutes, reason, requested_by, created_at, action)
+             VALUES (11, 3, 'confirmed', 120, 'x', 'x', '2026-01-03', 'reinstate')",
+        )
+        .execute(&mut conn)
+        .await;
+        assert!(reinstated.is_ok(), "a reinstatement is an action now: {reinstated:?}");
+    }
 }
