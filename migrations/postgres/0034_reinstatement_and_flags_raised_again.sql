@@ -1,8 +1,9 @@
 -- PostgreSQL's half of a per-engine step (SQLite's is in ../sqlite under the same number).
 -- Trust 1: the level above may reinstate a revoked record (a `reinstate` version); a flag is
 -- raised again when a record credits more than it did when its flag of that kind was raised
--- (each flag keeps the minutes it was raised at); attendance marked by hand and a check-out
--- nobody made are flags of their own; and a service record moves only by a version
+-- (each flag keeps the minutes it was raised at); attendance marked by hand, a check-out
+-- nobody made, a check-in away from the activity's point or without a location are flags of
+-- their own; and a service record moves only by a version
 -- whose action is the move it makes, never changing who entered it, its evidence or its birth.
 ALTER TABLE record_versions DROP CONSTRAINT record_versions_action_check;
 ALTER TABLE record_versions ADD CONSTRAINT record_versions_action_check
@@ -11,7 +12,8 @@ ALTER TABLE record_versions ADD CONSTRAINT record_versions_action_check
 ALTER TABLE anomaly_flags ADD COLUMN minutes BIGINT;
 ALTER TABLE anomaly_flags DROP CONSTRAINT anomaly_flags_kind_check;
 ALTER TABLE anomaly_flags ADD CONSTRAINT anomaly_flags_kind_check
-    CHECK (kind IN ('no_checkin', 'two_places', 'long_day', 'bulk_backfill', 'by_hand', 'no_checkout'));
+    CHECK (kind IN ('no_checkin', 'two_places', 'long_day', 'bulk_backfill', 'by_hand', 'no_checkout',
+        'away_from_activity', 'no_location'));
 ALTER TABLE anomaly_flags DROP CONSTRAINT anomaly_flags_kind_record_id_key;
 CREATE UNIQUE INDEX anomaly_flags_once ON anomaly_flags (kind, record_id, minutes);
 

@@ -1,8 +1,9 @@
 -- SQLite's half of a per-engine step (PostgreSQL's is in ../postgres under the same number).
 -- Trust 1: the level above may reinstate a revoked record (a `reinstate` version); a flag is
 -- raised again when a record credits more than it did when its flag of that kind was raised
--- (each flag keeps the minutes it was raised at); attendance marked by hand and a check-out
--- nobody made are flags of their own; and a service record moves only by a version
+-- (each flag keeps the minutes it was raised at); attendance marked by hand, a check-out
+-- nobody made, a check-in away from the activity's point or without a location are flags of
+-- their own; and a service record moves only by a version
 -- whose action is the move it makes, never changing who entered it, its evidence or its birth.
 -- SQLite changes a CHECK or drops a UNIQUE only by building the table again: each is copied
 -- aside, dropped and created anew under its own name (no RENAME, so what refers to it by name
@@ -43,7 +44,7 @@ DROP TABLE anomaly_flags;
 CREATE TABLE anomaly_flags (
     id BIGINT NOT NULL PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('no_checkin', 'two_places', 'long_day', 'bulk_backfill', 'by_hand',
-        'no_checkout')),
+        'no_checkout', 'away_from_activity', 'no_location')),
     record_id BIGINT NOT NULL REFERENCES service_records (id),
     region_code TEXT NOT NULL REFERENCES regions (code),
     volunteer_id BIGINT NOT NULL REFERENCES volunteers (id),

@@ -26,6 +26,38 @@ pub fn distance_m((lat1, lng1): (f64, f64), (lat2, lng2): (f64, f64)) -> f64 {
     2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 
+/// How far from an activity's point, when it has no geofence of its own, a check-in still counts
+/// as at the activity (a village square, a large park): beyond it the record is flagged.
+pub const NEARBY_M: i64 = 500;
+
+/// Where a check-in was made, as far as it is kept: the distance to the activity's point and
+/// whether that is at the activity; nothing when the activity has no point or the phone gave
+/// no position (a check-in without a location, flagged where the activity has a point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whereabouts {
+    Unknown,
+    At { distance_m: i64, inside: bool },
+}
+
+/// Judges a check-in's position against the activity's point and radius (its geofence, or
+/// `NEARBY_M`): `Err(OutsideGeofence)` only for a geofenced activity, which refuses such
+/// check-ins; others are kept and flagged.
+pub fn whereabouts(
+    point: Option<(f64, f64)>,
+    geofence_m: Option<i64>,
+    position: Option<(f64, f64)>,
+) -> Result<Whereabouts, crate::DomainError> {
+    let (Some(point), Some(here)) = (point, position) else {
+        return Ok(Whereabouts::Unknown);
+    };
+    let distance_m = distance_m(here, point).round() as i64;
+    let inside = distance_m <= geofence_m.unwrap_or(NEARBY_M);
+    if geofence_m.is_some() && !inside {
+        return Err(crate::DomainError::new(crate::ErrorCode::OutsideGeofence));
+    }
+    Ok(Whereabouts::At { distance_m, inside })
+}
+
 /// Whether a position is a plausible point on Earth.
 pub fn valid_position((lat, lng): (f64, f64)) -> bool {
     (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)
@@ -68,5 +100,28 @@ mod tests {
             prop_assert!(distance_m(a, a) < 1e-6);
             prop_assert!((0.0..=20_040_000.0).contains(&ab));
         }
+    }
+
+    #[test]
+    fn a_check_in_is_judged_against_the_point_and_refused_only_by_a_geofence() {
+        let square = (35.6, 110.97);
+        let next_street = (35.601, 110.97); // about 111 m
+        let across_town = (35.62, 110.97); // about 2.2 km
+        assert_eq!(whereabouts(None, None, Some(square)), Ok(Whereabouts::Unknown));
+        assert_eq!(whereabouts(Some(square), None, None), Ok(Whereabouts::Unknown));
+        assert!(matches!(
+            whereabouts(Some(square), None, Some(next_street)),
+            Ok(Whereabouts::At { inside: true, .. })
+        ));
+        assert!(matches!(
+            whereabouts(Some(square), None, Some(across_town)),
+            Ok(Whereabouts::At { inside: false, distance_m }) if distance_m > 2000
+        ));
+        assert_eq!(
+            whereabouts(Some(square), Some(100), Some(across_town))
+                .unwrap_err()
+                .code,
+            crate::ErrorCode::OutsideGeofence
+        );
     }
 }

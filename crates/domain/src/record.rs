@@ -167,8 +167,9 @@ impl Verdict {
 text_enum! {
     /// The checks that flag a record for review (R-REC-13): time entered by hand, one volunteer
     /// in two places, more than a day allows, one person entering many backfills, attendance
-    /// the organizer marked by hand, and a check-out nobody made (a make-up credits time
-    /// nobody measured).
+    /// the organizer marked by hand, a check-out nobody made (a make-up credits time nobody
+    /// measured), and a check-in away from the activity's point or with no location given
+    /// where it has one (item 6 of Trust 1: a check-in proves presence).
     pub enum FlagKind {
         NoCheckin,
         TwoPlaces,
@@ -176,6 +177,8 @@ text_enum! {
         BulkBackfill,
         ByHand,
         NoCheckout,
+        AwayFromActivity,
+        NoLocation,
     }
 }
 

@@ -99,8 +99,8 @@ impl Services {
         if r.source == RecordSource::Makeup {
             raised.push((FlagKind::NoCheckout, hours_text(minutes)));
         }
-        if r.source == RecordSource::Checkin && self.marked_by_hand(tx, r).await? {
-            raised.push((FlagKind::ByHand, hours_text(minutes)));
+        if r.source == RecordSource::Checkin {
+            raised.extend(self.attendance_flags(tx, r, &activity).await?);
         }
         let others = records::overlapping_records(
             tx,
@@ -153,21 +153,36 @@ impl Services {
         Ok(false)
     }
 
-    /// Whether the organizer marked the check-in or check-out of a record by hand.
-    async fn marked_by_hand(&self, tx: &mut Tx, r: &records::RecordRow) -> ServiceResult<bool> {
+    /// What the attendance behind a checked-in record says against it: marked by hand by the
+    /// organizer, or (for an activity with a point) checked in away from it or with no location.
+    async fn attendance_flags(
+        &self,
+        tx: &mut Tx,
+        r: &records::RecordRow,
+        activity: &hongmajia_store::activities::ActivityRow,
+    ) -> ServiceResult<Vec<(FlagKind, String)>> {
         let Some(signup) = hongmajia_store::activities::signup_of(tx, r.activity_id, r.volunteer_id)
             .await
             .doing("finding the sign-up")?
         else {
-            return Ok(false);
+            return Ok(Vec::new());
         };
-        let attendance = records::attendance(tx, signup.id)
+        let Some(attendance) = records::attendance(tx, signup.id)
             .await
-            .doing("reading the attendance")?;
-        Ok(attendance.is_some_and(|a| {
-            a.check_in_method == crate::attendance::BY_HAND
-                || a.check_out_method.as_deref() == Some(crate::attendance::BY_HAND)
-        }))
+            .doing("reading the attendance")?
+        else {
+            return Ok(Vec::new());
+        };
+        let by_hand = crate::attendance::BY_HAND;
+        if attendance.check_in_method == by_hand || attendance.check_out_method.as_deref() == Some(by_hand) {
+            return Ok(vec![(FlagKind::ByHand, attendance.check_in_method)]);
+        }
+        let has_point = activity.latitude.is_some() && activity.longitude.is_some();
+        Ok(match (has_point, attendance.distance_m, attendance.inside_geofence) {
+            (true, None, _) => vec![(FlagKind::NoLocation, attendance.check_in_method)],
+            (true, Some(distance), Some(false)) => vec![(FlagKind::AwayFromActivity, format!("{distance} m"))],
+            _ => Vec::new(),
+        })
     }
 
     /// Whether a record has flags nobody resolved yet.

@@ -11,7 +11,7 @@ use crate::error::DbContext;
 use crate::vault::Field;
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::{SignupEvent, SignupState};
-use hongmajia_domain::attendance::{distance_m, valid_position, within_checkin_window};
+use hongmajia_domain::attendance::{Whereabouts, valid_position, whereabouts, within_checkin_window};
 use hongmajia_domain::hours::{CountingRule, minutes_present};
 use hongmajia_domain::record::{RecordSource, RecordState, VersionAction};
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
@@ -433,26 +433,27 @@ impl Services {
         }
     }
 
-    /// Distance and inside/outside for an activity with a geofence (nothing is kept otherwise).
+    /// Distance and inside/outside of a check-in, for an activity with a point (nothing is kept
+    /// otherwise, nor the position itself). A geofenced activity needs the position and refuses
+    /// one outside; any other is kept and flagged (`away_from_activity`, `no_location`).
     fn geofence(
         &self,
         activity: &activities::ActivityRow,
         position: Option<(f64, f64)>,
         method: &str,
     ) -> ServiceResult<(Option<i64>, Option<bool>)> {
-        let (Some(radius), Some(lat), Some(lng)) = (activity.geofence_m, activity.latitude, activity.longitude) else {
-            return Ok((None, None));
-        };
-        // The organizer vouches for a manual check-in; the phone must be there for the others.
+        // The organizer vouches for a manual check-in (flagged `by_hand`).
         if method == BY_HAND {
             return Ok((None, None));
         }
-        let here = position.ok_or_else(|| rule(ErrorCode::LocationRequired, "latitude"))?;
-        let distance = distance_m(here, (lat, lng)).round() as i64;
-        if distance > radius {
-            return Err(ServiceError::rule(ErrorCode::OutsideGeofence));
+        let point = activity.latitude.zip(activity.longitude);
+        if activity.geofence_m.is_some() && point.is_some() && position.is_none() {
+            return Err(rule(ErrorCode::LocationRequired, "latitude"));
         }
-        Ok((Some(distance), Some(true)))
+        Ok(match whereabouts(point, activity.geofence_m, position)? {
+            Whereabouts::Unknown => (None, None),
+            Whereabouts::At { distance_m, inside } => (Some(distance_m), Some(inside)),
+        })
     }
 
     /// A check-in left open in an activity that has ended is closed as missing, and becomes a

@@ -1,5 +1,6 @@
-// The check-in confirm page of an activity with a geofence: with the volunteer's consent (the
-// box), the phone's position fills the form; only the distance to the activity is kept.
+// The check-in confirm page of an activity with a point on the map: with the volunteer's consent
+// (the box), the phone's position fills the form; only the distance to the activity is kept.
+// Without it the check-in is refused where the activity has a geofence, and flagged elsewhere.
 (function () {
   "use strict";
   var consent = document.getElementById("location-consent");

@@ -842,3 +842,54 @@ async fn a_no_show_may_report_missing_time() {
     let reported = app.post_json(&report, Some(&volunteer.token().await), &body).await;
     assert_eq!(reported.status(), StatusCode::CREATED);
 }
+
+/// A check-in proves presence where the activity has a point: one made away from it, or without
+/// a location, is kept but flagged, and its record's confirmation held for a second person; one
+/// made there is confirmed by the organizer alone.
+#[tokio::test]
+async fn a_check_in_away_from_the_activity_or_without_a_location_is_held_for_review() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let people = logins(&app, 3, 9220).await;
+    let square = json!({"latitude": 35.6, "longitude": 110.97});
+    let activity = morning_activity(&app, square).await;
+    for person in &people {
+        sign_up(&app, person, activity).await;
+    }
+    let positions = [
+        json!({"latitude": 35.62, "longitude": 110.97}),  // about 2.2 km away
+        json!({}),                                        // no location given
+        json!({"latitude": 35.601, "longitude": 110.97}), // the next street
+    ];
+    advance_to(&app, "2026-12-06T07:50:00+08:00");
+    for (person, position) in people.iter().zip(&positions) {
+        let mut body = position.clone();
+        body["token"] = pass(&app, &organizer, activity).await["token"].clone();
+        let checked_in = attend(&app, person, activity, "check-in", body).await;
+        assert_eq!(checked_in.status(), StatusCode::OK, "kept, whatever the position");
+    }
+    advance_to(&app, "2026-12-06T11:00:00+08:00");
+    let mut states = Vec::new();
+    for person in &people {
+        let body = json!({"token": pass(&app, &organizer, activity).await["token"].clone()});
+        let out = json_of(attend(&app, person, activity, "check-out", body).await).await;
+        let confirm = format!("/api/v1/records/{}/confirm", out["record_id"]);
+        let decided = json_of(
+            app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
+                .await,
+        )
+        .await;
+        states.push(decided["state"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(states, ["awaiting_second", "awaiting_second", "confirmed"]);
+    let reviews = "/api/v1/regions/140824/record-reviews";
+    let reviews = json_of(app.get(reviews, Some(&organizer.token().await)).await).await;
+    let mut kinds: Vec<_> = reviews["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["away_from_activity", "no_location"]);
+}
