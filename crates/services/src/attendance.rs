@@ -178,6 +178,18 @@ impl AttendanceView {
     }
 }
 
+/// A position given with a check-in: both coordinates, plausible, or none.
+fn position_of(latitude: Option<f64>, longitude: Option<f64>) -> ServiceResult<Option<(f64, f64)>> {
+    match (latitude, longitude) {
+        (Some(lat), Some(lng)) if valid_position((lat, lng)) => Ok(Some((lat, lng))),
+        (None, None) => Ok(None),
+        _ => Err(rule(ErrorCode::LocationRequired, "latitude")),
+    }
+}
+
+/// How long a check-in nonce lives: the confirm page, and a login it may need first.
+const NONCE_LIFE: time::Duration = time::Duration::minutes(10);
+
 /// The method of attendance the organizer marks by hand.
 pub(crate) const BY_HAND: &str = "manual";
 
@@ -227,6 +239,34 @@ impl Services {
             return Err(invalid());
         }
         Ok(activity)
+    }
+
+    fn nonce_hash(&self, nonce: &str) -> String {
+        self.vault
+            .lookup(Field::CheckinToken, &format!("nonce.{}", nonce.trim()))
+    }
+
+    /// Exchanges a QR token for a one-use nonce of its activity: the confirm page opened by the
+    /// scan holds it through a login, for ten minutes, and checks in or out with it once.
+    pub async fn checkin_nonce(&self, token: &str) -> ServiceResult<String> {
+        let activity = self.activity_of_token(token)?;
+        let nonce = crate::auth::random_token()?;
+        let now = self.now();
+        let mut tx = self.db.begin().await.doing("starting the exchange")?;
+        records::insert_nonce(&mut tx, &self.nonce_hash(&nonce), activity, (now, now + NONCE_LIFE))
+            .await
+            .doing("keeping the nonce")?;
+        tx.commit().await.doing("committing the exchange")?;
+        Ok(nonce)
+    }
+
+    /// The activity of a nonce that is still usable.
+    pub async fn activity_of_nonce(&self, nonce: &str) -> ServiceResult<ActivityId> {
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        records::nonce_activity(&mut tx, &self.nonce_hash(nonce), self.now())
+            .await
+            .doing("reading the nonce")?
+            .ok_or_else(|| rule(ErrorCode::InvalidCheckinToken, "n"))
     }
 
     /// Checks the presence proof of a volunteer's own check-in or check-out.
@@ -282,23 +322,59 @@ impl Services {
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
         authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
         self.prove_presence(account, activity_id, proof).await?;
+        let method = if proof.token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            "qr"
+        } else {
+            "code"
+        };
+        let position = position_of(proof.latitude, proof.longitude)?;
+        self.attend_proven(account, (activity_id, direction), (method, position), None)
+            .await
+    }
+
+    /// The signed-in volunteer checks in or out on the confirm page, with the nonce it holds
+    /// (used once, in the transaction of the check-in); the activity and the attendance.
+    pub async fn attend_with_nonce(
+        &self,
+        actor: &Actor,
+        nonce: &str,
+        direction: Direction,
+        (latitude, longitude): (Option<f64>, Option<f64>),
+    ) -> ServiceResult<(ActivityId, AttendanceView)> {
+        let account = actor
+            .account_id()
+            .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?;
+        authorize(actor, Action::ActivitySignUp, &Target::owned_by(account))?;
+        let activity_id = self.activity_of_nonce(nonce).await?;
+        let position = position_of(latitude, longitude)?;
+        let hash = self.nonce_hash(nonce);
+        let view = self
+            .attend_proven(account, (activity_id, direction), ("qr", position), Some(&hash))
+            .await?;
+        Ok((activity_id, view))
+    }
+
+    async fn attend_proven(
+        &self,
+        account: AccountId,
+        (activity_id, direction): (ActivityId, Direction),
+        (method, position): (&str, Option<(f64, f64)>),
+        nonce_hash: Option<&str>,
+    ) -> ServiceResult<AttendanceView> {
         let mut tx = self.db.begin().await.doing("starting the check-in")?;
+        if let Some(hash) = nonce_hash
+            && !records::use_nonce(&mut tx, hash, activity_id, (account, self.now()))
+                .await
+                .doing("using the nonce")?
+        {
+            return Err(rule(ErrorCode::InvalidCheckinToken, "n"));
+        }
         let volunteer = volunteers::find_by_account(&mut tx, account)
             .await
             .doing("finding the registration")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotRegistered))?
             .id;
         let activity = find_activity(&mut tx, activity_id).await?;
-        let method = if proof.token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
-            "qr"
-        } else {
-            "code"
-        };
-        let position = match (proof.latitude, proof.longitude) {
-            (Some(lat), Some(lng)) if valid_position((lat, lng)) => Some((lat, lng)),
-            (None, None) => None,
-            _ => return Err(rule(ErrorCode::LocationRequired, "latitude")),
-        };
         let view = self
             .mark(&mut tx, &activity, volunteer, (direction, method), position)
             .await?;

@@ -180,6 +180,10 @@ impl Services {
         jobs::forget_done(&mut tx, SWEEP, self.now() - KEEP_DONE_SWEEPS)
             .await
             .doing("forgetting done sweeps")?;
+        // Check-in nonces are worth nothing once expired; kept a while for the operator.
+        hongmajia_store::records::forget_nonces(&mut tx, self.now() - KEEP_DONE_SWEEPS)
+            .await
+            .doing("forgetting expired check-in nonces")?;
         tx.commit().await.doing("committing the forgetting")
     }
 

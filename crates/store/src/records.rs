@@ -567,6 +567,75 @@ pub async fn accounts_on(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<Acco
     })
 }
 
+/// Keeps a check-in nonce's hash for `activity`, usable until `expires`.
+pub async fn insert_nonce(
+    tx: &mut Tx,
+    hash: &str,
+    activity: ActivityId,
+    (issued, expires): (OffsetDateTime, OffsetDateTime),
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO checkin_nonces (nonce_hash, activity_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(hash)
+        .bind(activity)
+        .bind(issued)
+        .bind(expires)
+        .execute(conn)
+        .await
+        .map(drop)
+    })
+}
+
+/// The activity of a nonce nobody used yet and still alive at `now`.
+pub async fn nonce_activity(tx: &mut Tx, hash: &str, now: OffsetDateTime) -> sqlx::Result<Option<ActivityId>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar::<_, ActivityId>(
+            "SELECT activity_id FROM checkin_nonces WHERE nonce_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Uses a live nonce of `activity` for `account`, once; false when it is used, expired or not
+/// the activity's.
+pub async fn use_nonce(
+    tx: &mut Tx,
+    hash: &str,
+    activity: ActivityId,
+    (account, now): (AccountId, OffsetDateTime),
+) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE checkin_nonces SET used_at = $4, used_by = $3
+             WHERE nonce_hash = $1 AND activity_id = $2 AND used_at IS NULL AND expires_at > $4",
+        )
+        .bind(hash)
+        .bind(activity)
+        .bind(account)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Forgets nonces that expired before `before`; how many.
+pub async fn forget_nonces(tx: &mut Tx, before: OffsetDateTime) -> sqlx::Result<u64> {
+    on_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM checkin_nonces WHERE expires_at < $1")
+            .bind(before)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}
+
 /// One version of a record.
 pub async fn version_of(tx: &mut Tx, record: RecordId, number: i64) -> sqlx::Result<Option<VersionRow>> {
     on_tx!(tx, |conn| {

@@ -27,6 +27,10 @@ impl<'a> Login<'a> {
         Self { app, phone }
     }
 
+    pub(crate) fn phone(&self) -> &str {
+        &self.phone
+    }
+
     pub(crate) async fn token(&self) -> String {
         let body = json!({"phone": self.phone, "password": PASSWORD});
         let response = self.app.post_json("/api/v1/auth/token", None, &body).await;

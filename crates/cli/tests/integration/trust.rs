@@ -893,3 +893,77 @@ async fn a_check_in_away_from_the_activity_or_without_a_location_is_held_for_rev
     kinds.sort_unstable();
     assert_eq!(kinds, ["away_from_activity", "no_location"]);
 }
+
+/// The QR code's token lives 90 s and anyone may open it: the confirm page exchanges it at once,
+/// signed in or not, for a one-use nonce that survives a login and checks in once.
+#[tokio::test]
+async fn the_confirm_page_holds_a_one_use_nonce_through_a_login() {
+    use crate::web::{hidden_value, page_login};
+    use reqwest::header::LOCATION;
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let organizer = staff(&app, Role::CenterAdmin, "140824").await;
+    let volunteer = logins(&app, 1, 9230).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    sign_up(&app, &volunteer, activity).await;
+    advance_to(&app, "2026-12-06T07:50:00+08:00");
+    let token = pass(&app, &organizer, activity).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let phone = app.browser_client();
+    let scanned = phone.get(app.url(&format!("/checkin?t={token}"))).send().await.unwrap();
+    assert_eq!(scanned.status(), StatusCode::SEE_OTHER);
+    let with_nonce = scanned.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(with_nonce.starts_with("/checkin?n="), "{with_nonce}");
+    assert!(!with_nonce.contains(&token), "the token is not carried on");
+    let to_login = phone.get(app.url(&with_nonce)).send().await.unwrap();
+    assert!(
+        to_login.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=")
+    );
+    // Three minutes of fumbling with the password: the token is long dead, the nonce is not.
+    advance_to(&app, "2026-12-06T07:53:00+08:00");
+    assert_eq!(
+        page_login(&app, &phone, volunteer.phone()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = phone
+        .get(app.url(&with_nonce))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let nonce = hidden_value(&page, "n");
+    let csrf = hidden_value(&page, "_csrf");
+    let check_in = || {
+        let (phone, app, nonce, csrf) = (&phone, &app, &nonce, &csrf);
+        async move {
+            let form = [
+                ("n", nonce.as_str()),
+                ("direction", "check_in"),
+                ("_csrf", csrf.as_str()),
+            ];
+            phone.post(app.url("/checkin")).form(&form).send().await.unwrap()
+        }
+    };
+    let done = check_in().await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(done.text().await.unwrap().contains("id=\"checkin-done\""));
+    let again = check_in().await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "used once");
+
+    // A nonce dies ten minutes after the scan, used or not.
+    let token = pass(&app, &organizer, activity).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nonce = app.services().checkin_nonce(&token).await.unwrap();
+    advance_to(&app, "2026-12-06T08:04:00+08:00");
+    let late = app.services().activity_of_nonce(&nonce).await;
+    assert!(late.is_err(), "ten minutes, no more");
+}

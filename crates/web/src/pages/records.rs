@@ -15,7 +15,7 @@ use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::record::{CorrectionState, RecordState, Verdict};
 use hongmajia_domain::{ActivityId, RecordId, SignupId, VolunteerId};
 use hongmajia_services::activities::{Activity, ActivityChange};
-use hongmajia_services::attendance::{CheckinPass, Direction, PresenceInput, RosterLine};
+use hongmajia_services::attendance::{CheckinPass, Direction, RosterLine};
 use hongmajia_services::certificates::Verification;
 use hongmajia_services::records::{ConfirmInput, CorrectionView, DecisionInput, MyHours, RecordReviews};
 use serde::Deserialize;
@@ -45,7 +45,8 @@ pub async fn verify(
 #[template(path = "checkin.html")]
 struct CheckinPage {
     c: Chrome,
-    token: String,
+    /// The one-use nonce the page checks in or out with.
+    nonce: String,
     activity: Option<Activity>,
     /// The step the button takes: check in, or check out when already in.
     direction: &'static str,
@@ -55,30 +56,50 @@ struct CheckinPage {
 
 #[derive(Deserialize)]
 pub struct CheckinQuery {
+    /// The QR token, exchanged at once for a nonce.
     #[serde(default)]
     t: String,
+    /// The nonce, after the exchange.
+    #[serde(default)]
+    n: String,
 }
 
-/// The page the QR code opens: it changes nothing (a GET), it offers the one button that does.
+/// The page the QR code opens. The token it carries lives 90 s: the first thing the page does,
+/// signed in or not, is exchange it for a one-use nonce that lives ten minutes (through a login
+/// if need be) and come back as `/checkin?n=…`. It changes nothing else (a GET); it offers the
+/// one button that does.
 pub async fn checkin_page(
     State(state): State<AppState>,
     lang: LangOf,
-    PageActor(auth): PageActor,
+    actor: Result<PageActor, Response>,
     QueryParams(query): QueryParams<CheckinQuery>,
 ) -> Result<Response, AppError> {
-    let c = Chrome::signed_in(lang.0, &auth, "/checkin");
     let services = state.services();
-    let (activity, error) = match services.activity_of_token(&query.t) {
-        Ok(id) => (Some(services.activity(&auth.actor, id).await?), None),
-        Err(e) => (None, Some(refusal_in_place(lang.0, e)?)),
+    let exchanged = match query.t.trim() {
+        "" => None,
+        token => Some(services.checkin_nonce(token).await),
+    };
+    if let Some(Ok(nonce)) = &exchanged {
+        return Ok(Redirect::to(&format!("/checkin?n={nonce}")).into_response());
+    }
+    let auth = match actor {
+        Ok(PageActor(auth)) => auth,
+        Err(to_login) => return Ok(to_login),
+    };
+    let (activity, error) = match exchanged {
+        Some(Err(e)) => (None, Some(refusal_in_place(lang.0, e)?)),
+        _ => match services.activity_of_nonce(&query.n).await {
+            Ok(id) => (Some(services.activity(&auth.actor, id).await?), None),
+            Err(e) => (None, Some(refusal_in_place(lang.0, e)?)),
+        },
     };
     let direction = match &activity {
         Some(a) if services.is_checked_in(&auth.actor, a.id).await? => "check_out",
         _ => "check_in",
     };
     let page = CheckinPage {
-        c,
-        token: query.t,
+        c: Chrome::signed_in(lang.0, &auth, "/checkin"),
+        nonce: query.n,
         activity,
         direction,
         done: None,
@@ -89,9 +110,9 @@ pub async fn checkin_page(
 
 #[derive(Deserialize)]
 pub struct CheckinForm {
-    t: String,
+    n: String,
     direction: String,
-    /// Filled by the page's script, with the volunteer's consent, for a geofenced activity.
+    /// Filled by the page's script, with the volunteer's consent, for an activity with a point.
     #[serde(default)]
     latitude: String,
     #[serde(default)]
@@ -114,25 +135,22 @@ pub async fn checkin_submit(
     } else {
         Direction::CheckIn
     };
-    let proof = PresenceInput {
-        token: Some(form.t.clone()),
-        latitude: form.latitude.trim().parse().ok(),
-        longitude: form.longitude.trim().parse().ok(),
-        ..PresenceInput::default()
-    };
-    let activity_id = services.activity_of_token(&form.t).ok();
-    let outcome = match activity_id {
-        Some(id) => services.attend(&auth.actor, id, direction, &proof).await,
-        None => Err(hongmajia_services::ServiceError::rule(
-            hongmajia_domain::ErrorCode::InvalidCheckinToken,
-        )),
-    };
-    let (done, error, status) = match outcome {
-        Ok(_) if direction == Direction::CheckOut => (Some("checkin.done_out"), None, StatusCode::OK),
-        Ok(_) => (Some("checkin.done_in"), None, StatusCode::OK),
+    let position = (form.latitude.trim().parse().ok(), form.longitude.trim().parse().ok());
+    let outcome = services
+        .attend_with_nonce(&auth.actor, &form.n, direction, position)
+        .await;
+    // Done, the nonce is spent: the other direction takes a fresh scan. Refused, it is not.
+    let (activity_id, done, error, status) = match outcome {
+        Ok((id, _)) if direction == Direction::CheckOut => (Some(id), Some("checkin.done_out"), None, StatusCode::OK),
+        Ok((id, _)) => (Some(id), Some("checkin.done_in"), None, StatusCode::OK),
         Err(e) => {
             let (message, status) = refusal_and_status(lang.0, e)?;
-            (None, Some(message), status)
+            (
+                services.activity_of_nonce(&form.n).await.ok(),
+                None,
+                Some(message),
+                status,
+            )
         }
     };
     let activity = match activity_id {
@@ -141,12 +159,12 @@ pub async fn checkin_submit(
     };
     let page = CheckinPage {
         c: Chrome::signed_in(lang.0, auth, "/checkin"),
-        token: form.t,
+        nonce: form.n,
         activity,
         direction: if direction == Direction::CheckIn {
-            "check_out"
-        } else {
             "check_in"
+        } else {
+            "check_out"
         },
         done: done.map(|key| lang.0.t(key)),
         error,
