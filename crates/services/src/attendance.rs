@@ -554,6 +554,15 @@ impl Services {
             activity.starts_at,
             activity.ends_at,
         );
+        // Time of it reported missing and approved meanwhile already has its record: the
+        // check-in is closed, and no second record made.
+        if records::record_of(tx, volunteer, activity.id)
+            .await
+            .doing("looking for a record")?
+            .is_some()
+        {
+            return Ok(());
+        }
         let minutes = counting_rule(&activity).credited_minutes(present, duration_minutes(&activity));
         self.new_record(
             tx,

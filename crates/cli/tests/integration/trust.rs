@@ -967,3 +967,39 @@ async fn the_confirm_page_holds_a_one_use_nonce_through_a_login() {
     let late = app.services().activity_of_nonce(&nonce).await;
     assert!(late.is_err(), "ten minutes, no more");
 }
+
+/// A volunteer who forgot to check out and had the time approved as a missing record is not
+/// stuck: the next check-in closes the old one without a second record of it.
+#[tokio::test]
+async fn a_forgotten_check_out_whose_time_was_reported_does_not_block_the_next_check_in() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let volunteer = logins(&app, 1, 9240).await.remove(0);
+    let morning = morning_activity(&app, json!({})).await;
+    let afternoon = crate::records::afternoon_activity(&app).await;
+    sign_up(&app, &volunteer, morning).await;
+    sign_up(&app, &volunteer, afternoon).await;
+    advance_to(&app, "2026-12-06T07:50:00+08:00");
+    let body = json!({"token": pass(&app, &county, morning).await["token"].clone()});
+    assert_eq!(
+        attend(&app, &volunteer, morning, "check-in", body).await.status(),
+        StatusCode::OK
+    );
+    advance_to(&app, crate::records::ENDS);
+    let report = format!("/api/v1/activities/{morning}/missing-record");
+    let body = json!({"minutes": 180, "reason": "忘记签退"});
+    let request = json_of(app.post_json(&report, Some(&volunteer.token().await), &body).await).await;
+    crate::records::approve_request(&app, request["id"].as_i64().unwrap(), (&county, &city)).await;
+
+    advance_to(&app, "2026-12-06T13:50:00+08:00");
+    let body = json!({"token": pass(&app, &county, afternoon).await["token"].clone()});
+    let next = attend(&app, &volunteer, afternoon, "check-in", body).await;
+    assert_eq!(next.status(), StatusCode::OK);
+    let hours = my_hours(&app, &volunteer).await;
+    assert_eq!(
+        hours["records"].as_array().unwrap().len(),
+        1,
+        "one record of the morning: {hours}"
+    );
+}
