@@ -67,6 +67,54 @@ async fn dump(url: &str) -> Vec<String> {
     lines
 }
 
+/// The bulk load writes what the services would (Trust 1, item 7): its past activities were
+/// created before they began, so they are live ones, not after the fact; and each version of a
+/// record is the move its action names.
+async fn writes_what_the_services_would(url: &str) {
+    use hongmajia_domain::record::{RecordEvent, RecordState, VersionAction};
+    use time::OffsetDateTime;
+    type Times = (OffsetDateTime, OffsetDateTime, OffsetDateTime);
+    type Step = (i64, i64, String, String);
+    let activities = "SELECT created_at, starts_at, ends_at FROM activities";
+    let versions = "SELECT record_id, version, action, state FROM record_versions ORDER BY record_id, version";
+    let db = Db::open(url).await.unwrap();
+    let (times, steps): (Vec<Times>, Vec<Step>) = match &db {
+        Db::Sqlite(pool, _) => (
+            sqlx::query_as(activities).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(versions).fetch_all(pool).await.unwrap(),
+        ),
+        Db::Pg(pool) => (
+            sqlx::query_as(activities).fetch_all(pool).await.unwrap(),
+            sqlx::query_as(versions).fetch_all(pool).await.unwrap(),
+        ),
+    };
+    db.close().await;
+    assert!(
+        times
+            .iter()
+            .all(|&(created, starts, ends)| !hongmajia_domain::activity::is_after_the_fact(created, (starts, ends))),
+        "no demo activity is after the fact"
+    );
+    assert!(!steps.is_empty());
+    for pair in steps.windows(2).filter(|w| w[0].0 == w[1].0) {
+        let (from, (_, _, action, to)) = (&pair[0].3, &pair[1]);
+        let from = RecordState::parse(from).unwrap();
+        let to = RecordState::parse(to).unwrap();
+        let event = RecordEvent::ALL
+            .iter()
+            .copied()
+            .find(|&e| VersionAction::from(e).as_str() == action)
+            .unwrap_or_else(|| panic!("{action} is no move"));
+        let moves = [
+            from.after(event).ok(),
+            from.after_confirming(true)
+                .ok()
+                .filter(|_| event == RecordEvent::Confirm),
+        ];
+        assert!(moves.contains(&Some(to)), "{from} to {to} by {action}");
+    }
+}
+
 #[tokio::test]
 async fn the_same_seed_and_date_give_the_same_county_and_it_prints_the_platforms_own_figures() {
     let first = fresh_target().await;
@@ -130,6 +178,7 @@ async fn the_same_seed_and_date_give_the_same_county_and_it_prints_the_platforms
     assert!(printed.contains("center-admin") && printed.contains("institute-admin"));
     let checked = hongmajia(&first, &["rollups", "rebuild", "--check"], "");
     assert!(checked.status.success(), "{}", text(&checked.stdout));
+    writes_what_the_services_would(&first.url).await;
 
     let twice = hongmajia(&first, &ARGS, "");
     assert!(!twice.status.success());
