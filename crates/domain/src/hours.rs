@@ -92,6 +92,20 @@ impl Default for AdjustmentLimit {
 }
 
 impl AdjustmentLimit {
+    /// The most minutes a limit may allow, and the range of its percentage.
+    pub const MAX_MINUTES: i64 = 240;
+
+    /// A limit a county may be given: 0–240 minutes, 0–100 %.
+    pub fn new(minutes: i64, percent: i64) -> Result<Self, crate::DomainError> {
+        if !(0..=Self::MAX_MINUTES).contains(&minutes) {
+            return Err(crate::DomainError::on(crate::ErrorCode::InvalidMinutes, "minutes"));
+        }
+        if !(0..=100).contains(&percent) {
+            return Err(crate::DomainError::on(crate::ErrorCode::InvalidMinutes, "percent"));
+        }
+        Ok(Self { minutes, percent })
+    }
+
     /// Whether crediting `credited` minutes for `present` needs the level above.
     pub fn needs_level_above(&self, present: i64, credited: i64) -> bool {
         let allowed = self.minutes.min(present.max(0) * self.percent / 100);
@@ -154,6 +168,14 @@ mod tests {
         assert!(limit.needs_level_above(60, 76));
         assert!(limit.needs_level_above(0, 1), "nothing over no presence at all");
         assert!(!limit.needs_level_above(140, 120), "crediting less is no adjustment");
+    }
+
+    #[test]
+    fn a_county_limit_is_up_to_four_hours_and_a_percentage() {
+        assert_eq!(AdjustmentLimit::new(10, 10).unwrap().minutes, 10);
+        assert_eq!(AdjustmentLimit::new(241, 10).unwrap_err().field, Some("minutes"));
+        assert_eq!(AdjustmentLimit::new(-1, 10).unwrap_err().field, Some("minutes"));
+        assert_eq!(AdjustmentLimit::new(30, 101).unwrap_err().field, Some("percent"));
     }
 
     #[test]

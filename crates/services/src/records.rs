@@ -10,10 +10,11 @@ use crate::uploads::{self, Download, FileType, UploadKind};
 use crate::{ServiceError, ServiceResult, Services, authorize};
 use hongmajia_domain::activity::{ActivityKind, SignupState};
 use hongmajia_domain::calendar::{RECORD_DEADLINE_WORKING_DAYS, WorkCalendar};
-use hongmajia_domain::hours::{hours_text, minutes_present, star_level};
+use hongmajia_domain::hours::{AdjustmentLimit, hours_text, minutes_present, star_level};
 use hongmajia_domain::record::{
     CorrectionState, RecordEvent, RecordSource, RecordState, Verdict, VersionAction, confirmable_from,
 };
+use hongmajia_domain::region::RegionLevel;
 use hongmajia_domain::{AccountId, ActivityId, RecordId, VolunteerId};
 use hongmajia_domain::{Action, Actor, DomainError, ErrorCode, RegionCode, Target};
 use hongmajia_store::records::{self, NewCorrection, NewRecord, RecordRow, Version};
@@ -166,6 +167,22 @@ pub struct PendingBackfill {
     pub deadline: String,
     /// The region it was escalated to when the deadline passed, if it was.
     pub escalated_to: Option<String>,
+}
+
+/// A county's adjustment limit (its own, or the deployment's when the city set none).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CountyAdjustmentLimit {
+    pub county_code: String,
+    pub minutes: i64,
+    pub percent: i64,
+}
+
+/// A county's adjustment limit as the city sets it: 0–240 minutes, 0–100 %.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentLimitInput {
+    pub minutes: i64,
+    pub percent: i64,
 }
 
 /// A backfill as entered: the evidence file travels beside it.
@@ -324,6 +341,13 @@ struct NextVersion<'a> {
     minutes: i64,
     reason: &'a str,
     adjusted_from: Option<i64>,
+}
+
+/// A county's code, or `not_found` for any other region.
+fn county_code(raw: &str) -> ServiceResult<RegionCode> {
+    Some(RegionCode::parse(raw)?)
+        .filter(|code| code.level() == RegionLevel::County)
+        .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))
 }
 
 /// Why a record awaits a second approver.
@@ -493,14 +517,94 @@ impl Services {
         minutes: i64,
     ) -> ServiceResult<Adjustment> {
         let present = self.presence(tx, record_row, activity).await?;
-        Ok(self.adjustment_over(present, minutes))
+        self.adjustment_over(tx, &activity.region_code, (present, minutes))
+            .await
     }
 
-    fn adjustment_over(&self, present: i64, minutes: i64) -> Adjustment {
-        Adjustment {
+    async fn adjustment_over(
+        &self,
+        tx: &mut Tx,
+        region: &str,
+        (present, minutes): (i64, i64),
+    ) -> ServiceResult<Adjustment> {
+        let limit = self.adjustment_limit_in(tx, region).await?;
+        Ok(Adjustment {
             adjusted_from: (minutes > present).then_some(present),
-            beyond_limit: self.settings.adjustment_limit.needs_level_above(present, minutes),
-        }
+            beyond_limit: limit.needs_level_above(present, minutes),
+        })
+    }
+
+    /// The adjustment limit that holds in a region: its county's own, or the deployment's.
+    async fn adjustment_limit_in(&self, tx: &mut Tx, region: &str) -> ServiceResult<AdjustmentLimit> {
+        let county = RegionCode::parse(region)
+            .map_err(|e| anyhow::anyhow!("region {region}: {e}"))?
+            .lineage()
+            .into_iter()
+            .find(|code| code.level() == RegionLevel::County);
+        let Some(county) = county else {
+            return Ok(self.settings.adjustment_limit);
+        };
+        let own = records::adjustment_limit(tx, county.as_str())
+            .await
+            .doing("reading the county's adjustment limit")?;
+        Ok(
+            own.map_or(self.settings.adjustment_limit, |(minutes, percent)| AdjustmentLimit {
+                minutes,
+                percent,
+            }),
+        )
+    }
+
+    /// A county's adjustment limit, for reviewers whose region covers it.
+    pub async fn county_adjustment_limit(&self, actor: &Actor, county: &str) -> ServiceResult<CountyAdjustmentLimit> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
+        let county = county_code(county)?;
+        authorize(actor, Action::RecordReview, &Target::in_region(county.clone()))?;
+        let mut tx = self.db.read().await.doing("starting a read")?;
+        let limit = self.adjustment_limit_in(&mut tx, county.as_str()).await?;
+        Ok(CountyAdjustmentLimit {
+            county_code: county.to_string(),
+            minutes: limit.minutes,
+            percent: limit.percent,
+        })
+    }
+
+    /// Sets a county's adjustment limit: by the city's reviewers, never the county's own (a limit
+    /// one sets for oneself is no limit), audited.
+    pub async fn set_county_adjustment_limit(
+        &self,
+        actor: &Actor,
+        county: &str,
+        input: &AdjustmentLimitInput,
+    ) -> ServiceResult<CountyAdjustmentLimit> {
+        crate::refuse_unless_capable(actor, Action::RecordReview)?;
+        let county = county_code(county)?;
+        let city = county.parent().ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        authorize(actor, Action::RecordReview, &Target::in_region(city.clone()))?;
+        let limit = AdjustmentLimit::new(input.minutes, input.percent)?;
+        let mut tx = self.db.begin().await.doing("starting the change")?;
+        records::put_adjustment_limit(
+            &mut tx,
+            county.as_str(),
+            (limit.minutes, limit.percent),
+            (actor.label(), self.now()),
+        )
+        .await
+        .doing("storing the limit")?;
+        let change = Change {
+            action: Action::RecordReview,
+            target_kind: "adjustment_limit",
+            target_id: county.to_string(),
+            region: Some(&county),
+            event: event!("adjustment_limit.set", minutes = limit.minutes, percent = limit.percent),
+        };
+        record(&mut tx, actor, self.now(), change).await?;
+        tx.commit().await.doing("committing the change")?;
+        Ok(CountyAdjustmentLimit {
+            county_code: county.to_string(),
+            minutes: limit.minutes,
+            percent: limit.percent,
+        })
     }
 
     /// The minutes the volunteer was present, by their check-in and check-out within the activity.
@@ -797,7 +901,8 @@ impl Services {
             }
             None => {
                 reportable(tx, activity, request.volunteer_id).await?;
-                Ok(self.adjustment_over(0, request.minutes))
+                self.adjustment_over(tx, &activity.region_code, (0, request.minutes))
+                    .await
             }
         }
     }
@@ -1023,9 +1128,10 @@ impl Services {
         let held = records::version_of(tx, record_row.id, record_row.version)
             .await
             .doing("reading the held version")?;
+        let limit = self.adjustment_limit_in(tx, &record_row.region_code).await?;
         let beyond_limit = held
             .and_then(|v| v.adjusted_from.map(|present| (present, v.minutes)))
-            .is_some_and(|(present, minutes)| self.settings.adjustment_limit.needs_level_above(present, minutes));
+            .is_some_and(|(present, minutes)| limit.needs_level_above(present, minutes));
         Ok(Hold {
             needs_level_above: beyond_limit || record_row.source == RecordSource::Backfill,
             flagged: self.has_open_flags(tx, record_row.id).await?,

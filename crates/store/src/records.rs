@@ -636,6 +636,39 @@ pub async fn forget_nonces(tx: &mut Tx, before: OffsetDateTime) -> sqlx::Result<
     })
 }
 
+/// A county's own adjustment limit (minutes, percent), if the city set one.
+pub async fn adjustment_limit(tx: &mut Tx, county: &str) -> sqlx::Result<Option<(i64, i64)>> {
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, (i64, i64)>("SELECT minutes, percent FROM adjustment_limits WHERE county_code = $1")
+            .bind(county)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+/// Sets a county's adjustment limit.
+pub async fn put_adjustment_limit(
+    tx: &mut Tx,
+    county: &str,
+    (minutes, percent): (i64, i64),
+    (by, at): (&str, OffsetDateTime),
+) -> sqlx::Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO adjustment_limits (county_code, minutes, percent, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (county_code) DO UPDATE SET minutes = $2, percent = $3, set_by = $4, set_at = $5",
+        )
+        .bind(county)
+        .bind(minutes)
+        .bind(percent)
+        .bind(by)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map(drop)
+    })
+}
+
 /// One version of a record.
 pub async fn version_of(tx: &mut Tx, record: RecordId, number: i64) -> sqlx::Result<Option<VersionRow>> {
     on_tx!(tx, |conn| {

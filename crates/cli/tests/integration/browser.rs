@@ -671,7 +671,10 @@ async fn a_project_goes_from_a_team_leader_to_a_volunteer_certificate_that_the_v
     phone.goto(&url).await.unwrap();
     assert_eq!(text_of(&phone, "#checkin-submit").await, "确认签到");
     let confirm_page = phone.current_url().await.unwrap();
-    assert!(confirm_page.as_str().contains("/checkin?n="), "the token became a nonce: {confirm_page}");
+    assert!(
+        confirm_page.as_str().contains("/checkin?n="),
+        "the token became a nonce: {confirm_page}"
+    );
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-checkin.png");
     std::fs::write(&shot, phone.screenshot().await.unwrap()).unwrap();
     click(&phone, "#checkin-submit").await;
@@ -827,7 +830,10 @@ async fn a_backfill_with_its_sign_sheet_is_approved_by_the_city_and_its_flag_res
     click(&reviewer, "#nav-reviews").await;
     assert!(text_of(&reviewer, "#backfills").await.contains("1h30m"));
     assert_eq!(text_of(&reviewer, "#anomalies .anomaly-kind").await, "无签到记录的时长");
-    assert!(text_of(&reviewer, "#backfills").await.contains("复核期限"), "each shows its deadline");
+    assert!(
+        text_of(&reviewer, "#backfills").await.contains("复核期限"),
+        "each shows its deadline"
+    );
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-reviews.png");
     std::fs::write(&shot, reviewer.screenshot().await.unwrap()).unwrap();
     // Approved with a note, its flag is cleared with it.

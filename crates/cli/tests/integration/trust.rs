@@ -1003,3 +1003,48 @@ async fn a_forgotten_check_out_whose_time_was_reported_does_not_block_the_next_c
         "one record of the morning: {hours}"
     );
 }
+
+/// The adjustment limit is each county's, set by the city (never by the county for itself):
+/// Jishan's 10 minutes hold a confirmation the deployment's 30 would let through, Xinjiang keeps
+/// the deployment's.
+#[tokio::test]
+async fn each_county_has_the_adjustment_limit_the_city_sets_for_it() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let county = staff(&app, Role::CenterAdmin, "140824").await;
+    let city = staff(&app, Role::CityAdmin, "140800").await;
+    let path = "/api/v1/regions/140824/adjustment-limit";
+    let strict = json!({"minutes": 10, "percent": 10});
+    let put = |token: String, body: serde_json::Value| {
+        let app = &app;
+        async move { app.request(reqwest::Method::PUT, path, Some(&token), Some(&body)).await }
+    };
+    let own = put(county.token().await, strict.clone()).await;
+    assert_eq!(
+        own.status(),
+        StatusCode::NOT_FOUND,
+        "not the county's to set for itself"
+    );
+    let wrong = put(city.token().await, json!({"minutes": 300, "percent": 10})).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let set = put(city.token().await, strict).await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let read = json_of(app.get(path, Some(&county.token().await)).await).await;
+    assert_eq!(
+        (read["minutes"].as_i64(), read["percent"].as_i64()),
+        (Some(10), Some(10))
+    );
+    let elsewhere = "/api/v1/regions/140825/adjustment-limit";
+    let default = json_of(app.get(elsewhere, Some(&city.token().await)).await).await;
+    assert_eq!(default["minutes"], 30);
+
+    // 140 present, 160 credited: within 30 minutes, beyond Jishan's 10.
+    let volunteer = logins(&app, 1, 9250).await.remove(0);
+    let activity = morning_activity(&app, json!({})).await;
+    let record = attended_record(&app, &county, &volunteer, activity).await;
+    let confirm = format!("/api/v1/records/{record}/confirm");
+    let body = json!({"minutes": 160, "reason": "提前到场"});
+    let held = json_of(app.post_json(&confirm, Some(&county.token().await), &body).await).await;
+    assert_eq!(held["state"], "awaiting_second");
+    let audit = app.get("/api/v1/audit?region=140824", Some(&city.token().await)).await;
+    assert!(json_of(audit).await.to_string().contains("adjustment_limit.set"));
+}

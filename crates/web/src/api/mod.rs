@@ -121,6 +121,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(records::backfill).layer(DefaultBodyLimit::max(EVIDENCE_LIMIT)))
         .routes(routes!(records::decide_correction))
         .routes(routes!(records::record_reviews))
+        .routes(routes!(records::adjustment_limit, records::set_adjustment_limit))
         .routes(routes!(records::my_hours))
         .routes(routes!(records::volunteer_hours))
         .routes(routes!(records::issue_certificate))

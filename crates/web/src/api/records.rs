@@ -15,8 +15,8 @@ use hongmajia_services::anomalies::AnomalyFlag;
 use hongmajia_services::attendance::{AttendanceView, CheckinPass, Direction, PresenceInput, RosterLine};
 use hongmajia_services::certificates::{IssuedCertificate, Verification};
 use hongmajia_services::records::{
-    BackfillInput, ConfirmInput, CorrectionInput, CorrectionView, DecisionInput, Evidence, MyHours, RecordReviews,
-    RecordSummary,
+    AdjustmentLimitInput, BackfillInput, ConfirmInput, CorrectionInput, CorrectionView, CountyAdjustmentLimit,
+    DecisionInput, Evidence, MyHours, RecordReviews, RecordSummary,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -317,6 +317,38 @@ pub async fn record_reviews(
     Path(code): Path<String>,
 ) -> Result<Json<RecordReviews>, AppError> {
     Ok(Json(state.services().record_reviews(&auth.actor, &code).await?))
+}
+
+/// A county's adjustment limit: its own, or the deployment's (reviewers whose region covers it).
+#[utoipa::path(get, path = "/api/v1/regions/{code}/adjustment-limit", tag = "records", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = CountyAdjustmentLimit), (status = 404, body = ErrorBody)))]
+pub async fn adjustment_limit(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<CountyAdjustmentLimit>, AppError> {
+    Ok(Json(
+        state.services().county_adjustment_limit(&auth.actor, &code).await?,
+    ))
+}
+
+/// Set a county's adjustment limit (the city's reviewers): how far a confirmation may credit
+/// beyond the minutes present before it takes a second person at the site above.
+#[utoipa::path(put, path = "/api/v1/regions/{code}/adjustment-limit", tag = "records", security(("bearer" = [])), params(("code" = String, Path)),
+    request_body = AdjustmentLimitInput,
+    responses((status = 200, body = CountyAdjustmentLimit), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_adjustment_limit(
+    State(state): State<AppState>,
+    ApiActor(auth): ApiActor,
+    Path(code): Path<String>,
+    JsonBody(input): JsonBody<AdjustmentLimitInput>,
+) -> Result<Json<CountyAdjustmentLimit>, AppError> {
+    Ok(Json(
+        state
+            .services()
+            .set_county_adjustment_limit(&auth.actor, &code, &input)
+            .await?,
+    ))
 }
 
 /// The signed-in volunteer's confirmed hours, star level and records with every version.
