@@ -1216,7 +1216,6 @@ impl Services {
         let record_row = find_record(&mut tx, record_id).await?;
         let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
-        record_row.state.after(RecordEvent::Revoke)?;
         let reason = reason_of(reason, "reason")?;
         let what = event!(
             "record.revoked",
@@ -1224,21 +1223,42 @@ impl Services {
             volunteer = record_row.volunteer_id,
             reason = reason
         );
+        let stored = self
+            .reviewed(
+                &mut tx,
+                actor,
+                &record_row,
+                (RecordEvent::Revoke, what),
+                (&region, &reason),
+            )
+            .await?;
+        tx.commit().await.doing("committing the revocation")?;
+        Ok(stored)
+    }
+
+    /// A reviewer's move of a record with a reason (a revocation, a reinstatement), audited in
+    /// `region`.
+    async fn reviewed(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        record_row: &RecordRow,
+        (moved_by, what): (RecordEvent, Event),
+        (region, reason): (&RegionCode, &str),
+    ) -> ServiceResult<RecordSummary> {
         let step = Audited {
             action: Action::RecordReview,
-            region: Some(&region),
+            region: Some(region),
             event: what,
         };
         let next = NextVersion {
-            event: RecordEvent::Revoke,
-            state: record_row.state.after(RecordEvent::Revoke)?,
+            event: moved_by,
+            state: record_row.state.after(moved_by)?,
             minutes: record_row.minutes,
-            reason: &reason,
+            reason,
             adjusted_from: None,
         };
-        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
-        tx.commit().await.doing("committing the revocation")?;
-        Ok(stored)
+        self.decide_version(tx, actor, record_row, next, step).await
     }
 
     /// Reinstates a revoked record, with a reason: revocation is final but for the level above
@@ -1268,19 +1288,15 @@ impl Services {
             volunteer = record_row.volunteer_id,
             reason = reason
         );
-        let step = Audited {
-            action: Action::RecordReview,
-            region: Some(&above),
-            event: what,
-        };
-        let next = NextVersion {
-            event: RecordEvent::Reinstate,
-            state: record_row.state.after(RecordEvent::Reinstate)?,
-            minutes: record_row.minutes,
-            reason: &reason,
-            adjusted_from: None,
-        };
-        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
+        let stored = self
+            .reviewed(
+                &mut tx,
+                actor,
+                &record_row,
+                (RecordEvent::Reinstate, what),
+                (&above, &reason),
+            )
+            .await?;
         tx.commit().await.doing("committing the reinstatement")?;
         Ok(stored)
     }
