@@ -895,7 +895,8 @@ async fn a_check_in_away_from_the_activity_or_without_a_location_is_held_for_rev
 }
 
 /// The QR code's token lives 90 s and anyone may open it: the confirm page exchanges it at once,
-/// signed in or not, for a one-use nonce that survives a login and checks in once.
+/// signed in or not, for a one-use nonce held in that browser's cookie, which survives a login
+/// and checks in once; the address itself carries nothing worth forwarding.
 #[tokio::test]
 async fn the_confirm_page_holds_a_one_use_nonce_through_a_login() {
     use crate::web::{hidden_value, page_login};
@@ -914,16 +915,23 @@ async fn the_confirm_page_holds_a_one_use_nonce_through_a_login() {
     let phone = app.browser_client();
     let scanned = phone.get(app.url(&format!("/checkin?t={token}"))).send().await.unwrap();
     assert_eq!(scanned.status(), StatusCode::SEE_OTHER);
-    let with_nonce = scanned.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(with_nonce.starts_with("/checkin?n="), "{with_nonce}");
-    assert!(!with_nonce.contains(&token), "the token is not carried on");
-    let to_login = phone.get(app.url(&with_nonce)).send().await.unwrap();
-    assert!(
-        to_login.headers()[LOCATION]
-            .to_str()
-            .unwrap()
-            .starts_with("/login?next=")
+    assert_eq!(
+        scanned.headers()[LOCATION],
+        "/checkin",
+        "neither token nor nonce in the address"
     );
+    let held = scanned.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = held
+        .strip_prefix("hm_checkin=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    assert!(held.contains("HttpOnly"), "{held}");
+    let to_login = phone.get(app.url("/checkin")).send().await.unwrap();
+    assert_eq!(to_login.headers()[LOCATION], "/login?next=%2Fcheckin");
     // Three minutes of fumbling with the password: the token is long dead, the nonce is not.
     advance_to(&app, "2026-12-06T07:53:00+08:00");
     assert_eq!(
@@ -931,31 +939,40 @@ async fn the_confirm_page_holds_a_one_use_nonce_through_a_login() {
         StatusCode::SEE_OTHER
     );
     let page = phone
-        .get(app.url(&with_nonce))
+        .get(app.url("/checkin"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    let nonce = hidden_value(&page, "n");
+    assert!(page.contains("id=\"checkin-submit\""), "{page}");
     let csrf = hidden_value(&page, "_csrf");
-    let check_in = || {
-        let (phone, app, nonce, csrf) = (&phone, &app, &nonce, &csrf);
-        async move {
-            let form = [
-                ("n", nonce.as_str()),
-                ("direction", "check_in"),
-                ("_csrf", csrf.as_str()),
-            ];
-            phone.post(app.url("/checkin")).form(&form).send().await.unwrap()
-        }
-    };
-    let done = check_in().await;
+
+    // The address forwarded to a friend at home holds nothing: the nonce is this phone's.
+    let friend = logins(&app, 1, 9231).await.remove(0);
+    let elsewhere = app.browser_client();
+    page_login(&app, &elsewhere, friend.phone()).await;
+    let forwarded = elsewhere
+        .get(app.url("/checkin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !forwarded.contains("id=\"checkin-submit\""),
+        "no button without the nonce"
+    );
+
+    let form = [("direction", "check_in"), ("_csrf", csrf.as_str())];
+    let done = phone.post(app.url("/checkin")).form(&form).send().await.unwrap();
     assert_eq!(done.status(), StatusCode::OK);
     assert!(done.text().await.unwrap().contains("id=\"checkin-done\""));
-    let again = check_in().await;
-    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "used once");
+    assert!(app.services().activity_of_nonce(&nonce).await.is_err(), "used once");
+    let again = phone.post(app.url("/checkin")).form(&form).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // A nonce dies ten minutes after the scan, used or not.
     let token = pass(&app, &organizer, activity).await["token"]

@@ -32,7 +32,7 @@ struct LoginPage {
 
 /// A cookie with the attributes every one of ours has: HttpOnly, a SameSite mode, Path=/,
 /// and Secure whenever the public URL is https.
-fn cookie(
+pub(super) fn cookie(
     state: &AppState,
     name: &'static str,
     value: String,

@@ -45,8 +45,6 @@ pub async fn verify(
 #[template(path = "checkin.html")]
 struct CheckinPage {
     c: Chrome,
-    /// The one-use nonce the page checks in or out with.
-    nonce: String,
     activity: Option<Activity>,
     /// The step the button takes: check in, or check out when already in.
     direction: &'static str,
@@ -59,18 +57,19 @@ pub struct CheckinQuery {
     /// The QR token, exchanged at once for a nonce.
     #[serde(default)]
     t: String,
-    /// The nonce, after the exchange.
-    #[serde(default)]
-    n: String,
 }
 
-/// The page the QR code opens. The token it carries lives 90 s: the first thing the page does,
-/// signed in or not, is exchange it for a one-use nonce that lives ten minutes (through a login
-/// if need be) and come back as `/checkin?n=…`. It changes nothing else (a GET); it offers the
-/// one button that does.
+/// The cookie that holds a scan's one-use check-in nonce, in the browser that scanned.
+const CHECKIN_COOKIE: &str = "hm_checkin";
+
+/// The page the QR code opens. The token it carries lives 90 s and may be forwarded: the first
+/// thing the page does, signed in or not, is exchange it for a one-use nonce that lives ten
+/// minutes in a cookie of this browser only (through a login if need be), and come back as
+/// `/checkin`. It changes nothing else (a GET); it offers the one button that does.
 pub async fn checkin_page(
     State(state): State<AppState>,
     lang: LangOf,
+    headers: HeaderMap,
     actor: Result<PageActor, Response>,
     QueryParams(query): QueryParams<CheckinQuery>,
 ) -> Result<Response, AppError> {
@@ -79,16 +78,26 @@ pub async fn checkin_page(
         "" => None,
         token => Some(services.checkin_nonce(token).await),
     };
-    if let Some(Ok(nonce)) = &exchanged {
-        return Ok(Redirect::to(&format!("/checkin?n={nonce}")).into_response());
+    if let Some(Ok(nonce)) = exchanged {
+        let held = super::auth::cookie(
+            &state,
+            CHECKIN_COOKIE,
+            nonce,
+            axum_extra::extract::cookie::SameSite::Lax,
+            Some(time::Duration::minutes(10)),
+        );
+        let mut response = Redirect::to("/checkin").into_response();
+        response.headers_mut().insert(axum::http::header::SET_COOKIE, held);
+        return Ok(response);
     }
     let auth = match actor {
         Ok(PageActor(auth)) => auth,
         Err(to_login) => return Ok(to_login),
     };
+    let nonce = crate::i18n::cookie_value(&headers, CHECKIN_COOKIE).unwrap_or_default();
     let (activity, error) = match exchanged {
         Some(Err(e)) => (None, Some(refusal_in_place(lang.0, e)?)),
-        _ => match services.activity_of_nonce(&query.n).await {
+        _ => match services.activity_of_nonce(&nonce).await {
             Ok(id) => (Some(services.activity(&auth.actor, id).await?), None),
             Err(e) => (None, Some(refusal_in_place(lang.0, e)?)),
         },
@@ -99,7 +108,6 @@ pub async fn checkin_page(
     };
     let page = CheckinPage {
         c: Chrome::signed_in(lang.0, &auth, "/checkin"),
-        nonce: query.n,
         activity,
         direction,
         done: None,
@@ -110,7 +118,6 @@ pub async fn checkin_page(
 
 #[derive(Deserialize)]
 pub struct CheckinForm {
-    n: String,
     direction: String,
     /// Filled by the page's script, with the volunteer's consent, for an activity with a point.
     #[serde(default)]
@@ -124,12 +131,14 @@ pub struct CheckinForm {
 pub async fn checkin_submit(
     State(state): State<AppState>,
     lang: LangOf,
+    headers: HeaderMap,
     actor: PageActor,
     FormBody(form): FormBody<CheckinForm>,
 ) -> Result<Response, AppError> {
     actor.check_form(&form.csrf)?;
     let auth = &actor.0;
     let services = state.services();
+    let nonce = crate::i18n::cookie_value(&headers, CHECKIN_COOKIE).unwrap_or_default();
     let direction = if form.direction == "check_out" {
         Direction::CheckOut
     } else {
@@ -137,7 +146,7 @@ pub async fn checkin_submit(
     };
     let position = (form.latitude.trim().parse().ok(), form.longitude.trim().parse().ok());
     let outcome = services
-        .attend_with_nonce(&auth.actor, &form.n, direction, position)
+        .attend_with_nonce(&auth.actor, &nonce, direction, position)
         .await;
     // Done, the nonce is spent: the other direction takes a fresh scan. Refused, it is not.
     let (activity_id, done, error, status) = match outcome {
@@ -146,7 +155,7 @@ pub async fn checkin_submit(
         Err(e) => {
             let (message, status) = refusal_and_status(lang.0, e)?;
             (
-                services.activity_of_nonce(&form.n).await.ok(),
+                services.activity_of_nonce(&nonce).await.ok(),
                 None,
                 Some(message),
                 status,
@@ -159,7 +168,6 @@ pub async fn checkin_submit(
     };
     let page = CheckinPage {
         c: Chrome::signed_in(lang.0, auth, "/checkin"),
-        nonce: form.n,
         activity,
         direction: if direction == Direction::CheckIn {
             "check_in"
@@ -169,7 +177,12 @@ pub async fn checkin_submit(
         done: done.map(|key| lang.0.t(key)),
         error,
     };
-    Ok(html(&page, status))
+    let mut response = html(&page, status);
+    if done.is_some() {
+        let spent = super::auth::expired(&state, CHECKIN_COOKIE);
+        response.headers_mut().insert(axum::http::header::SET_COOKIE, spent);
+    }
+    Ok(response)
 }
 
 #[derive(Template)]
