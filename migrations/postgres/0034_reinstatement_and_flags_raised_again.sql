@@ -10,6 +10,11 @@ ALTER TABLE record_versions ADD CONSTRAINT record_versions_action_check
     CHECK (action IN ('entered', 'confirm', 'reject', 'approve', 'refuse', 'correct', 'revoke', 'reinstate'));
 
 ALTER TABLE anomaly_flags ADD COLUMN minutes BIGINT;
+-- A flag raised before kept no minutes: it is taken to have been raised at the record's current
+-- ones (what its reviewer last saw), so it covers them and no more.
+ALTER TABLE anomaly_flags DISABLE TRIGGER anomaly_flags_append_only;
+UPDATE anomaly_flags SET minutes = (SELECT r.minutes FROM service_records r WHERE r.id = anomaly_flags.record_id);
+ALTER TABLE anomaly_flags ENABLE TRIGGER anomaly_flags_append_only;
 ALTER TABLE anomaly_flags DROP CONSTRAINT anomaly_flags_kind_check;
 ALTER TABLE anomaly_flags ADD CONSTRAINT anomaly_flags_kind_check
     CHECK (kind IN ('no_checkin', 'two_places', 'long_day', 'bulk_backfill', 'by_hand', 'no_checkout',

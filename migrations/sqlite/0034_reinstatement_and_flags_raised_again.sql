@@ -56,11 +56,13 @@ CREATE TABLE anomaly_flags (
     resolved_at TIMESTAMPTZ,
     minutes BIGINT
 );
+-- A flag raised before kept no minutes: it is taken to have been raised at the record's current
+-- ones (what its reviewer last saw), so it covers them and no more.
 INSERT INTO anomaly_flags (id, kind, record_id, region_code, volunteer_id, detail, state, resolved_by,
-    resolution_note, created_at, resolved_at)
-SELECT id, kind, record_id, region_code, volunteer_id, detail, state, resolved_by,
-    resolution_note, created_at, resolved_at
-FROM anomaly_flags_aside;
+    resolution_note, created_at, resolved_at, minutes)
+SELECT f.id, f.kind, f.record_id, f.region_code, f.volunteer_id, f.detail, f.state, f.resolved_by,
+    f.resolution_note, f.created_at, f.resolved_at, (SELECT r.minutes FROM service_records r WHERE r.id = f.record_id)
+FROM anomaly_flags_aside f;
 DROP TABLE anomaly_flags_aside;
 CREATE INDEX anomaly_flags_region ON anomaly_flags (region_code, state);
 CREATE UNIQUE INDEX anomaly_flags_once ON anomaly_flags (kind, record_id, minutes);

@@ -236,9 +236,20 @@ impl Services {
             .await
             .doing("reading the record")?
             .ok_or_else(|| ServiceError::rule(ErrorCode::NotFound))?;
+        if flag.state() == FlagState::Resolved {
+            return Err(ServiceError::Rule(DomainError::on(
+                ErrorCode::InvalidTransition,
+                "state",
+            )));
+        }
         if matches!(record_row.state, RecordState::Pending | RecordState::AwaitingSecond) {
             return Err(ServiceError::Rule(DomainError::on(ErrorCode::RecordUndecided, "state")));
         }
+        // Nor by anyone who took part in the record.
+        let parties = records::accounts_on(&mut tx, flag.record_id)
+            .await
+            .doing("reading who took part")?;
+        self.refuse_party(&mut tx, actor, &parties).await?;
         if note.is_empty() {
             return Err(ServiceError::Rule(DomainError::on(ErrorCode::ReasonRequired, "note")));
         }

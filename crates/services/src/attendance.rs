@@ -376,7 +376,7 @@ impl Services {
             .id;
         let activity = find_activity(&mut tx, activity_id).await?;
         let view = self
-            .mark(&mut tx, &activity, volunteer, (direction, method), position)
+            .mark(&mut tx, &activity, volunteer, (direction, method, None), position)
             .await?;
         tx.commit().await.doing("committing the check-in")?;
         Ok(view)
@@ -420,7 +420,13 @@ impl Services {
         let (activity, target) = run_by(&mut tx, actor, activity_id).await?;
         self.refuse_own(&mut tx, actor, volunteer_id).await?;
         let view = self
-            .mark(&mut tx, &activity, volunteer_id, (direction, BY_HAND), None)
+            .mark(
+                &mut tx,
+                &activity,
+                volunteer_id,
+                (direction, BY_HAND, actor.account_id()),
+                None,
+            )
             .await?;
         let change = Change {
             action: Action::ActivityRun,
@@ -443,7 +449,7 @@ impl Services {
         tx: &mut Tx,
         activity: &activities::ActivityRow,
         volunteer: VolunteerId,
-        (direction, method): (Direction, &str),
+        (direction, method, marked_by): (Direction, &str, Option<AccountId>),
         position: Option<(f64, f64)>,
     ) -> ServiceResult<AttendanceView> {
         let now = self.now();
@@ -475,6 +481,7 @@ impl Services {
                     method,
                     distance_m: distance,
                     inside_geofence: inside,
+                    marked_by,
                 };
                 if let Err(error) = records::check_in(tx, &row).await {
                     return Err(if hongmajia_store::is_unique_violation(&error) {
@@ -493,7 +500,7 @@ impl Services {
             }
             (Direction::CheckOut, None) => Err(ServiceError::rule(ErrorCode::NotCheckedIn)),
             (Direction::CheckOut, Some(open)) if open.checked_out_at.is_none() => {
-                records::check_out(tx, signup.id, now, method)
+                records::check_out(tx, signup.id, now, (method, marked_by))
                     .await
                     .doing("checking out")?;
                 let present = minutes_present(open.checked_in_at, now, activity.starts_at, activity.ends_at);
@@ -545,7 +552,7 @@ impl Services {
         if activity.ends_at >= self.now() {
             return Err(ServiceError::rule(ErrorCode::OpenCheckinElsewhere));
         }
-        records::check_out(tx, open.signup_id, activity.ends_at, "missing")
+        records::check_out(tx, open.signup_id, activity.ends_at, ("missing", None))
             .await
             .doing("closing the forgotten check-in")?;
         let present = minutes_present(

@@ -872,7 +872,7 @@ impl Services {
     }
 
     /// `same_approver` when the actor is the same person as any of `parties` (decisions.md D2).
-    async fn refuse_party(&self, tx: &mut Tx, actor: &Actor, parties: &[AccountId]) -> ServiceResult<()> {
+    pub(crate) async fn refuse_party(&self, tx: &mut Tx, actor: &Actor, parties: &[AccountId]) -> ServiceResult<()> {
         let Some(approver) = actor.account_id() else {
             return Ok(());
         };
@@ -1187,18 +1187,27 @@ impl Services {
             region: Some(&reviewers),
             event: what,
         };
+        // Returned to pending, it credits again what it did before the refused confirmation.
+        let minutes = match state {
+            RecordState::Pending => records::version_of(&mut tx, record_id, record_row.version - 1)
+                .await
+                .doing("reading the version before")?
+                .map_or(record_row.minutes, |before| before.minutes),
+            _ => record_row.minutes,
+        };
         let next = NextVersion {
             event: decided_by,
             state,
-            minutes: record_row.minutes,
+            minutes,
             reason,
             adjusted_from: None,
         };
-        // The second approver reviewed what its flags said: cleared, or rejected, with it.
+        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
+        // The second approver reviewed what its flags say, as it credits now (those its new
+        // version raised included): cleared, or rejected, with it.
         if state != RecordState::Pending {
             self.resolve_flags_of(&mut tx, actor, record_id, reason).await?;
         }
-        let stored = self.decide_version(&mut tx, actor, &record_row, next, step).await?;
         tx.commit().await.doing("committing the approval")?;
         Ok(stored)
     }
@@ -1364,9 +1373,13 @@ impl Services {
         let mut tx = self.db.begin().await.doing("starting the escalation")?;
         let mut escalated = 0;
         for waiting in overdue {
-            let reviewers = region_above(&waiting.record.region_code)?;
+            let reviewers = self
+                .hold_of(&mut tx, &waiting.record)
+                .await?
+                .reviewers(&waiting.record.region_code)?;
             let to = reviewers.parent().unwrap_or(reviewers);
-            if !records::escalate(&mut tx, waiting.record.id, to.as_str(), now)
+            let wait = (waiting.record.id, waiting.record.version);
+            if !records::escalate(&mut tx, wait, to.as_str(), now)
                 .await
                 .doing("escalating")?
             {

@@ -410,11 +410,12 @@ mod tests {
             2
         );
         assert_eq!(
-            count("SELECT COUNT(*) FROM anomaly_flags WHERE id = 21")
+            count("SELECT COUNT(*) FROM anomaly_flags WHERE id = 21 AND minutes = 120")
                 .fetch_one(&mut conn)
                 .await
                 .unwrap(),
-            1
+            1,
+            "a flag raised before covers the minutes its record credits"
         );
         assert_eq!(
             count("SELECT COUNT(*) FROM flag_resolutions")

@@ -40,6 +40,8 @@ pub struct CheckIn<'a> {
     pub method: &'a str,
     pub distance_m: Option<i64>,
     pub inside_geofence: Option<bool>,
+    /// The organizer who marked it by hand.
+    pub marked_by: Option<AccountId>,
 }
 
 /// Opens a check-in; refused by the unique index when the volunteer has another open one.
@@ -47,7 +49,7 @@ pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
     on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO attendances (signup_id, activity_id, volunteer_id, checked_in_at, check_in_method, distance_m,
-                inside_geofence) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                inside_geofence, check_in_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(c.signup_id)
         .bind(c.activity_id)
@@ -56,6 +58,7 @@ pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
         .bind(c.method)
         .bind(c.distance_m)
         .bind(c.inside_geofence.map(i64::from))
+        .bind(c.marked_by)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -63,16 +66,23 @@ pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Closes an open check-in; false when it was closed already.
-pub async fn check_out(tx: &mut Tx, signup: SignupId, at: OffsetDateTime, method: &str) -> sqlx::Result<bool> {
+/// Closes an open check-in (`by` the organizer when marked by hand); false when it was closed
+/// already.
+pub async fn check_out(
+    tx: &mut Tx,
+    signup: SignupId,
+    at: OffsetDateTime,
+    (method, by): (&str, Option<AccountId>),
+) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE attendances SET checked_out_at = $2, check_out_method = $3
+            "UPDATE attendances SET checked_out_at = $2, check_out_method = $3, check_out_by = $4
              WHERE signup_id = $1 AND checked_out_at IS NULL",
         )
         .bind(signup)
         .bind(at)
         .bind(method)
+        .bind(by)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())
@@ -554,12 +564,19 @@ struct EndorsedRow {
     region_code: String,
 }
 
-/// Every account that wrote a version of the record or entered it.
+/// Every account that took part in the record: wrote a version of it, entered it, or marked the
+/// attendance it comes from by hand.
 pub async fn accounts_on(tx: &mut Tx, record: RecordId) -> sqlx::Result<Vec<AccountId>> {
     on_tx!(tx, |conn| {
         sqlx::query_scalar::<_, AccountId>(
             "SELECT written_by FROM record_versions WHERE record_id = $1 AND written_by IS NOT NULL
-             UNION SELECT entered_by FROM service_records WHERE id = $1 AND entered_by IS NOT NULL",
+             UNION SELECT entered_by FROM service_records WHERE id = $1 AND entered_by IS NOT NULL
+             UNION SELECT a.check_in_by FROM attendances a JOIN service_records r
+                 ON r.activity_id = a.activity_id AND r.volunteer_id = a.volunteer_id
+                 WHERE r.id = $1 AND a.check_in_by IS NOT NULL
+             UNION SELECT a.check_out_by FROM attendances a JOIN service_records r
+                 ON r.activity_id = a.activity_id AND r.volunteer_id = a.volunteer_id
+                 WHERE r.id = $1 AND a.check_out_by IS NOT NULL",
         )
         .bind(record)
         .fetch_all(conn)
@@ -808,7 +825,7 @@ pub async fn awaiting_second(tx: &mut Tx, prefix: &str) -> sqlx::Result<Vec<Awai
         "SELECT ",
         record_columns!(),
         ", updated_at, escalated_to FROM (SELECT s.*, e.region_code AS escalated_to FROM service_records s
-            LEFT JOIN record_escalations e ON e.record_id = s.id WHERE s.state = $2) AS w
+            LEFT JOIN record_escalations e ON e.record_id = s.id AND e.version = s.version WHERE s.state = $2) AS w
          WHERE region_code LIKE $1 || '%' ORDER BY updated_at, id"
     );
     on_tx!(tx, |conn| {
@@ -827,7 +844,7 @@ pub async fn awaiting_unescalated(tx: &mut Tx, before: OffsetDateTime) -> sqlx::
         record_columns!(),
         ", updated_at, CAST(NULL AS TEXT) AS escalated_to FROM service_records s
          WHERE state = $1 AND updated_at < $2
-           AND NOT EXISTS (SELECT 1 FROM record_escalations e WHERE e.record_id = s.id)
+           AND NOT EXISTS (SELECT 1 FROM record_escalations e WHERE e.record_id = s.id AND e.version = s.version)
          ORDER BY updated_at, id LIMIT 500"
     );
     on_tx!(tx, |conn| {
@@ -839,19 +856,25 @@ pub async fn awaiting_unescalated(tx: &mut Tx, before: OffsetDateTime) -> sqlx::
     })
 }
 
-/// Escalates a record still awaiting its second approver to `region`; false when it was
-/// escalated already or is awaiting no more.
-pub async fn escalate(tx: &mut Tx, record: RecordId, region: &str, at: OffsetDateTime) -> sqlx::Result<bool> {
+/// Escalates a record still awaiting its second approver at `version` to `region`; false when
+/// that wait was escalated already or is over.
+pub async fn escalate(
+    tx: &mut Tx,
+    (record, version): (RecordId, i64),
+    region: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO record_escalations (record_id, region_code, escalated_at)
-             SELECT id, $2, $3 FROM service_records WHERE id = $1 AND state = $4
-             ON CONFLICT (record_id) DO NOTHING",
+            "INSERT INTO record_escalations (record_id, version, region_code, escalated_at)
+             SELECT id, version, $2, $3 FROM service_records WHERE id = $1 AND state = $4 AND version = $5
+             ON CONFLICT (record_id, version) DO NOTHING",
         )
         .bind(record)
         .bind(region)
         .bind(at)
         .bind(RecordState::AwaitingSecond.as_str())
+        .bind(version)
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

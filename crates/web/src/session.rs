@@ -72,9 +72,12 @@ fn login_then_back(parts: &Parts) -> String {
     format!("/login?next={next}")
 }
 
-/// A path of this site to go to after a form, or `/home`: never an open redirect.
+/// A path of this site to go to after a form, or `/home`: never an open redirect. Browsers drop
+/// tabs and newlines from a location (`/\t/evil.example` goes to `//evil.example`), so a path
+/// with any control character, a backslash or a second leading slash is refused.
 pub fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = !next.contains('\\') && !next.chars().any(char::is_control);
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/home"
@@ -167,5 +170,21 @@ mod tests {
         ));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), None));
         assert!(!is_cross_site(&headers(&[]), None));
+    }
+
+    #[test]
+    fn only_a_plain_path_of_this_site_is_gone_back_to() {
+        assert_eq!(local_path("/checkin"), "/checkin");
+        assert_eq!(local_path("/activities?q=宣讲"), "/activities?q=宣讲");
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\r\n/evil",
+            "https://x",
+            "",
+        ] {
+            assert_eq!(local_path(elsewhere), "/home", "{elsewhere:?}");
+        }
     }
 }

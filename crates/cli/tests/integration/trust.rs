@@ -710,11 +710,13 @@ async fn a_flag_is_raised_again_when_a_record_credits_more_than_its_reviewer_saw
     };
     let flags = open_flags().await;
     assert_eq!(flags.len(), 1, "no check-in: {flags:?}");
+    // Resolved by someone at the city who took no part (the approver wrote its first version).
+    let other_city = staff(&app, Role::CityAdmin, "140800").await;
     let resolve = format!("/api/v1/anomalies/{}/resolve", flags[0]["id"]);
     let resolved = app
         .post_json(
             &resolve,
-            Some(&city.token().await),
+            Some(&other_city.token().await),
             &json!({"note": "已核对纸质签到表"}),
         )
         .await;
@@ -732,12 +734,14 @@ async fn a_flag_is_raised_again_when_a_record_credits_more_than_its_reviewer_saw
 }
 
 /// Attendance the organizer marks by hand proves nothing by itself: the record is flagged, its
-/// confirmation held, and a colleague of the region who took no part clears it (decisions.md D1).
+/// confirmation held, and a colleague of the region who took no part (neither marked nor
+/// confirmed it) clears it (decisions.md D1).
 #[tokio::test]
 async fn time_marked_by_hand_is_confirmed_only_with_a_colleague_who_took_no_part() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let organizer = staff(&app, Role::CenterAdmin, "140824").await;
     let colleague = staff(&app, Role::CenterAdmin, "140824").await;
+    let third = staff(&app, Role::CenterAdmin, "140824").await;
     let volunteer = logins(&app, 1, 9190).await.remove(0);
     let activity = morning_activity(&app, json!({})).await;
     sign_up(&app, &volunteer, activity).await;
@@ -749,42 +753,56 @@ async fn time_marked_by_hand_is_confirmed_only_with_a_colleague_who_took_no_part
     advance_to(&app, "2026-12-06T08:00:00+08:00");
     let body = json!({"volunteer_id": volunteer_id, "direction": "check_in"});
     app.post_json(&by_hand, Some(&organizer.token().await), &body).await;
-    advance_to(&app, crate::records::ENDS);
+    advance_to(&app, "2026-12-06T10:20:00+08:00");
     let body = json!({"volunteer_id": volunteer_id, "direction": "check_out"});
     let out = json_of(app.post_json(&by_hand, Some(&organizer.token().await), &body).await).await;
     let record = out["record_id"].as_i64().unwrap();
+    advance_to(&app, crate::records::ENDS);
 
+    // The organizer marked it; a colleague confirms 20 minutes more (within the limit): held.
     let confirm = format!("/api/v1/records/{record}/confirm");
-    let held = json_of(
-        app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
-            .await,
-    )
-    .await;
+    let body = json!({"minutes": 160, "reason": "提前到场布置"});
+    let held = json_of(app.post_json(&confirm, Some(&colleague.token().await), &body).await).await;
     assert_eq!(held["state"], "awaiting_second");
     let reviews = "/api/v1/regions/140824/record-reviews";
-    let reviews = json_of(app.get(reviews, Some(&colleague.token().await)).await).await;
-    let kinds: Vec<_> = reviews["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["record_id"] == record)
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["by_hand"]);
+    let flags_of_record = || {
+        let (app, third) = (&app, &third);
+        async move {
+            let reviews = json_of(app.get(reviews, Some(&third.token().await)).await).await;
+            reviews["anomalies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["record_id"] == record)
+                .map(|f| f["kind"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(flags_of_record().await, ["by_hand"]);
     let clear = format!("/api/v1/records/{record}/second-approval");
-    let alone = app
-        .post_json(&clear, Some(&organizer.token().await), &json!({"approve": true}))
-        .await;
-    assert_eq!(error_code(alone).await, "same_approver");
+    for took_part in [&organizer, &colleague] {
+        let refused = app
+            .post_json(&clear, Some(&took_part.token().await), &json!({"approve": true}))
+            .await;
+        assert_eq!(
+            error_code(refused).await,
+            "same_approver",
+            "the marker and the confirmer"
+        );
+    }
     let cleared = app
         .post_json(
             &clear,
-            Some(&colleague.token().await),
+            Some(&third.token().await),
             &json!({"approve": true, "note": "老人无智能手机，现场核实"}),
         )
         .await;
     assert_eq!(json_of(cleared).await["state"], "confirmed");
-    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 180);
+    assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 160);
+    assert!(
+        flags_of_record().await.is_empty(),
+        "cleared, and not flagged again at once"
+    );
 }
 
 /// A second approver who refuses an adjustment beyond the limit takes nothing measured away: the
@@ -812,17 +830,10 @@ async fn a_refused_adjustment_returns_the_record_to_pending_with_its_measured_ti
     let refused = json_of(refused).await;
     assert_eq!(
         (refused["state"].as_str(), refused["minutes"].as_i64()),
-        (Some("pending"), Some(180))
+        (Some("pending"), Some(140)),
+        "back to what was measured"
     );
-    let measured = json_of(
-        app.post_json(
-            &confirm,
-            Some(&county.token().await),
-            &json!({"minutes": 140, "reason": "按实际在场"}),
-        )
-        .await,
-    )
-    .await;
+    let measured = json_of(app.post_json(&confirm, Some(&county.token().await), &json!({})).await).await;
     assert_eq!(measured["state"], "confirmed");
     assert_eq!(my_hours(&app, &volunteer).await["confirmed_minutes"], 140);
 }

@@ -760,7 +760,13 @@ async fn a_signed_out_phone_that_opens_a_check_in_link_comes_back_to_it_after_lo
     assert_eq!(back.headers()[LOCATION], "/checkin?t=1.2.abc", "{status}");
 
     // Only this site's paths: anything else lands on the home page.
-    for elsewhere in ["https://evil.example/", "//evil.example/", "/\\evil.example"] {
+    for elsewhere in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+    ] {
         let client = app.browser_client();
         let token = login_form_token(&client, &app).await;
         let response = client
