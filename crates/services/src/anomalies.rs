@@ -177,12 +177,32 @@ impl Services {
         if attendance.check_in_method == by_hand || attendance.check_out_method.as_deref() == Some(by_hand) {
             return Ok(vec![(FlagKind::ByHand, attendance.check_in_method)]);
         }
-        let has_point = activity.latitude.is_some() && activity.longitude.is_some();
-        Ok(match (has_point, attendance.distance_m, attendance.inside_geofence) {
-            (true, None, _) => vec![(FlagKind::NoLocation, attendance.check_in_method)],
-            (true, Some(distance), Some(false)) => vec![(FlagKind::AwayFromActivity, format!("{distance} m"))],
-            _ => Vec::new(),
-        })
+        if activity.latitude.is_none() || activity.longitude.is_none() {
+            return Ok(Vec::new());
+        }
+        // Where the activity has a point, both ends of the attendance say where they were made.
+        let ends = [
+            ("check-in", attendance.distance_m, attendance.inside_geofence),
+            (
+                "check-out",
+                attendance.check_out_distance_m,
+                attendance.check_out_inside,
+            ),
+        ];
+        let missing: Vec<&str> = ends.iter().filter(|e| e.1.is_none()).map(|e| e.0).collect();
+        let away: Vec<String> = ends
+            .iter()
+            .filter(|e| e.2 == Some(false))
+            .map(|(end, distance, _)| format!("{end} {} m", distance.unwrap_or_default()))
+            .collect();
+        let mut raised = Vec::new();
+        if !missing.is_empty() {
+            raised.push((FlagKind::NoLocation, missing.join(", ")));
+        }
+        if !away.is_empty() {
+            raised.push((FlagKind::AwayFromActivity, away.join(", ")));
+        }
+        Ok(raised)
     }
 
     /// Whether a record has flags nobody resolved yet.

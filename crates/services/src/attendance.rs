@@ -500,7 +500,9 @@ impl Services {
             }
             (Direction::CheckOut, None) => Err(ServiceError::rule(ErrorCode::NotCheckedIn)),
             (Direction::CheckOut, Some(open)) if open.checked_out_at.is_none() => {
-                records::check_out(tx, signup.id, now, (method, marked_by))
+                let (distance_m, inside) = self.geofence(activity, position, method)?;
+                let place = records::CheckOutPlace { distance_m, inside };
+                records::check_out(tx, signup.id, now, (method, marked_by, place))
                     .await
                     .doing("checking out")?;
                 let present = minutes_present(open.checked_in_at, now, activity.starts_at, activity.ends_at);
@@ -552,7 +554,8 @@ impl Services {
         if activity.ends_at >= self.now() {
             return Err(ServiceError::rule(ErrorCode::OpenCheckinElsewhere));
         }
-        records::check_out(tx, open.signup_id, activity.ends_at, ("missing", None))
+        let nowhere = records::CheckOutPlace::default();
+        records::check_out(tx, open.signup_id, activity.ends_at, ("missing", None, nowhere))
             .await
             .doing("closing the forgotten check-in")?;
         let present = minutes_present(

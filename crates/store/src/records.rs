@@ -23,12 +23,15 @@ pub struct AttendanceRow {
     pub check_out_method: Option<String>,
     pub distance_m: Option<i64>,
     pub inside_geofence: Option<bool>,
+    pub check_out_distance_m: Option<i64>,
+    pub check_out_inside: Option<bool>,
 }
 
 macro_rules! attendance_columns {
     () => {
         "signup_id, activity_id, volunteer_id, checked_in_at, check_in_method, checked_out_at,
-    check_out_method, distance_m, inside_geofence <> 0 AS inside_geofence"
+    check_out_method, distance_m, inside_geofence <> 0 AS inside_geofence, check_out_distance_m,
+    check_out_inside <> 0 AS check_out_inside"
     };
 }
 
@@ -66,23 +69,33 @@ pub async fn check_in(tx: &mut Tx, c: &CheckIn<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Where a check-out was made, as far as it is kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOutPlace {
+    pub distance_m: Option<i64>,
+    pub inside: Option<bool>,
+}
+
 /// Closes an open check-in (`by` the organizer when marked by hand); false when it was closed
 /// already.
 pub async fn check_out(
     tx: &mut Tx,
     signup: SignupId,
     at: OffsetDateTime,
-    (method, by): (&str, Option<AccountId>),
+    (method, by, place): (&str, Option<AccountId>, CheckOutPlace),
 ) -> sqlx::Result<bool> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE attendances SET checked_out_at = $2, check_out_method = $3, check_out_by = $4
+            "UPDATE attendances SET checked_out_at = $2, check_out_method = $3, check_out_by = $4,
+                 check_out_distance_m = $5, check_out_inside = $6
              WHERE signup_id = $1 AND checked_out_at IS NULL",
         )
         .bind(signup)
         .bind(at)
         .bind(method)
         .bind(by)
+        .bind(place.distance_m)
+        .bind(place.inside.map(i64::from))
         .execute(conn)
         .await
         .map(|done| done.rows_affected())

@@ -854,36 +854,42 @@ async fn a_no_show_may_report_missing_time() {
     assert_eq!(reported.status(), StatusCode::CREATED);
 }
 
-/// A check-in proves presence where the activity has a point: one made away from it, or without
-/// a location, is kept but flagged, and its record's confirmation held for a second person; one
-/// made there is confirmed by the organizer alone.
+/// A check-in proves presence where the activity has a point: a check-in or check-out made away
+/// from it, or without a location, is kept but flagged, and its record's confirmation held for a
+/// second person; one made there at both ends is confirmed by the organizer alone.
 #[tokio::test]
 async fn a_check_in_away_from_the_activity_or_without_a_location_is_held_for_review() {
     let app = TestApp::spawn().await.with_region_tree().await;
     let organizer = staff(&app, Role::CenterAdmin, "140824").await;
-    let people = logins(&app, 3, 9220).await;
+    let people = logins(&app, 4, 9220).await;
     let square = json!({"latitude": 35.6, "longitude": 110.97});
     let activity = morning_activity(&app, square).await;
     for person in &people {
         sign_up(&app, person, activity).await;
     }
-    let positions = [
-        json!({"latitude": 35.62, "longitude": 110.97}),  // about 2.2 km away
-        json!({}),                                        // no location given
-        json!({"latitude": 35.601, "longitude": 110.97}), // the next street
-    ];
-    advance_to(&app, "2026-12-06T07:50:00+08:00");
-    for (person, position) in people.iter().zip(&positions) {
+    let far = json!({"latitude": 35.62, "longitude": 110.97}); // about 2.2 km away
+    let near = json!({"latitude": 35.601, "longitude": 110.97}); // the next street
+    let nowhere = json!({});
+    // (check-in, check-out) of each: away at the start, no location, there, gone home by the end.
+    let positions = [(&far, &far), (&nowhere, &nowhere), (&near, &near), (&near, &far)];
+    let attend_at = |person: usize, direction: &'static str, position: &serde_json::Value| {
+        let (app, organizer, people) = (&app, &organizer, &people);
         let mut body = position.clone();
-        body["token"] = pass(&app, &organizer, activity).await["token"].clone();
-        let checked_in = attend(&app, person, activity, "check-in", body).await;
-        assert_eq!(checked_in.status(), StatusCode::OK, "kept, whatever the position");
+        async move {
+            body["token"] = pass(app, organizer, activity).await["token"].clone();
+            let response = attend(app, &people[person], activity, direction, body).await;
+            assert_eq!(response.status(), StatusCode::OK, "kept, whatever the position");
+            json_of(response).await
+        }
+    };
+    advance_to(&app, "2026-12-06T07:50:00+08:00");
+    for (person, (check_in, _)) in positions.iter().enumerate() {
+        attend_at(person, "check-in", check_in).await;
     }
     advance_to(&app, "2026-12-06T11:00:00+08:00");
     let mut states = Vec::new();
-    for person in &people {
-        let body = json!({"token": pass(&app, &organizer, activity).await["token"].clone()});
-        let out = json_of(attend(&app, person, activity, "check-out", body).await).await;
+    for (person, (_, check_out)) in positions.iter().enumerate() {
+        let out = attend_at(person, "check-out", check_out).await;
         let confirm = format!("/api/v1/records/{}/confirm", out["record_id"]);
         let decided = json_of(
             app.post_json(&confirm, Some(&organizer.token().await), &json!({}))
@@ -892,17 +898,23 @@ async fn a_check_in_away_from_the_activity_or_without_a_location_is_held_for_rev
         .await;
         states.push(decided["state"].as_str().unwrap().to_owned());
     }
-    assert_eq!(states, ["awaiting_second", "awaiting_second", "confirmed"]);
+    assert_eq!(
+        states,
+        ["awaiting_second", "awaiting_second", "confirmed", "awaiting_second"]
+    );
     let reviews = "/api/v1/regions/140824/record-reviews";
     let reviews = json_of(app.get(reviews, Some(&organizer.token().await)).await).await;
     let mut kinds: Vec<_> = reviews["anomalies"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["kind"].as_str().unwrap())
+        .map(|f| format!("{} {}", f["kind"].as_str().unwrap(), f["detail"].as_str().unwrap()))
         .collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, ["away_from_activity", "no_location"]);
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(kinds[0].starts_with("away_from_activity check-in ") && kinds[0].contains("check-out"));
+    assert!(kinds[1].starts_with("away_from_activity check-out "), "{kinds:?}");
+    assert_eq!(kinds[2], "no_location check-in, check-out");
 }
 
 /// The QR code's token lives 90 s and anyone may open it: the confirm page exchanges it at once,
