@@ -21,6 +21,7 @@ pub mod record;
 pub mod region;
 pub mod role;
 pub mod session;
+pub mod spreadsheet;
 pub mod team;
 pub mod text;
 pub mod throttle;

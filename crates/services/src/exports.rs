@@ -10,6 +10,7 @@ use crate::{ServiceError, ServiceResult, Services, authorize};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
 use hongmajia_domain::TeamId;
+use hongmajia_domain::spreadsheet::neutralise_formula;
 use hongmajia_domain::throttle::{ACCOUNT_LIMIT, WINDOW_SECONDS, may_check};
 use hongmajia_domain::{Action, Actor, ErrorCode, RegionCode, Target};
 use hongmajia_store::{accounts, teams, throttle, volunteers};
@@ -62,8 +63,11 @@ impl Sheet {
                     .write_record(&self.headers)
                     .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?;
                 for row in &self.rows {
+                    // A CSV cell that starts a formula is run by the spreadsheet that opens it;
+                    // .xlsx cells are typed strings and never are.
+                    let cells = row.iter().map(|cell| neutralise_formula(cell));
                     writer
-                        .write_record(row)
+                        .write_record(cells.map(|cell| cell.into_owned()))
                         .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?;
                 }
                 writer
@@ -252,5 +256,30 @@ impl Services {
         record(&mut tx, actor, self.now(), change).await?;
         tx.commit().await.doing("committing the export")?;
         sheet.write(format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_export_writes_formulas_as_text_and_an_xlsx_as_typed_strings() {
+        let sheet = Sheet {
+            headers: vec!["name", "skills", "hours"],
+            rows: vec![vec![
+                "=HYPERLINK(\"http://evil.example\",\"点我\")".into(),
+                "@SUM(A1)".into(),
+                "-5".into(),
+            ]],
+        };
+        let csv = String::from_utf8(sheet.write(Format::Csv).unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            row.iter().collect::<Vec<_>>(),
+            ["'=HYPERLINK(\"http://evil.example\",\"点我\")", "'@SUM(A1)", "-5"]
+        );
+        assert!(sheet.write(Format::Xlsx).is_ok());
     }
 }
