@@ -439,6 +439,9 @@ impl Activity {
     }
 }
 
+/// The longest activity search text taken.
+const MAX_SEARCH_CHARS: usize = 100;
+
 impl Services {
     /// An activity of a published project, published at once by those who run the project.
     pub async fn create_activity(&self, actor: &Actor, input: &ActivityInput) -> ServiceResult<Activity> {
@@ -736,6 +739,10 @@ impl Services {
         authorize(actor, Action::ProjectView, &Target::in_region(region.clone()))?;
         let now = self.now();
         let text = text.trim();
+        // A search is a few words; a page-long one would only cost the database (Security 2).
+        if text.chars().count() > MAX_SEARCH_CHARS {
+            return Err(ServiceError::Rule(DomainError::on(ErrorCode::InvalidQuery, "q")));
+        }
         let (limit, offset) = (limit.clamp(1, 100), offset.max(0));
         let key = ListingKey {
             prefix: region.scope_prefix().to_owned(),

@@ -869,3 +869,23 @@ async fn each_bad_field_of_an_activity_names_its_own_problem() {
         .unwrap();
     assert_eq!(listed.len(), 1, "no refused activity was stored");
 }
+
+/// A search is a few words: up to 100 characters are searched, a longer text is a bad query
+/// (50,000 of them used to end in a 500 from the database).
+#[tokio::test]
+async fn an_overlong_search_is_a_bad_query_not_a_server_error() {
+    let app = TestApp::spawn().await.with_region_tree().await;
+    let token = volunteers(&app, 1, 9300).await.remove(0);
+    let search = |q: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            // Non-ASCII in the address is percent-encoded by the URL parser.
+            let path = format!("/api/v1/activities?q={q}");
+            app.get(&path, Some(token)).await
+        }
+    };
+    assert_eq!(search("宣".repeat(100)).await.status(), StatusCode::OK);
+    let long = search("宣".repeat(2_000)).await;
+    assert_eq!(long.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(long).await, "invalid_query");
+}
