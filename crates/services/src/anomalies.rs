@@ -161,13 +161,7 @@ impl Services {
         r: &records::RecordRow,
         activity: &hongmajia_store::activities::ActivityRow,
     ) -> ServiceResult<Vec<(FlagKind, String)>> {
-        let Some(signup) = hongmajia_store::activities::signup_of(tx, r.activity_id, r.volunteer_id)
-            .await
-            .doing("finding the sign-up")?
-        else {
-            return Ok(Vec::new());
-        };
-        let Some(attendance) = records::attendance(tx, signup.id)
+        let Some(attendance) = records::attendance_of(tx, r.activity_id, r.volunteer_id)
             .await
             .doing("reading the attendance")?
         else {

@@ -238,10 +238,16 @@ fn review_deadline(calendar: &WorkCalendar, since: OffsetDateTime) -> Date {
     )
 }
 
+/// A region code read back from the database: one that does not parse is our fault, not the
+/// caller's.
+fn stored_region(code: &str) -> ServiceResult<RegionCode> {
+    RegionCode::parse(code).map_err(|e| anyhow::anyhow!("stored region {code}: {e}").into())
+}
+
 /// The region whose reviewers are the second persons for a record or request of `region`: the one
 /// above, or the city itself for the city's own.
 fn region_above(region: &str) -> ServiceResult<RegionCode> {
-    let region = RegionCode::parse(region).map_err(|e| anyhow::anyhow!("region {region}: {e}"))?;
+    let region = stored_region(region)?;
     Ok(region.parent().unwrap_or(region))
 }
 
@@ -365,7 +371,7 @@ impl Hold {
         if self.needs_level_above {
             region_above(region)
         } else {
-            RegionCode::parse(region).map_err(|e| anyhow::anyhow!("region {region}: {e}").into())
+            stored_region(region)
         }
     }
 
@@ -536,8 +542,7 @@ impl Services {
 
     /// The adjustment limit that holds in a region: its county's own, or the deployment's.
     async fn adjustment_limit_in(&self, tx: &mut Tx, region: &str) -> ServiceResult<AdjustmentLimit> {
-        let county = RegionCode::parse(region)
-            .map_err(|e| anyhow::anyhow!("region {region}: {e}"))?
+        let county = stored_region(region)?
             .lineage()
             .into_iter()
             .find(|code| code.level() == RegionLevel::County);
@@ -620,22 +625,16 @@ impl Services {
         if record_row.source == RecordSource::Reported {
             return Ok(0);
         }
-        let entered = records::first_minutes(tx, record_row.id)
+        let entered = records::version_of(tx, record_row.id, 1)
             .await
             .doing("reading the first version")?
-            .unwrap_or(0);
+            .map_or(0, |first| first.minutes);
         if record_row.source != RecordSource::Checkin {
             return Ok(entered);
         }
-        let signup = activities::signup_of(tx, activity.id, record_row.volunteer_id)
+        let attendance = records::attendance_of(tx, activity.id, record_row.volunteer_id)
             .await
-            .doing("finding the sign-up")?;
-        let attendance = match signup {
-            Some(signup) => records::attendance(tx, signup.id)
-                .await
-                .doing("reading the attendance")?,
-            None => None,
-        };
+            .doing("reading the attendance")?;
         Ok(
             match attendance.and_then(|a| a.checked_out_at.map(|out| (a.checked_in_at, out))) {
                 Some((checked_in, out)) => minutes_present(checked_in, out, activity.starts_at, activity.ends_at),
@@ -1223,7 +1222,7 @@ impl Services {
         crate::refuse_unless_capable(actor, Action::RecordReview)?;
         let mut tx = self.db.begin().await.doing("starting the revocation")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
+        let region = stored_region(&record_row.region_code)?;
         authorize(actor, Action::RecordReview, &Target::in_region(region.clone()))?;
         let reason = reason_of(reason, "reason")?;
         let what = event!(
@@ -1316,7 +1315,7 @@ impl Services {
         crate::refuse_unless_capable(actor, Action::ActivityRun)?;
         let mut tx = self.db.read().await.doing("starting a read")?;
         let record_row = find_record(&mut tx, record_id).await?;
-        let region = RegionCode::parse(&record_row.region_code).map_err(|e| anyhow::anyhow!("record region: {e}"))?;
+        let region = stored_region(&record_row.region_code)?;
         let above = region.parent().unwrap_or(region);
         let activity = find_activity(&mut tx, record_row.activity_id).await?;
         let runs = authorize(actor, Action::ActivityRun, &run_target(&mut tx, &activity).await?);
@@ -1355,14 +1354,19 @@ impl Services {
     pub async fn escalate_overdue_reviews(&self) -> ServiceResult<usize> {
         let now = self.now();
         let today = hongmajia_domain::calendar::china_day(now);
+        // Every five seconds, usually to find nothing: the calendar is read only for candidates.
         let overdue: Vec<_> = {
             let mut read = self.db.read().await.doing("starting a read")?;
-            let calendar = self.work_calendar(&mut read).await?;
             // Ten working days are at least ten calendar days: the query narrows, the calendar
             // decides.
-            records::awaiting_unescalated(&mut read, now - Duration::days(10))
+            let candidates = records::awaiting_unescalated(&mut read, now - Duration::days(10))
                 .await
-                .doing("reading records awaiting review")?
+                .doing("reading records awaiting review")?;
+            if candidates.is_empty() {
+                return Ok(0);
+            }
+            let calendar = self.work_calendar(&mut read).await?;
+            candidates
                 .into_iter()
                 .filter(|waiting| today > review_deadline(&calendar, waiting.updated_at))
                 .collect()

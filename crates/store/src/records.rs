@@ -103,6 +103,26 @@ pub async fn check_out(
     Ok(done == 1)
 }
 
+/// A volunteer's attendance of an activity (the one behind their record of it), if any.
+pub async fn attendance_of(
+    tx: &mut Tx,
+    activity: ActivityId,
+    volunteer: VolunteerId,
+) -> sqlx::Result<Option<AttendanceRow>> {
+    let sql = concat!(
+        "SELECT ",
+        attendance_columns!(),
+        " FROM attendances WHERE activity_id = $1 AND volunteer_id = $2"
+    );
+    on_tx!(tx, |conn| {
+        sqlx::query_as::<_, AttendanceRow>(sql)
+            .bind(activity)
+            .bind(volunteer)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
 pub async fn attendance(tx: &mut Tx, signup: SignupId) -> sqlx::Result<Option<AttendanceRow>> {
     let sql = concat!(
         "SELECT ",
@@ -710,16 +730,6 @@ pub async fn version_of(tx: &mut Tx, record: RecordId, number: i64) -> sqlx::Res
         .bind(number)
         .fetch_optional(conn)
         .await
-    })
-}
-
-/// The minutes the record's first version credited.
-pub async fn first_minutes(tx: &mut Tx, record: RecordId) -> sqlx::Result<Option<i64>> {
-    on_tx!(tx, |conn| {
-        sqlx::query_scalar::<_, i64>("SELECT minutes FROM record_versions WHERE record_id = $1 AND version = 1")
-            .bind(record)
-            .fetch_optional(conn)
-            .await
     })
 }
 

@@ -103,6 +103,13 @@ pub(crate) async fn approve_request(
     decided
 }
 
+/// The volunteer id of the first on an activity's roster, as its organizer reads it.
+pub(crate) async fn first_on_roster(app: &TestApp, organizer: &Login<'_>, activity: i64) -> i64 {
+    let roster = format!("/api/v1/activities/{activity}/roster");
+    let roster = json_of(app.get(&roster, Some(&organizer.token().await)).await).await;
+    roster[0]["volunteer_id"].as_i64().expect("someone on the roster")
+}
+
 pub(crate) async fn sign_up(app: &TestApp, who: &Login<'_>, activity: i64) {
     let path = format!("/api/v1/activities/{activity}/signups");
     let response = app.post_json(&path, Some(&who.token().await), &json!({})).await;
@@ -777,10 +784,7 @@ async fn suspicious_records_are_flagged_for_review_and_resolved_only_with_a_note
     let city = staff(&app, Role::CityAdmin, "140800").await;
     sign_up(&app, &volunteer, first).await;
     sign_up(&app, &volunteer, long).await;
-    let roster = format!("/api/v1/activities/{first}/roster");
-    let volunteer_id = json_of(app.get(&roster, Some(&county.token().await)).await).await[0]["volunteer_id"]
-        .as_i64()
-        .unwrap();
+    let volunteer_id = first_on_roster(&app, &county, first).await;
     advance_to(&app, "2026-12-08T09:00:00+08:00");
     let report = |activity: i64, minutes: i64| {
         let (app, volunteer, county, city) = (&app, &volunteer, &county, &city);

@@ -446,9 +446,7 @@ async fn corrections_of_a_backfill_are_measured_from_what_was_entered() {
     let volunteer = logins(&app, 1, 9140).await.remove(0);
     let activity = morning_activity(&app, json!({})).await;
     sign_up(&app, &volunteer, activity).await;
-    let roster = format!("/api/v1/activities/{activity}/roster");
-    let roster = json_of(app.get(&roster, Some(&county.token().await)).await).await;
-    let volunteer_id = roster[0]["volunteer_id"].as_i64().unwrap();
+    let volunteer_id = crate::records::first_on_roster(&app, &county, activity).await;
     advance_to(&app, "2026-12-06T11:00:00+08:00");
     let entered =
         json_of(crate::records::backfill(&app, &county, activity, volunteer_id, crate::records::PNG).await).await;
@@ -503,10 +501,7 @@ async fn a_record_flagged_when_confirmed_is_held_until_someone_who_took_no_part_
     let morning = morning_activity(&app, json!({})).await;
     let elsewhere = morning_activity(&app, json!({})).await;
     let record = attended_record(&app, &county, &volunteer, morning).await;
-    let roster = format!("/api/v1/activities/{morning}/roster");
-    let volunteer_id = json_of(app.get(&roster, Some(&county.token().await)).await).await[0]["volunteer_id"]
-        .as_i64()
-        .unwrap();
+    let volunteer_id = crate::records::first_on_roster(&app, &county, morning).await;
     // The same morning at another activity, on paper: the volunteer would be in two places.
     let entered = crate::records::backfill(&app, &county, elsewhere, volunteer_id, crate::records::PNG).await;
     assert_eq!(entered.status(), StatusCode::CREATED);
@@ -745,10 +740,7 @@ async fn time_marked_by_hand_is_confirmed_only_with_a_colleague_who_took_no_part
     let volunteer = logins(&app, 1, 9190).await.remove(0);
     let activity = morning_activity(&app, json!({})).await;
     sign_up(&app, &volunteer, activity).await;
-    let roster = format!("/api/v1/activities/{activity}/roster");
-    let volunteer_id = json_of(app.get(&roster, Some(&organizer.token().await)).await).await[0]["volunteer_id"]
-        .as_i64()
-        .unwrap();
+    let volunteer_id = crate::records::first_on_roster(&app, &organizer, activity).await;
     let by_hand = format!("/api/v1/activities/{activity}/attendance");
     advance_to(&app, "2026-12-06T08:00:00+08:00");
     let body = json!({"volunteer_id": volunteer_id, "direction": "check_in"});
